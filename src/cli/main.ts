@@ -1,0 +1,51 @@
+// Shared CLI plumbing for bd and gt: one top-level catch that maps typed errors to a one-line
+// message and an exit code (0 ok, 1 user error, 2 usage, 3 internal), and JSON/text printing.
+import { Command, CommanderError } from 'commander';
+import { isUserError } from '../lib/errors.js';
+
+export function newProgram(name: string, description: string): Command {
+  const program = new Command(name)
+    .description(description)
+    .showHelpAfterError(`(run '${name} --help' for usage)`)
+    .configureOutput({ outputError: (str, write) => write(str) })
+    .exitOverride();
+  return program;
+}
+
+/** Parses argv and runs the matched command; never throws, returns the exit code. */
+export async function runProgram(program: Command, argv = process.argv): Promise<number> {
+  try {
+    await program.parseAsync(argv);
+    return Number(process.exitCode ?? 0);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2; // commander already printed the one-line reason
+    }
+    const name = program.name();
+    if (isUserError(e)) {
+      process.stderr.write(`${name}: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}\n`);
+      return e.exitCode;
+    }
+    const err = e as Error;
+    if (process.env.GT_DEBUG) process.stderr.write(`${err.stack ?? err}\n`);
+    else process.stderr.write(`${name}: internal error: ${err?.message ?? err} (set GT_DEBUG=1 for the stack)\n`);
+    return 3;
+  }
+}
+
+/** Prints data as JSON (--json) or via a text renderer. */
+export function output<T>(json: boolean | undefined, data: T, text: (d: T) => string): void {
+  if (json) process.stdout.write(JSON.stringify(data, null, 2) + '\n');
+  else {
+    const s = text(data);
+    if (s) process.stdout.write(s.endsWith('\n') ? s : s + '\n');
+  }
+}
+
+/** Entry helper for bin scripts: run, flush, exit with the code. */
+export function main(program: Command): void {
+  runProgram(program).then((code) => {
+    process.exitCode = code;
+  });
+}
