@@ -1,0 +1,93 @@
+// The refinery loop, over any queue: take the lock, repair the worktree and the books after a
+// crash, then run rounds (one MR, or a batch) until the queue is empty.
+import { takeBatch, type QueueItem } from './plan.js';
+import { processRound, type MergeOutcome, type RoundHooks } from './engine.js';
+import { acquireLock, clearJournal, readJournal } from './journal.js';
+import { committerFallback, isAncestor, mainTip, prepareWorktree, pushMain, type RefineryRepo } from './worktree.js';
+
+/** Where MRs come from and where outcomes go (beads in production, a plain list in tests). */
+export interface QueueSource {
+  /** MRs waiting to merge (any order). */
+  queued(): Promise<QueueItem[]> | QueueItem[];
+  /** Called once at start, holding the lock: MRs a dead refinery left in 'testing' go back to the queue. */
+  requeueInterrupted(): Promise<void> | void;
+  /** The batch is about to be tested. */
+  begin(items: QueueItem[]): Promise<void> | void;
+  /** Records one MR's outcome. Must be idempotent (a crash may replay a 'merged'). */
+  settle(item: QueueItem, outcome: MergeOutcome): Promise<void> | void;
+}
+
+export interface DrainOptions extends RoundHooks {
+  /** MRs tested together per round (1 = one at a time). */
+  batch?: number;
+  /** Run a single round and stop. */
+  once?: boolean;
+}
+
+export interface DrainReport {
+  rounds: number;
+  testRuns: number;
+  merged: string[];
+  bounced: string[];
+  deferred: string[];
+  recovered: string[];
+  main: string;
+}
+
+/** Rounds in a row that decide nothing (main keeps moving under us) before we give up. */
+const MAX_IDLE_ROUNDS = 5;
+
+export async function drainQueue(repo: RefineryRepo, stateDir: string, source: QueueSource, opts: DrainOptions = {}): Promise<DrainReport> {
+  const release = acquireLock(stateDir);
+  try {
+    repo = { ...repo, env: { ...(await committerFallback(repo)), ...repo.env } };
+    const report: DrainReport = { rounds: 0, testRuns: 0, merged: [], bounced: [], deferred: [], recovered: [], main: '' };
+    await recover(repo, stateDir, source, report);
+    let idle = 0;
+    for (;;) {
+      const items = takeBatch(await source.queued(), opts.batch ?? 1);
+      if (items.length === 0) break;
+      await source.begin(items);
+      const round = await processRound(repo, stateDir, items, opts);
+      report.rounds++;
+      report.testRuns += round.testRuns;
+      let decided = 0;
+      for (const item of items) {
+        const outcome = round.outcomes.get(item.id) ?? { kind: 'deferred', reason: 'not reached' };
+        await source.settle(item, outcome);
+        if (outcome.kind === 'merged') report.merged.push(item.id);
+        else if (outcome.kind === 'deferred') report.deferred.push(item.id);
+        else report.bounced.push(item.id);
+        if (outcome.kind !== 'deferred') decided++;
+      }
+      clearJournal(stateDir); // every landed MR is recorded now
+      idle = decided ? 0 : idle + 1;
+      if (opts.once || idle >= MAX_IDLE_ROUNDS) break;
+    }
+    report.main = await mainTip(repo);
+    return report;
+  } finally {
+    release();
+  }
+}
+
+/**
+ * After a kill: the worktree may be mid-rebase or dirty (cleaned here); main may have been swapped
+ * without the outcomes being recorded (replayed from the journal); MRs left 'testing' are queued again.
+ */
+async function recover(repo: RefineryRepo, stateDir: string, source: QueueSource, report: DrainReport): Promise<void> {
+  await prepareWorktree(repo);
+  const j = readJournal(stateDir);
+  if (j) {
+    const main = await mainTip(repo);
+    if (main === j.to || (await isAncestor(repo, j.to, main))) {
+      for (const { item, outcome } of j.landed) {
+        await source.settle(item, outcome);
+        report.recovered.push(item.id);
+      }
+      await pushMain(repo); // the push may not have happened before the kill
+    }
+    clearJournal(stateDir);
+  }
+  await source.requeueInterrupted();
+}

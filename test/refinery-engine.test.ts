@@ -1,0 +1,332 @@
+// The refinery's git engine on real git: bare rig repo, refinery worktree, rebase, test gate,
+// compare-and-swap of main, batching with bisection, and crash recovery (kill -9 mid-test).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tempDir } from './support/cli.js';
+import { FileQueue, commitFiles, independentMrs, mainSubjects, makeRigRepo, rev, tryRev } from './support/refinery-fixture.js';
+import { drainQueue } from '../src/refinery/drain.js';
+import { acquireLock } from '../src/refinery/journal.js';
+import { gitSync, gitSyncTry } from '../src/lib/git.js';
+import { UserError } from '../src/lib/errors.js';
+
+/** Test command that logs every tested commit and fails when any mods/ file says BAD. */
+const gate = (log: string, extra = '') =>
+  `${extra}git rev-parse HEAD >> ${log}; if grep -l BAD mods/*; then echo "FAIL: BAD marker found"; exit 1; fi; echo ok`;
+
+function worktreeIsClean(wt: string): boolean {
+  return existsSync(join(wt, '.git')) && gitSync(wt, ['status', '--porcelain']) === '';
+}
+
+test('clean merges land in priority then FIFO order, one at a time, each tested on main', async () => {
+  const t = tempDir('gt-refinery-');
+  try {
+    const log = join(t.dir, 'tested.log');
+    const f = makeRigRepo(join(t.dir, 'rig'), gate(log));
+    const items = independentMrs(f.repo.repoDir, 3);
+    items[2]!.priority = 0; // MR 3 is urgent: it goes first
+    const q = FileQueue.create(join(t.dir, 'queue.json'), items);
+    const r = await drainQueue(f.repo, f.stateDir, q);
+    assert.deepEqual(r.merged, ['mr-003', 'mr-001', 'mr-002']);
+    assert.deepEqual(mainSubjects(f.repo.repoDir), ['initial', 'MR 3', 'MR 1', 'MR 2']);
+    assert.equal(r.testRuns, 3);
+    // Every landed commit was the commit under test, in order.
+    const tested = readFileSync(log, 'utf8').trim().split('\n');
+    const byId = q.byId();
+    assert.deepEqual(tested, ['mr-003', 'mr-001', 'mr-002'].map((id) => (byId.get(id)!.outcomes[0] as { commit: string }).commit));
+    assert.equal(rev(f.repo.repoDir, 'main'), tested[2]);
+    // The refinery's worktree is detached and clean; main is not checked out anywhere.
+    assert.equal(gitSync(f.repo.worktree, ['rev-parse', '--abbrev-ref', 'HEAD']), 'HEAD');
+    assert.ok(worktreeIsClean(f.repo.worktree));
+    // MR branches themselves are untouched (the rebase works on detached copies).
+    assert.equal(tryRev(f.repo.repoDir, 'refs/heads/mr/1') !== undefined, true);
+    assert.equal(existsSync(join(f.stateDir, 'refinery.lock')), false, 'lock released');
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('a conflicting MR bounces naming the conflicting files; main keeps the first one', async () => {
+  const t = tempDir('gt-refinery-');
+  try {
+    const f = makeRigRepo(join(t.dir, 'rig'), 'true');
+    const main0 = rev(f.repo.repoDir, 'main');
+    commitFiles(f.repo.repoDir, 'a', { 'mods/base.txt': 'from a\n', 'a.txt': 'a\n' }, 'A', main0);
+    commitFiles(f.repo.repoDir, 'b', { 'mods/base.txt': 'from b\n', 'b.txt': 'b\n' }, 'B', main0);
+    const q = FileQueue.create(join(t.dir, 'q.json'), [
+      { id: 'mr-a', branch: 'a', priority: 2, createdAt: '1' },
+      { id: 'mr-b', branch: 'b', priority: 2, createdAt: '2' },
+    ]);
+    const r = await drainQueue(f.repo, f.stateDir, q);
+    assert.deepEqual(r.merged, ['mr-a']);
+    assert.deepEqual(r.bounced, ['mr-b']);
+    const b = q.byId().get('mr-b')!;
+    assert.equal(b.state, 'bounced');
+    const o = b.outcomes[0]!;
+    assert.equal(o.kind, 'conflict');
+    assert.deepEqual(o.kind === 'conflict' && o.files, ['mods/base.txt']);
+    assert.deepEqual(mainSubjects(f.repo.repoDir), ['initial', 'A']);
+    assert.equal(gitSync(f.repo.repoDir, ['show', 'main:mods/base.txt']), 'from a');
+    assert.equal(gitSync(f.repo.worktree, ['status', '--porcelain']), '', 'no half-done rebase left behind');
+    assert.equal(existsSync(gitSync(f.repo.worktree, ['rev-parse', '--git-path', 'rebase-merge'])), false);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('a red MR bounces with the failing test output and main stays green', async () => {
+  const t = tempDir('gt-refinery-');
+  try {
+    const log = join(t.dir, 'tested.log');
+    const f = makeRigRepo(join(t.dir, 'rig'), gate(log));
+    const items = independentMrs(f.repo.repoDir, 3, new Set([2]));
+    const q = FileQueue.create(join(t.dir, 'q.json'), items);
+    const r = await drainQueue(f.repo, f.stateDir, q);
+    assert.deepEqual(r.merged, ['mr-001', 'mr-003']);
+    assert.deepEqual(r.bounced, ['mr-002']);
+    const o = q.byId().get('mr-002')!.outcomes[0]!;
+    assert.equal(o.kind, 'red');
+    assert.match(o.kind === 'red' ? o.tail : '', /FAIL: BAD marker found/);
+    assert.match(o.kind === 'red' ? o.tail : '', /mods\/m2\.txt/);
+    assert.deepEqual(mainSubjects(f.repo.repoDir), ['initial', 'MR 1', 'MR 3']);
+    assert.equal(gitSync(f.repo.repoDir, ['ls-tree', '--name-only', 'main', 'mods/']).includes('m2'), false);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('a test run past the timeout is red, with the timeout in the evidence', async () => {
+  const t = tempDir('gt-refinery-');
+  try {
+    const f = makeRigRepo(join(t.dir, 'rig'), 'echo started; sleep 30', 500);
+    const q = FileQueue.create(join(t.dir, 'q.json'), independentMrs(f.repo.repoDir, 1));
+    const main0 = rev(f.repo.repoDir, 'main');
+    const r = await drainQueue(f.repo, f.stateDir, q);
+    assert.deepEqual(r.bounced, ['mr-001']);
+    const o = q.byId().get('mr-001')!.outcomes[0]!;
+    assert.equal(o.kind === 'red' && o.timedOut, true);
+    assert.match(o.kind === 'red' ? o.tail : '', /started[\s\S]*timed out after 1s/);
+    assert.equal(rev(f.repo.repoDir, 'main'), main0);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('batch of 8 with 1 bad: 7 land, the bad one bounces, each good MR tested on its predecessors', async () => {
+  const t = tempDir('gt-refinery-');
+  try {
+    const log = join(t.dir, 'tested.log');
+    const f = makeRigRepo(join(t.dir, 'rig'), gate(log));
+    const main0 = rev(f.repo.repoDir, 'main');
+    const q = FileQueue.create(join(t.dir, 'q.json'), independentMrs(f.repo.repoDir, 8, new Set([6])));
+    const r = await drainQueue(f.repo, f.stateDir, q, { batch: 8 });
+    assert.deepEqual(r.bounced, ['mr-006']);
+    assert.deepEqual([...r.merged].sort(), ['mr-001', 'mr-002', 'mr-003', 'mr-004', 'mr-005', 'mr-007', 'mr-008']);
+    // Round 1: full stack red, 3 probes find MR 6, MRs 1-5 land; round 2: MRs 7-8 on the new main.
+    assert.equal(r.rounds, 2);
+    assert.equal(r.testRuns, 1 + 3 + 1);
+    assert.deepEqual(mainSubjects(f.repo.repoDir), ['initial', 'MR 1', 'MR 2', 'MR 3', 'MR 4', 'MR 5', 'MR 7', 'MR 8']);
+    const tested = new Set(readFileSync(log, 'utf8').trim().split('\n'));
+    const byId = q.byId();
+    let predecessor = main0;
+    for (const subject of mainSubjects(f.repo.repoDir).slice(1)) {
+      const id = `mr-00${subject.split(' ')[1]}`;
+      const o = byId.get(id)!.outcomes.at(-1)!;
+      assert.equal(o.kind, 'merged', id);
+      if (o.kind !== 'merged') continue;
+      // The MR's commit sits directly on its predecessor on main...
+      assert.equal(rev(f.repo.repoDir, `${o.commit}^`), predecessor, `${id} is stacked on its predecessor`);
+      // ...and a green test ran on a commit containing it and everything before it.
+      assert.ok(tested.has(o.testedCommit), `${id}: its tested commit was really tested`);
+      gitSync(f.repo.repoDir, ['merge-base', '--is-ancestor', o.commit, o.testedCommit]);
+      gitSync(f.repo.repoDir, ['merge-base', '--is-ancestor', o.testedCommit, 'main']);
+      assert.equal(gitSyncTry(f.repo.repoDir, ['grep', '-l', 'BAD', o.testedCommit, '--', 'mods']).stdout, '', 'tested commit is free of BAD');
+      predecessor = o.commit;
+    }
+    const bad = byId.get('mr-006')!.outcomes.at(-1)!;
+    assert.equal(bad.kind, 'red');
+    assert.match(bad.kind === 'red' ? bad.tail : '', /m6\.txt/);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('in a batch, an MR that clashes only with an earlier one is retried on main, then bounced', async () => {
+  const t = tempDir('gt-refinery-');
+  try {
+    const f = makeRigRepo(join(t.dir, 'rig'), 'true');
+    const main0 = rev(f.repo.repoDir, 'main');
+    commitFiles(f.repo.repoDir, 'a', { 'mods/base.txt': 'from a\n' }, 'A', main0);
+    commitFiles(f.repo.repoDir, 'b', { 'mods/base.txt': 'from b\n' }, 'B', main0);
+    commitFiles(f.repo.repoDir, 'c', { 'c.txt': 'c\n' }, 'C', main0);
+    const q = FileQueue.create(join(t.dir, 'q.json'), ['a', 'b', 'c'].map((x, i) => ({ id: `mr-${x}`, branch: x, priority: 2, createdAt: String(i) })));
+    const r = await drainQueue(f.repo, f.stateDir, q, { batch: 3 });
+    assert.deepEqual(r.merged, ['mr-a', 'mr-c']);
+    assert.deepEqual(r.deferred, ['mr-b']);
+    assert.deepEqual(r.bounced, ['mr-b']);
+    const outcomes = q.byId().get('mr-b')!.outcomes;
+    assert.deepEqual(outcomes.map((o) => o.kind), ['deferred', 'conflict']);
+    assert.deepEqual(mainSubjects(f.repo.repoDir), ['initial', 'A', 'C']);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('a branch already on main is recorded merged without a test; a missing branch is an error', async () => {
+  const t = tempDir('gt-refinery-');
+  try {
+    const f = makeRigRepo(join(t.dir, 'rig'), 'exit 1');
+    const main0 = rev(f.repo.repoDir, 'main');
+    gitSync(f.repo.repoDir, ['branch', 'same', main0]);
+    const q = FileQueue.create(join(t.dir, 'q.json'), [
+      { id: 'mr-same', branch: 'same', priority: 2, createdAt: '1' },
+      { id: 'mr-gone', branch: 'no/such/branch', priority: 2, createdAt: '2' },
+    ]);
+    const r = await drainQueue(f.repo, f.stateDir, q);
+    assert.equal(r.testRuns, 0);
+    const byId = q.byId();
+    assert.deepEqual(byId.get('mr-same')!.outcomes[0], { kind: 'merged', commit: main0, testedCommit: main0, stackedWith: 0, already: true });
+    const gone = byId.get('mr-gone')!.outcomes[0]!;
+    assert.equal(gone.kind, 'error');
+    assert.match(gone.kind === 'error' ? gone.detail : '', /branch no\/such\/branch not found/);
+    assert.equal(rev(f.repo.repoDir, 'main'), main0);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('landed main is pushed to the configured remote', async () => {
+  const t = tempDir('gt-refinery-');
+  try {
+    const f = makeRigRepo(join(t.dir, 'rig'), 'true');
+    const upstream = join(t.dir, 'upstream.git');
+    gitSync(t.dir, ['clone', '--quiet', '--bare', f.repo.repoDir, upstream]);
+    const q = FileQueue.create(join(t.dir, 'q.json'), independentMrs(f.repo.repoDir, 2));
+    await drainQueue({ ...f.repo, remote: upstream }, f.stateDir, q);
+    assert.equal(rev(upstream, 'main'), rev(f.repo.repoDir, 'main'));
+    assert.deepEqual(mainSubjects(upstream), ['initial', 'MR 1', 'MR 2']);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('one refinery per rig: a live holder refuses a second, a dead one is taken over', async () => {
+  const t = tempDir('gt-refinery-');
+  const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
+  try {
+    writeFileSync(join(t.dir, 'refinery.lock'), `${sleeper.pid}\n`);
+    assert.throws(() => acquireLock(t.dir), (e: unknown) => e instanceof UserError && /already running \(pid \d+\)/.test(e.message));
+    sleeper.kill('SIGKILL');
+    await new Promise((r) => sleeper.once('exit', r));
+    const release = acquireLock(t.dir);
+    assert.equal(readFileSync(join(t.dir, 'refinery.lock'), 'utf8').trim(), String(process.pid));
+    release();
+    assert.equal(existsSync(join(t.dir, 'refinery.lock')), false);
+  } finally {
+    sleeper.kill('SIGKILL');
+    t.cleanup();
+  }
+});
+
+const fixtureScript = fileURLToPath(new URL('./support/refinery-fixture.js', import.meta.url));
+
+/** Starts a refinery child draining the file queue, in its own process group. */
+function startRefinery(cfg: object) {
+  const child = spawn(process.execPath, [fixtureScript, 'drain', JSON.stringify(cfg)], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c) => (out += c));
+  child.stderr.on('data', (c) => (err += c));
+  const done = new Promise<{ code: number | null; out: string; err: string }>((resolve) => child.on('close', (code) => resolve({ code, out, err })));
+  return { child, done };
+}
+
+async function waitFor(cond: () => boolean, what: string, ms = 30_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+for (const batch of [1, 4]) {
+  test(`killed mid-test (batch ${batch}): main unchanged and clean; rerun lands everything`, async () => {
+    const t = tempDir('gt-refinery-');
+    let pgid: number | undefined;
+    try {
+      const log = join(t.dir, 'tested.log');
+      const marker = join(t.dir, 'testing');
+      // The gate announces itself, then sleeps long enough to be killed in the middle.
+      const f = makeRigRepo(join(t.dir, 'rig'), gate(log, `touch ${marker}; sleep 0.3; `));
+      const queuePath = join(t.dir, 'q.json');
+      const q = FileQueue.create(queuePath, independentMrs(f.repo.repoDir, 6, new Set([5])));
+      const main0 = rev(f.repo.repoDir, 'main');
+      const cfg = { repo: f.repo, stateDir: f.stateDir, queue: queuePath, batch };
+
+      // First run: kill -9 the whole process group while the first test is running.
+      const first = startRefinery(cfg);
+      pgid = first.child.pid;
+      await waitFor(() => existsSync(marker), 'the first test to start');
+      process.kill(-pgid!, 'SIGKILL');
+      await first.done;
+      pgid = undefined;
+      assert.equal(rev(f.repo.repoDir, 'main'), main0, 'main untouched by the killed run');
+      assert.ok(q.load().some((e) => e.state === 'testing'), 'the killed run left MRs in testing');
+      // Dirty the worktree the way a killed test might have.
+      writeFileSync(join(f.repo.worktree, 'junk.tmp'), 'half-written');
+
+      const second = startRefinery(cfg);
+      pgid = second.child.pid;
+      const res = await second.done;
+      pgid = undefined;
+      assert.equal(res.code, 0, res.err);
+      const byId = q.byId();
+      assert.deepEqual([...byId.values()].map((e) => `${e.id}:${e.state}`), [
+        'mr-001:merged', 'mr-002:merged', 'mr-003:merged', 'mr-004:merged', 'mr-005:bounced', 'mr-006:merged',
+      ]);
+      assert.deepEqual(mainSubjects(f.repo.repoDir), ['initial', 'MR 1', 'MR 2', 'MR 3', 'MR 4', 'MR 6']);
+      assert.equal(gitSync(f.repo.worktree, ['status', '--porcelain', '--ignored']), '');
+      // Every commit main ever pointed at after the start was tested green.
+      const tested = new Set(readFileSync(log, 'utf8').trim().split('\n'));
+      const reflog = gitSync(f.repo.repoDir, ['rev-list', '--first-parent', `${main0}..main`]).split('\n');
+      assert.ok(tested.has(reflog[0]!), 'main tip was tested');
+    } finally {
+      if (pgid) try { process.kill(-pgid, 'SIGKILL'); } catch { /* gone */ }
+      t.cleanup();
+    }
+  });
+}
+
+test('killed between the swap of main and the bookkeeping: the rerun records the landing', async () => {
+  const t = tempDir('gt-refinery-');
+  try {
+    const f = makeRigRepo(join(t.dir, 'rig'), 'true');
+    const queuePath = join(t.dir, 'q.json');
+    const items = independentMrs(f.repo.repoDir, 2);
+    const q = FileQueue.create(queuePath, items);
+    // Simulate the crash window by hand: MR 1 marked testing, main swapped, journal written, no record.
+    const { writeJournal } = await import('../src/refinery/journal.js');
+    const { prepareWorktree, rebaseOnto, casMain } = await import('../src/refinery/worktree.js');
+    await prepareWorktree(f.repo);
+    const main0 = rev(f.repo.repoDir, 'main');
+    q.begin([items[0]!]);
+    const rb = await rebaseOnto(f.repo, rev(f.repo.repoDir, 'mr/1'), main0);
+    assert.equal(rb.kind, 'ok');
+    const head = rb.kind === 'ok' ? rb.head : '';
+    writeJournal(f.stateDir, { from: main0, to: head, landed: [{ item: items[0]!, outcome: { kind: 'merged', commit: head, testedCommit: head, stackedWith: 1 } }] });
+    assert.ok(await casMain(f.repo, head, main0, 'test'));
+
+    const r = await drainQueue(f.repo, f.stateDir, q);
+    assert.deepEqual(r.recovered, ['mr-001']);
+    assert.deepEqual(r.merged, ['mr-002']);
+    const o = q.byId().get('mr-001')!.outcomes;
+    assert.deepEqual(o.map((x) => x.kind), ['merged']);
+    assert.equal(o[0]!.kind === 'merged' && o[0]!.commit, head);
+    assert.deepEqual(mainSubjects(f.repo.repoDir), ['initial', 'MR 1', 'MR 2']);
+  } finally {
+    t.cleanup();
+  }
+});
