@@ -1,0 +1,49 @@
+// Issue ids: `<prefix>-<base36 hash>`, as short as the database size allows, and `<parent>.N`
+// for children. Pure: the store supplies the existence check and the randomness.
+import { createHash } from 'node:crypto';
+
+/** Shortest hash length (3..8) keeping the birthday collision chance under 1% at this size. */
+export function hashLength(existing: number): number {
+  for (let n = 3; n < 8; n++) {
+    const space = 36 ** n;
+    const p = 1 - Math.exp(-((existing + 1) ** 2) / (2 * space));
+    if (p < 0.01) return n;
+  }
+  return 8;
+}
+
+export function base36Hash(seed: string, length: number): string {
+  const digest = createHash('sha256').update(seed).digest();
+  let n = digest.readBigUInt64BE(0);
+  let out = '';
+  while (out.length < length) {
+    out += (n % 36n).toString(36);
+    n /= 36n;
+  }
+  return out;
+}
+
+/** Picks a fresh id: tries the adaptive length first and grows it on collisions. */
+export function generateId(prefix: string, seed: string, existing: number, taken: (id: string) => boolean): string {
+  let len = hashLength(existing);
+  for (let attempt = 0; ; attempt++) {
+    const id = `${prefix}-${base36Hash(`${seed}\0${attempt}`, len)}`;
+    if (!taken(id)) return id;
+    if (attempt % 3 === 2 && len < 12) len++;
+  }
+}
+
+export function childId(parent: string, n: number): string {
+  return `${parent}.${n}`;
+}
+
+/** The number of a direct child id (`bd-x.3` under `bd-x` -> 3), or undefined. */
+export function childNumber(parent: string, id: string): number | undefined {
+  if (!id.startsWith(parent + '.')) return undefined;
+  const rest = id.slice(parent.length + 1);
+  return /^\d+$/.test(rest) ? Number(rest) : undefined;
+}
+
+export function validPrefix(p: string): boolean {
+  return /^[a-z][a-z0-9_-]{0,15}$/i.test(p) && !p.endsWith('-');
+}

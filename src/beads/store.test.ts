@@ -1,0 +1,151 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore, type BeadStore } from './store.js';
+import { ConflictError, NotFoundError, UserError } from '../lib/errors.js';
+
+function withStore(fn: (s: BeadStore, dir: string) => void) {
+  const dir = mkdtempSync(join(tmpdir(), 'beads-store-'));
+  const s = openStore(join(dir, '.beads'), { create: true, prefix: 'tt' });
+  try {
+    fn(s, join(dir, '.beads'));
+  } finally {
+    s.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const jsonlIds = (dir: string) => readFileSync(join(dir, 'issues.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).id as string);
+
+test('create, get by partial id, defaults, export line', () => withStore((s, dir) => {
+  const a = s.create({ title: 'First', description: 'why' }, 'alice');
+  assert.match(a.id, /^tt-[0-9a-z]{3,}$/);
+  assert.equal(a.status, 'open');
+  assert.equal(a.priority, 2);
+  assert.equal(a.issue_type, 'task');
+  assert.equal(a.created_by, 'alice');
+  assert.equal(s.get(a.id.slice(3))!.id, a.id);
+  assert.equal(s.resolveId(a.id.slice(0, 5)), a.id);
+  assert.deepEqual(jsonlIds(dir), [a.id]);
+  const line = JSON.parse(readFileSync(join(dir, 'issues.jsonl'), 'utf8'));
+  assert.deepEqual(Object.keys(line), ['id', 'title', 'description', 'status', 'priority', 'issue_type', 'created_at', 'created_by', 'updated_at']);
+  assert.equal(s.get('tt-nope'), undefined);
+  assert.throws(() => s.mustGet('tt-nope'), NotFoundError);
+  assert.deepEqual(s.events(a.id).map((e) => e.event_type), ['created']);
+}));
+
+test('bad input is refused and changes nothing', () => withStore((s, dir) => {
+  s.create({ title: 'x' }, 'a');
+  const before = readFileSync(join(dir, 'issues.jsonl'), 'utf8');
+  assert.throws(() => s.create({ title: 'y', priority: 7 }, 'a'), UserError);
+  assert.throws(() => s.create({ title: '  ' }, 'a'), UserError);
+  assert.throws(() => s.create({ title: 'z', deps: [{ type: 'blocks', id: 'tt-missing' }] }, 'a'), NotFoundError);
+  assert.equal(s.list().length, 1);
+  assert.equal(readFileSync(join(dir, 'issues.jsonl'), 'utf8'), before);
+}));
+
+test('children get <parent>.N and inherit blocking; ready order and explain', () => withStore((s) => {
+  const epic = s.create({ title: 'epic', issue_type: 'epic', priority: 1 }, 'a');
+  const c1 = s.create({ title: 'child one', parent: epic.id, priority: 3 }, 'a');
+  const c2 = s.create({ title: 'child two', parent: epic.id, priority: 0 }, 'a');
+  assert.equal(c1.id, `${epic.id}.1`);
+  assert.equal(c2.id, `${epic.id}.2`);
+  const gate = s.create({ title: 'prerequisite', priority: 4 }, 'a');
+  assert.deepEqual(s.ready().map((i) => i.id), [c2.id, epic.id, c1.id, gate.id]);
+  s.addDependency(epic.id, gate.id, 'blocks', 'a');
+  assert.deepEqual(s.ready().map((i) => i.id), [gate.id]);
+  assert.deepEqual(s.blocked().map((b) => b.issue.id).sort(), [epic.id, c1.id, c2.id].sort());
+  assert.ok(s.explain(c1.id).some((r) => r.includes(epic.id)));
+  assert.ok(s.explain(epic.id).some((r) => r.includes(gate.id)));
+  s.closeIssues([gate.id], 'done', 'a');
+  assert.deepEqual(s.ready().map((i) => i.id), [c2.id, epic.id, c1.id]);
+  assert.deepEqual(s.explain(c1.id), []);
+  s.reopen(gate.id, 'a');
+  assert.equal(s.ready().length, 1);
+  assert.equal(s.doctor().ok, true, s.doctor().problems.join('; '));
+}));
+
+test('cycles are refused for blocking kinds, allowed for related', () => withStore((s) => {
+  const a = s.create({ title: 'a' }, 'x');
+  const b = s.create({ title: 'b', deps: [{ type: 'blocks', id: a.id }] }, 'x');
+  const c = s.create({ title: 'c', deps: [{ type: 'blocks', id: b.id }] }, 'x');
+  assert.throws(() => s.addDependency(a.id, c.id, 'blocks', 'x'), /cycle/);
+  assert.throws(() => s.addDependency(a.id, a.id, 'related', 'x'), /itself/);
+  s.addDependency(a.id, c.id, 'related', 'x');
+  assert.deepEqual(s.cycles(), []);
+  s.removeDependency(c.id, b.id, undefined, 'x');
+  assert.deepEqual(s.ready().map((i) => i.id).sort(), [a.id, c.id].sort());
+  assert.throws(() => s.removeDependency(c.id, b.id, undefined, 'x'), NotFoundError);
+}));
+
+test('claim is compare-and-set: second claimer gets "already claimed by"', () => withStore((s) => {
+  const a = s.create({ title: 'work' }, 'x');
+  const claimed = s.claim(a.id, 'alice');
+  assert.equal(claimed.status, 'in_progress');
+  assert.equal(claimed.assignee, 'alice');
+  assert.equal(s.claim(a.id, 'alice').assignee, 'alice'); // idempotent
+  assert.throws(() => s.claim(a.id, 'bob'), (e: unknown) => e instanceof ConflictError && /already claimed by alice/.test(e.message));
+  assert.ok(s.events(a.id).some((e) => e.event_type === 'claimed' && e.actor === 'alice'));
+  assert.throws(() => s.compareAndSet(a.id, { status: 'open' }, { status: 'closed' }, 'bob'), ConflictError);
+  const done = s.compareAndSet(a.id, { status: 'in_progress', assignee: 'alice' }, { status: 'closed' }, 'alice');
+  assert.equal(done.status, 'closed');
+  assert.ok(done.closed_at);
+}));
+
+test('labels, comments, fields, filters, wisps', () => withStore((s, dir) => {
+  const a = s.create({ title: 'agent bead', issue_type: 'agent', labels: ['gt', 'x'], fields: { role_type: 'polecat', rig: 'r1' } }, 'x');
+  const w = s.create({ title: 'patrol', ephemeral: true }, 'x');
+  s.addLabel(a.id, 'y', 'x');
+  s.removeLabel(a.id, 'x', 'x');
+  const c = s.addComment(a.id, 'hello', 'bob');
+  assert.equal(c.id, 1);
+  s.update(a.id, { fields: { agent_state: 'working', rig: null }, assignee: 'bob' }, 'x');
+  const got = s.mustGet(a.id);
+  assert.deepEqual(got.labels, ['gt', 'y']);
+  assert.deepEqual(got.fields, { role_type: 'polecat', agent_state: 'working' });
+  assert.equal(got.comments[0]!.text, 'hello');
+  assert.deepEqual(s.list({ fields: { role_type: 'polecat' } }).map((i) => i.id), [a.id]);
+  assert.deepEqual(s.list({ label: ['gt', 'y'], assignee: 'bob' }).map((i) => i.id), [a.id]);
+  assert.deepEqual(s.list({ type: 'agent' }).length, 1);
+  assert.equal(s.ready().length, 0); // agent beads are not work, wisps never ready
+  assert.deepEqual(s.list().map((i) => i.id), [a.id]);
+  assert.equal(s.list({ includeEphemeral: true }).length, 2);
+  assert.deepEqual(jsonlIds(dir), [a.id]); // the wisp is never exported
+  const line = JSON.parse(readFileSync(join(dir, 'issues.jsonl'), 'utf8'));
+  assert.equal(line.agent_state, 'working');
+  assert.equal(s.mustGet(w.id).ephemeral, true);
+  assert.deepEqual(s.events(a.id).map((e) => e.event_type), ['created', 'label_added', 'label_removed', 'commented', 'updated']);
+}));
+
+test('auto-import: a JSONL changed underneath is loaded before the next command', () => withStore((s, dir) => {
+  const a = s.create({ title: 'one' }, 'x');
+  const b = s.create({ title: 'two' }, 'x');
+  const path = join(dir, 'issues.jsonl');
+  const lines = readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const edited = lines.filter((l) => l.id !== b.id).map((l) => ({ ...l, title: 'one (edited on another branch)' }));
+  edited.push({ id: 'tt-zzz', title: 'from git', status: 'open', priority: 1, issue_type: 'bug', created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' });
+  writeFileSync(path, edited.map((l) => JSON.stringify(l)).join('\n') + '\n');
+  assert.equal(s.mustGet(a.id).title, 'one'); // get does not refresh; list/ready do
+  assert.deepEqual(s.list().map((i) => i.title), ['one (edited on another branch)', 'from git']);
+  assert.equal(s.get(b.id), undefined);
+  assert.equal(s.ready()[0]!.id, 'tt-zzz');
+}));
+
+test('a second store on the same db sees writes and keeps the export whole', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'beads-store-'));
+  try {
+    const s1 = openStore(join(dir, '.beads'), { create: true, prefix: 'tt' });
+    const s2 = openStore(join(dir, '.beads'));
+    assert.equal(s2.prefix, 'tt');
+    const ids = [];
+    for (let i = 0; i < 20; i++) ids.push((i % 2 ? s1 : s2).create({ title: `n${i}` }, 'x').id);
+    assert.deepEqual(jsonlIds(join(dir, '.beads')), [...ids].sort());
+    assert.equal(s1.exportText(), readFileSync(join(dir, '.beads', 'issues.jsonl'), 'utf8'));
+    s1.close(); s2.close();
+    assert.throws(() => openStore(join(dir, 'nowhere', '.beads')), (e: unknown) => e instanceof UserError && /bd init/.test(e.hint ?? ''));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

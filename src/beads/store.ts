@@ -1,0 +1,882 @@
+// The tracker's store on SQLite: one IMMEDIATE transaction per write, the blocked state kept
+// materialized inside it, and the JSONL export written (patched) before each commit, so the file
+// always equals the database after the last writer, however many processes write at once.
+import Database from 'better-sqlite3';
+import { existsSync, mkdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { ConflictError, NotFoundError, UserError } from '../lib/errors.js';
+import { childNumber, generateId, validPrefix } from './ids.js';
+import { issueToLine, parseJsonl } from './jsonl.js';
+import {
+  BLOCKING_DEP_TYPES, NON_WORK_TYPES, PARENT_CHILD, isStatus, nowStamp,
+  type BeadEvent, type Comment, type Dependency, type Issue, type Status,
+} from './model.js';
+import { computeBlocked, notReadyReasons, findCycles, type GraphEdge } from './ready.js';
+import { migrate } from './schema.js';
+import { fileSignature, patchJsonl, readIfExists, writeAtomic } from './sync.js';
+
+export { resolveActor } from './actor.js';
+export type { BeadEvent, Comment, Dependency, Issue, Status } from './model.js';
+
+export interface CreateInput {
+  title: string; description?: string; design?: string; acceptance_criteria?: string; notes?: string;
+  issue_type?: string /* default task */; priority?: number /* default 2 */; status?: Status; assignee?: string; owner?: string;
+  labels?: string[]; parent?: string; deps?: { type: string; id: string }[]; ephemeral?: boolean; id?: string /* explicit */;
+  fields?: Record<string, unknown>;
+  external_ref?: string;
+}
+export interface UpdatePatch {
+  title?: string; description?: string; design?: string; acceptance_criteria?: string; notes?: string;
+  status?: Status; priority?: number; issue_type?: string; assignee?: string | null; /* null clears */
+  owner?: string | null; external_ref?: string | null;
+  fields?: Record<string, unknown | null> /* null deletes a key */;
+}
+export interface ListFilter {
+  status?: Status | Status[]; type?: string | string[]; label?: string | string[] /* all of */;
+  assignee?: string; priority?: number; parent?: string; fields?: Record<string, unknown> /* equality on fields keys */;
+  includeEphemeral?: boolean; includeClosed?: boolean /* default: list shows all non-tombstone; ready never shows closed */; limit?: number;
+  /** Ids (full) to restrict to. */
+  ids?: string[];
+  /** Case-insensitive text match on title, description and notes (search). */
+  text?: string;
+}
+export interface Store {
+  readonly beadsDir: string; readonly prefix: string;
+  /** One IMMEDIATE write transaction (nested calls join the outer one); JSONL exported once after commit. */
+  write<T>(fn: () => T): T;
+  create(input: CreateInput, actor: string): Issue;
+  get(idOrPartial: string): Issue | undefined;
+  mustGet(idOrPartial: string): Issue;
+  resolveId(partial: string): string;
+  update(id: string, patch: UpdatePatch, actor: string): Issue;
+  closeIssues(ids: string[], reason: string | undefined, actor: string): Issue[];
+  reopen(id: string, actor: string): Issue;
+  claim(id: string, actor: string): Issue;
+  compareAndSet(id: string, expect: { status?: Status | Status[]; assignee?: string | null }, patch: UpdatePatch, actor: string): Issue;
+  list(filter?: ListFilter): Issue[];
+  ready(filter?: ListFilter): Issue[];
+  blocked(): { issue: Issue; blockers: string[] }[];
+  explain(id: string): string[];
+  addDependency(issueId: string, dependsOnId: string, type: string, actor: string): void;
+  removeDependency(issueId: string, dependsOnId: string, type: string | undefined, actor: string): void;
+  dependents(id: string, type?: string): Issue[];
+  addLabel(id: string, label: string, actor: string): void;
+  removeLabel(id: string, label: string, actor: string): void;
+  addComment(id: string, text: string, actor: string): Comment;
+  events(id: string): BeadEvent[];
+  close(): void;
+}
+
+/** The full Store, with the extras the CLI uses (import/export, stats, doctor). */
+export interface BeadStore extends Store {
+  readonly dbPath: string; readonly jsonlPath: string;
+  /** Upserts records from JSONL text (bd import); returns counts. Other records are kept. */
+  importText(text: string, source: string, actor: string): { created: number; updated: number; unchanged: number };
+  /** Rewrites the JSONL in full from the database. */
+  exportAll(): { path: string; count: number };
+  /** The exported JSONL text (non-wisp issues, sorted by id) without writing it. */
+  exportText(): string;
+  stats(): Record<string, number>;
+  cycles(): string[][];
+  /** Every dependency edge of the database (for trees, doctor and tests). */
+  allEdges(): Dependency[];
+  doctor(): { ok: boolean; problems: string[] };
+  /** Imports the JSONL now if it changed on disk since we last wrote or read it. */
+  refresh(): void;
+}
+
+const JSONL = 'issues.jsonl';
+const DB = 'beads.db';
+const BLOCKING_SQL = BLOCKING_DEP_TYPES.map((t) => `'${t}'`).join(',');
+const NON_WORK_SQL = NON_WORK_TYPES.map((t) => `'${t}'`).join(',');
+const CLOSED_SQL = `('closed','tombstone')`;
+
+interface IssueRow {
+  id: string; title: string; description: string | null; design: string | null; acceptance_criteria: string | null; notes: string | null;
+  status: string; priority: number; issue_type: string; assignee: string | null; owner: string | null;
+  created_at: string; created_by: string | null; updated_at: string; closed_at: string | null; close_reason: string | null;
+  external_ref: string | null; ephemeral: number; wisp: number; fields: string | null; blocked: number;
+}
+
+/** Opens (or with create, initializes) the store in a `.beads` directory. */
+export function openStore(beadsDir: string, opts: { create?: boolean; prefix?: string } = {}): BeadStore {
+  const dbPath = join(beadsDir, DB);
+  if (!opts.create && !existsSync(dbPath)) {
+    throw new UserError(`no beads database in ${beadsDir}`, "run 'bd init' in the project (or pass --db / set BEADS_DIR)");
+  }
+  if (opts.create) mkdirSync(beadsDir, { recursive: true });
+  if (opts.prefix !== undefined && !validPrefix(opts.prefix)) {
+    throw new UserError(`invalid prefix "${opts.prefix}"`, 'use letters, digits, _ or - (start with a letter, at most 16, no trailing -)');
+  }
+  const db = new Database(dbPath, { timeout: 60_000 });
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    migrate(db);
+    return new SqliteStore(db, beadsDir, opts);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
+class SqliteStore implements BeadStore {
+  readonly dbPath: string;
+  readonly jsonlPath: string;
+  readonly prefix: string;
+  private depth = 0;
+  private dirty = new Set<string>();
+  private fullExport = false;
+  private stmts = new Map<string, Database.Statement>();
+
+  constructor(private db: Database.Database, readonly beadsDir: string, opts: { create?: boolean; prefix?: string }) {
+    this.dbPath = join(beadsDir, DB);
+    this.jsonlPath = join(beadsDir, JSONL);
+    const stored = this.meta('prefix');
+    if (stored) this.prefix = stored;
+    else {
+      this.prefix = opts.prefix ?? defaultPrefix(beadsDir);
+      this.write(() => this.setMeta('prefix', this.prefix));
+    }
+    this.refresh();
+  }
+
+  // ---- plumbing -------------------------------------------------------------------------
+
+  private q(sql: string): Database.Statement {
+    let s = this.stmts.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  private meta(key: string): string | undefined {
+    return (this.q('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+  }
+
+  private setMeta(key: string, value: string): void {
+    this.q('INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)').run(key, value);
+  }
+
+  write<T>(fn: () => T): T {
+    if (this.depth > 0) return fn();
+    this.db.exec('BEGIN IMMEDIATE');
+    this.depth = 1;
+    this.dirty = new Set();
+    this.fullExport = false;
+    try {
+      this.importIfChanged();
+      const result = fn();
+      this.exportChanges();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (e) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw e;
+    } finally {
+      this.depth = 0;
+      this.dirty = new Set();
+    }
+  }
+
+  refresh(): void {
+    if (this.depth > 0) return;
+    if (fileSignature(this.jsonlPath) !== (this.meta('jsonl_sig') ?? 'missing')) this.write(() => undefined);
+  }
+
+  close(): void {
+    this.stmts.clear();
+    this.db.close();
+  }
+
+  // ---- JSONL sync (inside the write lock) --------------------------------------------------
+
+  /** The JSONL changed underneath us (git pull, checkout, merge): make the database match it. */
+  private importIfChanged(): void {
+    const sig = fileSignature(this.jsonlPath);
+    if (sig === (this.meta('jsonl_sig') ?? 'missing')) return;
+    if (sig === 'missing') {
+      this.fullExport = true; // file deleted: write it back from the database
+      return;
+    }
+    const text = readIfExists(this.jsonlPath) ?? '';
+    const records = parseJsonl(text, this.jsonlPath);
+    const inFile = new Set(records.map((r) => r.id));
+    for (const row of this.q('SELECT id FROM issues WHERE wisp = 0').all() as { id: string }[]) {
+      if (!inFile.has(row.id)) this.deleteRows(row.id);
+    }
+    for (const r of records) this.upsertRecord(r);
+    this.recomputeAllBlocked();
+    this.setMeta('jsonl_sig', sig);
+  }
+
+  /** Writes the changed issues' lines into the JSONL (or the whole file when patching cannot). */
+  private exportChanges(): void {
+    if (!this.dirty.size && !this.fullExport) return;
+    let text: string | undefined;
+    if (!this.fullExport) {
+      const current = readIfExists(this.jsonlPath);
+      if (current !== undefined) {
+        const changes = new Map<string, string | null>();
+        const issues = new Map(this.hydrate(this.rowsByIds([...this.dirty])).map((i) => [i.id, i]));
+        for (const id of this.dirty) {
+          const issue = issues.get(id);
+          changes.set(id, issue && !this.isWisp(id) ? issueToLine(issue) : null);
+        }
+        text = patchJsonl(current, changes);
+      }
+    }
+    text ??= this.exportText();
+    this.setMeta('jsonl_sig', writeAtomic(this.jsonlPath, text));
+  }
+
+  private isWisp(id: string): boolean {
+    return (this.q('SELECT wisp FROM issues WHERE id = ?').get(id) as { wisp: number } | undefined)?.wisp === 1;
+  }
+
+  exportText(): string {
+    const rows = this.q('SELECT * FROM issues WHERE wisp = 0 ORDER BY id').all() as IssueRow[];
+    const issues = this.hydrate(rows, true);
+    return issues.map((i) => issueToLine(i) + '\n').join('');
+  }
+
+  exportAll(): { path: string; count: number } {
+    let count = 0;
+    this.write(() => {
+      this.fullExport = true;
+      count = (this.q('SELECT count(*) AS n FROM issues WHERE wisp = 0').get() as { n: number }).n;
+    });
+    return { path: this.jsonlPath, count };
+  }
+
+  importText(text: string, source: string, actor: string): { created: number; updated: number; unchanged: number } {
+    const records = parseJsonl(text, source); // parse everything first: a bad line changes nothing
+    const counts = { created: 0, updated: 0, unchanged: 0 };
+    this.write(() => {
+      for (const r of records) {
+        const before = this.get(r.id);
+        if (before && issueToLine(before) === issueToLine(r)) { counts.unchanged++; continue; }
+        this.upsertRecord(r);
+        this.event(r.id, before ? 'updated' : 'created', actor, undefined, 'import');
+        if (before) counts.updated++;
+        else counts.created++;
+        this.dirty.add(r.id);
+      }
+      this.recomputeAllBlocked();
+    });
+    return counts;
+  }
+
+  private deleteRows(id: string): void {
+    this.q('DELETE FROM issues WHERE id = ?').run(id);
+    this.q('DELETE FROM dependencies WHERE issue_id = ?').run(id);
+    this.q('DELETE FROM labels WHERE issue_id = ?').run(id);
+    this.q('DELETE FROM comments WHERE issue_id = ?').run(id);
+  }
+
+  /** Replaces one issue (row, labels, dependencies, comments) with a record as read from JSONL. */
+  private upsertRecord(r: Issue): void {
+    this.deleteRows(r.id);
+    const fields = Object.keys(r.fields).length ? JSON.stringify(r.fields) : null;
+    this.q(`INSERT INTO issues (id, title, description, design, acceptance_criteria, notes, status, priority, issue_type,
+        assignee, owner, created_at, created_by, updated_at, closed_at, close_reason, external_ref, ephemeral, wisp, fields)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`).run(
+      r.id, r.title, r.description ?? null, r.design ?? null, r.acceptance_criteria ?? null, r.notes ?? null, r.status, r.priority,
+      r.issue_type, r.assignee ?? null, r.owner ?? null, r.created_at, r.created_by ?? null, r.updated_at, r.closed_at ?? null,
+      r.close_reason ?? null, r.external_ref ?? null, r.ephemeral ? 1 : 0, fields);
+    const dep = this.q('INSERT OR IGNORE INTO dependencies (issue_id, depends_on_id, type, created_at, created_by) VALUES (?, ?, ?, ?, ?)');
+    for (const d of r.dependencies) dep.run(r.id, d.depends_on_id, d.type, d.created_at, d.created_by ?? null);
+    const lab = this.q('INSERT OR IGNORE INTO labels (issue_id, label) VALUES (?, ?)');
+    for (const l of r.labels) lab.run(r.id, l);
+    const com = this.q('INSERT INTO comments (id, issue_id, author, text, created_at) VALUES (?, ?, ?, ?, ?)');
+    for (const c of r.comments) com.run(c.id, r.id, c.author, c.text, c.created_at);
+  }
+
+  // ---- blocked state ------------------------------------------------------------------------
+
+  private recomputeAllBlocked(): void {
+    const status = new Map<string, Status>();
+    for (const r of this.q('SELECT id, status FROM issues').all() as { id: string; status: Status }[]) status.set(r.id, r.status);
+    const blocked = computeBlocked(status, this.q('SELECT issue_id, depends_on_id, type FROM dependencies').all() as GraphEdge[]);
+    const now = new Set((this.q('SELECT id FROM issues WHERE blocked = 1').all() as { id: string }[]).map((r) => r.id));
+    const set = this.q('UPDATE issues SET blocked = ? WHERE id = ?');
+    for (const id of blocked) if (!now.has(id)) set.run(1, id);
+    for (const id of now) if (!blocked.has(id)) set.run(0, id);
+  }
+
+  /** Re-derives the blocked flag from the seeds outward (children follow a parent's change). */
+  private recomputeBlocked(seeds: Iterable<string>): void {
+    const queue = [...seeds];
+    const direct = this.q(`SELECT 1 FROM dependencies d JOIN issues t ON t.id = d.depends_on_id
+      WHERE d.issue_id = ? AND d.type IN (${BLOCKING_SQL}) AND t.status NOT IN ${CLOSED_SQL} LIMIT 1`);
+    const viaParent = this.q(`SELECT 1 FROM dependencies d JOIN issues p ON p.id = d.depends_on_id
+      WHERE d.issue_id = ? AND d.type = '${PARENT_CHILD}' AND p.blocked = 1 AND p.status NOT IN ${CLOSED_SQL} LIMIT 1`);
+    const children = this.q(`SELECT issue_id FROM dependencies WHERE depends_on_id = ? AND type = '${PARENT_CHILD}'`);
+    const cur = this.q('SELECT blocked FROM issues WHERE id = ?');
+    const set = this.q('UPDATE issues SET blocked = ? WHERE id = ?');
+    let guard = 0;
+    while (queue.length && guard++ < 1_000_000) {
+      const id = queue.shift()!;
+      const row = cur.get(id) as { blocked: number } | undefined;
+      if (!row) continue;
+      const b = direct.get(id) || viaParent.get(id) ? 1 : 0;
+      if (b !== row.blocked) {
+        set.run(b, id);
+        for (const c of children.all(id) as { issue_id: string }[]) queue.push(c.issue_id);
+      }
+    }
+  }
+
+  /** After an issue's status changed: its dependents and children may change. */
+  private statusChanged(id: string): void {
+    const deps = this.q(`SELECT issue_id FROM dependencies WHERE depends_on_id = ? AND type IN (${BLOCKING_SQL}, '${PARENT_CHILD}')`)
+      .all(id) as { issue_id: string }[];
+    this.recomputeBlocked(deps.map((d) => d.issue_id));
+  }
+
+  // ---- reads ----------------------------------------------------------------------------------
+
+  private rowsByIds(ids: string[]): IssueRow[] {
+    if (!ids.length) return [];
+    if (ids.length === 1) return this.q('SELECT * FROM issues WHERE id = ?').all(ids[0]) as IssueRow[];
+    return this.q('SELECT * FROM issues WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id').all(JSON.stringify(ids)) as IssueRow[];
+  }
+
+  /** Rows -> Issues, loading labels, dependencies and comments in three queries. */
+  private hydrate(rows: IssueRow[], all = false): Issue[] {
+    if (!rows.length) return [];
+    const issues = rows.map(rowToIssue);
+    const byId = new Map(issues.map((i) => [i.id, i]));
+    const one = rows.length === 1 ? rows[0]!.id : undefined;
+    const ids = JSON.stringify(rows.map((r) => r.id));
+    const pick = (table: string, cols: string, order: string) =>
+      all ? this.q(`SELECT ${cols} FROM ${table} ORDER BY ${order}`).all()
+        : one !== undefined ? this.q(`SELECT ${cols} FROM ${table} WHERE issue_id = ? ORDER BY ${order}`).all(one)
+          : this.q(`SELECT ${cols} FROM ${table} WHERE issue_id IN (SELECT value FROM json_each(?)) ORDER BY ${order}`).all(ids);
+    for (const l of pick('labels', 'issue_id, label', 'issue_id, label') as { issue_id: string; label: string }[]) byId.get(l.issue_id)?.labels.push(l.label);
+    for (const d of pick('dependencies', 'issue_id, depends_on_id, type, created_at, created_by', 'seq') as (Dependency & { created_by: string | null })[]) {
+      const dep: Dependency = { issue_id: d.issue_id, depends_on_id: d.depends_on_id, type: d.type, created_at: d.created_at };
+      if (d.created_by !== null) dep.created_by = d.created_by;
+      byId.get(d.issue_id)?.dependencies.push(dep);
+    }
+    for (const c of pick('comments', 'id, issue_id, author, text, created_at', 'seq') as Comment[]) byId.get(c.issue_id)?.comments.push(c);
+    return issues;
+  }
+
+  resolveId(partial: string): string {
+    const p = partial.trim();
+    if (!p) throw new UserError('empty issue id');
+    const exact = this.q('SELECT id FROM issues WHERE id = ?');
+    if (exact.get(p)) return p;
+    const withPrefix = `${this.prefix}-${p}`;
+    if (!p.startsWith(this.prefix + '-') && exact.get(withPrefix)) return withPrefix;
+    const glob = (s: string) => s.replace(/[*?[\]]/g, (c) => `[${c}]`) + '*';
+    const found = new Set<string>();
+    for (const cand of [p, withPrefix]) {
+      for (const r of this.q('SELECT id FROM issues WHERE id GLOB ? AND status != \'tombstone\' LIMIT 6').all(glob(cand)) as { id: string }[]) found.add(r.id);
+    }
+    if (found.size === 1) return [...found][0]!;
+    if (found.size > 1) {
+      const list = [...found].sort().slice(0, 5).join(', ');
+      throw new UserError(`ambiguous id "${p}" matches ${list}${found.size > 5 ? ', ...' : ''}`, 'type more characters of the id');
+    }
+    throw new NotFoundError('issue', p, `'bd list' shows the ids in ${this.beadsDir}`);
+  }
+
+  get(idOrPartial: string): Issue | undefined {
+    let id: string;
+    try {
+      id = this.resolveId(idOrPartial);
+    } catch (e) {
+      if (e instanceof NotFoundError) return undefined;
+      throw e;
+    }
+    return this.hydrate(this.rowsByIds([id]))[0];
+  }
+
+  mustGet(idOrPartial: string): Issue {
+    const id = this.resolveId(idOrPartial);
+    const issue = this.hydrate(this.rowsByIds([id]))[0];
+    if (!issue) throw new NotFoundError('issue', idOrPartial);
+    return issue;
+  }
+
+  private where(f: ListFilter, params: unknown[]): string[] {
+    const w: string[] = [];
+    const inList = (col: string, v: string | string[]) => {
+      const arr = Array.isArray(v) ? v : [v];
+      params.push(JSON.stringify(arr));
+      w.push(`${col} IN (SELECT value FROM json_each(?))`);
+    };
+    if (f.status !== undefined) inList('i.status', f.status);
+    else w.push(`i.status != 'tombstone'`);
+    if (f.includeClosed === false) w.push(`i.status != 'closed'`);
+    if (f.type !== undefined) inList('i.issue_type', f.type);
+    if (f.assignee !== undefined) { w.push('i.assignee = ?'); params.push(f.assignee); }
+    if (f.priority !== undefined) { w.push('i.priority = ?'); params.push(f.priority); }
+    if (!f.includeEphemeral) w.push('i.ephemeral = 0');
+    if (f.ids) inList('i.id', f.ids);
+    for (const l of f.label === undefined ? [] : Array.isArray(f.label) ? f.label : [f.label]) {
+      w.push('EXISTS (SELECT 1 FROM labels l WHERE l.issue_id = i.id AND l.label = ?)');
+      params.push(l);
+    }
+    if (f.parent !== undefined) {
+      w.push(`EXISTS (SELECT 1 FROM dependencies d WHERE d.issue_id = i.id AND d.type = '${PARENT_CHILD}' AND d.depends_on_id = ?)`);
+      params.push(this.resolveId(f.parent));
+    }
+    for (const [k, v] of Object.entries(f.fields ?? {})) {
+      if (v === null || v === undefined) { w.push(`json_extract(i.fields, ?) IS NULL`); params.push(jsonPath(k)); continue; }
+      if (typeof v === 'object') { w.push(`json_extract(i.fields, ?) = json(?)`); params.push(jsonPath(k), JSON.stringify(v)); continue; }
+      w.push(`json_extract(i.fields, ?) = ?`);
+      params.push(jsonPath(k), typeof v === 'boolean' ? (v ? 1 : 0) : v);
+    }
+    if (f.text) {
+      w.push(`(instr(lower(i.title), ?) > 0 OR instr(lower(coalesce(i.description, '')), ?) > 0 OR instr(lower(coalesce(i.notes, '')), ?) > 0 OR i.id = ?)`);
+      const t = f.text.toLowerCase();
+      params.push(t, t, t, f.text);
+    }
+    return w;
+  }
+
+  list(filter: ListFilter = {}): Issue[] {
+    this.refresh();
+    const params: unknown[] = [];
+    const w = this.where(filter, params);
+    const limit = filter.limit && filter.limit > 0 ? ` LIMIT ${Math.floor(filter.limit)}` : '';
+    const rows = this.db.prepare(`SELECT i.* FROM issues i ${w.length ? 'WHERE ' + w.join(' AND ') : ''} ORDER BY i.id${limit}`).all(...params) as IssueRow[];
+    return this.hydrate(rows);
+  }
+
+  ready(filter: ListFilter = {}): Issue[] {
+    this.refresh();
+    const params: unknown[] = [];
+    const w = this.where({ ...filter, status: 'open', includeEphemeral: false }, params);
+    w.push('i.blocked = 0', `i.issue_type NOT IN (${NON_WORK_SQL})`);
+    const limit = filter.limit && filter.limit > 0 ? ` LIMIT ${Math.floor(filter.limit)}` : '';
+    const sql = `SELECT i.* FROM issues i WHERE ${w.join(' AND ')} ORDER BY i.priority, i.created_at, i.id${limit}`;
+    return this.hydrate(this.q(sql).all(...params) as IssueRow[]);
+  }
+
+  /** Open targets of an issue's own blocking dependencies. */
+  private openBlockers(id: string): string[] {
+    return (this.q(`SELECT d.depends_on_id AS id FROM dependencies d JOIN issues t ON t.id = d.depends_on_id
+      WHERE d.issue_id = ? AND d.type IN (${BLOCKING_SQL}) AND t.status NOT IN ${CLOSED_SQL} ORDER BY d.seq`).all(id) as { id: string }[]).map((r) => r.id);
+  }
+
+  /** The nearest ancestor whose own blockers make this issue blocked (walks parent-child up). */
+  private blockedAncestor(id: string): string | undefined {
+    const parent = this.q(`SELECT p.id FROM dependencies d JOIN issues p ON p.id = d.depends_on_id
+      WHERE d.issue_id = ? AND d.type = '${PARENT_CHILD}' AND p.blocked = 1 AND p.status NOT IN ${CLOSED_SQL} LIMIT 1`);
+    let cur = id;
+    for (let depth = 0; depth < 100; depth++) {
+      const p = parent.get(cur) as { id: string } | undefined;
+      if (!p) return depth === 0 ? undefined : cur;
+      cur = p.id;
+    }
+    return cur;
+  }
+
+  blocked(): { issue: Issue; blockers: string[] }[] {
+    this.refresh();
+    const rows = this.q(`SELECT * FROM issues WHERE blocked = 1 AND status NOT IN ${CLOSED_SQL} AND ephemeral = 0
+      ORDER BY priority, created_at, id`).all() as IssueRow[];
+    return this.hydrate(rows).map((issue) => {
+      const blockers = this.openBlockers(issue.id);
+      const anc = this.blockedAncestor(issue.id);
+      if (anc) blockers.push(anc);
+      return { issue, blockers };
+    });
+  }
+
+  explain(id: string): string[] {
+    const issue = this.mustGet(id);
+    return notReadyReasons({
+      status: issue.status, issue_type: issue.issue_type, ephemeral: issue.ephemeral,
+      blockers: this.openBlockers(issue.id), blockedAncestor: this.blockedAncestor(issue.id),
+    });
+  }
+
+  dependents(id: string, type?: string): Issue[] {
+    const full = this.resolveIdOrForeign(id);
+    const rows = (type
+      ? this.q('SELECT i.* FROM dependencies d JOIN issues i ON i.id = d.issue_id WHERE d.depends_on_id = ? AND d.type = ? ORDER BY i.id').all(full, type)
+      : this.q('SELECT DISTINCT i.* FROM dependencies d JOIN issues i ON i.id = d.issue_id WHERE d.depends_on_id = ? ORDER BY i.id').all(full)) as IssueRow[];
+    return this.hydrate(rows);
+  }
+
+  allEdges(): Dependency[] {
+    return (this.q('SELECT issue_id, depends_on_id, type, created_at, created_by FROM dependencies ORDER BY seq').all() as (Dependency & { created_by: string | null })[])
+      .map((d) => (d.created_by === null ? { issue_id: d.issue_id, depends_on_id: d.depends_on_id, type: d.type, created_at: d.created_at } : d) as Dependency);
+  }
+
+  events(id: string): BeadEvent[] {
+    const full = this.resolveId(id);
+    const rows = this.q('SELECT * FROM events WHERE issue_id = ? ORDER BY id').all(full) as Record<string, unknown>[];
+    return rows.map((r) => {
+      const e: BeadEvent = { id: r.id as number, issue_id: r.issue_id as string, event_type: r.event_type as string, actor: r.actor as string, created_at: r.created_at as string };
+      if (r.old_value !== null) e.old_value = r.old_value as string;
+      if (r.new_value !== null) e.new_value = r.new_value as string;
+      if (r.comment !== null) e.comment = r.comment as string;
+      return e;
+    });
+  }
+
+  stats(): Record<string, number> {
+    this.refresh();
+    const out: Record<string, number> = {};
+    for (const r of this.q(`SELECT status, count(*) AS n FROM issues WHERE ephemeral = 0 GROUP BY status`).all() as { status: string; n: number }[]) out[r.status] = r.n;
+    out.total = Object.entries(out).filter(([k]) => k !== 'tombstone').reduce((a, [, n]) => a + n, 0);
+    out.ready = (this.q(`SELECT count(*) AS n FROM issues WHERE status = 'open' AND blocked = 0 AND ephemeral = 0 AND issue_type NOT IN (${NON_WORK_SQL})`).get() as { n: number }).n;
+    out.blocked_open = (this.q(`SELECT count(*) AS n FROM issues WHERE blocked = 1 AND status NOT IN ${CLOSED_SQL} AND ephemeral = 0`).get() as { n: number }).n;
+    out.ephemeral = (this.q('SELECT count(*) AS n FROM issues WHERE ephemeral = 1').get() as { n: number }).n;
+    return out;
+  }
+
+  cycles(): string[][] {
+    return findCycles(this.q('SELECT issue_id, depends_on_id, type FROM dependencies').all() as GraphEdge[]);
+  }
+
+  doctor(): { ok: boolean; problems: string[] } {
+    const problems: string[] = [];
+    const integrity = this.db.pragma('integrity_check', { simple: true });
+    if (integrity !== 'ok') problems.push(`sqlite integrity_check: ${integrity}`);
+    const onDisk = readIfExists(this.jsonlPath);
+    if (onDisk === undefined) problems.push(`${this.jsonlPath} is missing (run 'bd export')`);
+    else {
+      const expected = this.exportText();
+      if (onDisk !== expected) {
+        const a = new Map(onDisk.split('\n').filter(Boolean).map((l) => [l.slice(0, 80).match(/"id":"([^"]+)"/)?.[1] ?? l, l]));
+        const b = new Map(expected.split('\n').filter(Boolean).map((l) => [l.match(/"id":"([^"]+)"/)?.[1] ?? l, l]));
+        const diff = [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k));
+        problems.push(`JSONL differs from the database for ${diff.length} issue(s): ${diff.slice(0, 5).join(', ')}${diff.length > 5 ? ', ...' : ''} (run 'bd export' to rewrite it, or 'bd import' to load it)`);
+      }
+    }
+    const status = new Map<string, Status>();
+    for (const r of this.q('SELECT id, status FROM issues').all() as { id: string; status: Status }[]) status.set(r.id, r.status);
+    const want = computeBlocked(status, this.q('SELECT issue_id, depends_on_id, type FROM dependencies').all() as GraphEdge[]);
+    const have = (this.q('SELECT id FROM issues WHERE blocked = 1').all() as { id: string }[]).map((r) => r.id);
+    const wrong = have.filter((id) => !want.has(id)).concat([...want].filter((id) => !have.includes(id)));
+    if (wrong.length) problems.push(`materialized blocked state is stale for ${wrong.length} issue(s): ${wrong.slice(0, 5).join(', ')}`);
+    const cyc = this.cycles();
+    if (cyc.length) problems.push(`${cyc.length} dependency cycle(s), e.g. ${cyc[0]!.join(' -> ')}`);
+    return { ok: problems.length === 0, problems };
+  }
+
+  // ---- writes ------------------------------------------------------------------------------
+
+  private event(issueId: string, type: string, actor: string, oldValue?: string, newValue?: string, comment?: string): void {
+    this.q('INSERT INTO events (issue_id, event_type, actor, old_value, new_value, comment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(issueId, type, actor, oldValue ?? null, newValue ?? null, comment ?? null, nowStamp());
+  }
+
+  private touch(id: string, now = nowStamp()): void {
+    this.q('UPDATE issues SET updated_at = ? WHERE id = ?').run(now, id);
+    this.dirty.add(id);
+  }
+
+  /** A dependency target: a local issue (partial ids resolve) or a foreign-prefix id kept verbatim. */
+  private resolveIdOrForeign(id: string): string {
+    try {
+      return this.resolveId(id);
+    } catch (e) {
+      if (e instanceof NotFoundError && /^[A-Za-z][\w]*-/.test(id) && !id.startsWith(this.prefix + '-')) return id;
+      throw e;
+    }
+  }
+
+  create(input: CreateInput, actor: string): Issue {
+    return this.write(() => {
+      const title = input.title?.trim();
+      if (!title) throw new UserError('a title is required', 'bd create "what needs doing"');
+      if (title.length > 500) throw new UserError(`title is ${title.length} characters (at most 500)`);
+      const priority = input.priority ?? 2;
+      checkPriority(priority);
+      const status = input.status ?? 'open';
+      if (!isStatus(status)) throw new UserError(`unknown status "${status}"`);
+      const type = input.issue_type?.trim() || 'task';
+      const parent = input.parent !== undefined ? this.resolveId(input.parent) : undefined;
+      const taken = (id: string) => !!this.q('SELECT 1 FROM issues WHERE id = ?').get(id);
+      let id: string;
+      if (input.id) {
+        id = input.id.trim();
+        if (!/^[A-Za-z][\w.-]*$/.test(id)) throw new UserError(`invalid id "${id}"`, 'ids look like <prefix>-<hash>');
+        if (taken(id)) throw new ConflictError(`issue ${id} already exists`);
+      } else if (parent) {
+        id = this.nextChildId(parent);
+      } else {
+        const count = (this.q('SELECT count(*) AS n FROM issues').get() as { n: number }).n;
+        id = generateId(this.prefix, `${title}\0${actor}\0${process.pid}\0${Date.now()}\0${Math.random()}`, count, taken);
+      }
+      const now = nowStamp();
+      const fields = input.fields && Object.keys(input.fields).length ? JSON.stringify(input.fields) : null;
+      this.q(`INSERT INTO issues (id, title, description, design, acceptance_criteria, notes, status, priority, issue_type,
+          assignee, owner, created_at, created_by, updated_at, closed_at, external_ref, ephemeral, wisp, fields)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+        id, title, nonEmpty(input.description), nonEmpty(input.design), nonEmpty(input.acceptance_criteria), nonEmpty(input.notes),
+        status, priority, type, nonEmpty(input.assignee), nonEmpty(input.owner), now, actor, now, status === 'closed' ? now : null,
+        nonEmpty(input.external_ref), input.ephemeral ? 1 : 0, input.ephemeral ? 1 : 0, fields);
+      this.event(id, 'created', actor, undefined, title);
+      this.dirty.add(id);
+      const lab = this.q('INSERT OR IGNORE INTO labels (issue_id, label) VALUES (?, ?)');
+      for (const l of input.labels ?? []) if (l.trim()) lab.run(id, l.trim());
+      if (parent) this.insertDep(id, parent, PARENT_CHILD, actor, now);
+      for (const d of input.deps ?? []) this.addDependency(id, d.id, d.type, actor);
+      this.recomputeBlocked([id]);
+      return this.mustGet(id);
+    });
+  }
+
+  private nextChildId(parent: string): string {
+    const row = this.q('SELECT last FROM child_counters WHERE parent_id = ?').get(parent) as { last: number } | undefined;
+    let last = row?.last ?? 0;
+    if (!row) {
+      // First child made here: continue after any imported children.
+      const glob = parent.replace(/[*?[\]]/g, (c) => `[${c}]`) + '.*';
+      for (const r of this.q('SELECT id FROM issues WHERE id GLOB ?').all(glob) as { id: string }[]) {
+        const n = childNumber(parent, r.id);
+        if (n !== undefined && n > last) last = n;
+      }
+    }
+    let id: string;
+    do id = `${parent}.${++last}`; while (this.q('SELECT 1 FROM issues WHERE id = ?').get(id));
+    this.q('INSERT OR REPLACE INTO child_counters (parent_id, last) VALUES (?, ?)').run(parent, last);
+    return id;
+  }
+
+  update(id: string, patch: UpdatePatch, actor: string): Issue {
+    return this.write(() => this.applyPatch(this.mustGet(id), patch, actor));
+  }
+
+  private applyPatch(before: Issue, patch: UpdatePatch, actor: string): Issue {
+    const id = before.id;
+    const sets: string[] = [];
+    const params: unknown[] = [];
+    const changed: Record<string, unknown> = {};
+    const now = nowStamp();
+    for (const k of ['title', 'description', 'design', 'acceptance_criteria', 'notes'] as const) {
+      const v = patch[k];
+      if (v === undefined) continue;
+      if (k === 'title' && !v.trim()) throw new UserError('title cannot be empty');
+      if ((before[k] ?? '') === v) continue;
+      sets.push(`${k} = ?`); params.push(nonEmpty(v)); changed[k] = v;
+    }
+    if (patch.priority !== undefined && patch.priority !== before.priority) {
+      checkPriority(patch.priority);
+      sets.push('priority = ?'); params.push(patch.priority); changed.priority = patch.priority;
+    }
+    if (patch.issue_type !== undefined && patch.issue_type !== before.issue_type) {
+      if (!patch.issue_type.trim()) throw new UserError('type cannot be empty');
+      sets.push('issue_type = ?'); params.push(patch.issue_type.trim()); changed.issue_type = patch.issue_type;
+    }
+    for (const k of ['assignee', 'owner', 'external_ref'] as const) {
+      const v = patch[k];
+      if (v === undefined || (before[k] ?? null) === (nonEmpty(v ?? undefined))) continue;
+      sets.push(`${k} = ?`); params.push(nonEmpty(v ?? undefined)); changed[k] = v;
+    }
+    if (patch.fields && Object.keys(patch.fields).length) {
+      const next: Record<string, unknown> = { ...before.fields };
+      for (const [k, v] of Object.entries(patch.fields)) {
+        if (v === null || v === undefined) delete next[k];
+        else next[k] = v;
+      }
+      if (JSON.stringify(next) !== JSON.stringify(before.fields)) {
+        sets.push('fields = ?'); params.push(Object.keys(next).length ? JSON.stringify(next) : null); changed.fields = patch.fields;
+      }
+    }
+    let statusChanged = false;
+    if (patch.status !== undefined && patch.status !== before.status) {
+      if (!isStatus(patch.status)) throw new UserError(`unknown status "${patch.status}"`, `use one of open, in_progress, blocked, deferred, closed, pinned, hooked`);
+      sets.push('status = ?'); params.push(patch.status);
+      if (patch.status === 'closed') { sets.push('closed_at = ?'); params.push(now); }
+      else if (before.status === 'closed') { sets.push('closed_at = NULL', 'close_reason = NULL'); }
+      statusChanged = true;
+    }
+    if (!sets.length) return before;
+    sets.push('updated_at = ?'); params.push(now);
+    this.q(`UPDATE issues SET ${sets.join(', ')} WHERE id = ?`).run(...params, id);
+    this.dirty.add(id);
+    if (statusChanged) {
+      const type = patch.status === 'closed' ? 'closed' : before.status === 'closed' ? 'reopened' : 'status_changed';
+      this.event(id, type, actor, before.status, patch.status);
+      this.statusChanged(id);
+    }
+    if (Object.keys(changed).length) this.event(id, 'updated', actor, undefined, JSON.stringify(changed));
+    return this.mustGet(id);
+  }
+
+  closeIssues(ids: string[], reason: string | undefined, actor: string): Issue[] {
+    return this.write(() => {
+      const full = ids.map((i) => this.resolveId(i)); // all resolve, or nothing changes
+      const now = nowStamp();
+      const set = this.q(`UPDATE issues SET status = 'closed', closed_at = ?, close_reason = ?, updated_at = ? WHERE id = ?`);
+      for (const id of full) {
+        const row = this.q('SELECT status FROM issues WHERE id = ?').get(id) as { status: Status };
+        if (row.status === 'closed') continue;
+        if (row.status === 'tombstone') throw new UserError(`${id} is deleted`);
+        set.run(now, nonEmpty(reason), now, id);
+        this.event(id, 'closed', actor, row.status, 'closed', reason);
+        this.dirty.add(id);
+        this.statusChanged(id);
+      }
+      return this.hydrate(this.rowsByIds(full));
+    });
+  }
+
+  reopen(id: string, actor: string): Issue {
+    return this.write(() => {
+      const issue = this.mustGet(id);
+      if (issue.status === 'open') return issue;
+      if (issue.status === 'tombstone') throw new UserError(`${issue.id} is deleted`);
+      return this.applyPatch(issue, { status: 'open' }, actor);
+    });
+  }
+
+  claim(id: string, actor: string): Issue {
+    return this.write(() => {
+      const issue = this.mustGet(id);
+      if (issue.assignee && issue.assignee !== actor) {
+        throw new ConflictError(`${issue.id} already claimed by ${issue.assignee}`, issue.assignee);
+      }
+      if (issue.assignee === actor && issue.status === 'in_progress') return issue; // claiming twice is a no-op
+      if (!['open', 'hooked'].includes(issue.status) && !(issue.assignee === actor && issue.status !== 'closed')) {
+        throw new ConflictError(`cannot claim ${issue.id}: its status is ${issue.status}`);
+      }
+      const claimed = this.applyPatch(issue, { status: 'in_progress', assignee: actor }, actor);
+      this.event(issue.id, 'claimed', actor, issue.assignee, actor);
+      return claimed;
+    });
+  }
+
+  compareAndSet(id: string, expect: { status?: Status | Status[]; assignee?: string | null }, patch: UpdatePatch, actor: string): Issue {
+    return this.write(() => {
+      const issue = this.mustGet(id);
+      if (expect.status !== undefined) {
+        const ok = Array.isArray(expect.status) ? expect.status : [expect.status];
+        if (!ok.includes(issue.status)) throw new ConflictError(`${issue.id} is ${issue.status}, expected ${ok.join(' or ')}`, issue.assignee);
+      }
+      if (expect.assignee !== undefined && (issue.assignee ?? null) !== expect.assignee) {
+        throw new ConflictError(issue.assignee ? `${issue.id} already claimed by ${issue.assignee}` : `${issue.id} is unassigned`, issue.assignee);
+      }
+      return this.applyPatch(issue, patch, actor);
+    });
+  }
+
+  private insertDep(issueId: string, dependsOnId: string, type: string, actor: string, now = nowStamp()): boolean {
+    const r = this.q('INSERT OR IGNORE INTO dependencies (issue_id, depends_on_id, type, created_at, created_by) VALUES (?, ?, ?, ?, ?)')
+      .run(issueId, dependsOnId, type, now, actor);
+    if (r.changes) {
+      this.event(issueId, 'dependency_added', actor, undefined, `${type}:${dependsOnId}`);
+      this.touch(issueId, now);
+    }
+    return r.changes > 0;
+  }
+
+  addDependency(issueId: string, dependsOnId: string, type: string, actor: string): void {
+    this.write(() => {
+      const from = this.resolveId(issueId);
+      const to = this.resolveIdOrForeign(dependsOnId);
+      const t = type.trim();
+      if (!/^[a-z][a-z0-9_:-]*$/i.test(t)) throw new UserError(`invalid dependency type "${type}"`, 'e.g. blocks, parent-child, related, discovered-from, tracks');
+      if (from === to) throw new UserError(`${from} cannot depend on itself`);
+      if (BLOCKING_DEP_TYPES.includes(t) || t === PARENT_CHILD) {
+        // Would the new edge close a loop? Walk from the target along blocking/hierarchy edges.
+        const loop = this.q(`WITH RECURSIVE reach(id) AS (SELECT ? UNION SELECT d.depends_on_id FROM dependencies d JOIN reach r ON d.issue_id = r.id
+            WHERE d.type IN (${BLOCKING_SQL}, '${PARENT_CHILD}')) SELECT 1 FROM reach WHERE id = ? LIMIT 1`).get(to, from);
+        if (loop) throw new UserError(`adding ${from} -> ${to} (${t}) would create a dependency cycle`, `'bd dep tree ${to}' shows the existing path`);
+      }
+      if (this.insertDep(from, to, t, actor)) this.recomputeBlocked([from]);
+    });
+  }
+
+  removeDependency(issueId: string, dependsOnId: string, type: string | undefined, actor: string): void {
+    this.write(() => {
+      const from = this.resolveId(issueId);
+      const to = this.resolveIdOrForeign(dependsOnId);
+      const rows = (type
+        ? this.q('SELECT type FROM dependencies WHERE issue_id = ? AND depends_on_id = ? AND type = ?').all(from, to, type)
+        : this.q('SELECT type FROM dependencies WHERE issue_id = ? AND depends_on_id = ?').all(from, to)) as { type: string }[];
+      if (!rows.length) throw new NotFoundError('dependency', `${from} -> ${to}${type ? ` (${type})` : ''}`);
+      for (const r of rows) {
+        this.q('DELETE FROM dependencies WHERE issue_id = ? AND depends_on_id = ? AND type = ?').run(from, to, r.type);
+        this.event(from, 'dependency_removed', actor, `${r.type}:${to}`);
+      }
+      this.touch(from);
+      this.recomputeBlocked([from]);
+    });
+  }
+
+  addLabel(id: string, label: string, actor: string): void {
+    this.write(() => {
+      const full = this.resolveId(id);
+      const l = label.trim();
+      if (!l || /[,\s]/.test(l)) throw new UserError(`invalid label "${label}"`, 'labels are single words without commas or spaces');
+      if (this.q('INSERT OR IGNORE INTO labels (issue_id, label) VALUES (?, ?)').run(full, l).changes) {
+        this.event(full, 'label_added', actor, undefined, l);
+        this.touch(full);
+      }
+    });
+  }
+
+  removeLabel(id: string, label: string, actor: string): void {
+    this.write(() => {
+      const full = this.resolveId(id);
+      if (this.q('DELETE FROM labels WHERE issue_id = ? AND label = ?').run(full, label).changes) {
+        this.event(full, 'label_removed', actor, label);
+        this.touch(full);
+      }
+    });
+  }
+
+  addComment(id: string, text: string, actor: string): Comment {
+    return this.write(() => {
+      const full = this.resolveId(id);
+      if (!text.trim()) throw new UserError('comment text is empty');
+      const next = ((this.q('SELECT max(id) AS m FROM comments').get() as { m: number | null }).m ?? 0) + 1;
+      const now = nowStamp();
+      this.q('INSERT INTO comments (id, issue_id, author, text, created_at) VALUES (?, ?, ?, ?, ?)').run(next, full, actor, text, now);
+      this.event(full, 'commented', actor, undefined, undefined, text);
+      this.touch(full, now);
+      return { id: next, issue_id: full, author: actor, text, created_at: now };
+    });
+  }
+}
+
+function rowToIssue(r: IssueRow): Issue {
+  const issue: Issue = {
+    id: r.id, title: r.title, status: r.status as Status, priority: r.priority, issue_type: r.issue_type,
+    labels: [], dependencies: [], comments: [], created_at: r.created_at, updated_at: r.updated_at,
+    fields: r.fields ? (JSON.parse(r.fields) as Record<string, unknown>) : {},
+  };
+  if (r.description !== null) issue.description = r.description;
+  if (r.design !== null) issue.design = r.design;
+  if (r.acceptance_criteria !== null) issue.acceptance_criteria = r.acceptance_criteria;
+  if (r.notes !== null) issue.notes = r.notes;
+  if (r.assignee !== null) issue.assignee = r.assignee;
+  if (r.owner !== null) issue.owner = r.owner;
+  if (r.created_by !== null) issue.created_by = r.created_by;
+  if (r.closed_at !== null) issue.closed_at = r.closed_at;
+  if (r.close_reason !== null) issue.close_reason = r.close_reason;
+  if (r.external_ref !== null) issue.external_ref = r.external_ref;
+  if (r.ephemeral) issue.ephemeral = true;
+  return issue;
+}
+
+function nonEmpty(v: string | undefined): string | null {
+  return v === undefined || v === '' ? null : v;
+}
+
+function checkPriority(p: number): void {
+  if (!Number.isInteger(p) || p < 0 || p > 4) throw new UserError(`invalid priority ${p}`, 'priority is 0 (critical) to 4 (backlog)');
+}
+
+function jsonPath(key: string): string {
+  return `$."${key.replace(/"/g, '\\"')}"`;
+}
+
+/** Beads' default prefix: the project directory's name (the one holding `.beads`). */
+function defaultPrefix(beadsDir: string): string {
+  const name = basename(dirname(beadsDir)).toLowerCase().replace(/[^a-z0-9_-]/g, '').replace(/^[^a-z]+/, '').replace(/-+$/, '');
+  return name.slice(0, 16) || 'bd';
+}
