@@ -1,0 +1,121 @@
+// The one module that runs tmux. Every call names its server socket (`tmux -L <socket>`), so a
+// town's sessions live on their own server (gt-<town-id>) and tests use private ones.
+// All calls are synchronous: tmux answers in milliseconds and callers are CLI commands.
+import { runSync, which, type RunResult } from './proc.js';
+import { UserError } from './errors.js';
+
+export class TmuxMissingError extends UserError {
+  constructor() {
+    super('tmux not found on PATH', "install tmux, or set runtime.mode = 'headless' in town.toml or rig.toml");
+    this.name = 'TmuxMissingError';
+  }
+}
+
+export interface TmuxSession {
+  name: string;
+  created: number; // unix seconds
+  attached: boolean;
+  panePid?: number;
+  /** The pane's command exited (kept visible by remain-on-exit so its last words can be read). */
+  dead: boolean;
+  exitStatus?: number;
+}
+
+export interface NewSessionOptions {
+  name: string;
+  cwd: string;
+  /** argv executed directly (no shell); the caller builds the exact environment into it. */
+  command: string[];
+  width?: number;
+  height?: number;
+}
+
+export function tmuxAvailable(): boolean {
+  return which('tmux') !== undefined;
+}
+
+function tmux(socket: string, args: string[]): RunResult {
+  try {
+    // A minimal env for the tmux client: the server it may start inherits it, and agents must
+    // not see the caller's environment through it (commands set their own env anyway).
+    return runSync('tmux', ['-L', socket, ...args], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', TERM: 'xterm-256color', LANG: process.env.LANG ?? 'C.UTF-8' }, timeoutMs: 10_000 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new TmuxMissingError();
+    throw e;
+  }
+}
+
+function tmuxOk(socket: string, args: string[]): string {
+  const r = tmux(socket, args);
+  if (r.code !== 0) throw new UserError(`tmux ${args[0]} failed: ${(r.stderr || r.stdout).trim().split('\n')[0]}`);
+  return r.stdout;
+}
+
+/** Starts a detached session. remain-on-exit keeps a pane whose command died, so we can report why. */
+export function newSession(socket: string, o: NewSessionOptions): void {
+  tmuxOk(socket, [
+    'new-session', '-d', '-s', o.name, '-c', o.cwd, '-x', String(o.width ?? 200), '-y', String(o.height ?? 50), ...o.command,
+    ';', 'set-option', '-t', o.name, 'remain-on-exit', 'on',
+    ';', 'set-option', '-t', o.name, 'history-limit', '5000',
+  ]);
+}
+
+const FORMAT = '#{session_name}\t#{session_created}\t#{session_attached}\t#{pane_pid}\t#{pane_dead}\t#{pane_dead_status}';
+
+export function listSessions(socket: string): TmuxSession[] {
+  if (!tmuxAvailable()) return [];
+  const r = tmux(socket, ['list-panes', '-a', '-F', FORMAT]);
+  if (r.code !== 0) return []; // no server running = no sessions
+  const seen = new Map<string, TmuxSession>();
+  for (const line of r.stdout.split('\n')) {
+    if (!line) continue;
+    const [name, created, attached, pid, dead, status] = line.split('\t');
+    if (!name || seen.has(name)) continue;
+    seen.set(name, {
+      name,
+      created: Number(created),
+      attached: attached !== '0',
+      panePid: pid ? Number(pid) : undefined,
+      dead: dead === '1',
+      exitStatus: status ? Number(status) : undefined,
+    });
+  }
+  return [...seen.values()];
+}
+
+export function getSession(socket: string, name: string): TmuxSession | undefined {
+  return listSessions(socket).find((s) => s.name === name);
+}
+
+export function hasSession(socket: string, name: string): boolean {
+  return tmux(socket, ['has-session', '-t', `=${name}`]).code === 0;
+}
+
+/** The visible screen (plus `history` lines of scrollback), trailing blank lines trimmed. */
+export function capturePane(socket: string, name: string, history = 0): string {
+  const out = tmuxOk(socket, ['capture-pane', '-p', '-J', '-t', `=${name}:`, ...(history ? ['-S', String(-history)] : [])]);
+  return out.replace(/\s+$/, '') + '\n';
+}
+
+/** Types text literally (no key-name interpretation), then optionally presses Enter. */
+export function sendText(socket: string, name: string, text: string, enter = true): void {
+  if (text) tmuxOk(socket, ['send-keys', '-t', `=${name}:`, '-l', text]);
+  if (enter) tmuxOk(socket, ['send-keys', '-t', `=${name}:`, 'Enter']);
+}
+
+/** Kills a session; idempotent. */
+export function killSession(socket: string, name: string): void {
+  if (!tmuxAvailable()) return;
+  tmux(socket, ['kill-session', '-t', `=${name}`]);
+}
+
+/** Kills the whole server (tests sweep their private sockets with this); idempotent. */
+export function killServer(socket: string): void {
+  if (!tmuxAvailable()) return;
+  tmux(socket, ['kill-server']);
+}
+
+/** argv for a human to attach (exec'd by the CLI, which owns the terminal). */
+export function attachArgv(socket: string, name: string): string[] {
+  return ['tmux', '-L', socket, 'attach-session', '-t', `=${name}`];
+}

@@ -1,0 +1,144 @@
+// Session providers: where an agent process lives. Two implementations with one contract (and one
+// conformance suite, test/runtime-session.test.ts): tmux (interactive, one server per town) and
+// headless (detached process group, output to a log file, exit status to a file).
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tmux from '../lib/tmux.js';
+import { spawnDetached, isAlive, killGroup } from '../lib/proc.js';
+import { UserError } from '../lib/errors.js';
+
+export type SessionMode = 'tmux' | 'headless';
+
+export interface SessionSpec {
+  name: string;
+  cwd: string;
+  /** The complete environment of the agent process (nothing else leaks in). */
+  env: Record<string, string>;
+  argv: string[];
+}
+
+export interface SessionInfo {
+  name: string;
+  mode: SessionMode;
+  pid?: number;
+  alive: boolean;
+  /** Set once the process has exited. */
+  exitStatus?: number;
+  startedAt?: string;
+}
+
+export interface SessionProvider {
+  readonly mode: SessionMode;
+  start(spec: SessionSpec): SessionInfo;
+  get(name: string): SessionInfo | undefined;
+  list(): SessionInfo[];
+  /** Last `lines` lines of what the agent printed (tmux: the screen; headless: the log). */
+  capture(name: string, lines?: number): string;
+  /** Types text into the session then Enter. Headless sessions have no input: UserError. */
+  send(name: string, text: string): void;
+  /** Ends the session (process group killed); idempotent. */
+  stop(name: string): void;
+}
+
+/** `env -i K=V ... argv`: the agent sees exactly spec.env, whatever the tmux server inherited. */
+export function envWrapped(spec: SessionSpec): string[] {
+  return ['env', '-i', ...Object.entries(spec.env).map(([k, v]) => `${k}=${v}`), ...spec.argv];
+}
+
+export function tmuxProvider(socket: string): SessionProvider {
+  const info = (s: tmux.TmuxSession): SessionInfo => ({
+    name: s.name, mode: 'tmux', pid: s.panePid, alive: !s.dead, exitStatus: s.dead ? s.exitStatus : undefined,
+    startedAt: new Date(s.created * 1000).toISOString(),
+  });
+  return {
+    mode: 'tmux',
+    start(spec) {
+      if (!tmux.tmuxAvailable()) throw new tmux.TmuxMissingError();
+      const existing = tmux.getSession(socket, spec.name);
+      if (existing && !existing.dead) throw new UserError(`session ${spec.name} is already running`, `stop it first: gt session kill ${spec.name}`);
+      if (existing) tmux.killSession(socket, spec.name); // a dead pane left by remain-on-exit
+      tmux.newSession(socket, { name: spec.name, cwd: spec.cwd, command: envWrapped(spec) });
+      const s = tmux.getSession(socket, spec.name);
+      return s ? info(s) : { name: spec.name, mode: 'tmux', alive: false };
+    },
+    get(name) {
+      const s = tmux.getSession(socket, name);
+      return s && info(s);
+    },
+    list: () => tmux.listSessions(socket).map(info),
+    capture(name, lines = 50) {
+      if (!tmux.hasSession(socket, name)) throw new UserError(`no session named ${name}`, 'list sessions with: gt session list');
+      return lastLines(tmux.capturePane(socket, name, lines), lines);
+    },
+    send(name, text) {
+      const s = tmux.getSession(socket, name);
+      if (!s || s.dead) throw new UserError(`session ${name} is not running`, 'start it again (gt sling, or the witness restarts it)');
+      tmux.sendText(socket, name, text, true);
+    },
+    stop: (name) => tmux.killSession(socket, name),
+  };
+}
+
+/**
+ * Headless sessions: `sh -c '"$@"; echo $? > exit'` detached in its own process group, stdout and
+ * stderr appended to <dir>/<name>.log, pid in <name>.pid, exit status in <name>.exit.
+ */
+export function headlessProvider(dir: string): SessionProvider {
+  const file = (name: string, ext: string) => join(dir, `${name}.${ext}`);
+  const read = (p: string) => (existsSync(p) ? readFileSync(p, 'utf8').trim() : undefined);
+  const get = (name: string): SessionInfo | undefined => {
+    const pidText = read(file(name, 'pid'));
+    if (!pidText) return undefined;
+    const pid = Number(pidText);
+    const exit = read(file(name, 'exit'));
+    const alive = exit === undefined && isAlive(pid);
+    return {
+      name, mode: 'headless', pid, alive,
+      exitStatus: exit !== undefined ? Number(exit) : alive ? undefined : -1,
+      startedAt: statSync(file(name, 'pid')).mtime.toISOString(),
+    };
+  };
+  return {
+    mode: 'headless',
+    start(spec) {
+      mkdirSync(dir, { recursive: true });
+      const existing = get(spec.name);
+      if (existing?.alive) throw new UserError(`session ${spec.name} is already running`, `stop it first: gt session kill ${spec.name}`);
+      for (const ext of ['pid', 'exit']) rmSync(file(spec.name, ext), { force: true });
+      writeFileSync(file(spec.name, 'log'), '');
+      const exitFile = file(spec.name, 'exit');
+      // The wrapper writes the exit status atomically (tmp + mv) so readers never see half a number.
+      const script = '"$@"; s=$?; echo $s > "$0.tmp" && mv "$0.tmp" "$0"';
+      const pid = spawnDetached('/bin/sh', ['-c', script, exitFile, ...spec.argv], { cwd: spec.cwd, env: spec.env, logFile: file(spec.name, 'log') });
+      writeFileSync(file(spec.name, 'pid'), String(pid));
+      return { name: spec.name, mode: 'headless', pid, alive: true, startedAt: new Date().toISOString() };
+    },
+    get,
+    list() {
+      if (!existsSync(dir)) return [];
+      return readdirSync(dir).filter((f) => f.endsWith('.pid')).map((f) => get(f.slice(0, -4))).filter((s): s is SessionInfo => !!s);
+    },
+    capture(name, lines = 50) {
+      const log = read(file(name, 'log'));
+      if (log === undefined) throw new UserError(`no session named ${name}`, 'list sessions with: gt session list');
+      return lastLines(log, lines);
+    },
+    send(name) {
+      throw new UserError(`session ${name} is headless and takes no typed input`, 'headless agents are resumed instead; use tmux mode for interactive nudges');
+    },
+    stop(name) {
+      const s = get(name);
+      if (!s?.pid) return;
+      if (s.alive) {
+        killGroup(s.pid, 'SIGTERM');
+        setTimeout(() => killGroup(s.pid, 'SIGKILL'), 2000).unref();
+      }
+      if (!existsSync(file(name, 'exit'))) writeFileSync(file(name, 'exit'), '143');
+    },
+  };
+}
+
+export function lastLines(text: string, n: number): string {
+  const lines = text.replace(/\s+$/, '').split('\n');
+  return lines.slice(-n).join('\n') + '\n';
+}

@@ -1,0 +1,87 @@
+// Conformance suite: the same session tests against both providers (real tmux on a private
+// socket, real detached processes), so neither can drift from the contract.
+import { test, describe, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { tmuxProvider, headlessProvider, type SessionProvider } from '../src/runtime/session.js';
+import { killServer } from '../src/lib/tmux.js';
+import { tempDir } from './support/cli.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function until<T>(f: () => T | undefined | false, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await sleep(50);
+  }
+}
+
+const socket = `gt-test-${process.pid}`;
+const tmp = tempDir('gt-session-');
+after(() => {
+  killServer(socket);
+  tmp.cleanup();
+});
+
+const providers: Array<[string, SessionProvider]> = [
+  ['tmux', tmuxProvider(socket)],
+  ['headless', headlessProvider(`${tmp.dir}/headless`)],
+];
+
+for (const [mode, p] of providers) {
+  describe(`session provider: ${mode}`, () => {
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmp.dir, GT_AGENT: 'rig/polecats/ace' };
+
+    test('runs the command in cwd with exactly the given env, and shows its output', async () => {
+      const name = `${mode}-env`;
+      const info = p.start({ name, cwd: tmp.dir, env, argv: ['sh', '-c', 'echo "cwd=$(pwd) agent=$GT_AGENT secret=${SECRET_THING:-none}"; sleep 30'] });
+      assert.equal(info.name, name);
+      assert.equal(info.mode, mode);
+      process.env.SECRET_THING = 'leaked'; // must not reach the agent even if set in the caller
+      const out = await until(() => { const s = p.capture(name); return s.includes('agent=') && s; });
+      delete process.env.SECRET_THING;
+      assert.match(out, new RegExp(`cwd=${tmp.dir} agent=rig/polecats/ace secret=none`));
+      assert.equal(p.get(name)?.alive, true);
+      assert.ok(p.list().some((s) => s.name === name && s.alive));
+      p.stop(name);
+      await until(() => p.get(name)?.alive !== true);
+      p.stop(name); // idempotent
+    });
+
+    test('a command that exits at once is reported dead with its exit status', async () => {
+      const name = `${mode}-exit`;
+      p.start({ name, cwd: tmp.dir, env, argv: ['sh', '-c', 'echo about to fail; exit 7'] });
+      const s = await until(() => { const i = p.get(name); return i && !i.alive && i; });
+      assert.equal(s.exitStatus, 7);
+      assert.match(p.capture(name), /about to fail/);
+      p.stop(name);
+    });
+
+    test('refuses to start a second live session with the same name', () => {
+      const name = `${mode}-dup`;
+      p.start({ name, cwd: tmp.dir, env, argv: ['sleep', '30'] });
+      assert.throws(() => p.start({ name, cwd: tmp.dir, env, argv: ['sleep', '30'] }), /already running/);
+      p.stop(name);
+    });
+
+    test('send types into the session (tmux) or refuses clearly (headless)', async () => {
+      const name = `${mode}-send`;
+      p.start({ name, cwd: tmp.dir, env, argv: ['sh', '-c', 'read line; echo "got:$line"; sleep 30'] });
+      if (mode === 'headless') {
+        assert.throws(() => p.send(name, 'hello'), /headless/);
+      } else {
+        p.send(name, 'hello world');
+        await until(() => p.capture(name).includes('got:hello world'));
+      }
+      p.stop(name);
+    });
+
+    test('unknown sessions: get is undefined, capture and send fail with a clear error', () => {
+      assert.equal(p.get('nope'), undefined);
+      assert.throws(() => p.capture('nope'), /no session named nope/);
+      assert.throws(() => p.send('nope', 'x'), /not running|headless/);
+      p.stop('nope');
+    });
+  });
+}
