@@ -2,7 +2,7 @@
 // CLIs into dist/bin with code splitting, so a command loads only the chunks it imports.
 // Type checking is separate (`npm run typecheck`, part of `npm test`).
 import { build } from 'esbuild';
-import { readdirSync, rmSync, symlinkSync, chmodSync, cpSync, existsSync } from 'node:fs';
+import { readdirSync, rmSync, symlinkSync, chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -52,5 +52,3 @@ for (const name of ['bd', 'gt']) {
   // Extensionless names so agents can call `bd`/`gt` from PATH; node resolves the link to the .js.
   symlinkSync(`${name}.js`, join(dist, 'bin', name));
 }
-// Role prompt templates and other assets ship next to the bundles.
-if (existsSync(join(root, 'src/work/prompts'))) cpSync(join(root, 'src/work/prompts'), join(dist, 'prompts'), { recursive: true });

@@ -1,0 +1,128 @@
+// gt install, rig, crew, whoami, status, doctor.
+import type { Command } from 'commander';
+import { output } from '../main.js';
+import { currentTown, me } from './context.js';
+
+export function register(program: Command): void {
+  program
+    .command('install [dir]')
+    .description('create a Town (default ~/gt, or GT_TOWN): config, HQ beads (prefix hq), mayor and deacon dirs, identities; safe to run twice')
+    .option('--name <name>', 'town name (default: the directory name)')
+    .option('--json', 'print JSON')
+    .action(async (dir: string | undefined, o: { name?: string; json?: boolean }) => {
+      const { installTown } = await import('../../town/install.js');
+      const { defaultTownDir } = await import('../../town/town.js');
+      const r = installTown(dir ?? defaultTownDir(), o.name);
+      output(o.json, { root: r.town.root, id: r.town.id, name: r.town.name, created: r.created, identities: r.identities }, (d) =>
+        d.created ? `Created town '${d.name}' at ${d.root} (id ${d.id})` : `Town '${d.name}' already exists at ${d.root}; nothing changed`,
+      );
+    });
+
+  const rig = program.command('rig').description('manage rigs: the git projects this town works on');
+  rig
+    .command('add <name> <source>')
+    .description('clone a git project (URL or path) as a rig, create or adopt its beads database, and register its prefix route')
+    .option('--prefix <p>', 'bead id prefix (default: from the project\'s .beads, else from the name)')
+    .option('--test-cmd <cmd>', 'the command the refinery runs to test a merge')
+    .option('--branch <b>', 'the main branch (default: the source\'s HEAD)')
+    .option('--push', 'push main back to the source after each merge')
+    .option('--json', 'print JSON')
+    .action(async (name: string, source: string, o: { prefix?: string; testCmd?: string; branch?: string; push?: boolean; json?: boolean }) => {
+      const town = await currentTown();
+      const { addRig } = await import('../../town/rig.js');
+      const { ensureAgent } = await import('../../town/identity.js');
+      const r = await addRig(town, name, source, o);
+      for (const role of ['witness', 'refinery']) ensureAgent(town, `${r.name}/${role}`, await me(town));
+      output(o.json, r, (d) => `Added rig '${d.name}' (prefix ${d.prefix}, branch ${d.mainBranch}) from ${d.source}`);
+    });
+  rig
+    .command('list')
+    .description('list rigs')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }) => {
+      const { listRigs } = await import('../../town/rig.js');
+      const rigs = listRigs(await currentTown());
+      output(o.json, rigs, (d) => (d.length ? d.map((r) => `${r.name.padEnd(16)} ${r.prefix.padEnd(6)} ${r.mainBranch.padEnd(8)} ${r.source}`).join('\n') : 'No rigs. Add one with: gt rig add <name> <git-url-or-path>'));
+    });
+  rig
+    .command('show <name>')
+    .description('show a rig\'s configuration')
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { json?: boolean }) => {
+      const { loadRig } = await import('../../town/rig.js');
+      const r = loadRig(await currentTown(), name);
+      output(o.json, r, (d) => Object.entries(d).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join('\n'));
+    });
+  rig
+    .command('remove <name>')
+    .description('remove a rig (its directory, database and route); refuses while polecats work in it unless --force')
+    .option('--force', 'remove even with active polecats')
+    .action(async (name: string, o: { force?: boolean }) => {
+      const town = await currentTown();
+      const { removeRig, loadRig } = await import('../../town/rig.js');
+      const { listAgents } = await import('../../town/identity.js');
+      const { UserError } = await import('../../lib/errors.js');
+      loadRig(town, name);
+      const busy = listAgents(town, { rig: name, role: 'polecat' });
+      if (busy.length && !o.force) throw new UserError(`rig '${name}' has ${busy.length} active polecat(s)`, 'wait for them to land, or pass --force');
+      removeRig(town, name);
+      process.stdout.write(`Removed rig '${name}'\n`);
+    });
+
+  program
+    .command('crew')
+    .description('long-lived named agents you work with directly')
+    .command('add <name>')
+    .description('add a crew member to a rig (identity + its own worktree)')
+    .requiredOption('--rig <rig>', 'the rig')
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { rig: string; json?: boolean }) => {
+      const town = await currentTown();
+      const { loadRig } = await import('../../town/rig.js');
+      const { ensureAgent } = await import('../../town/identity.js');
+      const { ensureWorktree } = await import('../../work/polecat.js');
+      const rig = loadRig(town, o.rig);
+      const address = `${rig.name}/crew/${name}`;
+      const branch = `crew/${name}`;
+      const { agent, created } = ensureAgent(town, address, await me(town), { branch, state: 'idle' });
+      await ensureWorktree(rig, agent.workdir, branch);
+      output(o.json, { ...agent, created }, (d) => (d.created ? `Added ${d.address} in ${d.workdir}` : `${d.address} already exists`));
+    });
+
+  program
+    .command('whoami')
+    .description('the identity this shell acts as (GT_AGENT, else inferred from the directory, else overseer)')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }) => {
+      const town = await currentTown();
+      const address = await me(town);
+      const { getAgent } = await import('../../town/identity.js');
+      const agent = getAgent(town, address);
+      output(o.json, { address, role: agent?.role, rig: agent?.rig, town: town.root }, (d) => `${d.address}${d.role ? ` (${d.role})` : ''} in ${d.town}`);
+    });
+
+  program
+    .command('status')
+    .description('the town at a glance: rigs, agents by state, hooks, queue depth, open convoys')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }) => {
+      const { townStatus, renderStatus } = await import('../../work/status.js');
+      output(o.json, townStatus(await currentTown()), renderStatus);
+    });
+
+  program
+    .command('doctor')
+    .description('find drift (hooks on closed beads, worktrees without identities, identities without worktrees, dead routes); --fix repairs it')
+    .option('--fix', 'repair what is found')
+    .option('--json', 'print JSON')
+    .action(async (o: { fix?: boolean; json?: boolean }) => {
+      const { doctor } = await import('../../work/doctor.js');
+      const findings = await doctor(await currentTown(), { fix: o.fix });
+      output(o.json, findings, (d) =>
+        d.length
+          ? d.map((f) => `${f.fixed ? 'fixed' : f.error ? 'FAILED' : 'found'}  [${f.check}] ${f.subject}: ${f.problem} -> ${f.fix}${f.error ? ` (${f.error})` : ''}`).join('\n') + (o.fix ? '' : '\nRun gt doctor --fix to repair.')
+          : 'No problems found.',
+      );
+      if (findings.some((f) => !f.fixed)) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,200 @@
+// Identities are agent beads: one per address, in the HQ store for town roles and in the rig's
+// store for rig roles. State is recorded with the evidence that led to it.
+import { join } from 'node:path';
+import { NotFoundError } from '../lib/errors.js';
+import { now } from '../lib/time.js';
+import type { Issue, Store } from '../beads/store.js';
+import { parseAddress, formatAddress, agentBeadId, sessionName as sessionNameOf, type ParsedAddress, type Role } from './address.js';
+import { HQ_PREFIX, type Town } from './town.js';
+import { loadRig, openHqStore, openRigStore, listRigs } from './rig.js';
+
+export type { Role } from './address.js';
+export type AgentState = 'spawning' | 'working' | 'idle' | 'stuck' | 'done' | 'dead';
+
+export interface SessionRecord {
+  session_id?: string;
+  session_name: string;
+  adapter: string;
+  mode: 'tmux' | 'headless';
+  pid?: number;
+  started_at: string;
+  ended_at?: string;
+  transcript?: string;
+}
+
+export interface Agent {
+  address: string;
+  beadId: string;
+  role: Role;
+  rig?: string;
+  name?: string;
+  state: AgentState;
+  reason?: string;
+  hook?: string;
+  workdir: string;
+  branch?: string;
+  adapter?: string;
+  sessions: SessionRecord[];
+  last_activity?: string;
+  /** false once decommissioned (the bead is closed). */
+  active: boolean;
+}
+
+/** The store that holds an identity's bead, and the bead's id there. */
+export function agentLocation(town: Town, p: ParsedAddress): { store: Store; beadId: string } {
+  if (!p.rig) return { store: openHqStore(town), beadId: agentBeadId(HQ_PREFIX, p) };
+  const rig = loadRig(town, p.rig);
+  return { store: openRigStore(rig), beadId: agentBeadId(rig.prefix, p) };
+}
+
+/** The directory an identity works in. */
+export function defaultWorkdir(town: Town, p: ParsedAddress): string {
+  switch (p.role) {
+    case 'polecat': return join(town.root, p.rig!, 'polecats', p.name!);
+    case 'crew': return join(town.root, p.rig!, 'crew', p.name!);
+    case 'refinery': return join(town.root, p.rig!, 'refinery', 'rig');
+    case 'witness': return join(town.root, p.rig!, 'witness');
+    case 'dog': return join(town.root, 'deacon', 'dogs', p.name!);
+    case 'overseer': return town.root;
+    default: return join(town.root, p.role);
+  }
+}
+
+export function agentFromBead(bead: Issue): Agent {
+  const f = bead.fields;
+  return {
+    address: String(f.address ?? bead.title),
+    beadId: bead.id,
+    role: f.role_type as Role,
+    rig: (f.rig as string) || undefined,
+    name: (f.agent_name as string) || undefined,
+    state: (f.agent_state as AgentState) ?? 'idle',
+    reason: (f.state_reason as string) || undefined,
+    hook: (f.hook_bead as string) || undefined,
+    workdir: String(f.workdir ?? ''),
+    branch: (f.branch as string) || undefined,
+    adapter: (f.adapter as string) || undefined,
+    sessions: (f.sessions as SessionRecord[]) ?? [],
+    last_activity: (f.last_activity as string) || undefined,
+    active: bead.status !== 'closed',
+  };
+}
+
+export function getAgent(town: Town, address: string): Agent | undefined {
+  const p = parseAddress(address);
+  const { store, beadId } = agentLocation(town, p);
+  const bead = store.get(beadId);
+  return bead && bead.id === beadId ? agentFromBead(bead) : undefined;
+}
+
+export function mustGetAgent(town: Town, address: string): Agent {
+  const a = getAgent(town, address);
+  if (!a || !a.active) throw new NotFoundError('agent', address, "see 'gt status' for the town's agents");
+  return a;
+}
+
+export interface EnsureAgentOptions { workdir?: string; branch?: string; adapter?: string; state?: AgentState; hook?: string }
+
+/**
+ * Creates the identity's bead, or reopens and resets a decommissioned one (polecat names are
+ * reused). Returns the agent and whether it was created. Call inside store.write for atomicity.
+ */
+export function ensureAgent(town: Town, address: string, actor: string, opts: EnsureAgentOptions = {}): { agent: Agent; created: boolean } {
+  const p = parseAddress(address);
+  const canonical = formatAddress(p);
+  const { store, beadId } = agentLocation(town, p);
+  return store.write(() => {
+    const existing = store.get(beadId);
+    const fields = {
+      address: canonical,
+      role_type: p.role,
+      rig: p.rig ?? null,
+      agent_name: p.name ?? null,
+      agent_state: opts.state ?? (p.role === 'polecat' ? 'spawning' : 'idle'),
+      state_reason: 'created',
+      hook_bead: opts.hook ?? null,
+      workdir: opts.workdir ?? defaultWorkdir(town, p),
+      branch: opts.branch ?? null,
+      adapter: opts.adapter ?? null,
+      last_activity: now(),
+    };
+    if (existing && existing.id === beadId) {
+      if (existing.status !== 'closed') return { agent: agentFromBead(existing), created: false };
+      store.reopen(beadId, actor);
+      return { agent: agentFromBead(store.update(beadId, { fields: { ...fields, sessions: existing.fields.sessions ?? null } }, actor)), created: true };
+    }
+    const clean = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null));
+    const bead = store.create({ id: beadId, title: canonical, issue_type: 'agent', priority: 2, fields: clean }, actor);
+    return { agent: agentFromBead(bead), created: true };
+  });
+}
+
+export function updateAgentFields(town: Town, address: string, fields: Record<string, unknown | null>, actor: string): Agent {
+  const p = parseAddress(address);
+  const { store, beadId } = agentLocation(town, p);
+  if (!store.get(beadId)) throw new NotFoundError('agent', address);
+  return agentFromBead(store.update(beadId, { fields: { ...fields, last_activity: now() } }, actor));
+}
+
+export function setAgentState(town: Town, address: string, state: AgentState, reason?: string, actor = 'gt'): Agent {
+  return updateAgentFields(town, address, { agent_state: state, state_reason: reason ?? null }, actor);
+}
+
+/** Appends a session to the identity's history (or updates the matching one). */
+export function recordSession(town: Town, address: string, session: SessionRecord, actor = 'gt'): Agent {
+  const p = parseAddress(address);
+  const { store, beadId } = agentLocation(town, p);
+  return store.write(() => {
+    const bead = store.get(beadId);
+    if (!bead) throw new NotFoundError('agent', address);
+    const sessions = [...((bead.fields.sessions as SessionRecord[]) ?? [])];
+    const i = sessions.findIndex((s) => s.session_name === session.session_name && s.started_at === session.started_at);
+    if (i >= 0) sessions[i] = { ...sessions[i], ...session };
+    else sessions.push(session);
+    return agentFromBead(store.update(beadId, { fields: { sessions, adapter: session.adapter, last_activity: now() } }, actor));
+  });
+}
+
+/** Closes an identity (decommissioned polecat). Its history stays in the bead. */
+export function retireAgent(town: Town, address: string, reason: string, actor: string): void {
+  const p = parseAddress(address);
+  const { store, beadId } = agentLocation(town, p);
+  store.write(() => {
+    const bead = store.get(beadId);
+    if (!bead || bead.id !== beadId || bead.status === 'closed') return;
+    store.update(beadId, { fields: { agent_state: 'done', state_reason: reason, hook_bead: null } }, actor);
+    store.closeIssues([beadId], reason, actor);
+  });
+}
+
+export function listAgents(town: Town, filter: { rig?: string; role?: Role; includeRetired?: boolean } = {}): Agent[] {
+  const stores: Store[] = [];
+  if (!filter.rig) stores.push(openHqStore(town));
+  for (const rig of listRigs(town)) if (!filter.rig || rig.name === filter.rig) stores.push(openRigStore(rig));
+  const agents: Agent[] = [];
+  for (const s of stores) {
+    const fields: Record<string, unknown> = {};
+    if (filter.role) fields.role_type = filter.role;
+    for (const b of s.list({ type: 'agent', fields, includeClosed: !!filter.includeRetired })) agents.push(agentFromBead(b));
+  }
+  return agents.filter((a) => filter.includeRetired || a.active);
+}
+
+export function sessionName(agent: Pick<Agent, 'role' | 'rig' | 'name'>): string {
+  return sessionNameOf(agent);
+}
+
+/**
+ * Who is running this command: GT_AGENT, else inferred from the cwd's place in the town
+ * (polecat worktree, crew dir, mayor dir...), else the overseer (the human).
+ */
+export function whoami(town: Town, cwd = process.cwd()): string {
+  if (process.env.GT_AGENT) return formatAddress(parseAddress(process.env.GT_AGENT));
+  const rel = cwd.startsWith(town.root + '/') ? cwd.slice(town.root.length + 1).split('/') : [];
+  const [a, b, c] = rel;
+  if (a === 'mayor' || a === 'deacon') return a;
+  if (a && b === 'polecats' && c) return `${a}/polecats/${c}`;
+  if (a && b === 'crew' && c) return `${a}/crew/${c}`;
+  if (a && (b === 'refinery' || b === 'witness')) return `${a}/${b}`;
+  return 'overseer';
+}

@@ -1,0 +1,217 @@
+// Rigs: git projects under management. Layout under <town>/<rig>/:
+//   rig.toml        the rig's config (written last: a rig exists exactly when it does)
+//   .repo.git/      bare clone of the project; every worktree hangs off it
+//   .beads/         the rig's beads database (prefix from rig.toml)
+//   polecats/<n>/   polecat worktrees; refinery/rig/ the refinery's worktree; crew/<n>/; witness/
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { NotFoundError, UserError } from '../lib/errors.js';
+import { git, gitTry } from '../lib/git.js';
+import { readFileOr, writeFileAtomic } from '../lib/fsx.js';
+import type { Store } from '../beads/store.js';
+import { readToml, writeToml, validateRuntime, type RigConfig, type AgentsConfig, type RuntimeMode } from './config.js';
+import { HQ_PREFIX, type Town } from './town.js';
+import { storeAt, forgetStore } from './stores.js';
+import { isValidName } from './address.js';
+
+export interface Rig {
+  name: string;
+  prefix: string;
+  root: string;
+  repoDir: string;
+  beadsDir: string;
+  mainBranch: string;
+  source: string;
+  testCmd?: string;
+  testTimeoutSec: number;
+  /** Where main is pushed after each merge, when configured. */
+  remote?: string;
+  runtime?: { mode?: RuntimeMode };
+  agents?: AgentsConfig;
+}
+
+const RESERVED = new Set(['mayor', 'deacon', 'dogs', 'boot', 'overseer', 'town', 'hq']);
+const RIG_FILE = 'rig.toml';
+
+export function rigRoot(town: Town, name: string): string {
+  return join(town.root, name);
+}
+
+export function loadRig(town: Town, name: string): Rig {
+  const root = rigRoot(town, name);
+  const path = join(root, RIG_FILE);
+  if (!isValidName(name) || !existsSync(path)) throw new NotFoundError('rig', name, "see 'gt rig list'");
+  const c = readToml<RigConfig>(path);
+  validateRuntime(path, c.runtime);
+  return {
+    name,
+    prefix: c.prefix,
+    root,
+    repoDir: join(root, '.repo.git'),
+    beadsDir: join(root, '.beads'),
+    mainBranch: c.branch || 'main',
+    source: c.source,
+    testCmd: c.test_cmd || undefined,
+    testTimeoutSec: c.test_timeout_sec ?? 600,
+    remote: c.push ? 'origin' : undefined,
+    runtime: c.runtime,
+    agents: c.agents,
+  };
+}
+
+export function listRigs(town: Town): Rig[] {
+  return readdirSync(town.root, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && existsSync(join(town.root, e.name, RIG_FILE)))
+    .map((e) => loadRig(town, e.name))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export function openRigStore(rig: Rig): Store {
+  return storeAt(rig.beadsDir);
+}
+
+export function openHqStore(town: Town): Store {
+  return storeAt(join(town.root, '.beads'), { create: true, prefix: HQ_PREFIX });
+}
+
+/** The rig whose prefix owns a bead id, or undefined for HQ ids. */
+export function rigForBead(town: Town, id: string): Rig | undefined {
+  const rigs = listRigs(town);
+  return rigs.find((r) => id.startsWith(`${r.prefix}-`));
+}
+
+/** The store holding a bead, by its prefix (HQ or a rig). */
+export function storeForBead(town: Town, id: string): Store {
+  if (id.startsWith(`${HQ_PREFIX}-`)) return openHqStore(town);
+  const rig = rigForBead(town, id);
+  if (!rig) throw new NotFoundError('bead', id, 'its prefix belongs to no rig in this town');
+  return openRigStore(rig);
+}
+
+export interface AddRigOptions {
+  prefix?: string;
+  testCmd?: string;
+  branch?: string;
+  push?: boolean;
+}
+
+function derivePrefix(name: string, taken: Set<string>): string {
+  const letters = name.replace(/[^a-z0-9]/g, '');
+  for (const len of [2, 3, 4]) {
+    const p = letters.slice(0, len);
+    if (p.length === len && !taken.has(p)) return p;
+  }
+  for (let i = 2; ; i++) if (!taken.has(`${letters.slice(0, 2)}${i}`)) return `${letters.slice(0, 2)}${i}`;
+}
+
+/** First record's prefix in a tracked .beads/issues.jsonl, if the project has one. */
+async function projectBeadsPrefix(repoDir: string, branch: string): Promise<{ prefix?: string; jsonl?: string }> {
+  const r = await gitTry(repoDir, ['show', `${branch}:.beads/issues.jsonl`]);
+  if (r.code !== 0 || !r.stdout.trim()) return {};
+  const first = r.stdout.split('\n').find((l) => l.trim());
+  try {
+    const id = JSON.parse(first ?? '{}').id as string | undefined;
+    const m = id?.match(/^(.+?)-[^-]+$/);
+    return { prefix: m?.[1], jsonl: r.stdout };
+  } catch {
+    return { jsonl: r.stdout };
+  }
+}
+
+/**
+ * Adds a rig: bare clone, beads database (adopting the project's own .beads/issues.jsonl if it has
+ * one), route registration. On any failure the half-made rig directory is removed.
+ */
+export async function addRig(town: Town, name: string, source: string, opts: AddRigOptions = {}): Promise<Rig> {
+  if (!isValidName(name) || RESERVED.has(name)) {
+    throw new UserError(`invalid rig name '${name}'`, 'use lowercase letters, digits, - and _, not a town role name');
+  }
+  const root = rigRoot(town, name);
+  if (existsSync(join(root, RIG_FILE))) throw new UserError(`rig '${name}' already exists`, `see 'gt rig show ${name}'`);
+  if (existsSync(root)) throw new UserError(`${root} already exists and is not a rig`, 'choose another name or remove the directory');
+  const existing = listRigs(town);
+  const taken = new Set([HQ_PREFIX, ...existing.map((r) => r.prefix)]);
+  if (opts.prefix !== undefined) {
+    if (!/^[a-z][a-z0-9]{0,9}$/.test(opts.prefix)) throw new UserError(`invalid prefix '${opts.prefix}'`, 'use 1-10 lowercase letters or digits, starting with a letter');
+    if (taken.has(opts.prefix)) throw new UserError(`prefix '${opts.prefix}' is already used in this town`);
+  }
+  const src = isAbsolute(source) || /^[a-z+]+:\/\//.test(source) || source.includes('@') ? source : resolve(source);
+  const probe = await gitTry(town.root, ['ls-remote', '--symref', src, 'HEAD']);
+  if (probe.code !== 0) throw new UserError(`cannot read git repository '${source}'`, (probe.stderr.trim().split('\n').pop() ?? '').slice(0, 200));
+
+  mkdirSync(root, { recursive: true });
+  try {
+    const repoDir = join(root, '.repo.git');
+    await git(town.root, ['clone', '--bare', '--quiet', src, repoDir]);
+    // A bare clone maps remote branches straight onto local ones; keep origin fetchable for later.
+    await git(repoDir, ['config', 'remote.origin.fetch', '+refs/heads/*:refs/remotes/origin/*']);
+    const head = probe.stdout.match(/^ref: refs\/heads\/(\S+)\s+HEAD/m)?.[1];
+    const branch = opts.branch ?? head ?? 'main';
+    if ((await gitTry(repoDir, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`])).code !== 0) {
+      throw new UserError(`branch '${branch}' not found in '${source}'`, 'pass --branch with an existing branch');
+    }
+    if (!(await gitTry(repoDir, ['config', 'user.name'])).stdout.trim()) {
+      // Agents commit in worktrees of this repo; give it an identity if the user has none.
+      await git(repoDir, ['config', 'user.name', 'Gas Town']);
+      await git(repoDir, ['config', 'user.email', 'gastown@localhost']);
+    }
+    const adopted = await projectBeadsPrefix(repoDir, branch);
+    const prefix = opts.prefix ?? (adopted.prefix && !taken.has(adopted.prefix) ? adopted.prefix : derivePrefix(name, taken));
+    for (const d of ['polecats', 'crew', 'refinery', 'witness']) mkdirSync(join(root, d), { recursive: true });
+    const store = storeAt(join(root, '.beads'), { create: true, prefix });
+    if (adopted.jsonl) {
+      const tmp = join(root, '.beads', 'adopted.jsonl');
+      writeFileAtomic(tmp, adopted.jsonl);
+      const { importJsonl } = await import('../beads/jsonl.js');
+      importJsonl(store, tmp);
+      rmSync(tmp, { force: true });
+    }
+    const config: RigConfig = { name, prefix, source: src, branch, test_timeout_sec: 600, push: !!opts.push };
+    if (opts.testCmd) config.test_cmd = opts.testCmd;
+    writeToml(join(root, RIG_FILE), config);
+    registerRoute(town, prefix, name);
+    return loadRig(town, name);
+  } catch (e) {
+    forgetStore(join(root, '.beads'));
+    rmSync(root, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** Removes a rig's directory and route. Refuses while it has live polecats unless forced. */
+export function removeRig(town: Town, name: string): void {
+  const rig = loadRig(town, name);
+  forgetStore(rig.beadsDir);
+  unregisterRoute(town, rig.prefix);
+  rmSync(rig.root, { recursive: true, force: true });
+}
+
+// Routes: the HQ's .beads/routes.jsonl maps each prefix to the directory holding its .beads/, so
+// `bd show <id>` works from anywhere in the town. Paths are relative to the town root.
+function routesPath(town: Town): string {
+  return join(town.root, '.beads', 'routes.jsonl');
+}
+
+interface Route { prefix: string; path: string }
+
+export function readRoutes(town: Town): Route[] {
+  return readFileOr(routesPath(town), '')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Route);
+}
+
+function writeRoutes(town: Town, routes: Route[]): void {
+  writeFileAtomic(routesPath(town), routes.map((r) => JSON.stringify(r)).join('\n') + '\n');
+}
+
+export function registerRoute(town: Town, prefix: string, rigName: string): void {
+  const routes = readRoutes(town).filter((r) => r.prefix !== `${prefix}-`);
+  if (!routes.some((r) => r.prefix === `${HQ_PREFIX}-`)) routes.unshift({ prefix: `${HQ_PREFIX}-`, path: '.' });
+  routes.push({ prefix: `${prefix}-`, path: relative(town.root, rigRoot(town, rigName)) || '.' });
+  writeRoutes(town, routes);
+}
+
+function unregisterRoute(town: Town, prefix: string): void {
+  writeRoutes(town, readRoutes(town).filter((r) => r.prefix !== `${prefix}-`));
+}

@@ -1,0 +1,81 @@
+// The Town: the HQ directory holding town.toml, the HQ beads database (prefix hq), the mayor's and
+// deacon's directories, and one directory per rig. Found via GT_TOWN or by walking up from the cwd.
+import { existsSync, mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { UserError } from '../lib/errors.js';
+import { binDir } from '../lib/paths.js';
+import { gitSyncTry } from '../lib/git.js';
+import { writeFileAtomic } from '../lib/fsx.js';
+import { readToml, writeToml, validateRuntime, type TownConfig } from './config.js';
+
+export interface Town {
+  root: string;
+  id: string;
+  name: string;
+  config: TownConfig;
+  /** Directory holding the gt/bd executables, put first on agents' PATH. */
+  binDir: string;
+}
+
+export const TOWN_FILE = 'town.toml';
+export const HQ_PREFIX = 'hq';
+
+export function defaultTownDir(): string {
+  return process.env.GT_TOWN || join(homedir(), 'gt');
+}
+
+/** Finds the town: GT_TOWN, else the nearest ancestor of `start` holding town.toml. */
+export function findTown(start = process.cwd()): Town {
+  const fromEnv = process.env.GT_TOWN;
+  if (fromEnv) {
+    if (!existsSync(join(fromEnv, TOWN_FILE))) throw new UserError(`GT_TOWN=${fromEnv} is not a town (no ${TOWN_FILE})`, `run 'gt install ${fromEnv}'`);
+    return loadTown(fromEnv);
+  }
+  let dir = resolve(start);
+  for (;;) {
+    if (existsSync(join(dir, TOWN_FILE))) return loadTown(dir);
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  const fallback = join(homedir(), 'gt');
+  if (existsSync(join(fallback, TOWN_FILE))) return loadTown(fallback);
+  throw new UserError('not inside a Gas Town', "run 'gt install [DIR]' first, or set GT_TOWN");
+}
+
+export function loadTown(root: string): Town {
+  const abs = resolve(root);
+  const path = join(abs, TOWN_FILE);
+  const config = readToml<TownConfig>(path);
+  if (!config.id || !config.name) throw new UserError(`${path} lacks name or id`);
+  validateRuntime(path, config.runtime);
+  return { root: abs, id: config.id, name: config.name, config, binDir: binDir() };
+}
+
+export interface InstallResult { town: Town; created: boolean }
+
+/**
+ * Creates a town at dir. Idempotent: an existing town is returned unchanged with created=false.
+ * The HQ database and identities are created by the caller (identity.ts) so this module stays
+ * about layout.
+ */
+export function createTownLayout(dir: string, name?: string): InstallResult {
+  const root = resolve(dir);
+  if (existsSync(join(root, TOWN_FILE))) return { town: loadTown(root), created: false };
+  mkdirSync(root, { recursive: true });
+  for (const d of ['mayor', 'deacon', '.beads']) mkdirSync(join(root, d), { recursive: true });
+  // The HQ repo tracks only the town's own files; rigs are their own repos.
+  writeFileAtomic(join(root, '.gitignore'), ['/*', '!/.gitignore', `!/${TOWN_FILE}`, '!/.beads/', '!/mayor/', '!/deacon/', ''].join('\n'));
+  if (!existsSync(join(root, '.git'))) gitSyncTry(root, ['init', '-q', '-b', 'main']);
+  const config: TownConfig = {
+    name: name ?? (root.split('/').pop() || 'gt'),
+    id: randomBytes(4).readUInt32BE().toString(36).padStart(6, '0').slice(0, 6),
+    runtime: { mode: 'tmux' },
+    agents: { default: 'claude' },
+  };
+  // town.toml is written last: a town exists exactly when it does.
+  writeToml(join(root, TOWN_FILE), config);
+  return { town: loadTown(root), created: true };
+}

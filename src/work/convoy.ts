@@ -1,0 +1,115 @@
+// Convoys: HQ beads that track a set of beads (dependency type `tracks`) as one unit of delivery.
+// A convoy closes itself when every tracked bead is closed, and the Mayor and Overseer get mail.
+import { UserError } from '../lib/errors.js';
+import type { Issue } from '../beads/store.js';
+import { openHqStore, storeForBead } from '../town/rig.js';
+import type { Town } from '../town/town.js';
+import { sendMail } from './mail.js';
+
+export const CONVOY_TYPE = 'convoy';
+
+export interface TrackedBead {
+  id: string;
+  title: string;
+  status: string;
+  assignee?: string;
+  missing?: boolean;
+}
+
+export interface ConvoyStatus {
+  id: string;
+  title: string;
+  status: string;
+  total: number;
+  closed: number;
+  tracked: TrackedBead[];
+  landed: boolean;
+}
+
+function requireConvoy(town: Town, id: string): Issue {
+  const bead = openHqStore(town).mustGet(id);
+  if (bead.issue_type !== CONVOY_TYPE) throw new UserError(`${bead.id} is a ${bead.issue_type}, not a convoy`);
+  return bead;
+}
+
+export function createConvoy(town: Town, title: string, beadIds: string[], actor: string): Issue {
+  if (!title.trim()) throw new UserError('a convoy needs a title');
+  for (const id of beadIds) storeForBead(town, id).mustGet(id);
+  const hq = openHqStore(town);
+  return hq.write(() => {
+    const convoy = hq.create({ title, issue_type: CONVOY_TYPE, priority: 2 }, actor);
+    for (const id of beadIds) hq.addDependency(convoy.id, id, 'tracks', actor);
+    return hq.mustGet(convoy.id);
+  });
+}
+
+export function addToConvoy(town: Town, convoyId: string, beadIds: string[], actor: string): Issue {
+  const convoy = requireConvoy(town, convoyId);
+  for (const id of beadIds) storeForBead(town, id).mustGet(id);
+  const hq = openHqStore(town);
+  return hq.write(() => {
+    const have = new Set(trackedIds(convoy));
+    for (const id of beadIds) if (!have.has(id)) hq.addDependency(convoy.id, id, 'tracks', actor);
+    if (hq.mustGet(convoy.id).status === 'closed' && beadIds.length) hq.reopen(convoy.id, actor);
+    return hq.mustGet(convoy.id);
+  });
+}
+
+function trackedIds(convoy: Issue): string[] {
+  return convoy.dependencies.filter((d) => d.type === 'tracks').map((d) => d.depends_on_id);
+}
+
+/** Convoys (open or not) tracking any of these beads. */
+export function convoysTracking(town: Town, beadIds: string[]): Issue[] {
+  const hq = openHqStore(town);
+  const seen = new Map<string, Issue>();
+  for (const id of beadIds) for (const c of hq.dependents(id, 'tracks')) if (c.issue_type === CONVOY_TYPE) seen.set(c.id, c);
+  return [...seen.values()];
+}
+
+export function convoyStatus(town: Town, id: string): ConvoyStatus {
+  const convoy = requireConvoy(town, id);
+  const tracked = trackedIds(convoy).map((tid): TrackedBead => {
+    try {
+      const b = storeForBead(town, tid).get(tid);
+      if (b) return { id: b.id, title: b.title, status: b.status, assignee: b.assignee };
+    } catch { /* rig removed */ }
+    return { id: tid, title: '(missing)', status: 'missing', missing: true };
+  });
+  const closed = tracked.filter((t) => t.status === 'closed').length;
+  return { id: convoy.id, title: convoy.title, status: convoy.status, total: tracked.length, closed, tracked, landed: tracked.length > 0 && closed === tracked.length };
+}
+
+export function listConvoys(town: Town, opts: { all?: boolean } = {}): ConvoyStatus[] {
+  const hq = openHqStore(town);
+  return hq
+    .list({ type: CONVOY_TYPE })
+    .filter((c) => opts.all || c.status !== 'closed')
+    .map((c) => convoyStatus(town, c.id));
+}
+
+/**
+ * Closes every open convoy (among those tracking `beadIds`, or all) whose tracked beads are all
+ * closed, and tells the Mayor and the Overseer. Safe to call any number of times.
+ */
+export function refreshConvoys(town: Town, beadIds?: string[], actor = 'gt'): string[] {
+  const hq = openHqStore(town);
+  const candidates = beadIds ? convoysTracking(town, beadIds) : hq.list({ type: CONVOY_TYPE });
+  const landed: string[] = [];
+  for (const c of candidates) {
+    if (c.status === 'closed') continue;
+    const st = convoyStatus(town, c.id);
+    if (!st.landed) continue;
+    const closedNow = hq.write(() => {
+      if (hq.mustGet(c.id).status === 'closed') return false;
+      hq.closeIssues([c.id], 'landed: every tracked bead is closed', actor);
+      return true;
+    });
+    if (!closedNow) continue;
+    landed.push(c.id);
+    const body = `Convoy ${c.id} "${c.title}" has landed: ${st.total}/${st.total} beads closed.\n\n` +
+      st.tracked.map((t) => `- ${t.id} ${t.title}`).join('\n');
+    for (const to of ['mayor', 'overseer']) sendMail(town, { from: 'deacon', to, subject: `Convoy landed: ${c.title}`, body }, actor);
+  }
+  return landed;
+}

@@ -1,0 +1,123 @@
+// `gt doctor [--fix]`: finds drift between identities, hooks, worktrees and routes, and repairs it.
+// Each check reads persisted state only; each fix is idempotent.
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { listAgents, updateAgentFields, retireAgent, type Agent } from '../town/identity.js';
+import { listRigs, loadRig, openRigStore, readRoutes, registerRoute, storeForBead, type Rig } from '../town/rig.js';
+import { HQ_PREFIX, type Town } from '../town/town.js';
+import { ensureWorktree, removeWorktree } from './polecat.js';
+
+export interface Finding {
+  check: string;
+  subject: string;
+  problem: string;
+  fix: string;
+  fixed?: boolean;
+  error?: string;
+}
+
+interface Check { finding: Finding; repair: () => Promise<void> | void }
+
+function hookChecks(town: Town, agents: Agent[]): Check[] {
+  const out: Check[] = [];
+  for (const a of agents) {
+    if (!a.hook) continue;
+    let status: string | undefined;
+    try { status = storeForBead(town, a.hook).get(a.hook)?.status; } catch { status = undefined; }
+    if (status === undefined || status === 'closed' || status === 'tombstone') {
+      out.push({
+        finding: { check: 'hook', subject: a.address, problem: `hook points at ${status ? 'closed' : 'missing'} bead ${a.hook}`, fix: 'clear the hook' },
+        repair: () => void updateAgentFields(town, a.address, { hook_bead: null }, 'gt-doctor'),
+      });
+    }
+  }
+  return out;
+}
+
+function orphanHookedBeads(town: Town, rig: Rig, agents: Agent[]): Check[] {
+  const holders = new Set(agents.filter((a) => a.hook).map((a) => `${a.address} ${a.hook}`));
+  const store = openRigStore(rig);
+  return store.list({ status: 'hooked' }).filter((b) => !holders.has(`${b.assignee} ${b.id}`)).map((b) => ({
+    finding: { check: 'hook', subject: b.id, problem: `bead is hooked to ${b.assignee ?? 'nobody'}, whose hook does not hold it`, fix: 'set it back to open' },
+    repair: () => void store.update(b.id, { status: 'open', assignee: null }, 'gt-doctor'),
+  }));
+}
+
+function worktreeChecks(town: Town, rig: Rig, agents: Agent[]): Check[] {
+  const out: Check[] = [];
+  const polecats = agents.filter((a) => a.role === 'polecat' && a.rig === rig.name);
+  const known = new Set(polecats.map((a) => resolve(a.workdir)));
+  const dir = join(rig.root, 'polecats');
+  for (const name of existsSync(dir) ? readdirSync(dir) : []) {
+    const wt = resolve(dir, name);
+    if (known.has(wt)) continue;
+    out.push({
+      finding: { check: 'worktree', subject: wt, problem: 'worktree without an identity', fix: 'remove the worktree (its branch is kept)' },
+      repair: () => removeWorktree(rig, wt, undefined, false),
+    });
+  }
+  for (const a of polecats) {
+    if (existsSync(a.workdir)) continue;
+    if (a.hook && a.branch) {
+      out.push({
+        finding: { check: 'worktree', subject: a.address, problem: `identity without a worktree (${a.workdir})`, fix: `recreate it on ${a.branch}` },
+        repair: () => ensureWorktree(rig, a.workdir, a.branch!),
+      });
+    } else {
+      out.push({
+        finding: { check: 'worktree', subject: a.address, problem: 'identity without a worktree or hook', fix: 'retire the identity' },
+        repair: () => retireAgent(town, a.address, 'doctor: no worktree, no hook', 'gt-doctor'),
+      });
+    }
+  }
+  return out;
+}
+
+function routeChecks(town: Town, rigs: Rig[]): Check[] {
+  const out: Check[] = [];
+  const routes = readRoutes(town);
+  for (const r of routes) {
+    if (r.prefix === `${HQ_PREFIX}-`) continue;
+    if (!existsSync(join(town.root, r.path, 'rig.toml'))) {
+      out.push({
+        finding: { check: 'route', subject: r.prefix, problem: `route to missing rig '${r.path}'`, fix: 'remove the route' },
+        repair: async () => {
+          const { writeFileAtomic } = await import('../lib/fsx.js');
+          const keep = readRoutes(town).filter((x) => x.prefix !== r.prefix);
+          writeFileAtomic(join(town.root, '.beads', 'routes.jsonl'), keep.map((x) => JSON.stringify(x)).join('\n') + '\n');
+        },
+      });
+    }
+  }
+  for (const rig of rigs) {
+    if (!routes.some((r) => r.prefix === `${rig.prefix}-`)) {
+      out.push({
+        finding: { check: 'route', subject: rig.name, problem: `rig has no route for prefix ${rig.prefix}-`, fix: 'register the route' },
+        repair: () => registerRoute(town, rig.prefix, rig.name),
+      });
+    }
+  }
+  return out;
+}
+
+export async function doctor(town: Town, opts: { fix?: boolean } = {}): Promise<Finding[]> {
+  const rigs = listRigs(town);
+  const agents = listAgents(town);
+  const checks = [
+    ...hookChecks(town, agents),
+    ...rigs.flatMap((r) => [...orphanHookedBeads(town, r, agents), ...worktreeChecks(town, r, agents)]),
+    ...routeChecks(town, rigs),
+  ];
+  if (opts.fix) {
+    for (const c of checks) {
+      try {
+        await c.repair();
+        c.finding.fixed = true;
+      } catch (e) {
+        c.finding.error = (e as Error).message;
+      }
+    }
+  }
+  return checks.map((c) => c.finding);
+}
+

@@ -1,0 +1,55 @@
+// Hooks: each identity's one slot for the bead it must work on. Reading and clearing it.
+import { UserError } from '../lib/errors.js';
+import type { Issue } from '../beads/store.js';
+import { canonicalAddress } from '../town/address.js';
+import { mustGetAgent, updateAgentFields, type Agent } from '../town/identity.js';
+import { loadRig, storeForBead } from '../town/rig.js';
+import type { Town } from '../town/town.js';
+
+export interface HookView {
+  agent: string;
+  role: string;
+  state: string;
+  hook?: string;
+  bead?: Issue;
+  workdir: string;
+  branch?: string;
+}
+
+export function showHook(town: Town, address: string): HookView {
+  const agent = mustGetAgent(town, canonicalAddress(address));
+  let bead: Issue | undefined;
+  if (agent.hook) {
+    try {
+      bead = storeForBead(town, agent.hook).get(agent.hook);
+    } catch {
+      bead = undefined;
+    }
+  }
+  return { agent: agent.address, role: agent.role, state: agent.state, hook: agent.hook, bead, workdir: agent.workdir, branch: agent.branch };
+}
+
+/**
+ * Clears an identity's hook and frees the bead (back to open). A polecat exists only for its hook,
+ * so unslinging one also decommissions it, keeping its branch so no commit is lost.
+ */
+export async function unsling(town: Town, address: string, actor: string): Promise<{ agent: Agent; bead?: string }> {
+  const agent = mustGetAgent(town, canonicalAddress(address));
+  const beadId = agent.hook;
+  if (beadId) {
+    const store = storeForBead(town, beadId);
+    store.write(() => {
+      const bead = store.get(beadId);
+      if (bead && bead.status === 'hooked' && bead.assignee === agent.address) {
+        store.update(beadId, { status: 'open', assignee: null }, actor);
+      }
+    });
+  }
+  if (agent.role === 'polecat') {
+    const { decommissionPolecat } = await import('./polecat.js');
+    await decommissionPolecat(town, loadRig(town, agent.rig!), agent.name!, { keepBranch: true, reason: 'unslung' });
+    return { agent: { ...agent, hook: undefined, active: false }, bead: beadId };
+  }
+  if (!beadId) throw new UserError(`${agent.address} has nothing on its hook`);
+  return { agent: updateAgentFields(town, agent.address, { hook_bead: null }, actor), bead: beadId };
+}

@@ -1,0 +1,184 @@
+// Sling: put work on a hook. To a rig: a fresh polecat (identity, worktree, branch) per bead. To an
+// agent: onto that agent's hook. Every sling is wrapped in a convoy. Idempotent: slinging a bead
+// that is already hooked where it was asked to go changes nothing and says so.
+import { ConflictError, UserError } from '../lib/errors.js';
+import type { Issue, Store } from '../beads/store.js';
+import { listRigs, loadRig, storeForBead, type Rig } from '../town/rig.js';
+import { canonicalAddress, parseAddress } from '../town/address.js';
+import { getAgent, mustGetAgent, updateAgentFields, whoami, setAgentState } from '../town/identity.js';
+import type { Town } from '../town/town.js';
+import { allocatePolecat, ensureWorktree, decommissionPolecat } from './polecat.js';
+import { createConvoy, addToConvoy, convoysTracking } from './convoy.js';
+
+export interface SlingOptions {
+  /** Agent adapter for the session (per-sling override of the rig/role config). */
+  agent?: string;
+  /** Sling even if the bead is blocked or claimed. */
+  force?: boolean;
+  /** Add to this convoy instead of creating one. */
+  convoy?: string;
+  /** Start the agent's session (default true). */
+  start?: boolean;
+  actor?: string;
+}
+
+export interface Hooked {
+  bead: string;
+  agent: string;
+  /** false when the bead was already hooked there (idempotent re-sling). */
+  created: boolean;
+  workdir: string;
+  branch?: string;
+  session?: 'started' | 'failed' | 'not-started';
+  error?: string;
+}
+
+export interface SlingResult {
+  convoy?: string;
+  convoyCreated: boolean;
+  hooked: Hooked[];
+}
+
+const SLINGABLE: Issue['status'][] = ['open'];
+const SLINGABLE_FORCED: Issue['status'][] = ['open', 'in_progress', 'blocked', 'deferred'];
+
+/** Why a bead cannot be slung, or undefined. Pure over the bead and its readiness explanation. */
+export function slingRefusal(bead: Issue, notReadyReasons: string[], force: boolean): string | undefined {
+  if (bead.status === 'closed' || bead.status === 'tombstone') return `${bead.id} is closed`;
+  if (bead.status === 'hooked') return undefined; // decided by where it is hooked
+  if (bead.status === 'in_progress' && bead.assignee && !force) return `${bead.id} is already claimed by ${bead.assignee} (use --force to take it)`;
+  if (!force && !(SLINGABLE as string[]).includes(bead.status) && bead.status !== 'in_progress') return `${bead.id} is ${bead.status} (use --force to sling anyway)`;
+  if (!force && notReadyReasons.length) return `${bead.id} is not ready: ${notReadyReasons.join('; ')} (use --force to sling anyway)`;
+  return undefined;
+}
+
+function holderRig(assignee: string | undefined): string | undefined {
+  if (!assignee) return undefined;
+  try {
+    const p = parseAddress(assignee);
+    return p.role === 'polecat' ? p.rig : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function sling(town: Town, beadIds: string[], target: string, opts: SlingOptions = {}): Promise<SlingResult> {
+  if (!beadIds.length) throw new UserError('nothing to sling', 'usage: gt sling <bead...> <rig|agent>');
+  const actor = opts.actor ?? whoami(town);
+  const force = !!opts.force;
+  const rig = listRigs(town).find((r) => r.name === target);
+  const agentTarget = rig ? undefined : canonicalAddress(target);
+  if (agentTarget) {
+    mustGetAgent(town, agentTarget);
+    if (beadIds.length > 1) throw new UserError(`an agent's hook holds one bead; got ${beadIds.length}`, 'sling several beads to a rig, or one at a time');
+  }
+
+  // Validate every bead before changing anything.
+  const beads = beadIds.map((raw) => {
+    const store = storeForBead(town, raw);
+    const bead = store.mustGet(raw);
+    const refusal = slingRefusal(bead, bead.status === 'open' ? store.explain(bead.id) : [], force);
+    if (refusal) throw new UserError(`cannot sling: ${refusal}`);
+    if (bead.status === 'hooked') {
+      const here = rig ? holderRig(bead.assignee) === rig.name : bead.assignee === agentTarget;
+      if (!here) throw new ConflictError(`cannot sling: ${bead.id} is already hooked to ${bead.assignee}`, bead.assignee);
+    }
+    return { store, bead };
+  });
+  if (opts.convoy) storeForBead(town, opts.convoy).mustGet(opts.convoy);
+
+  const hooked: Hooked[] = [];
+  for (const { store, bead } of beads) {
+    hooked.push(rig ? await hookToPolecat(town, rig, store, bead.id, actor, opts) : await hookToAgent(town, agentTarget!, store, bead.id, actor));
+  }
+
+  // Wrap in a convoy: the given one, an existing one already tracking these beads, or a new one.
+  const ids = hooked.map((h) => h.bead);
+  let convoy = opts.convoy;
+  let convoyCreated = false;
+  if (!convoy) {
+    const existing = convoysTracking(town, ids);
+    if (existing.length && hooked.every((h) => !h.created)) convoy = existing[0]!.id;
+    else {
+      const title = beads.length === 1 ? beads[0]!.bead.title : `${beads[0]!.bead.title} (+${beads.length - 1})`;
+      convoy = createConvoy(town, title, ids, actor).id;
+      convoyCreated = true;
+    }
+  } else addToConvoy(town, convoy, ids, actor);
+
+  if (opts.start !== false) {
+    for (const h of hooked) {
+      if (!h.created && h.session !== undefined) continue;
+      await startSession(town, h, opts.agent);
+    }
+  }
+  return { convoy, convoyCreated, hooked };
+}
+
+async function hookToPolecat(town: Town, rig: Rig, store: Store, beadId: string, actor: string, opts: SlingOptions): Promise<Hooked> {
+  // One write transaction decides: already hooked here (idempotent) or allocate + hook (CAS).
+  const decided = store.write(() => {
+    const bead = store.mustGet(beadId);
+    if (bead.status === 'hooked') {
+      if (holderRig(bead.assignee) !== rig.name) throw new ConflictError(`cannot sling: ${bead.id} is already hooked to ${bead.assignee}`, bead.assignee);
+      return { agent: getAgent(town, bead.assignee!)!, created: false };
+    }
+    const agent = allocatePolecat(town, rig, bead.id, actor, opts.agent);
+    const statuses = opts.force ? SLINGABLE_FORCED : SLINGABLE;
+    store.compareAndSet(bead.id, { status: statuses }, { status: 'hooked', assignee: agent.address }, actor);
+    return { agent, created: true };
+  });
+  const { agent, created } = decided;
+  try {
+    await ensureWorktree(rig, agent.workdir, agent.branch!);
+  } catch (e) {
+    if (created) {
+      // Undo the hook so the bead is free again; the identity goes with it.
+      store.compareAndSet(beadId, { status: 'hooked', assignee: agent.address }, { status: 'open', assignee: null }, actor);
+      await decommissionPolecat(town, rig, agent.name!, { keepBranch: true, reason: 'worktree creation failed' });
+    }
+    throw new UserError(`cannot create worktree for ${agent.address}: ${(e as Error).message}`);
+  }
+  return { bead: beadId, agent: agent.address, created, workdir: agent.workdir, branch: agent.branch, session: created ? undefined : 'not-started' };
+}
+
+async function hookToAgent(town: Town, address: string, store: Store, beadId: string, actor: string): Promise<Hooked> {
+  const agent = mustGetAgent(town, address);
+  if (agent.hook === beadId) return { bead: beadId, agent: address, created: false, workdir: agent.workdir, session: 'not-started' };
+  if (agent.hook) throw new ConflictError(`${address} already has ${agent.hook} on its hook`, address);
+  store.write(() => {
+    const bead = store.mustGet(beadId);
+    if (bead.status === 'hooked' && bead.assignee === address) return;
+    store.compareAndSet(beadId, { status: SLINGABLE_FORCED }, { status: 'hooked', assignee: address }, actor);
+  });
+  try {
+    updateAgentFields(town, address, { hook_bead: beadId }, actor);
+  } catch (e) {
+    store.compareAndSet(beadId, { status: 'hooked', assignee: address }, { status: 'open', assignee: null }, actor);
+    throw e;
+  }
+  return { bead: beadId, agent: address, created: true, workdir: agent.workdir };
+}
+
+const OPENING_PROMPT =
+  'You are a Gas Town agent. Run `gt prime` now: it prints your role and the work on your hook. ' +
+  'Work the hook to completion (GUPP: if there is work on your hook, you run it).';
+
+async function startSession(town: Town, h: Hooked, adapter: string | undefined): Promise<void> {
+  const { launchAgent, isAgentAlive } = await import('../runtime/launch.js');
+  if (isAgentAlive(town, h.agent)) {
+    h.session = 'started';
+    const { nudgeAgent } = await import('../runtime/launch.js').then((m) => m as unknown as { nudgeAgent?: (t: Town, a: string, msg: string) => Promise<void> });
+    if (nudgeAgent) await nudgeAgent(town, h.agent, `New work on your hook (${h.bead}). Run \`gt prime\` and work it.`).catch(() => undefined);
+    return;
+  }
+  try {
+    await launchAgent(town, h.agent, { adapter, prompt: OPENING_PROMPT });
+    h.session = 'started';
+  } catch (e) {
+    h.session = 'failed';
+    h.error = (e as Error).message;
+    try { setAgentState(town, h.agent, 'dead', h.error); } catch { /* identity gone */ }
+  }
+}
+

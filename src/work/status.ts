@@ -1,0 +1,49 @@
+// `gt status`: the town at a glance — rigs, agents by state, hooks, queue depth, open convoys.
+import { listAgents, type Agent } from '../town/identity.js';
+import { listRigs, openRigStore } from '../town/rig.js';
+import type { Town } from '../town/town.js';
+import { listConvoys, type ConvoyStatus } from './convoy.js';
+import { listMergeRequests } from './merge-request.js';
+
+export interface RigSummary { name: string; prefix: string; branch: string; queue: number; testing: number; open: number; ready: number }
+export interface TownStatus {
+  town: { name: string; root: string; id: string };
+  rigs: RigSummary[];
+  agents: Pick<Agent, 'address' | 'role' | 'state' | 'reason' | 'hook' | 'last_activity'>[];
+  byState: Record<string, number>;
+  convoys: ConvoyStatus[];
+}
+
+export function townStatus(town: Town): TownStatus {
+  const rigs = listRigs(town).map((rig): RigSummary => {
+    const store = openRigStore(rig);
+    const mrs = listMergeRequests(store, { state: ['queued', 'testing'] });
+    return {
+      name: rig.name,
+      prefix: rig.prefix,
+      branch: rig.mainBranch,
+      queue: mrs.filter((m) => m.state === 'queued').length,
+      testing: mrs.filter((m) => m.state === 'testing').length,
+      open: store.list({ status: ['open', 'in_progress', 'hooked', 'blocked'] }).filter((b) => !['agent', 'merge-request', 'message'].includes(b.issue_type)).length,
+      ready: store.ready().length,
+    };
+  });
+  const agents = listAgents(town).map(({ address, role, state, reason, hook, last_activity }) => ({ address, role, state, reason, hook, last_activity }));
+  const byState: Record<string, number> = {};
+  for (const a of agents) byState[a.state] = (byState[a.state] ?? 0) + 1;
+  return { town: { name: town.name, root: town.root, id: town.id }, rigs, agents, byState, convoys: listConvoys(town) };
+}
+
+export function renderStatus(s: TownStatus): string {
+  const lines = [`Town ${s.town.name} at ${s.town.root}`];
+  lines.push('', `Rigs (${s.rigs.length}):`);
+  for (const r of s.rigs) lines.push(`  ${r.name} [${r.prefix}] ${r.branch}: ${r.open} open, ${r.ready} ready, queue ${r.queue}${r.testing ? ` (+${r.testing} testing)` : ''}`);
+  lines.push('', `Agents: ${Object.entries(s.byState).map(([k, v]) => `${v} ${k}`).join(', ') || 'none'}`);
+  for (const a of s.agents) {
+    if (a.role === 'overseer') continue;
+    lines.push(`  ${a.address.padEnd(28)} ${a.state.padEnd(8)} ${a.hook ? `hook ${a.hook}` : ''}${a.reason && a.state === 'dead' ? ` (${a.reason})` : ''}`);
+  }
+  lines.push('', `Open convoys (${s.convoys.length}):`);
+  for (const c of s.convoys) lines.push(`  ${c.id} ${c.title}: ${c.closed}/${c.total} closed`);
+  return lines.join('\n');
+}
