@@ -1,0 +1,422 @@
+// bd command actions: parse values, call the store, print text or --json. No tracker logic here.
+import type { Command } from 'commander';
+import { existsSync, readFileSync, writeFileSync, appendFileSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { output } from '../main.js';
+import { UserError, UsageError } from '../../lib/errors.js';
+import { gitSyncTry } from '../../lib/git.js';
+import { which } from '../../lib/proc.js';
+import { openStore, resolveActor, type BeadStore, type CreateInput, type ListFilter, type UpdatePatch } from '../../beads/store.js';
+import { findBeadsDir, openLocalStore, openStoreForId } from '../../beads/routes.js';
+import { issueToRecord } from '../../beads/jsonl.js';
+import { isStatus, parsePriority, type Issue, type Status } from '../../beads/model.js';
+import { formatIssueLine, formatIssueFull, formatTree, type TreeNode } from './format.js';
+
+interface Ctx { program: Command; args: unknown[]; opts: Record<string, unknown> }
+
+const g = (c: Ctx) => c.program.opts() as { db?: string; actor?: string; json?: boolean };
+const actor = (c: Ctx) => resolveActor(g(c).actor);
+const cwd = () => process.cwd();
+
+function local(c: Ctx): BeadStore {
+  return openLocalStore(cwd(), { db: g(c).db });
+}
+function forId(c: Ctx, id: string): BeadStore {
+  return openStoreForId(cwd(), id, { db: g(c).db });
+}
+function using<T>(store: BeadStore, fn: (s: BeadStore) => T): T {
+  try {
+    return fn(store);
+  } finally {
+    store.close();
+  }
+}
+
+const rec = (i: Issue) => issueToRecord(i);
+
+function priority(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  const p = parsePriority(String(v));
+  if (p === undefined) throw new UserError(`invalid priority "${v}"`, 'priority is 0 (critical) to 4 (backlog), e.g. -p 1');
+  return p;
+}
+function status(v: unknown): Status | undefined {
+  if (v === undefined) return undefined;
+  const s = String(v).replace('-', '_');
+  if (!isStatus(s) || s === 'tombstone') throw new UserError(`invalid status "${v}"`, 'use open, in_progress, blocked, deferred, closed, pinned or hooked');
+  return s;
+}
+function statuses(v: unknown): Status[] | undefined {
+  return v === undefined ? undefined : (v as string[]).map((s) => status(s)!);
+}
+function count(v: unknown, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(String(v))) throw new UserError(`invalid ${name} "${v}"`, `${name} is a whole number`);
+  return Number(v);
+}
+
+// ---- init ---------------------------------------------------------------------------------------
+
+export async function init(c: Ctx): Promise<void> {
+  const dir = g(c).db ? findBeadsDir(cwd(), g(c).db)! : join(cwd(), '.beads');
+  const prefix = c.opts.prefix as string | undefined;
+  const existed = existsSync(join(dir, 'beads.db'));
+  const store = openStore(dir, { create: true, prefix });
+  const info = using(store, (s) => {
+    if (prefix && s.prefix !== prefix) throw new UserError(`${dir} already uses prefix "${s.prefix}"`, 'a database keeps its prefix; use another directory');
+    if (!existsSync(s.jsonlPath)) s.exportAll();
+    return { path: dir, prefix: s.prefix, created: !existed };
+  });
+  writeIfMissing(join(dir, '.gitignore'), '# SQLite database and its WAL files stay local; issues.jsonl is the tracked source of truth\nbeads.db\nbeads.db-*\n*.tmp-*\n');
+  const repo = gitSyncTry(dirname(dir), ['rev-parse', '--show-toplevel']);
+  let merge = false;
+  if (repo.code === 0) {
+    const top = repo.stdout.trim();
+    const rel = join(dir, 'issues.jsonl').slice(resolve(top).length + 1);
+    const attrs = join(top, '.gitattributes');
+    const line = `${rel} merge=beads`;
+    const current = existsSync(attrs) ? readFileSync(attrs, 'utf8') : '';
+    if (!current.split('\n').includes(line)) appendFileSync(attrs, (current && !current.endsWith('\n') ? '\n' : '') + line + '\n');
+    // The driver runs `bd` from PATH when it is there (so upgrades apply); else this very binary.
+    const self = process.argv[1] ? resolve(process.argv[1]) : 'bd';
+    const bd = which('bd') ? 'bd' : `"${process.execPath}" "${self}"`;
+    gitSyncTry(top, ['config', 'merge.beads.name', 'beads JSONL field-level merge']);
+    gitSyncTry(top, ['config', 'merge.beads.driver', `${bd} merge %O %A %B`]);
+    merge = true;
+  }
+  output(g(c).json, { ...info, merge_driver: merge }, (d) =>
+    `${d.created ? 'Initialized' : 'Already initialized:'} beads in ${d.path} (prefix ${d.prefix})${d.merge_driver ? '; git merge driver installed' : ''}`);
+}
+
+function writeIfMissing(path: string, text: string): void {
+  if (!existsSync(path)) {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+  }
+}
+
+// ---- create / update / close ----------------------------------------------------------------------
+
+function parseDeps(v: unknown): { type: string; id: string }[] {
+  return ((v as string[] | undefined) ?? []).map((d) => {
+    const m = d.match(/^([a-z][a-z0-9_-]*):(.+)$/i);
+    // An id may contain ':'-free dashes; only a known-looking "type:" prefix is a type.
+    return m && !m[2]!.includes(':') ? { type: m[1]!, id: m[2]! } : { type: 'blocks', id: d };
+  });
+}
+
+export async function create(c: Ctx): Promise<void> {
+  const o = c.opts;
+  const title = (o.title as string | undefined) ?? (c.args[0] as string[]).join(' ');
+  if (!title.trim()) throw new UsageError('a title is required', 'bd create "Fix the login bug" -t bug -p 1');
+  const input: CreateInput = {
+    title, issue_type: o.type as string, priority: priority(o.priority),
+    description: o.description as string | undefined, design: o.design as string | undefined,
+    acceptance_criteria: o.acceptance as string | undefined, notes: o.notes as string | undefined,
+    labels: o.labels as string[] | undefined, assignee: o.assignee as string | undefined,
+    parent: o.parent as string | undefined, deps: parseDeps(o.deps), ephemeral: !!o.ephemeral, id: o.id as string | undefined,
+  };
+  const who = actor(c);
+  const issue = using(o.parent ? forId(c, o.parent as string) : local(c), (s) => s.create(input, who));
+  if (o.silent && !g(c).json) return void process.stdout.write(issue.id + '\n');
+  output(g(c).json, rec(issue), () => `Created ${issue.id}: ${issue.title}`);
+}
+
+export async function update(c: Ctx): Promise<void> {
+  const o = c.opts;
+  const ids = c.args[0] as string[];
+  const patch: UpdatePatch = {
+    status: status(o.status), priority: priority(o.priority), title: o.title as string | undefined,
+    description: o.description as string | undefined, design: o.design as string | undefined,
+    acceptance_criteria: o.acceptance as string | undefined, notes: o.notes as string | undefined,
+    issue_type: o.type as string | undefined,
+  };
+  if (o.assignee !== undefined) patch.assignee = o.assignee === '' ? null : (o.assignee as string);
+  for (const k of Object.keys(patch) as (keyof UpdatePatch)[]) if (patch[k] === undefined) delete patch[k];
+  if (!Object.keys(patch).length && !o.claim) throw new UsageError('nothing to update', 'pass a field to change, e.g. --status in_progress, or --claim');
+  const who = actor(c);
+  const out: Issue[] = [];
+  for (const id of ids) {
+    out.push(using(forId(c, id), (s) => s.write(() => {
+      let issue = o.claim ? s.claim(id, who) : s.mustGet(id);
+      if (Object.keys(patch).length) issue = s.update(issue.id, patch, who);
+      return issue;
+    })));
+  }
+  output(g(c).json, out.map(rec), () => out.map((i) => `${o.claim ? 'Claimed' : 'Updated'} ${i.id}: ${i.title} [${i.status}${i.assignee ? ` @${i.assignee}` : ''}]`).join('\n'));
+}
+
+/** Groups ids by the store that holds them, so each database gets one transaction. */
+function byStore(c: Ctx, ids: string[], fn: (s: BeadStore, ids: string[]) => Issue[]): Issue[] {
+  const out: Issue[] = [];
+  const groups = new Map<string, { store: BeadStore; ids: string[] }>();
+  try {
+    for (const id of ids) {
+      const s = forId(c, id);
+      const gr = groups.get(s.beadsDir);
+      if (gr) { gr.ids.push(id); s.close(); } else groups.set(s.beadsDir, { store: s, ids: [id] });
+    }
+    for (const { store, ids: mine } of groups.values()) out.push(...fn(store, mine));
+  } finally {
+    for (const { store } of groups.values()) store.close();
+  }
+  return out;
+}
+
+export async function close(c: Ctx): Promise<void> {
+  const who = actor(c);
+  const out = byStore(c, c.args[0] as string[], (s, ids) => s.closeIssues(ids, c.opts.reason as string | undefined, who));
+  output(g(c).json, out.map(rec), () => out.map((i) => `Closed ${i.id}: ${i.title}`).join('\n'));
+}
+
+export async function reopen(c: Ctx): Promise<void> {
+  const who = actor(c);
+  const out = byStore(c, c.args[0] as string[], (s, ids) => s.write(() => ids.map((id) => s.reopen(id, who))));
+  output(g(c).json, out.map(rec), () => out.map((i) => `Reopened ${i.id}: ${i.title}`).join('\n'));
+}
+
+// ---- reads -------------------------------------------------------------------------------------
+
+export async function list(c: Ctx): Promise<void> {
+  const o = c.opts;
+  const filter: ListFilter = {
+    status: statuses(o.status), type: o.type as string[] | undefined, label: o.label as string[] | undefined,
+    assignee: o.assignee as string | undefined, priority: priority(o.priority), parent: o.parent as string | undefined,
+    includeEphemeral: !!o.ephemeral, limit: count(o.limit, 'limit'),
+  };
+  if (!o.all && !o.status) filter.includeClosed = false;
+  const issues = using(local(c), (s) => s.list(filter));
+  output(g(c).json, issues.map(rec), (d) => (d.length ? issues.map(formatIssueLine).join('\n') : 'No issues.'));
+}
+
+export async function show(c: Ctx): Promise<void> {
+  const ids = c.args[0] as string[];
+  const issues = ids.map((id) => using(forId(c, id), (s) => {
+    const i = s.mustGet(id);
+    if (i.status === 'tombstone') throw new UserError(`${i.id} was deleted${i.fields.delete_reason ? ` (${i.fields.delete_reason})` : ''}`);
+    return i;
+  }));
+  output(g(c).json, issues.map(rec), () => issues.map(formatIssueFull).join('\n\n'));
+}
+
+export async function ready(c: Ctx): Promise<void> {
+  const o = c.opts;
+  const json = g(c).json;
+  if (o.explain !== undefined) {
+    const result = using(local(c), (s) => {
+      if (typeof o.explain === 'string') {
+        const i = s.mustGet(o.explain);
+        return [{ id: i.id, title: i.title, ready: s.explain(i.id).length === 0, reasons: s.explain(i.id) }];
+      }
+      return s.list({ status: ['open', 'in_progress', 'blocked', 'deferred', 'hooked', 'pinned'] })
+        .map((i) => ({ id: i.id, title: i.title, reasons: s.explain(i.id) })).filter((r) => r.reasons.length)
+        .map((r) => ({ ...r, ready: false }));
+    });
+    return output(json, result, (d) => d.map((r) => r.ready ? `${r.id} is ready: ${r.title}` : `${r.id} is not ready: ${r.reasons.join('; ')}`).join('\n') || 'Every open issue is ready.');
+  }
+  const filter: ListFilter = {
+    assignee: o.assignee as string | undefined, label: o.label as string[] | undefined, type: o.type as string[] | undefined,
+    priority: priority(o.priority), limit: count(o.limit, 'limit'),
+  };
+  if (o.claim) {
+    const who = actor(c);
+    const claimed = using(local(c), (s) => s.write(() => {
+      const first = s.ready({ ...filter, limit: 1 })[0];
+      return first ? s.claim(first.id, who) : undefined;
+    }));
+    if (!claimed) throw new UserError('no ready work to claim', "'bd blocked' shows what is waiting");
+    return output(json, rec(claimed), (i) => `Claimed ${i.id}: ${i.title}`);
+  }
+  const issues = using(local(c), (s) => s.ready(filter));
+  output(json, issues.map(rec), () => (issues.length ? `Ready work (${issues.length}):\n` + issues.map(formatIssueLine).join('\n') : 'No ready work.'));
+}
+
+export async function blocked(c: Ctx): Promise<void> {
+  const rows = using(local(c), (s) => s.blocked());
+  output(g(c).json, rows.map((r) => ({ ...rec(r.issue), blocked_by: r.blockers })), () =>
+    rows.length ? rows.map((r) => `${formatIssueLine(r.issue)}\n    blocked by: ${r.blockers.join(', ') || '(status)'}`).join('\n') : 'Nothing is blocked.');
+}
+
+export async function search(c: Ctx): Promise<void> {
+  const text = (c.args[0] as string[]).join(' ');
+  const filter: ListFilter = { text, status: statuses(c.opts.status), limit: count(c.opts.limit, 'limit') };
+  if (!c.opts.all && !c.opts.status) filter.includeClosed = false;
+  const issues = using(local(c), (s) => s.list(filter));
+  output(g(c).json, issues.map(rec), () => (issues.length ? issues.map(formatIssueLine).join('\n') : `No issues match "${text}".`));
+}
+
+export async function stats(c: Ctx): Promise<void> {
+  const st = using(local(c), (s) => s.stats());
+  output(g(c).json, st, (d) => Object.entries(d).map(([k, v]) => `${k.padEnd(14)} ${v}`).join('\n'));
+}
+
+export async function events(c: Ctx): Promise<void> {
+  const id = c.args[0] as string;
+  const evs = using(forId(c, id), (s) => s.events(id));
+  output(g(c).json, evs, (d) => d.map((e) => `${e.created_at}  ${e.event_type.padEnd(18)} ${e.actor}${e.old_value ? `  ${e.old_value} ->` : ''}${e.new_value ? ` ${e.new_value}` : ''}${e.comment ? `  (${e.comment})` : ''}`).join('\n'));
+}
+
+// ---- deps, labels, comments -------------------------------------------------------------------------
+
+export async function depAdd(c: Ctx): Promise<void> {
+  const [from, to] = c.args as string[];
+  const type = c.opts.type as string;
+  const who = actor(c);
+  const r = using(forId(c, from!), (s) => { s.addDependency(from!, to!, type, who); return { issue_id: s.resolveId(from!), depends_on_id: to!, type }; });
+  output(g(c).json, r, (d) => `Added: ${d.issue_id} depends on ${d.depends_on_id} (${d.type})`);
+}
+
+export async function depRemove(c: Ctx): Promise<void> {
+  const [from, to] = c.args as string[];
+  const who = actor(c);
+  using(forId(c, from!), (s) => s.removeDependency(from!, to!, c.opts.type as string | undefined, who));
+  output(g(c).json, { removed: true, issue_id: from, depends_on_id: to }, () => `Removed: ${from} no longer depends on ${to}`);
+}
+
+export async function depTree(c: Ctx): Promise<void> {
+  const id = c.args[0] as string;
+  const maxDepth = count(c.opts.depth, 'depth') ?? 10;
+  const reverse = !!c.opts.reverse;
+  const nodes = using(forId(c, id), (s) => {
+    const root = s.mustGet(id);
+    const out: TreeNode[] = [{ id: root.id, title: root.title, status: root.status, depth: 0, type: '' }];
+    const seen = new Set([root.id]);
+    const walk = (issue: Issue, depth: number) => {
+      if (depth >= maxDepth) return;
+      const next = reverse
+        ? s.dependents(issue.id).map((d) => ({ issue: d as Issue | undefined, id: d.id, type: d.dependencies.find((x) => x.depends_on_id === issue.id)?.type ?? '' }))
+        : issue.dependencies.map((d) => ({ issue: s.get(d.depends_on_id), id: d.depends_on_id, type: d.type }));
+      for (const n of next) {
+        const repeat = seen.has(n.id);
+        out.push({ id: n.id, title: n.issue?.title ?? '(not in this database)', status: n.issue?.status ?? 'external', depth: depth + 1, type: n.type, parent_id: issue.id, ...(repeat ? { repeat: true } : {}) });
+        if (!repeat && n.issue) { seen.add(n.id); walk(n.issue, depth + 1); }
+      }
+    };
+    walk(root, 0);
+    return out;
+  });
+  output(g(c).json, nodes, formatTree);
+}
+
+export async function depCycles(c: Ctx): Promise<void> {
+  const cycles = using(local(c), (s) => s.cycles());
+  output(g(c).json, cycles, (d) => (d.length ? d.map((cy) => cy.join(' -> ') + ' -> ' + cy[0]).join('\n') : 'No dependency cycles.'));
+}
+
+export async function labelAdd(c: Ctx): Promise<void> {
+  const [id, labels] = c.args as [string, string[]];
+  const who = actor(c);
+  const issue = using(forId(c, id), (s) => s.write(() => { for (const l of labels) s.addLabel(id, l, who); return s.mustGet(id); }));
+  output(g(c).json, { id: issue.id, labels: issue.labels }, (d) => `${d.id} labels: ${d.labels.join(', ')}`);
+}
+
+export async function labelRemove(c: Ctx): Promise<void> {
+  const [id, labels] = c.args as [string, string[]];
+  const who = actor(c);
+  const issue = using(forId(c, id), (s) => s.write(() => { for (const l of labels) s.removeLabel(id, l, who); return s.mustGet(id); }));
+  output(g(c).json, { id: issue.id, labels: issue.labels }, (d) => `${d.id} labels: ${d.labels.join(', ') || '(none)'}`);
+}
+
+export async function labelList(c: Ctx): Promise<void> {
+  const id = c.args[0] as string | undefined;
+  if (id) {
+    const issue = using(forId(c, id), (s) => s.mustGet(id));
+    return output(g(c).json, issue.labels, (d) => d.join('\n') || `${issue.id} has no labels.`);
+  }
+  const counts = using(local(c), (s) => {
+    const m = new Map<string, number>();
+    for (const i of s.list({ includeEphemeral: true })) for (const l of i.labels) m.set(l, (m.get(l) ?? 0) + 1);
+    return Object.fromEntries([...m].sort());
+  });
+  output(g(c).json, counts, (d) => Object.entries(d).map(([l, n]) => `${l} (${n})`).join('\n') || 'No labels.');
+}
+
+export async function comment(c: Ctx): Promise<void> {
+  const [id, words] = c.args as [string, string[]];
+  const who = actor(c);
+  const cm = using(forId(c, id), (s) => s.addComment(id, words.join(' '), who));
+  output(g(c).json, cm, (d) => `Comment ${d.id} added to ${d.issue_id}`);
+}
+
+export async function comments(c: Ctx): Promise<void> {
+  const id = c.args[0] as string | undefined;
+  if (!id) throw new UsageError('an issue id is required', 'bd comments <id>  or  bd comments add <id> "text"');
+  const list = using(forId(c, id), (s) => s.mustGet(id).comments);
+  output(g(c).json, list, (d) => d.map((x) => `[${x.created_at}] ${x.author}:\n${x.text}`).join('\n\n') || 'No comments.');
+}
+
+// ---- sync, health, agents --------------------------------------------------------------------
+
+export async function exportCmd(c: Ctx): Promise<void> {
+  const out = c.opts.output as string | undefined;
+  if (out) {
+    const text = using(local(c), (s) => { s.refresh(); return s.exportText(); });
+    if (out === '-') return void process.stdout.write(text);
+    writeFileSync(resolve(out), text);
+    const n = text ? text.split('\n').length - 1 : 0;
+    return output(g(c).json, { path: resolve(out), count: n }, (d) => `Exported ${d.count} issues to ${d.path}`);
+  }
+  const r = using(local(c), (s) => s.exportAll());
+  output(g(c).json, r, (d) => `Exported ${d.count} issues to ${d.path}`);
+}
+
+export async function importCmd(c: Ctx): Promise<void> {
+  const file = resolve(c.args[0] as string);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UserError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+  }
+  const who = actor(c);
+  const r = using(local(c), (s) => s.importText(text, file, who));
+  output(g(c).json, r, (d) => `Imported ${file}: ${d.created} created, ${d.updated} updated, ${d.unchanged} unchanged`);
+}
+
+export async function doctor(c: Ctx): Promise<void> {
+  const r = using(local(c), (s) => s.doctor());
+  output(g(c).json, r, (d) => (d.ok ? 'OK: database, JSONL and blocked state agree; no cycles.' : d.problems.map((p) => `problem: ${p}`).join('\n')));
+  if (!r.ok) process.exitCode = 1;
+}
+
+export async function prime(c: Ctx): Promise<void> {
+  const who = resolveActor(g(c).actor);
+  const data = using(local(c), (s) => ({
+    prefix: s.prefix, mine: s.list({ assignee: who, status: ['in_progress', 'hooked'] }), ready: s.ready({ limit: 10 }), stats: s.stats(),
+  }));
+  if (g(c).json) return output(true, { actor: who, prefix: data.prefix, in_progress: data.mine.map(rec), ready: data.ready.map(rec), stats: data.stats }, () => '');
+  const lines = [
+    '# Beads issue tracker (bd)',
+    '',
+    `You are **${who}**. Issues here have ids like \`${data.prefix}-a1b2\`; a unique prefix of the hash is enough.`,
+    '',
+    '## Workflow',
+    '- `bd ready` — open work nothing blocks (priority, then age). `bd ready --claim` takes the first one atomically.',
+    '- `bd update <id> --claim` — claim a specific issue (fails if someone else has it).',
+    '- `bd show <id>` — full details; `bd comment <id> "text"` — leave notes for the next session.',
+    '- `bd create "title" -t bug -p 1 -d "..." --deps discovered-from:<id>` — file work you discover.',
+    '- `bd close <id> -r "what was done"` — finish; `bd dep add <id> <blocker>` — record ordering.',
+    '- Add `--json` to any command for machine-readable output.',
+    '',
+    `## In progress (${data.mine.length})`,
+    ...(data.mine.length ? data.mine.map((i) => `- ${formatIssueLine(i)}`) : ['- nothing assigned to you']),
+    '',
+    `## Ready (${data.stats.ready} total, top ${data.ready.length})`,
+    ...(data.ready.length ? data.ready.map((i) => `- ${formatIssueLine(i)}`) : ['- no ready work']),
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+export async function merge(c: Ctx): Promise<void> {
+  const [base, ours, theirs] = (c.args as string[]).map((p) => resolve(p));
+  const read = (p: string) => {
+    try {
+      return readFileSync(p, 'utf8');
+    } catch (e) {
+      throw new UserError(`cannot read ${p}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+    }
+  };
+  const { mergeJsonl } = await import('../../beads/merge.js');
+  const merged = mergeJsonl(read(base!), read(ours!), read(theirs!));
+  writeFileSync(ours!, merged); // git reads the result from %A
+}
