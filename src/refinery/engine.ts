@@ -3,7 +3,7 @@
 // Knows nothing of beads: the caller passes plain queue items and records the outcomes.
 import { bisectStep, conflictDisposition, recordProbe, startBisection, type QueueItem } from './plan.js';
 import {
-  branchTip, casMain, checkoutDetached, mainTip, pushMain, rebaseOnto, runTests,
+  branchTip, casMain, checkoutDetached, mainTip, prepareWorktree, pushMain, rebaseOnto, runTests,
   type RefineryRepo, type TestRun,
 } from './worktree.js';
 import { writeJournal, clearJournal } from './journal.js';
@@ -21,9 +21,10 @@ export type MergeOutcome =
       already?: boolean;
       pushError?: string;
     }
-  | { kind: 'conflict'; files: string[]; detail: string; resolutionTried?: boolean }
-  | { kind: 'red'; testedCommit: string; tail: string; timedOut: boolean; resolutionTried?: boolean }
-  | { kind: 'error'; detail: string }
+  /** `onto`: the main commit it was rebased onto (for red: main plus the MRs that landed before it). */
+  | { kind: 'conflict'; onto: string; files: string[]; detail: string; resolutionTried?: boolean }
+  | { kind: 'red'; onto: string; testedCommit: string; tail: string; timedOut: boolean; resolutionTried?: boolean }
+  | { kind: 'error'; onto: string; detail: string }
   /** Not decided this round (clashed only with other MRs in the batch, or main moved): stays queued. */
   | { kind: 'deferred'; reason: string };
 
@@ -61,7 +62,7 @@ export async function processRound(repo: RefineryRepo, stateDir: string, items: 
   for (const item of items) {
     const tip = await branchTip(repo, item.branch);
     if (!tip) {
-      outcomes.set(item.id, { kind: 'error', detail: `branch ${item.branch} not found in the rig's repo` });
+      outcomes.set(item.id, { kind: 'error', onto: base, detail: `branch ${item.branch} not found in the rig's repo` });
       continue;
     }
     let rb = await rebaseOnto(repo, tip, base);
@@ -69,7 +70,9 @@ export async function processRound(repo: RefineryRepo, stateDir: string, items: 
     if (rb.kind === 'conflict' && stack.length === 0 && hooks.resolveConflict) {
       log(`${item.id}: conflict in ${rb.files.join(', ')}; asking for a resolution`);
       resolutionTried = true;
-      if (await hooks.resolveConflict(item, { files: rb.files, detail: rb.detail, main: base })) {
+      const resolvedForUs = await hooks.resolveConflict(item, { files: rb.files, detail: rb.detail, main: base });
+      await prepareWorktree(repo); // whoever resolved may have left the worktree mid-rebase or dirty
+      if (resolvedForUs) {
         const again = await branchTip(repo, item.branch);
         rb = again ? await rebaseOnto(repo, again, base) : { kind: 'error', detail: `branch ${item.branch} vanished during resolution` };
       }
@@ -88,12 +91,12 @@ export async function processRound(repo: RefineryRepo, stateDir: string, items: 
         break;
       case 'conflict':
         if (conflictDisposition(stack.length) === 'bounce') {
-          outcomes.set(item.id, { kind: 'conflict', files: rb.files, detail: rb.detail, resolutionTried });
+          outcomes.set(item.id, { kind: 'conflict', onto: base, files: rb.files, detail: rb.detail, resolutionTried });
           log(`${item.id}: conflict in ${rb.files.join(', ')}`);
         } else outcomes.set(item.id, { kind: 'deferred', reason: `conflicts with an MR ahead of it in the batch (${rb.files.join(', ')})` });
         break;
       case 'error':
-        if (stack.length === 0) outcomes.set(item.id, { kind: 'error', detail: rb.detail });
+        if (stack.length === 0) outcomes.set(item.id, { kind: 'error', onto: base, detail: rb.detail });
         else outcomes.set(item.id, { kind: 'deferred', reason: `rebase onto the batch failed: ${rb.detail}` });
         break;
     }
@@ -153,7 +156,7 @@ export async function processRound(repo: RefineryRepo, stateDir: string, items: 
   }
   if (culprit) {
     const bad = stack[culprit.index]!;
-    outcomes.set(bad.item.id, { kind: 'red', testedCommit: culprit.run.commit, tail: culprit.run.tail, timedOut: culprit.run.timedOut, resolutionTried: resolved.has(bad.item.id) || undefined });
+    outcomes.set(bad.item.id, { kind: 'red', onto: culprit.index > 0 ? stack[culprit.index - 1]!.commit : mainBefore, testedCommit: culprit.run.commit, tail: culprit.run.tail, timedOut: culprit.run.timedOut, resolutionTried: resolved.has(bad.item.id) || undefined });
     log(`${bad.item.id}: tests red at ${short(culprit.run.commit)}`);
     for (const s of stack.slice(culprit.index + 1)) outcomes.set(s.item.id, { kind: 'deferred', reason: `stacked after a red MR (${bad.item.id}); retrying without it` });
   }

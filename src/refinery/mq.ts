@@ -1,0 +1,73 @@
+// `gt mq`: look at and steer the merge queue. Reads MR beads across rigs; retry puts a bounced MR
+// back in the queue, remove takes a queued one out. Both refuse while the refinery is testing it.
+import { ConflictError, UserError } from '../lib/errors.js';
+import type { Town } from '../town/town.js';
+import { listRigs, loadRig, openRigStore, storeForBead } from '../town/rig.js';
+import { getMergeRequest, listMergeRequests, updateMergeRequest, type MergeRequest, type MrState } from '../work/merge-request.js';
+import { now } from '../lib/time.js';
+
+/** The queue across rigs (or one), queued and testing first in the order the refinery takes them. */
+export function mqList(town: Town, opts: { rig?: string; states?: MrState[] } = {}): MergeRequest[] {
+  const rigs = opts.rig ? [loadRig(town, opts.rig)] : listRigs(town);
+  const rank: Record<MrState, number> = { testing: 0, queued: 1, bounced: 2, merged: 3 };
+  return rigs
+    .flatMap((r) => listMergeRequests(openRigStore(r), opts.states ? { state: opts.states } : {}))
+    .sort((a, b) => rank[a.state] - rank[b.state] || a.priority - b.priority || (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0));
+}
+
+export interface MrStatus extends MergeRequest {
+  source?: { id: string; title: string; status: string; close_reason?: string };
+  /** Position in its rig's queue (1 = next), when queued. */
+  position?: number;
+}
+
+export function mqStatus(town: Town, id: string): MrStatus {
+  const store = storeForBead(town, id);
+  const mr = getMergeRequest(store, store.resolveId(id));
+  const src = mr.source_bead ? safeGet(town, mr.source_bead) : undefined;
+  const status: MrStatus = { ...mr };
+  if (src) status.source = { id: src.id, title: src.title, status: src.status, close_reason: src.close_reason };
+  if (mr.state === 'queued') {
+    const queue = mqList(town, { rig: mr.rig || undefined, states: ['queued'] });
+    status.position = queue.findIndex((m) => m.id === mr.id) + 1 || undefined;
+  }
+  return status;
+}
+
+function safeGet(town: Town, id: string) {
+  try {
+    return storeForBead(town, id).get(id);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Puts a bounced MR back in the queue. Already queued: nothing to do. */
+export function mqRetry(town: Town, id: string, actor: string): { mr: MergeRequest; changed: boolean } {
+  const store = storeForBead(town, id);
+  return store.write(() => {
+    const mr = getMergeRequest(store, store.resolveId(id));
+    if (mr.state === 'queued') return { mr, changed: false };
+    refuseBusy(mr, 'retry');
+    return { mr: updateMergeRequest(store, mr.id, { state: 'queued' }, actor), changed: true };
+  });
+}
+
+/** Takes a queued MR out of the queue (recorded as bounced, with who removed it). */
+export function mqRemove(town: Town, id: string, actor: string): { mr: MergeRequest; changed: boolean } {
+  const store = storeForBead(town, id);
+  return store.write(() => {
+    const mr = getMergeRequest(store, store.resolveId(id));
+    if (mr.state === 'bounced') return { mr, changed: false };
+    refuseBusy(mr, 'remove');
+    const attempt = { attempt: mr.attempts.length + 1, at: now(), outcome: 'error' as const, detail: `removed from the queue by ${actor}` };
+    return { mr: updateMergeRequest(store, mr.id, { state: 'bounced', attempt }, actor), changed: true };
+  });
+}
+
+function refuseBusy(mr: MergeRequest, verb: string): void {
+  if (mr.state === 'merged') throw new UserError(`${mr.id} is already merged (${mr.merge_commit?.slice(0, 12) ?? 'commit unknown'}); nothing to ${verb}`);
+  if (mr.state === 'testing') {
+    throw new ConflictError(`${mr.id} is being tested by the refinery right now; cannot ${verb} it (if no refinery is running, 'gt refinery run ${mr.rig}' queues it again)`);
+  }
+}

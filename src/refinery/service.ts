@@ -1,0 +1,261 @@
+// The merge queue over beads: MR beads in the rig's store feed the engine; outcomes are recorded on
+// them (queued -> testing -> merged | bounced, with each attempt's evidence). A merge closes the
+// source bead (and the beads it was a fix for), moves convoys and decommissions the polecat; a
+// bounce files a fix bead with the evidence and slings it back to a polecat.
+import { join } from 'node:path';
+import { now } from '../lib/time.js';
+import { gitTry } from '../lib/git.js';
+import type { Issue, Store } from '../beads/store.js';
+import type { Town } from '../town/town.js';
+import { openRigStore, storeForBead, type Rig } from '../town/rig.js';
+import {
+  getMergeRequest, listMergeRequests, updateMergeRequest, type MergeRequest, type MrAttempt,
+} from '../work/merge-request.js';
+import type { QueueItem } from './plan.js';
+import type { MergeOutcome } from './engine.js';
+import { drainQueue, type DrainReport, type QueueSource } from './drain.js';
+import { fixBeadDescription, fixBeadTitle, bounceReason, type BounceOutcome } from './bounce.js';
+import type { RefineryRepo } from './worktree.js';
+
+export interface RefineryRunOptions {
+  batch?: number;
+  once?: boolean;
+  onConflict?: 'bounce' | 'agent';
+  /** How long the refinery's agent gets to resolve a conflict. */
+  agentTimeoutMs?: number;
+  /** Start the sessions of polecats that receive bounced work (default true). */
+  startFixSessions?: boolean;
+  actor?: string;
+  log?: (line: string) => void;
+}
+
+export interface BounceRecord { mr: string; source: string; reason: string; fixBead?: string; slungTo?: string; slingError?: string }
+
+export interface RefineryRunReport extends DrainReport {
+  rig: string;
+  bounces: BounceRecord[];
+}
+
+/** The engine's view of a rig: paths and test settings (state lives beside the worktree). */
+export function refineryRepo(rig: Rig): { repo: RefineryRepo; stateDir: string } {
+  const stateDir = join(rig.root, 'refinery');
+  return {
+    stateDir,
+    repo: {
+      repoDir: rig.repoDir,
+      worktree: join(stateDir, 'rig'),
+      mainBranch: rig.mainBranch,
+      remote: rig.remote,
+      testCmd: rig.testCmd,
+      testTimeoutMs: rig.testTimeoutSec * 1000,
+    },
+  };
+}
+
+/** Runs the rig's refinery until its queue is empty (or one round with `once`). */
+export async function runRefinery(town: Town, rig: Rig, opts: RefineryRunOptions = {}): Promise<RefineryRunReport> {
+  const actor = opts.actor ?? `${rig.name}/refinery`;
+  const store = openRigStore(rig);
+  const { repo, stateDir } = refineryRepo(rig);
+  const bounces: BounceRecord[] = [];
+  const queue = new BeadsQueue(town, rig, store, actor, bounces, opts.startFixSessions ?? true, opts.log);
+  const report = await drainQueue(repo, stateDir, queue, {
+    batch: opts.batch,
+    once: opts.once,
+    log: opts.log,
+    resolveConflict: opts.onConflict === 'agent'
+      ? async (item, conflict) => {
+          const { resolveWithAgent } = await import('./agent-resolve.js');
+          return resolveWithAgent(town, rig, repo, item, conflict, { timeoutMs: opts.agentTimeoutMs, actor, log: opts.log });
+        }
+      : undefined,
+  });
+  return { ...report, rig: rig.name, bounces };
+}
+
+/** The queue as MR beads in the rig's store. */
+class BeadsQueue implements QueueSource {
+  constructor(
+    private town: Town,
+    private rig: Rig,
+    private store: Store,
+    private actor: string,
+    private bounces: BounceRecord[],
+    private startFixSessions: boolean,
+    private log: (line: string) => void = () => {},
+  ) {}
+
+  queued(): QueueItem[] {
+    return listMergeRequests(this.store, { state: 'queued' })
+      .filter((m) => !m.target || m.target === this.rig.mainBranch)
+      .map((m) => ({ id: m.id, branch: m.branch, priority: m.priority, createdAt: m.created_at }));
+  }
+
+  requeueInterrupted(): void {
+    this.store.write(() => {
+      for (const m of listMergeRequests(this.store, { state: 'testing' })) {
+        updateMergeRequest(this.store, m.id, { state: 'queued' }, this.actor);
+        this.log(`${m.id}: was testing when a refinery stopped; queued again`);
+      }
+    });
+  }
+
+  begin(items: QueueItem[]): void {
+    this.store.write(() => {
+      for (const i of items) updateMergeRequest(this.store, i.id, { state: 'testing' }, this.actor);
+    });
+  }
+
+  async settle(item: QueueItem, outcome: MergeOutcome): Promise<void> {
+    const mr = getMergeRequest(this.store, item.id);
+    if (outcome.kind === 'deferred') {
+      if (mr.state === 'testing') updateMergeRequest(this.store, mr.id, { state: 'queued' }, this.actor);
+      return;
+    }
+    if (outcome.kind === 'merged') return this.merged(mr, outcome);
+    return this.bounced(mr, outcome);
+  }
+
+  /** Each step is idempotent: a replay after a crash finishes whatever was left. */
+  private async merged(mr: MergeRequest, o: Extract<MergeOutcome, { kind: 'merged' }>): Promise<void> {
+    const { ids: closed, branches } = this.closeSourceChain(mr.source_bead, `merged in ${o.commit.slice(0, 12)} (${mr.id})`);
+    // Bounced originals' branches were kept so their fixes could start from them; the fix has landed.
+    for (const b of branches) await gitTry(this.rig.repoDir, ['branch', '-D', b]);
+    try {
+      const { refreshConvoys } = await import('../work/convoy.js');
+      refreshConvoys(this.town, closed, this.actor);
+    } catch (e) {
+      this.log(`${mr.id}: convoy refresh failed: ${(e as Error).message}`);
+    }
+    if (mr.state !== 'merged') {
+      const detail = o.already
+        ? `already on ${this.rig.mainBranch}`
+        : `tested at ${o.testedCommit.slice(0, 12)} (${o.stackedWith} MR${o.stackedWith > 1 ? 's' : ''} stacked on ${this.rig.mainBranch})` +
+          (o.pushError ? `; ${o.pushError}` : '');
+      updateMergeRequest(this.store, mr.id, { state: 'merged', merge_commit: o.commit, attempt: this.attempt(mr, 'merged', { commit: o.commit, detail }) }, this.actor);
+    }
+    const polecat = polecatName(mr.polecat);
+    if (polecat) {
+      try {
+        const { decommissionPolecat } = await import('../work/polecat.js');
+        await decommissionPolecat(this.town, this.rig, polecat, { reason: `merged ${mr.id}` });
+      } catch (e) {
+        this.log(`${mr.id}: decommissioning ${mr.polecat} failed: ${(e as Error).message}`);
+      }
+    }
+    this.log(`${mr.id}: merged ${o.commit.slice(0, 12)}; closed ${closed.join(', ') || 'nothing'}`);
+  }
+
+  /** Closes the source bead and, through `bounce_of`, the beads it was fixing; returns their ids and kept branches. */
+  private closeSourceChain(sourceId: string, reason: string): { ids: string[]; branches: string[] } {
+    const ids: string[] = [];
+    const branches: string[] = [];
+    for (let id: string | undefined = sourceId, hops = 0; id && hops < 20; hops++) {
+      let store: Store;
+      try {
+        store = storeForBead(this.town, id);
+      } catch {
+        break;
+      }
+      const bead: Issue | undefined = store.get(id);
+      if (!bead) break;
+      if (bead.status !== 'closed') store.closeIssues([bead.id], reason, this.actor);
+      ids.push(bead.id);
+      if (typeof bead.fields.bounced_branch === 'string') branches.push(bead.fields.bounced_branch);
+      id = typeof bead.fields.bounce_of === 'string' ? bead.fields.bounce_of : undefined;
+    }
+    return { ids, branches };
+  }
+
+  private async bounced(mr: MergeRequest, o: BounceOutcome): Promise<void> {
+    const record: BounceRecord = { mr: mr.id, source: mr.source_bead, reason: bounceReason(o) };
+    // Fix bead first (idempotent per MR via bounce_mr), so a crash never loses the returned work.
+    try {
+      record.fixBead = this.fileFixBead(mr, o);
+    } catch (e) {
+      this.log(`${mr.id}: could not file the fix bead: ${(e as Error).message}`);
+    }
+    if (mr.state !== 'bounced') {
+      const attempt = this.attempt(mr, o.kind, {
+        commit: o.kind === 'red' ? o.testedCommit : undefined,
+        conflict_files: o.kind === 'conflict' ? o.files : undefined,
+        test_output_tail: o.kind === 'red' ? o.tail : undefined,
+        detail: [
+          o.kind === 'conflict' ? o.detail : o.kind === 'error' ? o.detail : undefined,
+          'resolutionTried' in o && o.resolutionTried ? "the refinery's agent tried to resolve it first" : undefined,
+          record.fixBead ? `returned as ${record.fixBead}` : undefined,
+        ].filter(Boolean).join('\n') || undefined,
+      });
+      updateMergeRequest(this.store, mr.id, { state: 'bounced', attempt }, this.actor);
+    }
+    if (record.fixBead) await this.slingFix(mr, record);
+    this.bounces.push(record);
+    this.log(`${mr.id}: bounced (${record.reason})${record.fixBead ? ` -> ${record.fixBead}${record.slungTo ? ` on ${record.slungTo}` : ''}` : ''}`);
+  }
+
+  private fileFixBead(mr: MergeRequest, o: BounceOutcome): string {
+    const store = storeForBead(this.town, mr.source_bead);
+    return store.write(() => {
+      const existing = store.list({ fields: { bounce_mr: mr.id } })[0];
+      if (existing) return existing.id;
+      const source = store.mustGet(mr.source_bead);
+      const ctx = { mrId: mr.id, source: { id: source.id, title: source.title }, branch: mr.branch, mainBranch: this.rig.mainBranch, mainCommit: o.onto };
+      const fix = store.create({
+        title: fixBeadTitle(ctx, o),
+        description: fixBeadDescription(ctx, o),
+        issue_type: 'bug',
+        priority: source.priority,
+        deps: [{ type: 'discovered-from', id: source.id }],
+        fields: { bounce_of: source.id, bounce_mr: mr.id, bounced_branch: mr.branch },
+      }, this.actor);
+      return fix.id;
+    });
+  }
+
+  /** Back to the same polecat if its session still runs, else to the rig (a fresh polecat). */
+  private async slingFix(mr: MergeRequest, record: BounceRecord): Promise<void> {
+    const fixStore = storeForBead(this.town, record.fixBead!);
+    if (fixStore.get(record.fixBead!)?.status !== 'open') return; // already slung (replay)
+    let target = this.rig.name;
+    const polecat = polecatName(mr.polecat);
+    if (mr.polecat && polecat) {
+      let alive = false;
+      try {
+        const { isAgentAlive } = await import('../runtime/launch.js');
+        alive = isAgentAlive(this.town, mr.polecat);
+      } catch { /* no runtime: treat as gone */ }
+      if (alive) target = mr.polecat;
+      else {
+        // Free its worktree; keep the branch: the fix starts from it.
+        try {
+          const { decommissionPolecat } = await import('../work/polecat.js');
+          await decommissionPolecat(this.town, this.rig, polecat, { keepBranch: true, reason: `bounced ${mr.id}` });
+        } catch (e) {
+          this.log(`${mr.id}: decommissioning ${mr.polecat} failed: ${(e as Error).message}`);
+        }
+      }
+    }
+    try {
+      const { sling } = await import('../work/sling.js');
+      const r = await sling(this.town, [record.fixBead!], target, { actor: this.actor, start: this.startFixSessions });
+      const failed = r.hooked.find((h) => h.session === 'failed');
+      if (failed) record.slingError = `hooked, but the session did not start: ${failed.error}`;
+      record.slungTo = r.hooked[0]?.agent ?? target;
+    } catch (e) {
+      record.slingError = (e as Error).message;
+      this.log(`${mr.id}: slinging ${record.fixBead} to ${target} failed: ${record.slingError}`);
+    }
+  }
+
+  private attempt(mr: MergeRequest, outcome: MrAttempt['outcome'], extra: Omit<MrAttempt, 'attempt' | 'at' | 'outcome'>): MrAttempt {
+    const a: MrAttempt = { attempt: mr.attempts.length + 1, at: now(), outcome };
+    for (const [k, v] of Object.entries(extra)) if (v !== undefined) (a as unknown as Record<string, unknown>)[k] = v;
+    return a;
+  }
+}
+
+/** `<rig>/polecats/<name>` -> name. */
+function polecatName(address: string | undefined): string | undefined {
+  const m = address?.match(/^[^/]+\/polecats\/([^/]+)$/);
+  return m?.[1];
+}
