@@ -130,3 +130,8 @@ export function which(name: string, path = process.env.PATH ?? ''): string | und
   }
   return undefined;
 }
+
+/** Runs a command on our own terminal (e.g. tmux attach): stdio inherited; returns the exit code. */
+export function runOnTerminal(cmd: string, args: string[]): number {
+  return spawnSync(cmd, args, { stdio: 'inherit' }).status ?? 1;
+}

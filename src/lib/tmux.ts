@@ -1,7 +1,7 @@
 // The one module that runs tmux. Every call names its server socket (`tmux -L <socket>`), so a
 // town's sessions live on their own server (gt-<town-id>) and tests use private ones.
 // All calls are synchronous: tmux answers in milliseconds and callers are CLI commands.
-import { runSync, which, type RunResult } from './proc.js';
+import { runSync, runOnTerminal, spawnDetached, which, type RunResult } from './proc.js';
 import { UserError } from './errors.js';
 
 export class TmuxMissingError extends UserError {
@@ -118,4 +118,24 @@ export function killServer(socket: string): void {
 /** argv for a human to attach (exec'd by the CLI, which owns the terminal). */
 export function attachArgv(socket: string, name: string): string[] {
   return ['tmux', '-L', socket, 'attach-session', '-t', `=${name}`];
+}
+
+/**
+ * Kills a session after delaySec from a detached helper, so a command running inside the session
+ * (`gt done`) can finish printing and exit first.
+ */
+export function killSessionSoon(socket: string, name: string, delaySec = 1): void {
+  const tmuxBin = which('tmux');
+  if (!tmuxBin) return;
+  spawnDetached('/bin/sh', ['-c', 'sleep "$1"; exec "$2" -L "$3" kill-session -t "=$4"', 'sh', String(delaySec), tmuxBin, socket, name], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/' },
+    logFile: '/dev/null',
+  });
+}
+
+/** Attaches the caller's terminal to a session; returns tmux's exit code. */
+export function attach(socket: string, name: string): number {
+  if (!tmuxAvailable()) throw new TmuxMissingError();
+  const [cmd, ...args] = attachArgv(socket, name);
+  return runOnTerminal(cmd!, args);
 }

@@ -1,22 +1,199 @@
-// PLACEHOLDER written by the lead so work/ and cli/ compile; the runtime engineer owns this file
-// and replaces the bodies. Callers use exactly these exports:
-//   launchAgent, stopAgent, isAgentAlive, endOwnSession (the contract), plus
-//   nudgeAgent(town, address, message) — used by `gt mail send --nudge` and sling to a live agent,
-//   restartOwnSession(town, address) — used by `gt handoff` from inside a session (detached:
-//   stop this session shortly after we exit, then launch a fresh one for the same identity).
+// The runtime boundary the work layer calls (via dynamic import): start, stop, probe and end agent
+// sessions. Chooses adapter and mode from config, builds the agent's environment, seeds the CLI's
+// config, starts the session, and records the session and the evidence on the identity.
+import { existsSync, readFileSync, appendFileSync, mkdirSync } from 'node:fs';
+import { join, isAbsolute } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { homedir } from 'node:os';
 import { UserError } from '../lib/errors.js';
-import type { Agent } from '../town/identity.js';
+import { which, spawnDetached } from '../lib/proc.js';
+import { gitSyncTry } from '../lib/git.js';
+import { writeFileAtomic } from '../lib/fsx.js';
+import { tmuxAvailable, TmuxMissingError } from '../lib/tmux.js';
 import type { Town } from '../town/town.js';
+import { loadRig, type Rig } from '../town/rig.js';
+import { mustGetAgent, getAgent, recordSession, setAgentState, sessionName, type Agent, type SessionRecord } from '../town/identity.js';
+import { tmuxProvider, headlessProvider, type SessionMode, type SessionProvider } from './session.js';
+import { chooseAdapterName, chooseMode, resolveAdapter } from './adapters/registry.js';
+import { rolePointer, type Adapter, type LaunchContext } from './adapters/types.js';
+import { agentEnv } from './env.js';
 
-export async function launchAgent(_town: Town, address: string, _opts: { adapter?: string; prompt?: string } = {}): Promise<Agent> {
-  throw new UserError(`cannot start a session for ${address}: the runtime is not built yet`);
+export { nudgeAgent } from './nudge.js';
+
+/** A session record plus what the runtime needs later (cwd for seance, bead for convoy costs). */
+export type RuntimeSessionRecord = SessionRecord & { cwd?: string; bead?: string };
+
+export function townSocket(town: Town): string {
+  return `gt-${town.id}`;
 }
-export async function stopAgent(_town: Town, _address: string): Promise<void> {}
-export function isAgentAlive(_town: Town, _address: string): boolean {
-  return false;
+
+export function providerFor(town: Town, mode: SessionMode): SessionProvider {
+  return mode === 'tmux' ? tmuxProvider(townSocket(town)) : headlessProvider(join(town.root, '.runtime', 'sessions'));
 }
-export function endOwnSession(_town: Town, _address: string): void {}
-export async function nudgeAgent(_town: Town, address: string, _message: string): Promise<void> {
-  throw new UserError(`cannot nudge ${address}: the runtime is not built yet`);
+
+export function gtBin(town: Town): string {
+  return join(town.binDir, 'gt');
 }
-export function restartOwnSession(_town: Town, _address: string): void {}
+
+export interface AgentRuntime {
+  agent: Agent;
+  rig?: Rig;
+  adapter: Adapter;
+  mode: SessionMode;
+  session: string;
+  env: Record<string, string>;
+  ctx: LaunchContext;
+}
+
+/** Everything needed to run an identity's CLI: adapter, mode, env, launch context. No side effects. */
+export function resolveRuntime(town: Town, agent: Agent, opts: { adapter?: string; prompt?: string; sessionId?: string } = {}): AgentRuntime {
+  const rig = agent.rig ? loadRig(town, agent.rig) : undefined;
+  const name = chooseAdapterName(agent.role, rig?.agents, town.config.agents, opts.adapter);
+  const adapter = resolveAdapter(name, rig?.agents, town.config.agents);
+  const mode = chooseMode(rig?.runtime, town.config.runtime);
+  const session = sessionName(agent);
+  const custom = rig?.agents?.custom?.[name] ?? town.config.agents?.custom?.[name];
+  const env = agentEnv({
+    parent: process.env, passEnv: adapter.passEnv, binDir: town.binDir, town: town.root,
+    rig: agent.rig, role: agent.role, address: agent.address, session, extra: custom?.env,
+  });
+  const ctx: LaunchContext = {
+    address: agent.address, role: agent.role, workdir: agent.workdir, mode,
+    sessionId: opts.sessionId ?? randomUUID(), prompt: opts.prompt, home: env.HOME ?? homedir(), gtBin: gtBin(town),
+  };
+  return { agent, rig, adapter, mode, session, env, ctx };
+}
+
+/**
+ * Starts the identity's session. On any failure the identity is marked dead with the reason and a
+ * UserError is thrown; a session that exits non-zero within its first second counts as a failure.
+ */
+export async function launchAgent(town: Town, address: string, opts: { adapter?: string; prompt?: string } = {}): Promise<Agent> {
+  const agent = mustGetAgent(town, address);
+  let rt: AgentRuntime | undefined;
+  try {
+    rt = resolveRuntime(town, agent, opts);
+    const { adapter, mode, session, env, ctx } = rt;
+    if (!agent.workdir || !existsSync(agent.workdir)) throw new UserError(`workdir ${agent.workdir || '(none)'} does not exist`);
+    const bin = adapter.binary === 'gt' ? ctx.gtBin : adapter.binary;
+    if (!(isAbsolute(bin) ? existsSync(bin) : which(bin, env.PATH))) {
+      throw new UserError(`agent binary '${bin}' not found on PATH`, `install ${adapter.name}, or choose another agent (gt sling --agent NAME, or agents.default in town.toml)`);
+    }
+    if (mode === 'tmux' && !tmuxAvailable()) throw new TmuxMissingError();
+    adapter.prepare?.(ctx);
+    writeRolePrompt(agent.workdir, adapter.promptFile, rolePointer(ctx));
+    const provider = providerFor(town, mode);
+    const argv = adapter.command(ctx);
+    if (argv[0] === adapter.binary && adapter.binary === 'gt') argv[0] = ctx.gtBin;
+    const info = provider.start({ name: session, cwd: agent.workdir, env, argv });
+    const record: RuntimeSessionRecord = {
+      session_id: adapter.ownsSessionId ? ctx.sessionId : undefined,
+      session_name: session, adapter: adapter.name, mode, pid: info.pid,
+      started_at: new Date().toISOString(),
+      transcript: adapter.transcriptPath?.(ctx), cwd: agent.workdir, bead: agent.hook,
+    };
+    recordSession(town, address, clean(record));
+    setAgentState(town, address, 'working', `session ${session} started (${adapter.name}, ${mode})`);
+    const early = await exitedEarly(provider, session, 1000);
+    if (early) {
+      recordSession(town, address, clean({ ...record, ended_at: new Date().toISOString() }));
+      throw new UserError(`session ${session} exited at once with status ${early.status}${early.lastLine ? `: ${early.lastLine}` : ''}`);
+    }
+    return mustGetAgent(town, address);
+  } catch (e) {
+    const msg = (e as Error).message;
+    try { setAgentState(town, address, 'dead', msg); } catch { /* identity gone */ }
+    if (e instanceof UserError) throw new UserError(`could not start ${address}: ${msg}`, e.hint);
+    throw e;
+  }
+}
+
+async function exitedEarly(p: SessionProvider, name: string, ms: number): Promise<{ status: number; lastLine: string } | undefined> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const s = p.get(name);
+    if (!s || !s.alive) {
+      const status = s?.exitStatus ?? -1;
+      if (status === 0) return undefined; // a batch agent (shell) may legitimately finish this fast
+      let out = '';
+      try { out = p.capture(name, 20); } catch { /* gone */ }
+      const lastLine = out.split('\n').map((l) => l.trim()).filter(Boolean).filter((l) => !/^Pane is dead/.test(l)).pop() ?? '';
+      return { status, lastLine: lastLine.slice(0, 200) };
+    }
+    if (Date.now() > end) return undefined;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function clean<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/**
+ * Writes the role pointer file unless the project tracks its own file of that name, and keeps
+ * Gas Town's files out of the agent's commits via the worktree's info/exclude.
+ */
+export function writeRolePrompt(workdir: string, file: string, text: string): void {
+  const path = join(workdir, file);
+  const inGit = gitSyncTry(workdir, ['rev-parse', '--is-inside-work-tree']).code === 0;
+  if (inGit && gitSyncTry(workdir, ['ls-files', '--error-unmatch', file]).code === 0) return; // the project's own
+  if (!existsSync(path) || readFileSync(path, 'utf8').startsWith('# Gas Town agent:')) writeFileAtomic(path, text);
+  if (!inGit) return;
+  const r = gitSyncTry(workdir, ['rev-parse', '--git-path', 'info/exclude']);
+  if (r.code !== 0) return;
+  const exclude = isAbsolute(r.stdout.trim()) ? r.stdout.trim() : join(workdir, r.stdout.trim());
+  const have = existsSync(exclude) ? readFileSync(exclude, 'utf8') : '';
+  const missing = [`/${file}`, '/.claude/'].filter((l) => !have.split('\n').includes(l));
+  if (missing.length) {
+    mkdirSync(join(exclude, '..'), { recursive: true });
+    appendFileSync(exclude, (have && !have.endsWith('\n') ? '\n' : '') + missing.join('\n') + '\n');
+  }
+}
+
+function lastSession(agent: Agent): RuntimeSessionRecord | undefined {
+  return agent.sessions.at(-1) as RuntimeSessionRecord | undefined;
+}
+
+export function isAgentAlive(town: Town, address: string): boolean {
+  const agent = getAgent(town, address);
+  const s = agent && lastSession(agent);
+  if (!s || s.ended_at) return false;
+  return providerFor(town, s.mode).get(s.session_name)?.alive === true;
+}
+
+/** Kills the identity's session if alive and records its end; idempotent. */
+export async function stopAgent(town: Town, address: string): Promise<void> {
+  const agent = getAgent(town, address);
+  const s = agent && lastSession(agent);
+  if (!agent || !s) return;
+  providerFor(town, s.mode).stop(s.session_name);
+  if (!s.ended_at) recordSession(town, address, { ...s, ended_at: new Date().toISOString() });
+}
+
+/** Called from inside the session (`gt done`): records the end, and ends the session shortly after we exit. */
+export function endOwnSession(town: Town, address: string): void {
+  const agent = getAgent(town, address);
+  const s = agent && lastSession(agent);
+  if (!s) return;
+  if (!s.ended_at) recordSession(town, address, { ...s, ended_at: new Date().toISOString() });
+  providerFor(town, s.mode).stopSoon(s.session_name, 1);
+}
+
+/** Stops and relaunches an identity's session (handoff, witness restarts). */
+export async function restartAgent(town: Town, address: string, opts: { adapter?: string; prompt?: string } = {}): Promise<Agent> {
+  const agent = mustGetAgent(town, address);
+  await stopAgent(town, address);
+  return launchAgent(town, address, {
+    adapter: opts.adapter ?? agent.adapter,
+    prompt: opts.prompt ?? 'You are continuing after a restart or handoff. Run `gt prime`: it shows your role, your hook and any handoff note. Continue the work on your hook.',
+  });
+}
+
+/** Called from inside the session (`gt handoff`): a detached helper restarts us after we exit. */
+export function restartOwnSession(town: Town, address: string): void {
+  spawnDetached('/bin/sh', ['-c', 'sleep 1; exec "$0" session restart "$1"', gtBin(town), address], {
+    env: { ...process.env, GT_AGENT: '', GT_TOWN: town.root },
+    cwd: town.root,
+    logFile: join(town.root, '.runtime', 'restart.log'),
+  });
+}

@@ -38,6 +38,8 @@ export interface SessionProvider {
   send(name: string, text: string): void;
   /** Ends the session (process group killed); idempotent. */
   stop(name: string): void;
+  /** Ends the session after delaySec from a detached helper (for a session ending itself). */
+  stopSoon(name: string, delaySec?: number): void;
 }
 
 /** `env -i K=V ... argv`: the agent sees exactly spec.env, whatever the tmux server inherited. */
@@ -76,6 +78,7 @@ export function tmuxProvider(socket: string): SessionProvider {
       tmux.sendText(socket, name, text, true);
     },
     stop: (name) => tmux.killSession(socket, name),
+    stopSoon: (name, delaySec = 1) => tmux.killSessionSoon(socket, name, delaySec),
   };
 }
 
@@ -134,6 +137,14 @@ export function headlessProvider(dir: string): SessionProvider {
         setTimeout(() => killGroup(s.pid, 'SIGKILL'), 2000).unref();
       }
       if (!existsSync(file(name, 'exit'))) writeFileSync(file(name, 'exit'), '143');
+    },
+    stopSoon(name, delaySec = 1) {
+      const s = get(name);
+      if (!s?.pid || !s.alive) return;
+      spawnDetached('/bin/sh', ['-c', 'sleep "$1"; kill -TERM -"$2" 2>/dev/null; sleep 2; kill -KILL -"$2" 2>/dev/null; true', 'sh', String(delaySec), String(s.pid)], {
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+        logFile: '/dev/null',
+      });
     },
   };
 }
