@@ -1,0 +1,235 @@
+// The merge queue end to end through the real CLI: beads slung to polecats, real worktrees and
+// commits, `gt done` filing MR beads, `gt refinery run` landing, bouncing (with fix beads slung
+// back), closing beads and convoys; `gt mq`; bad input; kill -9 of the refinery mid-test.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeTown, asAgent, type TownFixture } from './support/town-fixture.js';
+import { gtBin } from './support/cli.js';
+import { openStore } from '../src/beads/store.js';
+
+const GATE = 'if grep -rl --exclude=.git BAD .; then echo "FAIL: BAD marker found"; exit 1; fi; echo tests ok';
+
+function rigStore(f: TownFixture) {
+  return openStore(join(f.town, 'demo', '.beads'));
+}
+function bead(f: TownFixture, id: string) {
+  const s = id.startsWith('hq-') ? openStore(join(f.town, '.beads')) : rigStore(f);
+  try {
+    return s.mustGet(id);
+  } finally {
+    s.close();
+  }
+}
+function createBead(f: TownFixture, title: string): string {
+  const s = rigStore(f);
+  try {
+    return s.create({ title, description: `Do ${title}.` }, 'overseer').id;
+  } finally {
+    s.close();
+  }
+}
+const repoDir = (f: TownFixture) => join(f.town, 'demo', '.repo.git');
+
+/** Slings beads, does each one's work in its polecat worktree (files to write), and runs gt done. */
+function work(f: TownFixture, jobs: { bead: string; files: Record<string, string> }[]): { convoy: string; polecats: Map<string, { agent: string; workdir: string; branch: string; mr: string }> } {
+  const slung = f.gtJson(['sling', ...jobs.map((j) => j.bead), 'demo', '--no-start']);
+  const polecats = new Map<string, { agent: string; workdir: string; branch: string; mr: string }>();
+  for (const h of slung.hooked) {
+    const job = jobs.find((j) => j.bead === h.bead)!;
+    for (const [name, content] of Object.entries(job.files)) writeFileSync(join(h.workdir, name), content);
+    f.git(h.workdir, ['add', '-A']);
+    f.git(h.workdir, ['commit', '-qm', `work on ${h.bead}`]);
+    const done = f.gtJson(['done'], { env: asAgent(f, h.agent) });
+    polecats.set(h.bead, { agent: h.agent, workdir: h.workdir, branch: h.branch, mr: done.mr.id });
+  }
+  return { convoy: slung.convoy, polecats };
+}
+
+test('queue end to end: clean MRs land and close their beads; conflict and red bounce as fix beads; a fix lands and closes the original', () => {
+  const f = makeTown({ testCmd: GATE, files: { 'README.md': '# sample\n', 'shared.txt': 'original\n' } });
+  try {
+    const [a, b, c, d] = ['alpha', 'bravo', 'charlie', 'delta'].map((t) => createBead(f, `feature ${t}`));
+    const { convoy, polecats } = work(f, [
+      { bead: a!, files: { 'shared.txt': 'alpha was here\n' } },
+      { bead: b!, files: { 'shared.txt': 'bravo was here\n' } },
+      { bead: c!, files: { 'c.txt': 'BAD code\n' } },
+      { bead: d!, files: { 'd.txt': 'delta\n' } },
+    ]);
+    const mrOf = (id: string) => polecats.get(id)!.mr;
+
+    const queued = f.gtJson(['mq', 'list']);
+    assert.deepEqual(queued.map((m: any) => m.id), [a, b, c, d].map((x) => mrOf(x!)), 'FIFO at equal priority');
+    assert.ok(queued.every((m: any) => m.state === 'queued'));
+
+    const run = f.gtJson(['refinery', 'run', 'demo', '--no-start']);
+    assert.deepEqual(run.merged, [mrOf(a!), mrOf(d!)]);
+    assert.deepEqual(run.bounced, [mrOf(b!), mrOf(c!)]);
+
+    // Landed: main has alpha's and delta's work, each source bead closed naming its merge commit.
+    const main = f.git(repoDir(f), ['rev-parse', 'main']);
+    assert.equal(f.git(repoDir(f), ['show', 'main:shared.txt']), 'alpha was here');
+    assert.equal(f.git(repoDir(f), ['show', 'main:d.txt']), 'delta');
+    for (const id of [a!, d!]) {
+      const st = f.gtJson(['mq', 'status', mrOf(id)]);
+      assert.equal(st.state, 'merged');
+      assert.ok(st.merge_commit);
+      f.git(repoDir(f), ['merge-base', '--is-ancestor', st.merge_commit, main]);
+      assert.equal(st.attempts[0].outcome, 'merged');
+      assert.match(st.attempts[0].detail, /tested at [0-9a-f]{12}/);
+      const src = bead(f, id);
+      assert.equal(src.status, 'closed');
+      assert.match(src.close_reason!, new RegExp(`merged in ${st.merge_commit.slice(0, 12)} \\(${mrOf(id)}\\)`));
+      // The polecat is decommissioned: worktree and branch gone (its name may already be reused
+      // by the polecat that got bounced work, so the path may hold a new worktree on another branch).
+      const p = polecats.get(id)!;
+      assert.ok(!existsSync(p.workdir) || f.git(p.workdir, ['symbolic-ref', '--short', 'HEAD']) !== p.branch, 'worktree removed');
+      assert.throws(() => f.git(repoDir(f), ['rev-parse', '--verify', '--quiet', `refs/heads/${p.branch}`]));
+    }
+
+    // Conflict: bounced naming the file; a fix bead describes it and is hooked to a polecat.
+    const bSt = f.gtJson(['mq', 'status', mrOf(b!)]);
+    assert.equal(bSt.state, 'bounced');
+    assert.equal(bSt.attempts[0].outcome, 'conflict');
+    assert.deepEqual(bSt.attempts[0].conflict_files, ['shared.txt']);
+    const bBounce = run.bounces.find((x: any) => x.mr === mrOf(b!));
+    const fixB = bead(f, bBounce.fixBead);
+    assert.equal(fixB.title, 'Fix feature bravo: conflict in shared.txt');
+    assert.equal(fixB.issue_type, 'bug');
+    assert.equal(fixB.fields.bounce_of, b);
+    assert.match(fixB.description!, /Conflicting files:\n- shared\.txt/);
+    assert.match(fixB.description!, new RegExp(`git rebase main ${polecats.get(b!)!.branch}`));
+    assert.ok(fixB.dependencies?.some((dep) => dep.depends_on_id === b && dep.type === 'discovered-from'));
+    assert.equal(fixB.status, 'hooked');
+    assert.match(bBounce.slungTo, /^demo\/polecats\//);
+    assert.equal(bead(f, b!).status, 'in_progress', 'the original stays open until its fix lands');
+
+    // Red: bounced with the failing test's output.
+    const cSt = f.gtJson(['mq', 'status', mrOf(c!)]);
+    assert.equal(cSt.attempts[0].outcome, 'red');
+    assert.match(cSt.attempts[0].test_output_tail, /FAIL: BAD marker found/);
+    const fixC = bead(f, run.bounces.find((x: any) => x.mr === mrOf(c!)).fixBead);
+    assert.equal(fixC.title, 'Fix feature charlie: failing tests');
+    assert.match(fixC.description!, /FAIL: BAD marker found/);
+    const text = f.gt(['mq', 'status', mrOf(c!)]);
+    assert.match(text.stdout, /attempt 1 at .*: red/);
+
+    // The convoy waits for the bounced work.
+    assert.equal(f.gtJson(['convoy', 'status', convoy]).landed, false);
+
+    // mq retry: merged refuses (one line, exit 1, nothing changes); bounced goes back; twice is a no-op.
+    const before = readFileSync(join(f.town, 'demo', '.beads', 'issues.jsonl'), 'utf8');
+    const refused = f.gt(['mq', 'retry', mrOf(a!)]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /already merged/);
+    assert.equal(refused.stderr.trim().split('\n').length, 1);
+    assert.equal(readFileSync(join(f.town, 'demo', '.beads', 'issues.jsonl'), 'utf8'), before);
+    assert.equal(f.gtJson(['mq', 'retry', mrOf(b!)]).changed, true);
+    assert.equal(f.gtJson(['mq', 'retry', mrOf(b!)]).changed, false);
+    assert.equal(f.gtJson(['mq', 'list']).length, 1);
+    // Retried, it conflicts again: same fix bead (one per MR), second attempt recorded.
+    const again = f.gtJson(['refinery', 'run', 'demo', '--no-start']);
+    assert.deepEqual(again.bounced, [mrOf(b!)]);
+    assert.equal(again.bounces[0].fixBead, bBounce.fixBead);
+    assert.deepEqual(f.gtJson(['mq', 'status', mrOf(b!)]).attempts.map((x: any) => x.outcome), ['conflict', 'conflict']);
+
+    // The fix polecat resolves on top of main and hands in; its merge closes the fix and the original.
+    const fixer = f.gtJson(['hook', bBounce.slungTo]);
+    assert.equal(fixer.hook, fixB.id);
+    writeFileSync(join(fixer.workdir, 'shared.txt'), 'alpha was here\nbravo was here\n');
+    f.git(fixer.workdir, ['commit', '-qam', 'resolve bravo on top of alpha']);
+    const fixDone = f.gtJson(['done'], { env: asAgent(f, bBounce.slungTo) });
+    const fixRun = f.gtJson(['refinery', 'run', 'demo', '--no-start']);
+    assert.deepEqual(fixRun.merged, [fixDone.mr.id]);
+    assert.equal(bead(f, fixB.id).status, 'closed');
+    assert.equal(bead(f, b!).status, 'closed');
+    assert.match(bead(f, b!).close_reason!, new RegExp(`\\(${fixDone.mr.id}\\)`));
+    assert.throws(() => f.git(repoDir(f), ['rev-parse', '--verify', '--quiet', `refs/heads/${polecats.get(b!)!.branch}`]), 'the kept bounced branch is deleted once its fix lands');
+
+    // mq remove: takes a queued MR out; removing again is a no-op.
+    const e = createBead(f, 'feature echo');
+    const { polecats: pe } = work(f, [{ bead: e, files: { 'e.txt': 'echo\n' } }]);
+    const removed = f.gtJson(['mq', 'remove', pe.get(e)!.mr]);
+    assert.equal(removed.changed, true);
+    assert.equal(removed.mr.state, 'bounced');
+    assert.equal(f.gtJson(['mq', 'remove', pe.get(e)!.mr]).changed, false);
+    assert.deepEqual(f.gtJson(['mq', 'list']), []);
+    assert.equal(f.gtJson(['mq', 'list', '--all']).length, 6);
+  } finally {
+    f.cleanup();
+  }
+});
+
+test('bad input: one clear line, the right exit code, nothing changed', () => {
+  const f = makeTown({ testCmd: 'true' });
+  try {
+    const jsonl = () => readFileSync(join(f.town, 'demo', '.beads', 'issues.jsonl'), 'utf8') + readFileSync(join(f.town, '.beads', 'issues.jsonl'), 'utf8');
+    const snapshot = jsonl();
+    const cases: [string[], number, RegExp][] = [
+      [['refinery', 'run', 'nosuch'], 1, /rig not found: nosuch/],
+      [['refinery', 'run', 'demo', '--batch', '0'], 2, /--batch must be a whole number/],
+      [['refinery', 'run', 'demo', '--batch', 'lots'], 2, /--batch must be a whole number/],
+      [['refinery', 'run', 'demo', '--on-conflict', 'maybe'], 2, /--on-conflict must be 'bounce' or 'agent'/],
+      [['mq', 'status', 'de-zzzz'], 1, /not found/],
+      [['mq', 'list', '--state', 'stuck'], 1, /unknown merge-request state 'stuck'/],
+      [['mq', 'retry'], 2, /missing required argument/],
+    ];
+    for (const [args, code, msg] of cases) {
+      const r = f.gt(args);
+      assert.equal(r.code, code, `gt ${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, msg);
+      assert.ok(r.stderr.trim().split('\n').length <= 2, `gt ${args.join(' ')}: at most a line and a hint`);
+    }
+    assert.equal(jsonl(), snapshot);
+    assert.equal(existsSync(join(f.town, 'demo', 'refinery', 'rig', '.git')), false, 'no worktree made by refused runs');
+    const help = f.gt(['refinery', 'run', '--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /--batch <n>[\s\S]*bisected/);
+  } finally {
+    f.cleanup();
+  }
+});
+
+test('gt refinery killed -9 mid-test: main untouched and clean; the rerun lands everything', async () => {
+  const f = makeTown({ testCmd: '' });
+  try {
+    const marker = join(f.root, 'testing');
+    // Set the gate after rig add (its text refers to the temp dir): sleep long enough to be killed.
+    const rigToml = join(f.town, 'demo', 'rig.toml');
+    writeFileSync(rigToml, `test_cmd = ${JSON.stringify(`touch ${marker}; sleep 0.5; ${GATE}`)}\n` + readFileSync(rigToml, 'utf8'));
+    const ids = ['one', 'two', 'three'].map((t) => createBead(f, `feature ${t}`));
+    const { polecats, convoy } = work(f, ids.map((id, i) => ({ bead: id, files: { [`f${i}.txt`]: `${i}\n` } })));
+    const main0 = f.git(repoDir(f), ['rev-parse', 'main']);
+
+    const child = spawn(process.execPath, [gtBin, 'refinery', 'run', 'demo', '--batch', '2', '--no-start'], { cwd: f.root, env: f.env, detached: true, stdio: 'ignore' });
+    const exited = new Promise((r) => child.once('exit', r));
+    try {
+      const until = Date.now() + 30_000;
+      while (!existsSync(marker)) {
+        if (Date.now() > until) throw new Error('the refinery never started testing');
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      process.kill(-child.pid!, 'SIGKILL');
+      await exited;
+    } finally {
+      try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ }
+    }
+    assert.equal(f.git(repoDir(f), ['rev-parse', 'main']), main0, 'main untouched');
+    assert.equal(f.gtJson(['mq', 'list']).filter((m: any) => m.state === 'testing').length, 2, 'the batch was left in testing');
+    // A retry while "testing" is refused with the way out.
+    const busy = f.gt(['mq', 'retry', polecats.get(ids[0]!)!.mr]);
+    assert.equal(busy.code, 1);
+    assert.match(busy.stderr, /being tested by the refinery right now.*gt refinery run demo/);
+
+    const rerun = f.gtJson(['refinery', 'run', 'demo', '--batch', '2', '--no-start']);
+    assert.deepEqual([...rerun.merged].sort(), ids.map((id) => polecats.get(id)!.mr).sort());
+    assert.equal(f.git(join(f.town, 'demo', 'refinery', 'rig'), ['status', '--porcelain']), '');
+    assert.deepEqual(f.git(repoDir(f), ['log', '--format=%s', `${main0}..main`]).split('\n').reverse(), ids.map((id) => `work on ${id}`));
+    for (const id of ids) assert.equal(bead(f, id).status, 'closed');
+    assert.equal(f.gtJson(['convoy', 'status', convoy]).landed, true, 'the convoy moved and landed');
+  } finally {
+    f.cleanup();
+  }
+});
