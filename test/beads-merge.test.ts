@@ -1,0 +1,77 @@
+// The merge driver on real git: two branches edit different fields of one issue and each add
+// an issue; `git merge` completes without conflict markers and keeps every change.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bd, tempDir, testEnv } from './support/cli.js';
+import { git } from '../src/lib/git.js';
+import { mergeJsonl } from '../src/beads/merge.js';
+
+test('git merge of two branches editing the same issue: field-level, no conflict markers', async () => {
+  const { dir, cleanup } = tempDir('beads-merge-');
+  try {
+    const env = testEnv({ BD_ACTOR: 'merger' });
+    const run = (args: string[]) => {
+      const r = bd(args, { cwd: dir, env });
+      assert.equal(r.code, 0, `bd ${args.join(' ')}: ${r.stderr}`);
+      return r.stdout.trim();
+    };
+    await git(dir, ['init', '-q', '-b', 'main'], { env });
+    run(['init', '--prefix', 'mg']);
+    assert.match(readFileSync(join(dir, '.gitattributes'), 'utf8'), /\.beads\/issues\.jsonl merge=beads/);
+    assert.match(await git(dir, ['config', 'merge.beads.driver']), /merge %O %A %B$/);
+    const a = run(['create', 'Shared issue', '-p', '2', '-d', 'original', '--silent']);
+    run(['create', 'Untouched', '--silent']);
+    await git(dir, ['add', '.'], { env });
+    await git(dir, ['commit', '-q', '-m', 'base'], { env });
+
+    await git(dir, ['checkout', '-q', '-b', 'left'], { env });
+    run(['update', a, '-p', '0']);
+    run(['label', 'add', a, 'from-left']);
+    run(['comment', a, 'left was here']);
+    const left = run(['create', 'Made on left', '--silent']);
+    await git(dir, ['commit', '-q', '-am', 'left'], { env });
+
+    await git(dir, ['checkout', '-q', 'main'], { env });
+    await git(dir, ['checkout', '-q', '-b', 'right'], { env });
+    run(['update', a, '--title', 'Shared issue (renamed on right)', '--notes', 'right notes']);
+    run(['label', 'add', a, 'from-right']);
+    const right = run(['create', 'Made on right', '--silent']);
+    await git(dir, ['commit', '-q', '-am', 'right'], { env });
+
+    await git(dir, ['checkout', '-q', 'left'], { env });
+    await git(dir, ['merge', '-q', '--no-edit', 'right'], { env });
+    const text = readFileSync(join(dir, '.beads', 'issues.jsonl'), 'utf8');
+    assert.doesNotMatch(text, /^(<<<<<<<|=======|>>>>>>>)/m);
+    assert.equal(await git(dir, ['status', '--porcelain']), '');
+
+    // bd sees the merged file (auto-import after the merge changed it underneath).
+    const shared = JSON.parse(run(['show', a, '--json']))[0];
+    assert.equal(shared.priority, 0);
+    assert.equal(shared.title, 'Shared issue (renamed on right)');
+    assert.equal(shared.notes, 'right notes');
+    assert.equal(shared.description, 'original');
+    assert.deepEqual(shared.labels, ['from-left', 'from-right']);
+    assert.equal(shared.comments[0].text, 'left was here');
+    const ids = JSON.parse(run(['list', '--json'])).map((i: { id: string }) => i.id);
+    for (const id of [a, left, right]) assert.ok(ids.includes(id), `${id} survived`);
+    assert.equal(ids.length, 4);
+    const doc = bd(['doctor'], { cwd: dir, env });
+    assert.equal(doc.code, 0, doc.stdout);
+  } finally {
+    cleanup();
+  }
+});
+
+test('mergeJsonl: deletions, true conflicts go to the later edit, label removals', () => {
+  const line = (o: Record<string, unknown>) => JSON.stringify({ status: 'open', priority: 2, issue_type: 'task', ...o });
+  const base = [line({ id: 'x-1', title: 'a', updated_at: '1', labels: ['k', 'r'] }), line({ id: 'x-2', title: 'gone', updated_at: '1' })].join('\n');
+  const ours = [line({ id: 'x-1', title: 'ours', updated_at: '2', labels: ['k'] })].join('\n');
+  const theirs = [line({ id: 'x-1', title: 'theirs', updated_at: '3', labels: ['k', 'n', 'r'] }), line({ id: 'x-2', title: 'gone', updated_at: '1' })].join('\n');
+  const out = mergeJsonl(base, ours, theirs).trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(out.length, 1); // x-2 deleted on our side, untouched on theirs
+  assert.equal(out[0].title, 'theirs'); // both changed the title: the later edit wins
+  assert.deepEqual(out[0].labels, ['k', 'n']); // our removal of r and their addition of n both hold
+  assert.equal(out[0].updated_at, '3');
+});
