@@ -19,7 +19,7 @@ export type ToolName = 'Bash' | 'Write' | 'Edit' | 'Read';
 
 export interface StubTurn {
   /** A tool call the model makes; Claude Code runs it for real and sends back the result. */
-  tool?: { name: ToolName; input: Record<string, unknown> };
+  tool?: { name: ToolName; input: Record<string, unknown> | ((ctx: TurnContext) => Record<string, unknown>) };
   /** Text the model says (with a tool: said before the call; alone: the turn ends, end_turn). */
   text?: string | ((ctx: TurnContext) => string);
 }
@@ -34,6 +34,8 @@ export interface TurnContext {
   lastUserText: string;
   /** Every text in the conversation so far, oldest first (seance tests look for old turns here). */
   history: string[];
+  /** The agent's working directory, as Claude Code states it in the system prompt. */
+  cwd: string;
   body: MessagesRequest;
 }
 
@@ -110,12 +112,16 @@ export async function startStubModel(steps: StubStep[], opts: StubOptions = {}):
         return answer(res, body, [{ type: 'text', text }], 'end_turn', inputTokens);
       }
       const index = body.messages.filter((m) => m.role === 'assistant').length;
-      const ctx: TurnContext = { index, lastUserText: lastUserText(body), history: allTexts(body), body };
+      const cwd = /Primary working directory: ([^\n"\\]+)/.exec(JSON.stringify(body.system ?? ''))?.[1]?.trim() ?? '';
+      const ctx: TurnContext = { index, lastUserText: lastUserText(body), history: allTexts(body), cwd, body };
       const turn = pickTurn(steps[index], ctx) ?? { text: opts.finalText ?? 'All done.' };
       const content: Array<Record<string, unknown>> = [];
       const text = typeof turn.text === 'function' ? turn.text(ctx) : turn.text;
       if (text) content.push({ type: 'text', text });
-      if (turn.tool) content.push({ type: 'tool_use', id: `toolu_stub_${++seq}`, name: turn.tool.name, input: turn.tool.input });
+      if (turn.tool) {
+        const input = typeof turn.tool.input === 'function' ? turn.tool.input(ctx) : turn.tool.input;
+        content.push({ type: 'tool_use', id: `toolu_stub_${++seq}`, name: turn.tool.name, input });
+      }
       requests.push({ method: req.method, path, body, kind: 'main', step: index, reply: JSON.stringify(content), at });
       return answer(res, body, content, turn.tool ? 'tool_use' : 'end_turn', inputTokens);
     }
