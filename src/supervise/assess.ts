@@ -1,0 +1,39 @@
+// "Is this agent stuck or dead, and what should the Witness do?" — a pure function over the
+// evidence (state, hook, whether its session is alive, how long since it last did anything).
+import type { AgentState } from '../town/identity.js';
+
+export interface AgentEvidence {
+  role: string;
+  state: AgentState;
+  hook?: string;
+  alive: boolean;
+  /** Milliseconds since the agent last did anything observable. */
+  idleMs: number;
+  restarts: number;
+}
+
+export interface WitnessPolicy {
+  /** Nudge a live agent with hooked work after this long without activity. */
+  nudgeAfterMs: number;
+  /** Restarts of one identity before the Witness gives up and reports it dead. */
+  maxRestarts: number;
+}
+
+export const DEFAULT_POLICY: WitnessPolicy = { nudgeAfterMs: 10 * 60_000, maxRestarts: 3 };
+
+export type WitnessAction =
+  | { kind: 'none' }
+  | { kind: 'restart'; reason: string }
+  | { kind: 'nudge'; reason: string }
+  | { kind: 'give-up'; reason: string };
+
+export function assessAgent(e: AgentEvidence, policy: WitnessPolicy = DEFAULT_POLICY): WitnessAction {
+  // Work handed in (done) or no work at all: nothing for the Witness to push.
+  if (e.state === 'done' || !e.hook) return { kind: 'none' };
+  if (!e.alive) {
+    if (e.restarts >= policy.maxRestarts) return { kind: 'give-up', reason: `session died ${e.restarts + 1} times with ${e.hook} unfinished` };
+    return { kind: 'restart', reason: `session not running with ${e.hook} on its hook (state ${e.state})` };
+  }
+  if (e.idleMs >= policy.nudgeAfterMs) return { kind: 'nudge', reason: `no activity for ${Math.round(e.idleMs / 60_000)} min with ${e.hook} on its hook` };
+  return { kind: 'none' };
+}

@@ -1,0 +1,152 @@
+// `gt demo`: a fresh town in a temp dir with a small sample project that has real tests, a convoy
+// of eight beads (two that conflict with each other, one that breaks a test) slung to polecats run
+// by the built-in shell agent (or real Claude Code with --agent claude), the refinery merging,
+// bouncing and re-merging, and live progress until the convoy lands.
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { UserError } from '../lib/errors.js';
+import { git } from '../lib/git.js';
+import { which } from '../lib/proc.js';
+import { writeToml } from '../town/config.js';
+import { installTown } from '../town/install.js';
+import { ensureAgent } from '../town/identity.js';
+import { addRig, openRigStore } from '../town/rig.js';
+import { loadTown, TOWN_FILE, type Town } from '../town/town.js';
+import { convoyStatus, type ConvoyStatus } from '../work/convoy.js';
+import { listMergeRequests, type MergeRequest } from '../work/merge-request.js';
+import { sling } from '../work/sling.js';
+import { DEMO_BEADS, SAMPLE_FILES, SAMPLE_TEST_CMD } from './demo-project.js';
+import { patrolOnce } from './patrol.js';
+
+export interface DemoOptions {
+  dir?: string;
+  agent?: string;
+  mode?: 'tmux' | 'headless';
+  batch?: number;
+  timeoutSec?: number;
+  log?: (line: string) => void;
+}
+
+export interface DemoSummary {
+  root: string;
+  town: string;
+  convoy: string;
+  landed: boolean;
+  seconds: number;
+  merged: { mr: string; bead: string; title: string; commit?: string }[];
+  bounced: { mr: string; bead: string; title: string; reason: string }[];
+  mainLog: string[];
+  status: ConvoyStatus;
+}
+
+async function makeSampleProject(dir: string): Promise<void> {
+  for (const [name, content] of Object.entries(SAMPLE_FILES)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), content);
+  }
+  await git(dir, ['init', '-q', '-b', 'main']);
+  await git(dir, ['add', '-A']);
+  await git(dir, ['-c', 'user.name=Gas Town Demo', '-c', 'user.email=demo@gastown.local', 'commit', '-qm', 'calc: initial version with add and tests']);
+}
+
+function describeMr(mr: MergeRequest, titles: Map<string, string>): string {
+  const last = mr.attempts[mr.attempts.length - 1];
+  const title = titles.get(mr.source_bead) ?? mr.source_bead;
+  switch (mr.state) {
+    case 'queued': return `→ queued    ${mr.id} "${title}" from ${mr.polecat ?? mr.branch}`;
+    case 'testing': return `… testing   ${mr.id} "${title}"`;
+    case 'merged': return `✓ merged    ${mr.id} "${title}" as ${mr.merge_commit?.slice(0, 8) ?? '?'}`;
+    case 'bounced': return `✗ bounced   ${mr.id} "${title}": ${last?.outcome === 'conflict' ? `conflict in ${last.conflict_files?.join(', ')}` : last?.outcome === 'red' ? 'tests failed' : last?.detail ?? 'error'}`;
+  }
+}
+
+export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
+  const log = opts.log ?? ((l: string) => process.stdout.write(l + '\n'));
+  const started = Date.now();
+  const agent = opts.agent ?? 'shell';
+  if (agent === 'claude' && !which('claude')) throw new UserError('gt demo --agent claude needs the `claude` CLI on PATH', 'install it with npm i -g @anthropic-ai/claude-code and log in, or run gt demo without --agent');
+  const mode = opts.mode ?? (which('tmux') ? 'tmux' : 'headless');
+  const root = opts.dir ?? mkdtempSync(join(tmpdir(), 'gt-demo-'));
+  mkdirSync(root, { recursive: true });
+  const townDir = join(root, 'town');
+  const project = join(root, 'calc');
+  // Agents' gt/bd calls find this town through their session env; ours through GT_TOWN.
+  process.env.GT_TOWN = townDir;
+
+  log(`Gas Town demo in ${root}`);
+  await makeSampleProject(project);
+  const { town: fresh } = installTown(townDir, 'demo');
+  writeToml(join(townDir, TOWN_FILE), { ...fresh.config, runtime: { mode }, agents: { default: agent, roles: { polecat: agent } } });
+  const town: Town = loadTown(townDir);
+  const rig = await addRig(town, 'calc', project, { testCmd: SAMPLE_TEST_CMD, prefix: 'calc' });
+  for (const role of ['witness', 'refinery']) ensureAgent(town, `${rig.name}/${role}`, 'mayor');
+  log(`Town at ${townDir}; rig 'calc' from ${project} (tests: ${SAMPLE_TEST_CMD}); agents: ${agent} in ${mode} sessions`);
+
+  const store = openRigStore(rig);
+  const ids = DEMO_BEADS.map((b) => store.create({ title: b.title, description: b.description, priority: b.priority, issue_type: 'task' }, 'mayor').id);
+  const titles = new Map(DEMO_BEADS.map((b, i) => [ids[i]!, b.title]));
+  log(`Filed ${ids.length} beads; slinging them to rig calc...`);
+  const slung = await sling(town, ids, 'calc', { actor: 'mayor' });
+  for (const h of slung.hooked) log(`⚙ hooked    ${h.bead} "${titles.get(h.bead)}" -> ${h.agent}${h.session === 'failed' ? ` (session failed: ${h.error})` : ''}`);
+  const convoy = slung.convoy!;
+  log(`Convoy ${convoy} tracks them. Polecats are working; the refinery merges as MRs arrive.\n`);
+
+  const seen = new Map<string, string>();
+  let lastProgress = '';
+  const deadline = started + (opts.timeoutSec ?? 110) * 1000;
+  let status = convoyStatus(town, convoy);
+  while (!status.landed && Date.now() < deadline) {
+    await patrolOnce(town, { batch: opts.batch });
+    for (const mr of listMergeRequests(store)) {
+      for (const b of store.list({ type: 'bug' })) if (!titles.has(b.id)) titles.set(b.id, b.title);
+      const line = describeMr(mr, titles);
+      if (seen.get(mr.id) !== mr.state) {
+        seen.set(mr.id, mr.state);
+        if (mr.state !== 'testing') log(line);
+      }
+    }
+    status = convoyStatus(town, convoy);
+    const progress = `  convoy ${status.closed}/${status.total} landed`;
+    if (progress !== lastProgress) {
+      log(progress);
+      lastProgress = progress;
+    }
+    if (!status.landed) await new Promise((r) => setTimeout(r, 300));
+  }
+
+  const mrs = listMergeRequests(store);
+  const mainLog = (await git(rig.repoDir, ['log', '--oneline', rig.mainBranch])).split('\n');
+  const summary: DemoSummary = {
+    root,
+    town: townDir,
+    convoy,
+    landed: status.landed,
+    seconds: Math.round((Date.now() - started) / 100) / 10,
+    merged: mrs.filter((m) => m.state === 'merged').map((m) => ({ mr: m.id, bead: m.source_bead, title: titles.get(m.source_bead) ?? m.source_bead, commit: m.merge_commit })),
+    bounced: mrs.filter((m) => m.state === 'bounced').map((m) => ({ mr: m.id, bead: m.source_bead, title: titles.get(m.source_bead) ?? m.source_bead, reason: m.attempts.at(-1)?.outcome ?? '?' })),
+    mainLog,
+    status,
+  };
+  return summary;
+}
+
+export function renderSummary(s: DemoSummary): string {
+  const lines = [
+    '',
+    s.landed ? `Convoy ${s.convoy} LANDED in ${s.seconds}s: ${s.status.closed}/${s.status.total} beads closed.` : `Convoy ${s.convoy} did NOT land in ${s.seconds}s (${s.status.closed}/${s.status.total} closed).`,
+    `  merged:  ${s.merged.length} MRs`,
+    `  bounced: ${s.bounced.length} (${s.bounced.map((b) => `"${b.title}": ${b.reason}`).join('; ') || 'none'}) — each came back as a fix bead and merged`,
+    '',
+    `main now (${s.mainLog.length} commits):`,
+    ...s.mainLog.slice(0, 14).map((l) => `  ${l}`),
+    '',
+    'Where to look:',
+    `  export GT_TOWN=${s.town}`,
+    `  gt convoy status ${s.convoy}     # the convoy's tree`,
+    '  gt mq list --all               # every merge request with its attempts',
+    '  gt status                      # the town at a glance',
+    `  gt mail inbox mayor            # the landing notice`,
+  ];
+  return lines.join('\n');
+}

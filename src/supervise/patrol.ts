@@ -1,0 +1,43 @@
+// One patrol pass over the town: each rig's Witness (restart the dead, nudge the idle), each rig's
+// Refinery (drain the merge queue), then convoys (close the landed ones). The daemon and the demo
+// call it in a loop; every step is idempotent, so passes may overlap with manual commands.
+import { listRigs } from '../town/rig.js';
+import type { Town } from '../town/town.js';
+import type { RefineryRunReport } from '../refinery/service.js';
+import { refreshConvoys } from '../work/convoy.js';
+import { witnessPatrol, type WitnessReport } from './witness.js';
+
+export interface PatrolReport {
+  witness: WitnessReport[];
+  refinery: RefineryRunReport[];
+  landed: string[];
+  /** Did anything happen? (drives the idle backoff) */
+  busy: boolean;
+}
+
+export interface PatrolOptions {
+  batch?: number;
+  log?: (line: string) => void;
+}
+
+export async function patrolOnce(town: Town, opts: PatrolOptions = {}): Promise<PatrolReport> {
+  const { runRefinery } = await import('../refinery/service.js');
+  const report: PatrolReport = { witness: [], refinery: [], landed: [], busy: false };
+  for (const rig of listRigs(town)) {
+    report.witness.push(...(await witnessPatrol(town, rig)));
+    try {
+      report.refinery.push(await runRefinery(town, rig, { batch: opts.batch, log: opts.log }));
+    } catch (e) {
+      // Another refinery holds the rig's lock (a manual `gt refinery run`): it is draining already.
+      if (!/lock|already running/i.test((e as Error).message)) throw e;
+    }
+  }
+  report.landed = refreshConvoys(town, undefined, 'deacon');
+  report.busy = report.witness.length > 0 || report.landed.length > 0 || report.refinery.some((r) => r.merged.length + r.bounced.length > 0);
+  return report;
+}
+
+/** Exponential backoff while idle: base, 2x, 4x ... capped; back to base after work. */
+export function nextDelay(prevMs: number, busy: boolean, baseMs = 1000, maxMs = 60_000): number {
+  return busy ? baseMs : Math.min(maxMs, Math.max(baseMs, prevMs * 2));
+}
