@@ -233,3 +233,67 @@ test('gt refinery killed -9 mid-test: main untouched and clean; the rerun lands 
     f.cleanup();
   }
 });
+
+test("--on-conflict agent: the refinery's agent (a custom CLI following the prompt) resolves, the result is tested and lands", () => {
+  const f = makeTown({ testCmd: 'true', files: { 'README.md': '# sample\n', 'shared.txt': 'original\n' } });
+  try {
+    // A stand-in agent CLI: runs the steps the prompt gives, resolving by keeping both sides.
+    const resolver = join(f.root, 'resolver.sh');
+    writeFileSync(resolver, `#!/bin/bash
+set -e
+p="$1"
+tip=$(printf '%s\\n' "$p" | sed -n 's/^1\\. git checkout --detach \\([0-9a-f]*\\) && git rebase \\([0-9a-f]*\\)$/\\1/p')
+base=$(printf '%s\\n' "$p" | sed -n 's/^1\\. git checkout --detach \\([0-9a-f]*\\) && git rebase \\([0-9a-f]*\\)$/\\2/p')
+ref=$(printf '%s\\n' "$p" | sed -n 's/^3\\. Publish the resolution: git update-ref \\([^ ]*\\) HEAD .*/\\1/p')
+git checkout -q --detach "$tip"
+if ! git rebase -q "$base"; then
+  for file in $(git diff --name-only --diff-filter=U); do
+    grep -v -e '^<<<<<<<' -e '^=======' -e '^>>>>>>>' "$file" > "$file.tmp"; mv "$file.tmp" "$file"; git add "$file"
+  done
+  GIT_EDITOR=true git rebase --continue
+fi
+git update-ref "$ref" HEAD "$tip"
+`, { mode: 0o755 });
+    const rigToml = join(f.town, 'demo', 'rig.toml');
+    writeFileSync(rigToml, readFileSync(rigToml, 'utf8') +
+      `\n[runtime]\nmode = "headless"\n\n[agents.roles]\nrefinery = "resolver"\n\n[agents.custom.resolver]\ncommand = ${JSON.stringify(resolver)}\nargs = ["{prompt}"]\n`);
+    const [a, b] = ['alpha', 'bravo'].map((t) => createBead(f, `feature ${t}`));
+    const { polecats } = work(f, [
+      { bead: a!, files: { 'shared.txt': 'alpha line\n' } },
+      { bead: b!, files: { 'shared.txt': 'bravo line\n' } },
+    ]);
+    const run = f.gtJson(['refinery', 'run', 'demo', '--on-conflict', 'agent', '--agent-timeout', '60', '--no-start']);
+    assert.deepEqual(run.bounced, [], JSON.stringify(run.bounces));
+    assert.deepEqual(run.merged, [polecats.get(a!)!.mr, polecats.get(b!)!.mr]);
+    assert.equal(f.git(repoDir(f), ['show', 'main:shared.txt']), 'alpha line\nbravo line');
+    assert.equal(run.testRuns, 2, 'the resolution was tested like any MR');
+    assert.equal(bead(f, b!).status, 'closed');
+  } finally {
+    f.cleanup();
+  }
+});
+
+test('--on-conflict agent: an agent that gives up leaves the conflict to bounce, saying it tried', () => {
+  const f = makeTown({ testCmd: 'true', files: { 'README.md': '# sample\n', 'shared.txt': 'original\n' } });
+  try {
+    const quitter = join(f.root, 'quitter.sh');
+    writeFileSync(quitter, '#!/bin/sh\necho "not confident; giving up"\n', { mode: 0o755 });
+    const rigToml = join(f.town, 'demo', 'rig.toml');
+    writeFileSync(rigToml, readFileSync(rigToml, 'utf8') +
+      `\n[runtime]\nmode = "headless"\n\n[agents.roles]\nrefinery = "quitter"\n\n[agents.custom.quitter]\ncommand = ${JSON.stringify(quitter)}\nargs = ["{prompt}"]\n`);
+    const [a, b] = ['alpha', 'bravo'].map((t) => createBead(f, `feature ${t}`));
+    const { polecats } = work(f, [
+      { bead: a!, files: { 'shared.txt': 'alpha line\n' } },
+      { bead: b!, files: { 'shared.txt': 'bravo line\n' } },
+    ]);
+    const run = f.gtJson(['refinery', 'run', 'demo', '--on-conflict', 'agent', '--no-start']);
+    assert.deepEqual(run.merged, [polecats.get(a!)!.mr]);
+    assert.deepEqual(run.bounced, [polecats.get(b!)!.mr]);
+    const st = f.gtJson(['mq', 'status', polecats.get(b!)!.mr]);
+    assert.deepEqual(st.attempts[0].conflict_files, ['shared.txt']);
+    assert.match(st.attempts[0].detail, /the refinery's agent tried to resolve it first/);
+    assert.equal(f.git(join(f.town, 'demo', 'refinery', 'rig'), ['status', '--porcelain']), '');
+  } finally {
+    f.cleanup();
+  }
+});
