@@ -1,7 +1,8 @@
 // Refinery throughput: N independent MRs (each adding its own file) through the engine with a
 // test command that sleeps, one at a time and in batches, beside the floor: a plain bash loop
 // doing the same git commands per MR (reset, clean, rebase, test, update-ref).
-//   node dist/bench/refinery-throughput.js [--mrs 50] [--sleep 1] [--batch 8]
+//   node dist/bench/refinery-throughput.js [--mrs 50] [--sleep 1] [--batch 8] [--service]
+// --service also runs the full service (MR beads in a real town's SQLite store) both ways.
 // Targets (issue 5): one-at-a-time within 1.3x of the floor; batched >= 3x faster than one-at-a-time.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,7 +13,7 @@ import { prepareWorktree } from '../src/refinery/worktree.js';
 import { run } from '../src/lib/proc.js';
 import { gitEnv } from '../src/lib/git.js';
 
-const { values } = parseArgs({ options: { mrs: { type: 'string', default: '50' }, sleep: { type: 'string', default: '1' }, batch: { type: 'string', default: '8' } } });
+const { values } = parseArgs({ options: { mrs: { type: 'string', default: '50' }, sleep: { type: 'string', default: '1' }, batch: { type: 'string', default: '8' }, service: { type: 'boolean', default: false } } });
 const mrs = Number(values.mrs);
 const sleep = values.sleep!;
 const batch = Number(values.batch);
@@ -75,6 +76,39 @@ async function runEngine(label: string, size: number): Promise<number> {
   }
 }
 
+/** The same MRs as MR beads in a real town, through runRefinery (beads bookkeeping included). */
+async function runService(label: string, size: number): Promise<number> {
+  const { makeTown } = await import('../test/support/town-fixture.js');
+  const { loadTown } = await import('../src/town/town.js');
+  const { loadRig, openRigStore } = await import('../src/town/rig.js');
+  const { fileMergeRequest } = await import('../src/work/merge-request.js');
+  const { runRefinery } = await import('../src/refinery/service.js');
+  const { commitFiles, rev } = await import('../test/support/refinery-fixture.js');
+  const f = makeTown({ testCmd });
+  try {
+    const town = loadTown(f.town);
+    const rig = loadRig(town, 'demo');
+    const store = openRigStore(rig);
+    const main = rev(rig.repoDir, 'refs/heads/main');
+    for (let i = 1; i <= mrs; i++) {
+      const src = store.create({ title: `change ${i}` }, 'bench');
+      commitFiles(rig.repoDir, `mr/${i}`, { [`m${i}.txt`]: `${i}\n` }, `MR ${i}`, main);
+      fileMergeRequest(store, { rig: rig.name, branch: `mr/${i}`, target: rig.mainBranch, source_bead: src.id }, 'bench');
+    }
+    const { prepareWorktree } = await import('../src/refinery/worktree.js');
+    const { refineryRepo } = await import('../src/refinery/service.js');
+    await prepareWorktree(refineryRepo(rig).repo);
+    const start = process.hrtime.bigint();
+    const report = await runRefinery(town, rig, { batch: size });
+    const s = Number(process.hrtime.bigint() - start) / 1e9;
+    if (report.merged.length !== mrs) throw new Error(`${label}: only ${report.merged.length} of ${mrs} merged`);
+    process.stdout.write(`  ${label.padEnd(34)} ${s.toFixed(2).padStart(7)} s   ${(s / mrs * 1000).toFixed(0).padStart(5)} ms/MR   (${report.rounds} rounds, ${report.testRuns} test runs)\n`);
+    return s;
+  } finally {
+    f.cleanup();
+  }
+}
+
 const floorS = await runFloor();
 const singleS = await runEngine('engine, one at a time', 1);
 const batchS = await runEngine(`engine, --batch ${batch}`, batch);
@@ -82,3 +116,8 @@ const ratio = singleS / floorS;
 const speedup = singleS / batchS;
 process.stdout.write(`one-at-a-time / floor: ${ratio.toFixed(3)}x (target <= 1.3x) ${ratio <= 1.3 ? 'OK' : 'MISSED'}\n`);
 process.stdout.write(`one-at-a-time / batch ${batch}: ${speedup.toFixed(2)}x faster (target >= 3x) ${speedup >= 3 ? 'OK' : 'MISSED'}\n`);
+if (values.service) {
+  const svcSingle = await runService('service (beads), one at a time', 1);
+  const svcBatch = await runService(`service (beads), --batch ${batch}`, batch);
+  process.stdout.write(`service one-at-a-time / floor: ${(svcSingle / floorS).toFixed(3)}x; service batch speedup: ${(svcSingle / svcBatch).toFixed(2)}x\n`);
+}
