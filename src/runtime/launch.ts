@@ -112,15 +112,17 @@ async function exitedEarly(p: SessionProvider, name: string, ms: number): Promis
   const end = Date.now() + ms;
   for (;;) {
     const s = p.get(name);
-    if (!s || !s.alive) {
+    // tmux may see the pty close a moment before it reaps the exit status: wait for the status.
+    const settling = s && !s.alive && s.exitStatus === undefined && Date.now() < end + 1000;
+    if ((!s || !s.alive) && !settling) {
       const status = s?.exitStatus ?? -1;
       if (status === 0) return undefined; // a batch agent (shell) may legitimately finish this fast
       let out = '';
-      try { out = p.capture(name, 20); } catch { /* gone */ }
+      try { out = p.capture(name, 200); } catch { /* gone */ }
       const lastLine = out.split('\n').map((l) => l.trim()).filter(Boolean).filter((l) => !/^Pane is dead/.test(l)).pop() ?? '';
       return { status, lastLine: lastLine.slice(0, 200) };
     }
-    if (Date.now() > end) return undefined;
+    if (Date.now() > end && !settling) return undefined;
     await new Promise((r) => setTimeout(r, 100));
   }
 }

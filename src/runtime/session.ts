@@ -70,7 +70,9 @@ export function tmuxProvider(socket: string): SessionProvider {
     list: () => tmux.listSessions(socket).map(info),
     capture(name, lines = 50) {
       if (!tmux.hasSession(socket, name)) throw new UserError(`no session named ${name}`, 'list sessions with: gt session list');
-      return lastLines(tmux.capturePane(socket, name, lines), lines);
+      // A dead pane shows its output, blank rows, then tmux's "Pane is dead" line: keep the output.
+      const screen = tmux.capturePane(socket, name, lines).replace(/\n\s*\n(Pane is dead[^\n]*)\n?$/, '\n$1\n');
+      return lastLines(screen, lines);
     },
     send(name, text) {
       const s = tmux.getSession(socket, name);
