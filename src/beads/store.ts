@@ -210,14 +210,16 @@ class SqliteStore implements BeadStore {
     for (const r of records) this.upsertRecord(r);
     this.recomputeAllBlocked();
     this.setMeta('jsonl_sig', sig);
+    // Exports patch the file in place, which needs it sorted with one canonical line per issue.
+    if (!isCanonical(text, records)) this.fullExport = true;
   }
 
   /** Writes the changed issues' lines into the JSONL (or the whole file when patching cannot). */
   private exportChanges(): void {
     if (!this.dirty.size && !this.fullExport) return;
-    let text: string | undefined;
+    let text: string | Buffer | undefined;
     if (!this.fullExport) {
-      const current = readIfExists(this.jsonlPath);
+      const current = readIfExists(this.jsonlPath, 'raw');
       if (current !== undefined) {
         const changes = new Map<string, string | null>();
         const issues = new Map(this.hydrate(this.rowsByIds([...this.dirty])).map((i) => [i.id, i]));
@@ -861,6 +863,17 @@ function rowToIssue(r: IssueRow): Issue {
   if (r.external_ref !== null) issue.external_ref = r.external_ref;
   if (r.ephemeral) issue.ephemeral = true;
   return issue;
+}
+
+/** Sorted by id, each line exactly as we would write it (so patching keeps the file canonical). */
+function isCanonical(text: string, records: Issue[]): boolean {
+  const lines = text.split('\n').filter((l) => l.trim());
+  if (lines.length !== records.length) return false;
+  for (let i = 0; i < records.length; i++) {
+    if (i > 0 && !(Buffer.compare(Buffer.from(records[i - 1]!.id), Buffer.from(records[i]!.id)) < 0)) return false;
+    if (!lines[i]!.startsWith(`{"id":${JSON.stringify(records[i]!.id)}`)) return false;
+  }
+  return true;
 }
 
 function nonEmpty(v: string | undefined): string | null {

@@ -13,11 +13,12 @@ export function fileSignature(path: string): string {
 }
 
 /** Write-temp-then-rename, so readers (and git) never see half a file. Returns the new signature. */
-export function writeAtomic(path: string, text: string, durable = false): string {
+export function writeAtomic(path: string, text: string | Buffer, durable = false): string {
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w');
   try {
-    writeSync(fd, text);
+    if (typeof text === 'string') writeSync(fd, text);
+    else writeSync(fd, text);
     if (durable) fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -26,71 +27,74 @@ export function writeAtomic(path: string, text: string, durable = false): string
   return fileSignature(path);
 }
 
-export function readIfExists(path: string): string | undefined {
+export function readIfExists(path: string): string | undefined;
+export function readIfExists(path: string, raw: 'raw'): Buffer | undefined;
+export function readIfExists(path: string, raw?: 'raw'): string | Buffer | undefined {
   try {
-    return readFileSync(path, 'utf8');
+    return raw ? readFileSync(path) : readFileSync(path, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
   }
 }
 
-const ID_HEAD = '{"id":"';
-
-/** The id of a canonical line (one that starts with its id), else undefined. */
-export function lineId(text: string, start: number): string | undefined {
-  if (!text.startsWith(ID_HEAD, start)) return undefined;
-  const end = text.indexOf('"', start + ID_HEAD.length);
-  if (end < 0) return undefined;
-  const id = text.slice(start + ID_HEAD.length, end);
-  return id.includes('\\') ? undefined : id;
-}
+const ID_HEAD = Buffer.from('{"id":"');
+const QUOTE = 0x22, BACKSLASH = 0x5c, NL = 0x0a;
 
 /**
- * Applies changes (id -> new line, or null to remove) to a sorted canonical JSONL text.
- * Returns undefined when the text is not sorted/canonical, so the caller writes it in full.
+ * The id of the canonical line (one that starts with its id) at `start`, as a latin1 string of its
+ * UTF-8 bytes, so that JS string order equals byte order (SQLite's and the file's sort order).
  */
-export function patchJsonl(text: string, changes: Map<string, string | null>): string | undefined {
-  // Line starts, and each line's id (all must be canonical and strictly increasing).
+export function lineId(buf: Buffer, start: number): string | undefined {
+  if (buf.compare(ID_HEAD, 0, ID_HEAD.length, start, start + ID_HEAD.length) !== 0) return undefined;
+  const from = start + ID_HEAD.length;
+  const end = buf.indexOf(QUOTE, from);
+  if (end < 0 || buf.subarray(from, end).includes(BACKSLASH)) return undefined;
+  return buf.toString('latin1', from, end);
+}
+
+const byteKey = (id: string) => Buffer.from(id, 'utf8').toString('latin1');
+
+/**
+ * Applies changes (id -> new line, or null to remove) to a sorted canonical JSONL file's bytes.
+ * Works on bytes (no UTF-8 decoding of the whole file: that alone costs more than the rest).
+ * The file must be sorted by id (the importer rewrites it in full when it is not); returns
+ * undefined when a line is not canonical, so the caller writes the file in full.
+ */
+export function patchJsonl(buf: Buffer, changes: Map<string, string | null>): Buffer | undefined {
   const starts: number[] = [];
-  const ids: string[] = [];
-  let pos = 0;
-  while (pos < text.length) {
-    const nl = text.indexOf('\n', pos);
-    const end = nl < 0 ? text.length : nl;
-    if (end > pos) {
-      const id = lineId(text, pos);
-      if (id === undefined || (ids.length && ids[ids.length - 1]! >= id)) return undefined;
-      starts.push(pos);
-      ids.push(id);
-    }
+  for (let pos = 0; pos < buf.length;) {
+    const nl = buf.indexOf(NL, pos);
+    const end = nl < 0 ? buf.length : nl;
+    if (end > pos) starts.push(pos);
     pos = end + 1;
   }
-  const lineEnd = (i: number) => {
-    const nl = text.indexOf('\n', starts[i]!);
-    return nl < 0 ? text.length : nl;
+  if (buf.length && buf[buf.length - 1] !== NL) return undefined;
+  const ids = new Map<number, string | undefined>();
+  const idAt = (i: number) => {
+    if (!ids.has(i)) ids.set(i, lineId(buf, starts[i]!));
+    return ids.get(i);
   };
-  const sorted = [...changes.keys()].sort();
-  const out: string[] = [];
+  const out: Buffer[] = [];
   let i = 0; // next unread line index
-  const copyUpTo = (j: number) => {
-    // Copy lines i..j-1 verbatim, as one slice.
-    if (j > i) out.push(text.slice(starts[i]!, lineEnd(j - 1)) + '\n');
-    i = j;
-  };
-  for (const id of sorted) {
-    // Binary search for the first line with id >= target, from i.
-    let lo = i, hi = ids.length;
+  let prev = ''; // the last id passed, to check the file really is sorted where we look
+  for (const [key, id] of [...changes.keys()].map((k) => [byteKey(k), k] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+    let lo = i, hi = starts.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (ids[mid]! < id) lo = mid + 1;
+      const m = idAt(mid);
+      if (m === undefined) return undefined;
+      if (m < key) lo = mid + 1;
       else hi = mid;
     }
-    copyUpTo(lo);
-    if (i < ids.length && ids[i] === id) i++; // drop the old line
+    if (lo > i) out.push(buf.subarray(starts[i]!, starts[lo]!));
+    i = lo;
+    if (i < starts.length && idAt(i) === key) i++; // drop the old line
+    if (prev && prev >= key) return undefined;
+    prev = key;
     const line = changes.get(id);
-    if (line) out.push(line + '\n');
+    if (line) out.push(Buffer.from(line + '\n', 'utf8'));
   }
-  copyUpTo(ids.length);
-  return out.join('');
+  if (i < starts.length) out.push(buf.subarray(starts[i]!));
+  return Buffer.concat(out);
 }

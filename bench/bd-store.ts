@@ -1,0 +1,91 @@
+// Beads store benchmark on a 10k-record database grown from the real export (copies with fresh
+// ids, dependencies remapped inside each copy). Prints figures; asserts nothing.
+//   node dist/bench/bd-store.js [records=10000]
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openStore } from '../src/beads/store.js';
+import { runSync } from '../src/lib/proc.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, '..', '..');
+const bdBin = join(repo, 'dist', 'bin', 'bd.js');
+const target = Number(process.argv[2] ?? 10_000);
+
+function grow(text: string, n: number): string {
+  const recs = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown> & { id: string });
+  const out: string[] = [];
+  for (let copy = 0; out.length < n; copy++) {
+    const fresh = (id: string) => (copy === 0 ? id : id.replace(/^bd-/, `bd-c${copy}x`));
+    for (const r of recs) {
+      if (out.length >= n) break;
+      const deps = (r.dependencies as Record<string, string>[] | undefined)?.map((d) => ({ ...d, issue_id: fresh(d.issue_id!), depends_on_id: fresh(d.depends_on_id!) }));
+      const comments = (r.comments as Record<string, unknown>[] | undefined)?.map((c) => ({ ...c, id: (c.id as number) + copy * 1000, issue_id: fresh(r.id) }));
+      out.push(JSON.stringify({ ...r, id: fresh(r.id), ...(deps ? { dependencies: deps } : {}), ...(comments ? { comments } : {}) }));
+    }
+  }
+  return out.sort((a, b) => (JSON.parse(a).id < JSON.parse(b).id ? -1 : 1)).join('\n') + '\n';
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+function time(n: number, fn: (i: number) => void): number {
+  const xs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    fn(i);
+    xs.push(performance.now() - t);
+  }
+  return median(xs);
+}
+const fmt = (ms: number) => `${ms.toFixed(3)} ms`;
+
+const dir = mkdtempSync(join(tmpdir(), 'bd-bench-'));
+try {
+  const beadsDir = join(dir, '.beads');
+  const store = openStore(beadsDir, { create: true, prefix: 'bd' });
+  const t0 = performance.now();
+  const text = grow(readFileSync(join(repo, '..', 'shared', 'data', 'beads-export.jsonl'), 'utf8'), target);
+  store.importText(text, 'grown', 'bench');
+  const importMs = performance.now() - t0;
+  const st = store.stats();
+  console.log(`bd-store bench: ${target} records (${st.ready} ready, ${st.blocked_open} blocked), import ${importMs.toFixed(0)} ms, JSONL ${(text.length / 1e6).toFixed(1)} MB`);
+
+  const rows: [string, string, string][] = [];
+  rows.push(['in-process ready (limit 10, as bd ready)', fmt(time(200, () => store.ready({ limit: 10 }))), '<= 5 ms']);
+  rows.push([`in-process ready (all ${store.ready().length})`, fmt(time(50, () => store.ready())), '']);
+  const ids: string[] = [];
+  rows.push(['in-process create (own txn + JSONL patch)', fmt(time(100, (i) => ids.push(store.create({ title: `bench ${i}`, labels: ['bench'] }, 'bench').id))), '<= 1 ms']);
+  let batchPer = 0;
+  {
+    const t = performance.now();
+    store.write(() => { for (let i = 0; i < 100; i++) ids.push(store.create({ title: `batch ${i}` }, 'bench').id); });
+    batchPer = (performance.now() - t) / 100;
+  }
+  rows.push(['in-process create (100 in one write, per create)', fmt(batchPer), '<= 1 ms']);
+  rows.push(['in-process update (own txn + JSONL patch)', fmt(time(100, (i) => store.update(ids[i]!, { notes: `n${i}`, priority: i % 5 }, 'bench'))), '']);
+  rows.push(['in-process claim', fmt(time(100, (i) => store.claim(ids[i]!, 'bench'))), '']);
+  const toClose = ids.slice(100, 200);
+  rows.push(['in-process close 100 (one command)', fmt(time(1, () => store.closeIssues(toClose, 'bench', 'bench'))), '<= 50 ms']);
+  rows.push(['in-process full export (exportText)', fmt(time(5, () => store.exportText())), '']);
+  store.close();
+
+  const env = { ...process.env, BD_ACTOR: 'bench', BEADS_DIR: beadsDir };
+  const proc = (args: string[]) => time(15, () => {
+    const r = runSync(process.execPath, args, { cwd: dir, env });
+    if (r.code !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
+  });
+  const bare = proc(['-e', '0']);
+  const ready = proc([bdBin, 'ready', '--json']);
+  rows.push(['process: node -e 0', fmt(bare), '']);
+  rows.push(['process: bd ready --json', `${fmt(ready)} (${(ready / bare).toFixed(2)}x node)`, '<= 2x node']);
+  rows.push(['process: bd create', fmt(proc([bdBin, 'create', 'from the shell', '-p', '1'])), '']);
+  rows.push(['process: bd --help', fmt(proc([bdBin, '--help'])), '']);
+  const w = Math.max(...rows.map((r) => r[0].length));
+  for (const [name, v, goal] of rows) console.log(`  ${name.padEnd(w)}  ${v.padStart(12)}  ${goal}`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
