@@ -135,14 +135,12 @@ export async function update(c: Ctx): Promise<void> {
   for (const k of Object.keys(patch) as (keyof UpdatePatch)[]) if (patch[k] === undefined) delete patch[k];
   if (!Object.keys(patch).length && !o.claim) throw new UsageError('nothing to update', 'pass a field to change, e.g. --status in_progress, or --claim');
   const who = actor(c);
-  const out: Issue[] = [];
-  for (const id of ids) {
-    out.push(using(forId(c, id), (s) => s.write(() => {
-      let issue = o.claim ? s.claim(id, who) : s.mustGet(id);
-      if (Object.keys(patch).length) issue = s.update(issue.id, patch, who);
-      return issue;
-    })));
-  }
+  // One transaction per database: either every id is updated or none is.
+  const out = byStore(c, ids, (s, mine) => s.write(() => mine.map((id) => {
+    let issue = o.claim ? s.claim(id, who) : s.mustGet(id);
+    if (Object.keys(patch).length) issue = s.update(issue.id, patch, who);
+    return issue;
+  })));
   output(g(c).json, out.map(rec), () => out.map((i) => `${o.claim ? 'Claimed' : 'Updated'} ${i.id}: ${i.title} [${i.status}${i.assignee ? ` @${i.assignee}` : ''}]`).join('\n'));
 }
 
