@@ -48,7 +48,14 @@ export async function drainQueue(repo: RefineryRepo, stateDir: string, source: Q
       const items = takeBatch(await source.queued(), opts.batch ?? 1);
       if (items.length === 0) break;
       await source.begin(items);
-      const round = await processRound(repo, stateDir, items, opts);
+      let round;
+      try {
+        round = await processRound(repo, stateDir, items, opts);
+      } catch (e) {
+        // Broken environment (git failing, disk full): put the batch back before reporting it.
+        for (const item of items) await source.settle(item, { kind: 'deferred', reason: `refinery error: ${(e as Error).message}` });
+        throw e;
+      }
       report.rounds++;
       report.testRuns += round.testRuns;
       let decided = 0;
