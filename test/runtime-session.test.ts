@@ -52,7 +52,8 @@ for (const [mode, p] of providers) {
     test('a command that exits at once is reported dead with its exit status', async () => {
       const name = `${mode}-exit`;
       p.start({ name, cwd: tmp.dir, env, argv: ['sh', '-c', 'echo about to fail; exit 7'] });
-      const s = await until(() => { const i = p.get(name); return i && !i.alive && i; });
+      let last: unknown;
+      const s = await until(() => { const i = p.get(name); last = i; return i && !i.alive && i.exitStatus !== undefined && i; }).catch((e) => { throw new Error(`${e.message}: ${JSON.stringify(last)}`); });
       assert.equal(s.exitStatus, 7);
       assert.match(p.capture(name), /about to fail/);
       p.stop(name);

@@ -53,14 +53,16 @@ function tmuxOk(socket: string, args: string[]): string {
 
 /** Starts a detached session. remain-on-exit keeps a pane whose command died, so we can report why. */
 export function newSession(socket: string, o: NewSessionOptions): void {
+  // remain-on-exit is set server-wide BEFORE the session exists: set per session afterwards, a
+  // command that exits at once would take its session (and its last words) with it.
   tmuxOk(socket, [
+    'start-server', ';', 'set-option', '-g', 'remain-on-exit', 'on', ';',
     'new-session', '-d', '-s', o.name, '-c', o.cwd, '-x', String(o.width ?? 200), '-y', String(o.height ?? 50), ...o.command,
-    ';', 'set-option', '-t', o.name, 'remain-on-exit', 'on',
     ';', 'set-option', '-t', o.name, 'history-limit', '5000',
   ]);
 }
 
-const FORMAT = '#{session_name}\t#{session_created}\t#{session_attached}\t#{pane_pid}\t#{pane_dead}\t#{pane_dead_status}';
+const FORMAT = '#{session_name}\t#{session_created}\t#{session_attached}\t#{pane_pid}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_dead_signal}';
 
 export function listSessions(socket: string): TmuxSession[] {
   if (!tmuxAvailable()) return [];
@@ -69,15 +71,17 @@ export function listSessions(socket: string): TmuxSession[] {
   const seen = new Map<string, TmuxSession>();
   for (const line of r.stdout.split('\n')) {
     if (!line) continue;
-    const [name, created, attached, pid, dead, status] = line.split('\t');
+    const [name, created, attached, pid, dead, status, signal] = line.split('\t');
     if (!name || seen.has(name)) continue;
     seen.set(name, {
       name,
       created: Number(created),
       attached: attached !== '0',
       panePid: pid ? Number(pid) : undefined,
+      // The exit status may lag pane_dead by a moment (callers wanting it poll); a signal death
+      // reports 128+signal, like a shell.
       dead: dead === '1',
-      exitStatus: status ? Number(status) : undefined,
+      exitStatus: status ? Number(status) : signal ? 128 + Number(signal) : undefined,
     });
   }
   return [...seen.values()];

@@ -119,7 +119,7 @@ async function exitedEarly(p: SessionProvider, name: string, ms: number): Promis
       if (status === 0) return undefined; // a batch agent (shell) may legitimately finish this fast
       let out = '';
       try { out = p.capture(name, 200); } catch { /* gone */ }
-      const lastLine = out.split('\n').map((l) => l.trim()).filter(Boolean).filter((l) => !/^Pane is dead/.test(l)).pop() ?? '';
+      const lastLine = out.split('\n').map((l) => l.trim()).filter(Boolean).filter((l) => !/^Pane is dead|^\[gt: exited with status/.test(l)).pop() ?? '';
       return { status, lastLine: lastLine.slice(0, 200) };
     }
     if (Date.now() > end && !settling) return undefined;

@@ -48,8 +48,16 @@ export function envWrapped(spec: SessionSpec): string[] {
 }
 
 export function tmuxProvider(socket: string): SessionProvider {
+  // tmux 3.3 under load sometimes marks a pane dead without ever filling pane_dead_status, so the
+  // wrapper also prints the status as its last words; read it from the screen when tmux lacks it.
+  const statusOf = (s: tmux.TmuxSession): number | undefined => {
+    if (!s.dead) return undefined;
+    if (s.exitStatus !== undefined) return s.exitStatus;
+    const m = /\[gt: exited with status (\d+)\]/.exec(tmux.capturePane(socket, s.name, 200));
+    return m ? Number(m[1]) : undefined;
+  };
   const info = (s: tmux.TmuxSession): SessionInfo => ({
-    name: s.name, mode: 'tmux', pid: s.panePid, alive: !s.dead, exitStatus: s.dead ? s.exitStatus : undefined,
+    name: s.name, mode: 'tmux', pid: s.panePid, alive: !s.dead, exitStatus: statusOf(s),
     startedAt: new Date(s.created * 1000).toISOString(),
   });
   return {
@@ -59,7 +67,8 @@ export function tmuxProvider(socket: string): SessionProvider {
       const existing = tmux.getSession(socket, spec.name);
       if (existing && !existing.dead) throw new UserError(`session ${spec.name} is already running`, `stop it first: gt session kill ${spec.name}`);
       if (existing) tmux.killSession(socket, spec.name); // a dead pane left by remain-on-exit
-      tmux.newSession(socket, { name: spec.name, cwd: spec.cwd, command: envWrapped(spec) });
+      const wrapped = { ...spec, argv: ['/bin/sh', '-c', '"$@"; s=$?; printf "\\n[gt: exited with status %s]\\n" "$s"; exit $s', 'sh', ...spec.argv] };
+      tmux.newSession(socket, { name: spec.name, cwd: spec.cwd, command: envWrapped(wrapped) });
       const s = tmux.getSession(socket, spec.name);
       return s ? info(s) : { name: spec.name, mode: 'tmux', alive: false };
     },
