@@ -2,6 +2,7 @@
 // town's sessions live on their own server (gt-<town-id>) and tests use private ones.
 // All calls are synchronous: tmux answers in milliseconds and callers are CLI commands.
 import { runSync, runOnTerminal, spawnDetached, which, type RunResult } from './proc.js';
+import { rmSync } from 'node:fs';
 import { UserError } from './errors.js';
 
 export class TmuxMissingError extends UserError {
@@ -117,6 +118,9 @@ export function killSession(socket: string, name: string): void {
 export function killServer(socket: string): void {
   if (!tmuxAvailable()) return;
   tmux(socket, ['kill-server']);
+  // tmux can leave the socket file behind; remove it so test runs do not litter /tmp.
+  const path = `${process.env.TMUX_TMPDIR || '/tmp'}/tmux-${process.getuid?.() ?? 0}/${socket}`;
+  try { rmSync(path, { force: true }); } catch { /* not ours to remove */ }
 }
 
 /** argv for a human to attach (exec'd by the CLI, which owns the terminal). */
