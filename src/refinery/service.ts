@@ -8,6 +8,7 @@ import { gitTry } from '../lib/git.js';
 import type { Issue, Store } from '../beads/store.js';
 import type { Town } from '../town/town.js';
 import { openRigStore, storeForBead, type Rig } from '../town/rig.js';
+import { getAgent } from '../town/identity.js';
 import {
   getMergeRequest, listMergeRequests, updateMergeRequest, type MergeRequest, type MrAttempt,
 } from '../work/merge-request.js';
@@ -134,7 +135,7 @@ class BeadsQueue implements QueueSource {
           (o.pushError ? `; ${o.pushError}` : '');
       updateMergeRequest(this.store, mr.id, { state: 'merged', merge_commit: o.commit, attempt: this.attempt(mr, 'merged', { commit: o.commit, detail }) }, this.actor);
     }
-    const polecat = polecatName(mr.polecat);
+    const polecat = this.ownPolecat(mr);
     if (polecat) {
       try {
         const { decommissionPolecat } = await import('../work/polecat.js');
@@ -217,7 +218,7 @@ class BeadsQueue implements QueueSource {
     const fixStore = storeForBead(this.town, record.fixBead!);
     if (fixStore.get(record.fixBead!)?.status !== 'open') return; // already slung (replay)
     let target = this.rig.name;
-    const polecat = polecatName(mr.polecat);
+    const polecat = this.ownPolecat(mr);
     if (mr.polecat && polecat) {
       let alive = false;
       try {
@@ -245,6 +246,17 @@ class BeadsQueue implements QueueSource {
       record.slingError = (e as Error).message;
       this.log(`${mr.id}: slinging ${record.fixBead} to ${target} failed: ${record.slingError}`);
     }
+  }
+
+  /**
+   * The MR's polecat name, if that identity is still the one that made the branch (names are
+   * reused: after a bounce the name may belong to a new polecat working on something else).
+   */
+  private ownPolecat(mr: MergeRequest): string | undefined {
+    const name = polecatName(mr.polecat);
+    if (!name || !mr.polecat) return undefined;
+    const agent = getAgent(this.town, mr.polecat);
+    return agent && agent.active && agent.branch === mr.branch ? name : undefined;
   }
 
   private attempt(mr: MergeRequest, outcome: MrAttempt['outcome'], extra: Omit<MrAttempt, 'attempt' | 'at' | 'outcome'>): MrAttempt {
