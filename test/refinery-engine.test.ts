@@ -49,6 +49,19 @@ test('clean merges land in priority then FIFO order, one at a time, each tested 
   }
 });
 
+test('a test command that dirties the worktree (edits, build output) does not disturb the next MR', async () => {
+  const t = tempDir('gt-refinery-');
+  try {
+    const f = makeRigRepo(join(t.dir, 'rig'), 'echo scribble >> README; mkdir -p out; date > out/build.log; echo ok');
+    const q = FileQueue.create(join(t.dir, 'q.json'), independentMrs(f.repo.repoDir, 3));
+    const r = await drainQueue(f.repo, f.stateDir, q, { batch: 2 });
+    assert.deepEqual(r.merged, ['mr-001', 'mr-002', 'mr-003']);
+    assert.equal(gitSync(f.repo.repoDir, ['show', 'main:README']), 'fixture', 'test scribbles never reach main');
+  } finally {
+    t.cleanup();
+  }
+});
+
 test('a conflicting MR bounces naming the conflicting files; main keeps the first one', async () => {
   const t = tempDir('gt-refinery-');
   try {

@@ -88,6 +88,7 @@ export type RebaseResult =
  * never moved). On conflict the conflicting files are collected and the rebase is aborted.
  */
 export async function rebaseOnto(r: RefineryRepo, tip: string, base: string): Promise<RebaseResult> {
+  await cleanWorktree(r); // the last test run may have left build output or edits behind
   const res = await gitTry(r.worktree, ['-c', 'rebase.autoStash=false', '-c', 'rebase.autoSquash=false', 'rebase', '--quiet', '--no-autosquash', base, tip], { env: r.env });
   if (res.code === 0) {
     const head = await git(r.worktree, ['rev-parse', 'HEAD']);
