@@ -24,7 +24,7 @@ export async function runProgram(program: Command, argv = process.argv): Promise
     }
     const name = program.name();
     if (isUserError(e)) {
-      process.stderr.write(`${name}: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}\n`);
+      process.stderr.write(`${name}: ${e.message}${e.hint ? ` (${e.hint})` : ''}\n`);
       return e.exitCode;
     }
     const err = e as Error;

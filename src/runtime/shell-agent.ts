@@ -5,10 +5,19 @@
 import { run } from '../lib/proc.js';
 import { git, gitTry } from '../lib/git.js';
 
-/** The first fenced sh/bash block of a description, or undefined. Pure. */
-export function extractShellBlock(description: string | undefined): string | undefined {
-  const m = /```(?:sh|bash|shell)[^\n]*\n([\s\S]*?)```/.exec(description ?? '');
-  return m?.[1];
+/** The first fenced sh/bash block of a description (`sh fix` for the fix variant), or undefined. Pure. */
+export function extractShellBlock(description: string | undefined, variant: 'work' | 'fix' = 'work'): string | undefined {
+  const re = variant === 'fix' ? /```(?:sh|bash|shell)[ \t]+fix[ \t]*\n([\s\S]*?)```/ : /```(?:sh|bash|shell)(?![ \t]+fix\b)[^\n]*\n([\s\S]*?)```/;
+  return re.exec(description ?? '')?.[1];
+}
+
+/**
+ * What to run for a bead. A fix bead the refinery filed after a bounce (field `bounce_of`) carries
+ * prose, not a script: the shell agent redoes the original's work on top of current main, with the
+ * original's `sh fix` block when it has one (a corrected script), else its `sh` block again.
+ */
+export function scriptFor(bead: { description?: string }, original?: { description?: string }): string | undefined {
+  return extractShellBlock(bead.description) ?? (original && (extractShellBlock(original.description, 'fix') ?? extractShellBlock(original.description)));
 }
 
 export interface ShellAgentIo { log: (line: string) => void }
@@ -19,14 +28,20 @@ export async function runShellAgent(cwd = process.cwd(), env: NodeJS.ProcessEnv 
     io.log(`shell agent: gt hook failed: ${hook.stderr.trim()}`);
     return 1;
   }
-  const view = JSON.parse(hook.stdout) as { bead?: { id: string; title: string; description?: string } };
+  const view = JSON.parse(hook.stdout) as { bead?: { id: string; title: string; description?: string; fields?: Record<string, unknown> } };
   if (!view.bead) {
     io.log('shell agent: hook is empty; nothing to do');
     return 0;
   }
   const bead = view.bead;
   io.log(`shell agent: working ${bead.id} ${bead.title}`);
-  const script = extractShellBlock(bead.description);
+  const originalId = bead.fields?.bounce_of;
+  let original: { description?: string } | undefined;
+  if (typeof originalId === 'string') {
+    const shown = await run('bd', ['show', originalId, '--json'], { cwd, env });
+    if (shown.code === 0) original = (JSON.parse(shown.stdout) as { description?: string }[])[0];
+  }
+  const script = scriptFor(bead, original);
   const fail = async (why: string) => {
     io.log(`shell agent: FAILED: ${why}`);
     await run('bd', ['comment', bead.id, `shell agent failed: ${why}`.slice(0, 4000)], { cwd, env });

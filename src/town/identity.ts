@@ -36,6 +36,8 @@ export interface Agent {
   adapter?: string;
   sessions: SessionRecord[];
   last_activity?: string;
+  /** Sessions the Witness restarted after this identity's session died. */
+  restarts: number;
   /** false once decommissioned (the bead is closed). */
   active: boolean;
 }
@@ -76,6 +78,7 @@ export function agentFromBead(bead: Issue): Agent {
     adapter: (f.adapter as string) || undefined,
     sessions: (f.sessions as SessionRecord[]) ?? [],
     last_activity: (f.last_activity as string) || undefined,
+    restarts: Number(f.restarts ?? 0),
     active: bead.status !== 'closed',
   };
 }
@@ -116,6 +119,7 @@ export function ensureAgent(town: Town, address: string, actor: string, opts: En
       workdir: opts.workdir ?? defaultWorkdir(town, p),
       branch: opts.branch ?? null,
       adapter: opts.adapter ?? null,
+      restarts: null,
       last_activity: now(),
     };
     if (existing && existing.id === beadId) {

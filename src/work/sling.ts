@@ -92,13 +92,17 @@ export async function sling(town: Town, beadIds: string[], target: string, opts:
     hooked.push(rig ? await hookToPolecat(town, rig, store, bead.id, actor, opts) : await hookToAgent(town, agentTarget!, store, bead.id, actor));
   }
 
-  // Wrap in a convoy: the given one, an existing one already tracking these beads, or a new one.
+  // Wrap in a convoy: the given one; one already tracking these beads (a re-sling); the convoy of
+  // the work a fix bead redoes (a bounce stays in its convoy); else a new one.
   const ids = hooked.map((h) => h.bead);
+  const origins = beads.map((b) => b.bead.fields.bounce_of).filter((o): o is string => typeof o === 'string');
   let convoy = opts.convoy;
   let convoyCreated = false;
   if (!convoy) {
     const existing = convoysTracking(town, ids);
+    const inherited = origins.length ? convoysTracking(town, origins) : [];
     if (existing.length && hooked.every((h) => !h.created)) convoy = existing[0]!.id;
+    else if (inherited.length) addToConvoy(town, (convoy = inherited[0]!.id), ids, actor);
     else {
       const title = beads.length === 1 ? beads[0]!.bead.title : `${beads[0]!.bead.title} (+${beads.length - 1})`;
       convoy = createConvoy(town, title, ids, actor).id;

@@ -29,7 +29,7 @@ export function testEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 }
 
 function runBin(bin: string, args: string[], opts: CliOptions): CliResult {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: opts.cwd, env: opts.env ?? testEnv(), input: opts.input, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: opts.cwd, env: opts.env ?? testEnv(), input: opts.input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
