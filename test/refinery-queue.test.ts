@@ -100,7 +100,7 @@ test('queue end to end: clean MRs land and close their beads; conflict and red b
     assert.equal(fixB.issue_type, 'bug');
     assert.equal(fixB.fields.bounce_of, b);
     assert.match(fixB.description!, /Conflicting files:\n- shared\.txt/);
-    assert.match(fixB.description!, new RegExp(`git rebase main ${polecats.get(b!)!.branch}`));
+    assert.match(fixB.description!, new RegExp(`git cherry-pick main\\.\\.${polecats.get(b!)!.branch}`));
     assert.ok(fixB.dependencies?.some((dep) => dep.depends_on_id === b && dep.type === 'discovered-from'));
     assert.equal(fixB.status, 'hooked');
     assert.match(bBounce.slungTo, /^demo\/polecats\//);
@@ -138,8 +138,11 @@ test('queue end to end: clean MRs land and close their beads; conflict and red b
     // The fix polecat resolves on top of main and hands in; its merge closes the fix and the original.
     const fixer = f.gtJson(['hook', bBounce.slungTo]);
     assert.equal(fixer.hook, fixB.id);
+    // ...following the fix bead's instructions: cherry-pick the bounced work, resolve, continue.
+    assert.throws(() => f.git(fixer.workdir, ['cherry-pick', `main..${polecats.get(b!)!.branch}`]), 'it conflicts, as the bead says');
     writeFileSync(join(fixer.workdir, 'shared.txt'), 'alpha was here\nbravo was here\n');
-    f.git(fixer.workdir, ['commit', '-qam', 'resolve bravo on top of alpha']);
+    f.git(fixer.workdir, ['add', 'shared.txt']);
+    f.git(fixer.workdir, ['-c', 'core.editor=true', 'cherry-pick', '--continue']);
     const fixDone = f.gtJson(['done'], { env: asAgent(f, bBounce.slungTo) });
     const fixRun = f.gtJson(['refinery', 'run', 'demo', '--no-start']);
     assert.deepEqual(fixRun.merged, [fixDone.mr.id]);

@@ -10,7 +10,7 @@ test('conflict: title names the files, description lists them and says how to st
   const d = fixBeadDescription(ctx, o);
   assert.match(d, /bounced gt-mr1 \(branch `polecat\/nux\/gt-abc`, for gt-abc "Add parser"\) when merging it onto main at 0123456789ab/);
   assert.match(d, /Conflicting files:\n- src\/a\.ts\n- README\.md/);
-  assert.match(d, /git rebase main polecat\/nux\/gt-abc/);
+  assert.match(d, /git cherry-pick main\.\.polecat\/nux\/gt-abc/);
   assert.match(d, /gt done/);
   assert.match(d, /CONFLICT \(content\)/);
 });

@@ -28,8 +28,9 @@ export function fixBeadTitle(ctx: BounceContext, o: BounceOutcome): string {
 export function fixBeadDescription(ctx: BounceContext, o: BounceOutcome): string {
   const head = `The refinery bounced ${ctx.mrId} (branch \`${ctx.branch}\`, for ${ctx.source.id} "${ctx.source.title}") ` +
     `when merging it onto ${ctx.mainBranch} at ${ctx.mainCommit.slice(0, 12)}: ${bounceReason(o)}.`;
-  const bring = `The bounced work is on branch \`${ctx.branch}\` of the rig's repo. Start from current ${ctx.mainBranch} with that work on top:\n\n` +
-    '```\n' + `git rebase ${ctx.mainBranch} ${ctx.branch}   # or: git cherry-pick ${ctx.mainBranch}..${ctx.branch}\n` + '```\n';
+  // Cherry-pick onto the fixer's own branch (which starts from main): it stays on its branch for `gt done`.
+  const bring = `The bounced work is on branch \`${ctx.branch}\` of the rig's repo. Bring it onto your branch (which starts from current ${ctx.mainBranch}):\n\n` +
+    '```\n' + `git cherry-pick ${ctx.mainBranch}..${ctx.branch}   # resolve, git add, git cherry-pick --continue\n` + '```\n';
   switch (o.kind) {
     case 'conflict':
       return `${head}\n\nConflicting files:\n${o.files.map((f) => `- ${f}`).join('\n')}\n\n${bring}\n` +
