@@ -4,8 +4,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTown, asAgent, type TownFixture } from './support/town-fixture.js';
-import { runAsync, gtBin } from './support/cli.js';
+import { makeTown, makeProject, asAgent, type TownFixture } from './support/town-fixture.js';
+import { runAsync, gtBin, bd } from './support/cli.js';
 import { openStore } from '../src/beads/store.js';
 
 let f: TownFixture;
@@ -240,4 +240,36 @@ test('doctor finds and repairs drift', () => {
   assert.ok(fixed.every((x: any) => x.fixed));
   assert.ok(existsSync(h.workdir), 'worktree recreated');
   assert.equal(f.gt(['doctor']).code, 0);
+});
+
+test('bd resolves any bead by prefix from anywhere in the town; whoami follows the cwd', () => {
+  const id = createBead('routed');
+  const b = bd(['show', id, '--json'], { cwd: f.town, env: f.env });
+  assert.equal(b.code, 0, b.stderr);
+  assert.equal(JSON.parse(b.stdout)[0].id, id);
+  const convoy = f.gtJson(['convoy', 'create', 'routing check', id]);
+  const h = bd(['show', convoy.id, '--json'], { cwd: join(f.town, 'demo', 'crew', 'ann'), env: f.env });
+  assert.equal(h.code, 0, h.stderr);
+  assert.equal(JSON.parse(h.stdout)[0].issue_type, 'convoy');
+  assert.equal(f.gtJson(['whoami'], { cwd: join(f.town, 'demo', 'crew', 'ann') }).address, 'demo/crew/ann');
+  assert.equal(f.gtJson(['whoami'], { cwd: join(f.town, 'mayor') }).address, 'mayor');
+  assert.equal(f.gtJson(['whoami']).address, 'overseer');
+});
+
+test('rig add adopts a project\'s own .beads (its prefix and records); rig remove drops it and its route', () => {
+  const proj = join(f.root, 'tracked');
+  makeProject(proj, { 'README.md': '# tracked\n' });
+  const init = bd(['init', '--prefix', 'tk'], { cwd: proj, env: f.env });
+  assert.equal(init.code, 0, init.stderr);
+  assert.equal(bd(['create', 'existing work', '-p', '1'], { cwd: proj, env: f.env }).code, 0);
+  f.git(proj, ['add', '-A']);
+  f.git(proj, ['commit', '-qm', 'beads']);
+  const rig = f.gtJson(['rig', 'add', 'tracked', proj]);
+  assert.equal(rig.prefix, 'tk');
+  const listed = bd(['list', '--json'], { cwd: join(f.town, 'tracked'), env: f.env });
+  assert.ok(JSON.parse(listed.stdout).some((i: any) => i.title === 'existing work'));
+  const removed = f.gt(['rig', 'remove', 'tracked']);
+  assert.equal(removed.code, 0, removed.stderr);
+  assert.ok(!existsSync(join(f.town, 'tracked')));
+  assert.doesNotMatch(readFileSync(join(f.town, '.beads', 'routes.jsonl'), 'utf8'), /"tk-"/);
 });
