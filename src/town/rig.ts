@@ -59,11 +59,19 @@ export function loadRig(town: Town, name: string): Rig {
   };
 }
 
+// Commands resolve many bead ids to rigs; read the rig configs once per town object.
+const rigCache = new WeakMap<Town, Rig[]>();
+
 export function listRigs(town: Town): Rig[] {
-  return readdirSync(town.root, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && existsSync(join(town.root, e.name, RIG_FILE)))
-    .map((e) => loadRig(town, e.name))
-    .sort((a, b) => a.name.localeCompare(b.name));
+  let rigs = rigCache.get(town);
+  if (!rigs) {
+    rigs = readdirSync(town.root, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && existsSync(join(town.root, e.name, RIG_FILE)))
+      .map((e) => loadRig(town, e.name))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    rigCache.set(town, rigs);
+  }
+  return rigs;
 }
 
 export function openRigStore(rig: Rig): Store {
@@ -169,6 +177,7 @@ export async function addRig(town: Town, name: string, source: string, opts: Add
     const config: RigConfig = { name, prefix, source: src, branch, test_timeout_sec: 600, push: !!opts.push };
     if (opts.testCmd) config.test_cmd = opts.testCmd;
     writeToml(join(root, RIG_FILE), config);
+    rigCache.delete(town);
     registerRoute(town, prefix, name);
     return loadRig(town, name);
   } catch (e) {
@@ -182,6 +191,7 @@ export async function addRig(town: Town, name: string, source: string, opts: Add
 export function removeRig(town: Town, name: string): void {
   const rig = loadRig(town, name);
   forgetStore(rig.beadsDir);
+  rigCache.delete(town);
   unregisterRoute(town, rig.prefix);
   rmSync(rig.root, { recursive: true, force: true });
 }

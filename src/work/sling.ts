@@ -45,10 +45,10 @@ const SLINGABLE_FORCED: Issue['status'][] = ['open', 'in_progress', 'blocked', '
 /** Why a bead cannot be slung, or undefined. Pure over the bead and its readiness explanation. */
 export function slingRefusal(bead: Issue, notReadyReasons: string[], force: boolean): string | undefined {
   if (bead.status === 'closed' || bead.status === 'tombstone') return `${bead.id} is closed`;
-  if (bead.status === 'hooked') return undefined; // decided by where it is hooked
-  if (bead.status === 'in_progress' && bead.assignee && !force) return `${bead.id} is already claimed by ${bead.assignee} (use --force to take it)`;
-  if (!force && !(SLINGABLE as string[]).includes(bead.status) && bead.status !== 'in_progress') return `${bead.id} is ${bead.status} (use --force to sling anyway)`;
-  if (!force && notReadyReasons.length) return `${bead.id} is not ready: ${notReadyReasons.join('; ')} (use --force to sling anyway)`;
+  if (bead.status === 'hooked' || force) return undefined; // hooked: decided by where it is hooked
+  if (bead.status === 'in_progress' && bead.assignee) return `${bead.id} is already claimed by ${bead.assignee} (use --force to take it)`;
+  if (bead.status !== 'open') return `${bead.id} is ${bead.status} (use --force to sling anyway)`;
+  if (notReadyReasons.length) return `${bead.id} is not ready: ${notReadyReasons.join('; ')} (use --force to sling anyway)`;
   return undefined;
 }
 
