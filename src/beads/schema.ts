@@ -43,6 +43,9 @@ const MIGRATIONS: string[] = [
    );
    CREATE INDEX events_issue ON events(issue_id);
    CREATE TABLE child_counters (parent_id TEXT PRIMARY KEY, last INTEGER NOT NULL) WITHOUT ROWID;`,
+  // Issues committed but not yet written to the JSONL (the export runs once per command, after
+  // commit). Persistent, so a process killed in between leaves them for the next one to export.
+  `CREATE TABLE dirty (id TEXT PRIMARY KEY) WITHOUT ROWID;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,26 +1,47 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { openStore, type BeadStore } from './store.js';
 import { ConflictError, NotFoundError, UserError } from '../lib/errors.js';
 
-function withStore(fn: (s: BeadStore, dir: string) => void) {
-  const dir = mkdtempSync(join(tmpdir(), 'beads-store-'));
-  const s = openStore(join(dir, '.beads'), { create: true, prefix: 'tt' });
+function withStore(fn: (s: BeadStore, dir: string) => void | Promise<void>) {
+  return async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'beads-store-'));
+    const s = openStore(join(dir, '.beads'), { create: true, prefix: 'tt' });
+    try {
+      await fn(s, join(dir, '.beads'));
+    } finally {
+      s.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+/** Lets the store's scheduled flush (setImmediate) run, the way a command's await gaps do. */
+const tick = () => new Promise<void>((r) => setImmediate(r));
+
+/** The ids committed but not yet exported (read straight from the database file). */
+function dirtyIds(dir: string): string[] {
+  const db = new Database(join(dir, 'beads.db'), { readonly: true });
   try {
-    fn(s, join(dir, '.beads'));
+    return (db.prepare('SELECT id FROM dirty ORDER BY id').all() as { id: string }[]).map((r) => r.id);
   } finally {
-    s.close();
-    rmSync(dir, { recursive: true, force: true });
+    db.close();
   }
 }
 
 const jsonlIds = (dir: string) => readFileSync(join(dir, 'issues.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).id as string);
 
-test('create, get by partial id, defaults, export line', () => withStore((s, dir) => {
+test('create, get by partial id, defaults, export line after the tick', withStore(async (s, dir) => {
   const a = s.create({ title: 'First', description: 'why' }, 'alice');
+  // The write committed without touching the JSONL; its id waits in the dirty table for the flush.
+  assert.equal(existsSync(join(dir, 'issues.jsonl')), false);
+  assert.deepEqual(dirtyIds(dir), [a.id]);
+  await tick();
+  assert.deepEqual(dirtyIds(dir), []);
   assert.match(a.id, /^tt-[0-9a-z]{3,}$/);
   assert.equal(a.status, 'open');
   assert.equal(a.priority, 2);
@@ -36,17 +57,20 @@ test('create, get by partial id, defaults, export line', () => withStore((s, dir
   assert.deepEqual(s.events(a.id).map((e) => e.event_type), ['created']);
 }));
 
-test('bad input is refused and changes nothing', () => withStore((s, dir) => {
+test('bad input is refused and changes nothing', withStore((s, dir) => {
   s.create({ title: 'x' }, 'a');
+  s.flush();
   const before = readFileSync(join(dir, 'issues.jsonl'), 'utf8');
   assert.throws(() => s.create({ title: 'y', priority: 7 }, 'a'), UserError);
   assert.throws(() => s.create({ title: '  ' }, 'a'), UserError);
   assert.throws(() => s.create({ title: 'z', deps: [{ type: 'blocks', id: 'tt-missing' }] }, 'a'), NotFoundError);
   assert.equal(s.list().length, 1);
+  assert.deepEqual(dirtyIds(dir), []); // a rolled-back write leaves nothing to export
+  s.flush();
   assert.equal(readFileSync(join(dir, 'issues.jsonl'), 'utf8'), before);
 }));
 
-test('children get <parent>.N and inherit blocking; ready order and explain', () => withStore((s) => {
+test('children get <parent>.N and inherit blocking; ready order and explain', withStore((s) => {
   const epic = s.create({ title: 'epic', issue_type: 'epic', priority: 1 }, 'a');
   const c1 = s.create({ title: 'child one', parent: epic.id, priority: 3 }, 'a');
   const c2 = s.create({ title: 'child two', parent: epic.id, priority: 0 }, 'a');
@@ -67,7 +91,7 @@ test('children get <parent>.N and inherit blocking; ready order and explain', ()
   assert.equal(s.doctor().ok, true, s.doctor().problems.join('; '));
 }));
 
-test('cycles are refused for blocking kinds, allowed for related', () => withStore((s) => {
+test('cycles are refused for blocking kinds, allowed for related', withStore((s) => {
   const a = s.create({ title: 'a' }, 'x');
   const b = s.create({ title: 'b', deps: [{ type: 'blocks', id: a.id }] }, 'x');
   const c = s.create({ title: 'c', deps: [{ type: 'blocks', id: b.id }] }, 'x');
@@ -80,7 +104,7 @@ test('cycles are refused for blocking kinds, allowed for related', () => withSto
   assert.throws(() => s.removeDependency(c.id, b.id, undefined, 'x'), NotFoundError);
 }));
 
-test('claim is compare-and-set: second claimer gets "already claimed by"', () => withStore((s) => {
+test('claim is compare-and-set: second claimer gets "already claimed by"', withStore((s) => {
   const a = s.create({ title: 'work' }, 'x');
   const claimed = s.claim(a.id, 'alice');
   assert.equal(claimed.status, 'in_progress');
@@ -94,9 +118,11 @@ test('claim is compare-and-set: second claimer gets "already claimed by"', () =>
   assert.ok(done.closed_at);
 }));
 
-test('labels, comments, fields, filters, wisps', () => withStore((s, dir) => {
+test('labels, comments, fields, filters, wisps', withStore((s, dir) => {
   const a = s.create({ title: 'agent bead', issue_type: 'agent', labels: ['gt', 'x'], fields: { role_type: 'polecat', rig: 'r1' } }, 'x');
+  s.flush();
   const w = s.create({ title: 'patrol', ephemeral: true }, 'x');
+  assert.deepEqual(dirtyIds(dir), []); // wisps are never exported, so never dirty
   s.addLabel(a.id, 'y', 'x');
   s.removeLabel(a.id, 'x', 'x');
   const c = s.addComment(a.id, 'hello', 'bob');
@@ -112,6 +138,7 @@ test('labels, comments, fields, filters, wisps', () => withStore((s, dir) => {
   assert.equal(s.ready().length, 0); // agent beads are not work, wisps never ready
   assert.deepEqual(s.list().map((i) => i.id), [a.id]);
   assert.equal(s.list({ includeEphemeral: true }).length, 2);
+  s.flush();
   assert.deepEqual(jsonlIds(dir), [a.id]); // the wisp is never exported
   const line = JSON.parse(readFileSync(join(dir, 'issues.jsonl'), 'utf8'));
   assert.equal(line.agent_state, 'working');
@@ -119,9 +146,10 @@ test('labels, comments, fields, filters, wisps', () => withStore((s, dir) => {
   assert.deepEqual(s.events(a.id).map((e) => e.event_type), ['created', 'label_added', 'label_removed', 'commented', 'updated']);
 }));
 
-test('auto-import: a JSONL changed underneath is loaded before the next command', () => withStore((s, dir) => {
+test('auto-import: a JSONL changed underneath is loaded before the next command', withStore((s, dir) => {
   const a = s.create({ title: 'one' }, 'x');
   const b = s.create({ title: 'two' }, 'x');
+  s.flush();
   const path = join(dir, 'issues.jsonl');
   const lines = readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
   const edited = lines.filter((l) => l.id !== b.id).map((l) => ({ ...l, title: 'one (edited on another branch)' }));
@@ -141,6 +169,8 @@ test('a second store on the same db sees writes and keeps the export whole', () 
     assert.equal(s2.prefix, 'tt');
     const ids = [];
     for (let i = 0; i < 20; i++) ids.push((i % 2 ? s1 : s2).create({ title: `n${i}` }, 'x').id);
+    s1.flush(); // whoever flushes first exports everyone's dirty ids
+    assert.deepEqual(dirtyIds(join(dir, '.beads')), []);
     assert.deepEqual(jsonlIds(join(dir, '.beads')), [...ids].sort());
     assert.equal(s1.exportText(), readFileSync(join(dir, '.beads', 'issues.jsonl'), 'utf8'));
     s1.close(); s2.close();
@@ -149,3 +179,52 @@ test('a second store on the same db sees writes and keeps the export whole', () 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the writes of one tick share one flush; close and exportAll flush at once', withStore(async (s, dir) => {
+  const ids = Array.from({ length: 50 }, (_, i) => s.create({ title: `w${i}` }, 'x').id);
+  s.closeIssues(ids.slice(0, 10), 'done', 'x');
+  assert.equal(existsSync(join(dir, 'issues.jsonl')), false);
+  assert.deepEqual(dirtyIds(dir), [...ids].sort());
+  await tick();
+  assert.deepEqual(jsonlIds(dir), [...ids].sort());
+  assert.equal(s.exportText(), readFileSync(join(dir, 'issues.jsonl'), 'utf8'));
+  s.update(ids[0]!, { notes: 'late' }, 'x');
+  assert.equal(s.exportAll().count, 50);
+  assert.equal(JSON.parse(readFileSync(join(dir, 'issues.jsonl'), 'utf8').split('\n')[0]!).id, [...ids].sort()[0]);
+  assert.deepEqual(dirtyIds(dir), []);
+  assert.ok(readFileSync(join(dir, 'issues.jsonl'), 'utf8').includes('"notes":"late"'));
+  const s2 = openStore(dir);
+  s2.update(ids[1]!, { notes: 'closing' }, 'x');
+  s2.close();
+  assert.deepEqual(dirtyIds(dir), []);
+  assert.ok(readFileSync(join(dir, 'issues.jsonl'), 'utf8').includes('"notes":"closing"'));
+}));
+
+test('JSONL pulled under unexported writes: the database wins for the dirty ids, the file for the rest', withStore((s, dir) => {
+  const a = s.create({ title: 'a' }, 'x');
+  const b = s.create({ title: 'b' }, 'x');
+  const c = s.create({ title: 'c' }, 'x');
+  s.flush();
+  s.update(a.id, { title: 'a (local, not yet exported)' }, 'x');
+  s.update(c.id, { title: 'c (local, not yet exported)' }, 'x');
+  // git pull rewrites the file before the flush: edits a and b, drops c, adds d.
+  const path = join(dir, 'issues.jsonl');
+  const lines = readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: string; title: string });
+  const pulled = lines.filter((l) => l.id !== c.id).map((l) => ({ ...l, title: `${l.title} (pulled)` }));
+  pulled.push({ ...pulled[0]!, id: 'tt-zzz', title: 'd (pulled)' });
+  writeFileSync(path, pulled.map((l) => JSON.stringify(l)).join('\n') + '\n');
+  s.flush();
+  const titles = Object.fromEntries(s.list().map((i) => [i.id, i.title]));
+  assert.deepEqual(titles, { [a.id]: 'a (local, not yet exported)', [b.id]: 'b (pulled)', [c.id]: 'c (local, not yet exported)', 'tt-zzz': 'd (pulled)' });
+  assert.equal(readFileSync(path, 'utf8'), s.exportText());
+  assert.deepEqual(dirtyIds(dir), []);
+  assert.deepEqual(s.doctor().problems, []);
+}));
+
+test('a deleted JSONL is written back in full', withStore((s, dir) => {
+  const a = s.create({ title: 'a' }, 'x');
+  s.flush();
+  rmSync(join(dir, 'issues.jsonl'));
+  s.flush();
+  assert.deepEqual(jsonlIds(dir), [a.id]);
+}));

@@ -1,6 +1,10 @@
 // The tracker's store on SQLite: one IMMEDIATE transaction per write, the blocked state kept
-// materialized inside it, and the JSONL export written (patched) before each commit, so the file
-// always equals the database after the last writer, however many processes write at once.
+// materialized inside it. The JSONL is written once per command, not per transaction: a write
+// records the ids it changed in the `dirty` table (same transaction) and commits; a flush (after
+// the current tick, on close, at process exit, or by the next store to open) patches exactly those
+// lines under the write lock and clears them. Whoever flushes first exports everyone's dirty ids,
+// so the file equals the database after the last writer, however many processes write at once,
+// and a writer killed before its flush leaves rows the next process exports.
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -42,8 +46,10 @@ export interface ListFilter {
 }
 export interface Store {
   readonly beadsDir: string; readonly prefix: string;
-  /** One IMMEDIATE write transaction (nested calls join the outer one); JSONL exported once after commit. */
+  /** One IMMEDIATE write transaction (nested calls join the outer one); the JSONL follows at the next flush. */
   write<T>(fn: () => T): T;
+  /** Writes committed changes to the JSONL now (otherwise done after the current tick, on close and at exit). */
+  flush(): void;
   create(input: CreateInput, actor: string): Issue;
   get(idOrPartial: string): Issue | undefined;
   mustGet(idOrPartial: string): Issue;
@@ -72,7 +78,7 @@ export interface BeadStore extends Store {
   readonly dbPath: string; readonly jsonlPath: string;
   /** Upserts records from JSONL text (bd import); returns counts. Other records are kept. */
   importText(text: string, source: string, actor: string): { created: number; updated: number; unchanged: number };
-  /** Rewrites the JSONL in full from the database. */
+  /** Rewrites the JSONL in full from the database (now, not at the next flush). */
   exportAll(): { path: string; count: number };
   /** The exported JSONL text (non-wisp issues, sorted by id) without writing it. */
   exportText(): string;
@@ -125,8 +131,13 @@ class SqliteStore implements BeadStore {
   readonly jsonlPath: string;
   readonly prefix: string;
   private depth = 0;
+  /** Ids changed by the open transaction; persisted to the dirty table just before its commit. */
   private dirty = new Set<string>();
-  private fullExport = false;
+  /** The open transaction asked for a full rewrite of the JSONL (file missing or not canonical). */
+  private rewrite = false;
+  private scheduled: NodeJS.Immediate | undefined;
+  /** The JSONL bytes we last wrote or read, so back-to-back flushes skip re-reading 9 MB. */
+  private cache: { sig: string; buf: Buffer } | undefined;
   private stmts = new Map<string, Database.Statement>();
 
   constructor(private db: Database.Database, readonly beadsDir: string, opts: { create?: boolean; prefix?: string }) {
@@ -138,7 +149,12 @@ class SqliteStore implements BeadStore {
       this.prefix = opts.prefix ?? defaultPrefix(beadsDir);
       this.write(() => this.setMeta('prefix', this.prefix));
     }
-    this.refresh();
+    this.flush(); // a crashed writer's dirty rows, or a JSONL changed under us
+    openStores.add(this);
+    if (!exitHookInstalled) {
+      process.on('exit', flushOpenStores);
+      exitHookInstalled = true;
+    }
   }
 
   // ---- plumbing -------------------------------------------------------------------------
@@ -162,14 +178,25 @@ class SqliteStore implements BeadStore {
 
   write<T>(fn: () => T): T {
     if (this.depth > 0) return fn();
+    let pending = false;
+    const result = this.transaction(() => {
+      this.importIfChanged();
+      const r = fn();
+      pending = this.recordDirty();
+      return r;
+    });
+    if (pending) this.scheduleFlush();
+    return result;
+  }
+
+  /** BEGIN IMMEDIATE (the write lock, so processes serialize) .. COMMIT, or ROLLBACK on a throw. */
+  private transaction<T>(fn: () => T): T {
     this.db.exec('BEGIN IMMEDIATE');
     this.depth = 1;
     this.dirty = new Set();
-    this.fullExport = false;
+    this.rewrite = false;
     try {
-      this.importIfChanged();
       const result = fn();
-      this.exportChanges();
       this.db.exec('COMMIT');
       return result;
     } catch (e) {
@@ -186,52 +213,130 @@ class SqliteStore implements BeadStore {
     if (fileSignature(this.jsonlPath) !== (this.meta('jsonl_sig') ?? 'missing')) this.write(() => undefined);
   }
 
-  close(): void {
-    this.stmts.clear();
-    this.db.close();
+  flush(): void {
+    if (this.depth > 0 || !this.db.open) return; // inside a write: its commit schedules the flush
+    if (this.scheduled) {
+      clearImmediate(this.scheduled);
+      this.scheduled = undefined;
+    }
+    if (!this.syncNeeded()) return;
+    this.transaction(() => {
+      this.importIfChanged();
+      this.exportPending();
+    });
   }
 
-  // ---- JSONL sync (inside the write lock) --------------------------------------------------
+  close(): void {
+    if (!this.db.open) return;
+    try {
+      this.flush();
+    } finally {
+      openStores.delete(this);
+      this.cache = undefined;
+      this.stmts.clear();
+      this.db.close();
+    }
+  }
 
-  /** The JSONL changed underneath us (git pull, checkout, merge): make the database match it. */
+  // ---- JSONL sync ----------------------------------------------------------------------------
+
+  /** One flush per tick, however many writes the tick made (a command's writes share one export). */
+  private scheduleFlush(): void {
+    if (this.scheduled) return;
+    this.scheduled = setImmediate(() => {
+      this.scheduled = undefined;
+      try {
+        this.flush();
+      } catch (e) {
+        warnUnflushed(this, e); // the dirty rows stay: the next flush (close, exit, next process) retries
+      }
+    });
+  }
+
+  /** Without the write lock (cheap, runs on every open and flush): is there anything to sync? */
+  private syncNeeded(): boolean {
+    return !!this.q('SELECT 1 FROM dirty LIMIT 1').get() || this.meta('jsonl_rewrite') !== undefined
+      || fileSignature(this.jsonlPath) !== (this.meta('jsonl_sig') ?? 'missing');
+  }
+
+  /** Persists the transaction's changed ids (wisps are never exported, so never dirty). */
+  private recordDirty(): boolean {
+    const ins = this.q('INSERT OR IGNORE INTO dirty (id) VALUES (?)');
+    let any = this.rewrite;
+    for (const id of this.dirty) {
+      if (this.isWisp(id)) continue;
+      ins.run(id);
+      any = true;
+    }
+    return any;
+  }
+
+  private markRewrite(): void {
+    this.setMeta('jsonl_rewrite', '1');
+    this.rewrite = true;
+  }
+
+  /**
+   * The JSONL changed underneath us (git pull, checkout, merge): make the database match it.
+   * Rule when committed changes are still unexported (a writer was killed before its flush, or
+   * another process has not flushed yet): the database wins for exactly those ids (their rows
+   * are kept, even if the new file dropped them, and the flush writes them over the file's
+   * lines); every other issue is taken from the file. No local change is silently dropped.
+   */
   private importIfChanged(): void {
     const sig = fileSignature(this.jsonlPath);
     if (sig === (this.meta('jsonl_sig') ?? 'missing')) return;
     if (sig === 'missing') {
-      this.fullExport = true; // file deleted: write it back from the database
+      this.markRewrite(); // file deleted: write it back from the database
       return;
     }
-    const text = readIfExists(this.jsonlPath) ?? '';
+    const buf = readIfExists(this.jsonlPath, 'raw') ?? Buffer.alloc(0);
+    const text = buf.toString('utf8');
     const records = parseJsonl(text, this.jsonlPath);
+    const local = new Set((this.q('SELECT id FROM dirty').all() as { id: string }[]).map((r) => r.id));
     const inFile = new Set(records.map((r) => r.id));
     for (const row of this.q('SELECT id FROM issues WHERE wisp = 0').all() as { id: string }[]) {
-      if (!inFile.has(row.id)) this.deleteRows(row.id);
+      if (!inFile.has(row.id) && !local.has(row.id)) this.deleteRows(row.id);
     }
-    for (const r of records) this.upsertRecord(r);
+    for (const r of records) if (!local.has(r.id)) this.upsertRecord(r);
     this.recomputeAllBlocked();
     this.setMeta('jsonl_sig', sig);
+    this.cache = { sig, buf };
     // Exports patch the file in place, which needs it sorted with one canonical line per issue.
-    if (!isCanonical(text, records)) this.fullExport = true;
+    if (!isCanonical(text, records)) this.markRewrite();
   }
 
-  /** Writes the changed issues' lines into the JSONL (or the whole file when patching cannot). */
-  private exportChanges(): void {
-    if (!this.dirty.size && !this.fullExport) return;
-    let text: string | Buffer | undefined;
-    if (!this.fullExport) {
-      const current = readIfExists(this.jsonlPath, 'raw');
+  /** Inside the write lock: writes the dirty issues' lines into the JSONL (or the whole file), clears them. */
+  private exportPending(): void {
+    const ids = (this.q('SELECT id FROM dirty').all() as { id: string }[]).map((r) => r.id);
+    const rewrite = this.meta('jsonl_rewrite') !== undefined;
+    if (!ids.length && !rewrite) return;
+    let out: Buffer | undefined;
+    if (!rewrite) {
+      const current = this.currentJsonl();
       if (current !== undefined) {
+        const issues = new Map(this.hydrate(this.rowsByIds(ids)).map((i) => [i.id, i]));
         const changes = new Map<string, string | null>();
-        const issues = new Map(this.hydrate(this.rowsByIds([...this.dirty])).map((i) => [i.id, i]));
-        for (const id of this.dirty) {
+        for (const id of ids) {
           const issue = issues.get(id);
           changes.set(id, issue && !this.isWisp(id) ? issueToLine(issue) : null);
         }
-        text = patchJsonl(current, changes);
+        out = patchJsonl(current, changes);
       }
     }
-    text ??= this.exportText();
-    this.setMeta('jsonl_sig', writeAtomic(this.jsonlPath, text));
+    out ??= Buffer.from(this.exportText(), 'utf8');
+    const sig = writeAtomic(this.jsonlPath, out);
+    this.cache = { sig, buf: out };
+    this.setMeta('jsonl_sig', sig);
+    this.q('DELETE FROM dirty').run();
+    this.q(`DELETE FROM meta WHERE key = 'jsonl_rewrite'`).run();
+  }
+
+  /** The file's bytes (importIfChanged already made the db's signature match the file's). */
+  private currentJsonl(): Buffer | undefined {
+    const sig = this.meta('jsonl_sig');
+    if (this.cache && this.cache.sig === sig) return this.cache.buf;
+    return readIfExists(this.jsonlPath, 'raw');
   }
 
   private isWisp(id: string): boolean {
@@ -247,9 +352,10 @@ class SqliteStore implements BeadStore {
   exportAll(): { path: string; count: number } {
     let count = 0;
     this.write(() => {
-      this.fullExport = true;
+      this.markRewrite();
       count = (this.q('SELECT count(*) AS n FROM issues WHERE wisp = 0').get() as { n: number }).n;
     });
+    this.flush();
     return { path: this.jsonlPath, count };
   }
 
@@ -541,6 +647,7 @@ class SqliteStore implements BeadStore {
   }
 
   doctor(): { ok: boolean; problems: string[] } {
+    this.flush(); // compare the file as this command leaves it, not mid-way
     const problems: string[] = [];
     const integrity = this.db.pragma('integrity_check', { simple: true });
     if (integrity !== 'ok') problems.push(`sqlite integrity_check: ${integrity}`);
@@ -843,6 +950,24 @@ class SqliteStore implements BeadStore {
       return { id: next, issue_id: full, author: actor, text, created_at: now };
     });
   }
+}
+
+/** Every open store of this process, flushed by one exit hook (better-sqlite3 is synchronous, so it can). */
+const openStores = new Set<SqliteStore>();
+let exitHookInstalled = false;
+
+function flushOpenStores(): void {
+  for (const s of openStores) {
+    try {
+      s.flush();
+    } catch (e) {
+      warnUnflushed(s, e);
+    }
+  }
+}
+
+function warnUnflushed(s: BeadStore, e: unknown): void {
+  process.stderr.write(`bd: warning: ${s.jsonlPath} not updated yet (${(e as Error).message}); the next bd command writes it\n`);
 }
 
 function rowToIssue(r: IssueRow): Issue {
