@@ -7,9 +7,24 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bd, bdBin, runAsync, repoRoot, tempDir, testEnv } from './support/cli.js';
+import Database from 'better-sqlite3';
 import { openStore } from '../src/beads/store.js';
 
 const worker = join(repoRoot, 'dist', 'test', 'support', 'beads-worker.js');
+
+/**
+ * The JSONL exactly as the last writer left it, and the ids still waiting for export, read
+ * before any store opens (opening one would flush, hiding a writer that failed to).
+ */
+function leftBehind(beadsDir: string): { jsonl: string; dirty: string[] } {
+  const db = new Database(join(beadsDir, 'beads.db'), { readonly: true });
+  try {
+    const dirty = (db.prepare('SELECT id FROM dirty').all() as { id: string }[]).map((r) => r.id);
+    return { jsonl: readFileSync(join(beadsDir, 'issues.jsonl'), 'utf8'), dirty };
+  } finally {
+    db.close();
+  }
+}
 
 test('32 processes race to claim each of 200 beads: exactly one winner per bead', async () => {
   const { dir, cleanup } = tempDir('beads-claim-');
@@ -24,6 +39,8 @@ test('32 processes race to claim each of 200 beads: exactly one winner per bead'
     const runs = Array.from({ length: 32 }, (_, w) => runAsync(worker, ['claim', beadsDir, `w${w}`, idsFile, go], { cwd: dir }));
     setTimeout(() => writeFileSync(go, ''), 300);
     const results = await Promise.all(runs);
+    const left = leftBehind(beadsDir);
+    assert.deepEqual(left.dirty, []);
     const winners = new Map<string, string[]>();
     let lost = 0;
     results.forEach((r, w) => {
@@ -43,7 +60,7 @@ test('32 processes race to claim each of 200 beads: exactly one winner per bead'
       assert.equal(issue.status, 'in_progress');
       assert.equal(check.events(id).filter((e) => e.event_type === 'claimed').length, 1);
     }
-    assert.equal(check.exportText(), readFileSync(join(beadsDir, 'issues.jsonl'), 'utf8'));
+    assert.equal(check.exportText(), left.jsonl);
     check.close();
 
     // The real CLI: 32 `bd update <id> --claim` at once, one winner, 31 clear refusals.
@@ -52,6 +69,9 @@ test('32 processes race to claim each of 200 beads: exactly one winner per bead'
     const cli = await Promise.all(Array.from({ length: 32 }, (_, w) => runAsync(bdBin, ['update', id, '--claim', '--actor', `agent${w}`], { cwd: dir, env })));
     const ok = cli.filter((r) => r.code === 0);
     assert.equal(ok.length, 1, cli.map((r) => r.stderr).join(''));
+    const afterCli = leftBehind(beadsDir);
+    assert.deepEqual(afterCli.dirty, []);
+    assert.ok(afterCli.jsonl.includes(`"assignee":"agent${cli.findIndex((r) => r.code === 0)}"`), 'the winning claim is in the JSONL');
     const holder = JSON.parse(bd(['show', id, '--json'], { cwd: dir, env }).stdout)[0].assignee;
     for (const r of cli.filter((x) => x.code !== 0)) {
       assert.equal(r.code, 1);
@@ -68,6 +88,8 @@ test('8 processes x 300 mixed writes at once: no errors, nothing lost, JSONL equ
     const beadsDir = join(dir, '.beads');
     openStore(beadsDir, { create: true, prefix: 'mx' }).close();
     const results = await Promise.all(Array.from({ length: 8 }, (_, w) => runAsync(worker, ['mixed', beadsDir, `p${w}`, '300'], { cwd: dir })));
+    const left = leftBehind(beadsDir);
+    assert.deepEqual(left.dirty, []);
     const s = openStore(beadsDir);
     let total = 0;
     results.forEach((r, w) => {
@@ -83,7 +105,7 @@ test('8 processes x 300 mixed writes at once: no errors, nothing lost, JSONL equ
       assert.equal(updates.length, 49); // i % 6 === 1 for i < 300, except i = 1 (still creating)
     });
     assert.equal(s.list({ includeEphemeral: true }).length, total);
-    assert.equal(s.exportText(), readFileSync(join(beadsDir, 'issues.jsonl'), 'utf8'));
+    assert.equal(s.exportText(), left.jsonl);
     assert.deepEqual(s.doctor().problems, []);
     s.close();
   } finally {
