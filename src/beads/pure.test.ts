@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { computeBlocked, findCycles, notReadyReasons, compareReady } from './ready.js';
-import { patchJsonl } from './sync.js';
+import { patchJsonl, planImport } from './sync.js';
 import { generateId, hashLength, childNumber } from './ids.js';
 import { goJson, issueToLine, parseIssueLine } from './jsonl.js';
 import type { Status } from './model.js';
@@ -63,4 +63,13 @@ test('JSONL lines: Go escaping, key order, unknown keys kept, empty omitted', ()
   assert.equal(issueToLine(issue), src);
   assert.throws(() => parseIssueLine('{"title":"no id"}', 'f:3'), /f:3: missing "id"/);
   assert.throws(() => parseIssueLine('{"id":"x","status":"weird"}', 'f:4'), /unknown status/);
+});
+
+test('planImport: the file wins, except for ids with unexported local changes', () => {
+  const plan = planImport(['a', 'b', 'd'], ['a', 'b', 'c', 'e'], new Set(['b', 'e']));
+  assert.deepEqual([...plan.upsert], ['a', 'd']); // b is dirty: the database's b stays and is exported
+  assert.deepEqual(plan.remove, ['c']); // e is gone from the file but dirty: kept
+  const clean = planImport(['a'], ['a', 'b'], new Set());
+  assert.deepEqual([...clean.upsert], ['a']);
+  assert.deepEqual(clean.remove, ['b']);
 });

@@ -17,7 +17,7 @@ import {
 } from './model.js';
 import { computeBlocked, notReadyReasons, findCycles, type GraphEdge } from './ready.js';
 import { migrate } from './schema.js';
-import { fileSignature, patchJsonl, readIfExists, writeAtomic } from './sync.js';
+import { fileSignature, patchJsonl, planImport, readIfExists, writeAtomic } from './sync.js';
 
 export { resolveActor } from './actor.js';
 export type { BeadEvent, Comment, Dependency, Issue, Status } from './model.js';
@@ -278,10 +278,9 @@ class SqliteStore implements BeadStore {
 
   /**
    * The JSONL changed underneath us (git pull, checkout, merge): make the database match it.
-   * Rule when committed changes are still unexported (a writer was killed before its flush, or
-   * another process has not flushed yet): the database wins for exactly those ids (their rows
-   * are kept, even if the new file dropped them, and the flush writes them over the file's
-   * lines); every other issue is taken from the file. No local change is silently dropped.
+   * Committed changes not yet exported (a writer killed before its flush, or another process
+   * that has not flushed yet) are not dropped: the database wins for exactly those ids and every
+   * other issue is taken from the file (planImport).
    */
   private importIfChanged(): void {
     const sig = fileSignature(this.jsonlPath);
@@ -293,12 +292,11 @@ class SqliteStore implements BeadStore {
     const buf = readIfExists(this.jsonlPath, 'raw') ?? Buffer.alloc(0);
     const text = buf.toString('utf8');
     const records = parseJsonl(text, this.jsonlPath);
-    const local = new Set((this.q('SELECT id FROM dirty').all() as { id: string }[]).map((r) => r.id));
-    const inFile = new Set(records.map((r) => r.id));
-    for (const row of this.q('SELECT id FROM issues WHERE wisp = 0').all() as { id: string }[]) {
-      if (!inFile.has(row.id) && !local.has(row.id)) this.deleteRows(row.id);
-    }
-    for (const r of records) if (!local.has(r.id)) this.upsertRecord(r);
+    const dirty = new Set((this.q('SELECT id FROM dirty').all() as { id: string }[]).map((r) => r.id));
+    const dbIds = (this.q('SELECT id FROM issues WHERE wisp = 0').all() as { id: string }[]).map((r) => r.id);
+    const plan = planImport(records.map((r) => r.id), dbIds, dirty);
+    for (const id of plan.remove) this.deleteRows(id);
+    for (const r of records) if (plan.upsert.has(r.id)) this.upsertRecord(r);
     this.recomputeAllBlocked();
     this.setMeta('jsonl_sig', sig);
     this.cache = { sig, buf };

@@ -98,3 +98,17 @@ export function patchJsonl(buf: Buffer, changes: Map<string, string | null>): Bu
   if (i < starts.length) out.push(buf.subarray(starts[i]!));
   return Buffer.concat(out);
 }
+
+/**
+ * What loading a JSONL that changed underneath (git pull, checkout) does to the database: the
+ * file's records replace the database's, and issues missing from the file go, except the ids with
+ * committed but unexported local changes (`dirty`): for those the database wins (kept as they
+ * are, even when the file dropped them) and the next flush writes them over the file's lines.
+ * `dbIds` are the database's exportable (non-wisp) ids.
+ */
+export function planImport(fileIds: Iterable<string>, dbIds: Iterable<string>, dirty: ReadonlySet<string>): { upsert: Set<string>; remove: string[] } {
+  const inFile = new Set(fileIds);
+  const upsert = new Set([...inFile].filter((id) => !dirty.has(id)));
+  const remove = [...dbIds].filter((id) => !inFile.has(id) && !dirty.has(id));
+  return { upsert, remove };
+}
