@@ -46,7 +46,7 @@ test('headless: claude -p runs a Bash tool call for real and reports the stub an
     assert.equal(out.result, 'SAW THE TOOL RESULT');
     assert.equal(readFileSync(join(work, 'proof.txt'), 'utf8'), 'from-real-bash\n');
     assert.deepEqual(stub.mainRequests().map((q) => q.step), [0, 1]);
-    const usage = readTranscriptUsage(claude.transcriptPath!({ address: 'x', role: 'crew', workdir: work, mode: 'headless', sessionId: out.session_id, home, gtBin: 'gt' }));
+    const usage = readTranscriptUsage(claude.transcriptPath!({ address: 'x', role: 'crew', workdir: work, mode: 'headless', sessionId: out.session_id, home, townRoot: work, gtBin: 'gt' }));
     assert.ok(usage && usage.messages === 2 && usage.inputTokens > 0 && usage.costUsd > 0, 'usage read from the transcript');
   } finally {
     await stub.close();
@@ -61,7 +61,7 @@ test('interactive in tmux: no first-run dialog, typed prompt drives a tool call,
   ]);
   try {
     const { home, work } = workspace('interactive');
-    const ctx = { address: 'r/crew/t', role: 'crew', workdir: work, mode: 'tmux' as const, sessionId: crypto.randomUUID(), home, gtBin: '/bin/true', prompt: 'hello' };
+    const ctx = { address: 'r/crew/t', role: 'crew', workdir: work, mode: 'tmux' as const, sessionId: crypto.randomUUID(), home, townRoot: work, gtBin: '/bin/true', prompt: 'hello' };
     claude.prepare!(ctx);
     const p = tmuxProvider(socket);
     const argv = claude.command(ctx);

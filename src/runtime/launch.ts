@@ -59,7 +59,7 @@ export function resolveRuntime(town: Town, agent: Agent, opts: { adapter?: strin
   });
   const ctx: LaunchContext = {
     address: agent.address, role: agent.role, workdir: agent.workdir, mode,
-    sessionId: opts.sessionId ?? randomUUID(), prompt: opts.prompt, home: env.HOME ?? homedir(), gtBin: gtBin(town),
+    sessionId: opts.sessionId ?? randomUUID(), prompt: opts.prompt, home: env.HOME ?? homedir(), townRoot: town.root, gtBin: gtBin(town),
   };
   return { agent, rig, adapter, mode, session, env, ctx };
 }

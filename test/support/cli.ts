@@ -51,5 +51,5 @@ export function runAsync(bin: string, args: string[], opts: CliOptions): Promise
 /** A fresh temp directory, removed by the returned cleanup. */
 export function tempDir(prefix = 'gt-test-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }) };
 }

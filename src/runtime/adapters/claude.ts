@@ -1,6 +1,9 @@
 // Claude Code (`claude`). What we learned running the real 2.1 binary against the stub model:
-// - First run: ~/.claude.json needs hasCompletedOnboarding and projects[<cwd>].hasTrustDialogAccepted,
+// - First run: ~/.claude.json needs hasCompletedOnboarding and projects[<dir>].hasTrustDialogAccepted,
 //   or it shows onboarding/trust dialogs. We only add these keys; the user's file keeps everything else.
+//   Trust of a directory covers everything below it, so we trust the town root once rather than each
+//   worktree: every running claude rewrites ~/.claude.json from its own copy, and per-worktree entries
+//   added while other sessions run were lost that way (a polecat sat at the trust dialog).
 // - --dangerously-skip-permissions shows a "Bypass Permissions mode" dialog unless
 //   skipDangerousModePermissionPrompt is set in user, local, flag or policy settings (NOT project
 //   settings). We pass it as flag settings (`--settings '{...}'`), so no user file is touched.
@@ -76,7 +79,7 @@ export const claude: Adapter = {
   passEnv: ['ANTHROPIC_', 'CLAUDE_', 'IS_SANDBOX', 'DISABLE_', 'AWS_', 'CLOUD_ML_REGION', 'GOOGLE_APPLICATION_CREDENTIALS', 'VERTEX_', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'],
   ownsSessionId: true,
   prepare(ctx) {
-    seedClaudeHome(ctx.home, ctx.workdir);
+    seedClaudeHome(ctx.home, ctx.townRoot);
     seedSessionStartHook(ctx.workdir, ctx.gtBin);
   },
   command(ctx) {

@@ -21,7 +21,7 @@ test('adapter choice: sling > rig role > rig default > town role > town default 
 test('resolveAdapter: built-ins, custom shadowing, unknown names', () => {
   assert.equal(resolveAdapter('claude').name, 'claude');
   const custom = resolveAdapter('aider', undefined, { custom: { aider: { command: 'aider', args: ['--yes', '{prompt}'], idle_pattern: '^> $' } } });
-  assert.deepEqual(custom.command({ address: 'r/polecats/a', role: 'polecat', workdir: '/w', mode: 'tmux', sessionId: 's', home: '/h', gtBin: 'gt' }), ['aider', '--yes']);
+  assert.deepEqual(custom.command({ address: 'r/polecats/a', role: 'polecat', workdir: '/w', mode: 'tmux', sessionId: 's', home: '/h', townRoot: '/t', gtBin: 'gt' }), ['aider', '--yes']);
   assert.equal(custom.isIdle('> \n'), true);
   assert.throws(() => resolveAdapter('nope'), /unknown agent 'nope'/);
   assert.throws(() => resolveAdapter('bad', { custom: { bad: { command: 'x', idle_pattern: '(' } } }), /idle_pattern/);
@@ -32,7 +32,7 @@ test('custom arg templates', () => {
 });
 
 test('claude: command lines, idle detection, project dir escaping', () => {
-  const ctx = { address: 'r/polecats/a', role: 'polecat', workdir: '/t/r/polecats/a', mode: 'tmux' as const, sessionId: 'uuid-1', home: '/h', gtBin: '/bin/gt', prompt: 'hi' };
+  const ctx = { address: 'r/polecats/a', role: 'polecat', workdir: '/t/r/polecats/a', mode: 'tmux' as const, sessionId: 'uuid-1', home: '/h', townRoot: '/t', gtBin: '/bin/gt', prompt: 'hi' };
   const argv = claude.command(ctx);
   assert.equal(argv[0], 'claude');
   assert.ok(argv.includes('--session-id') && argv.includes('uuid-1') && argv.at(-1) === 'hi');

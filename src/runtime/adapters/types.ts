@@ -15,6 +15,8 @@ export interface LaunchContext {
   prompt?: string;
   /** The agent's HOME (where the CLI's own config lives). */
   home: string;
+  /** The town's root: every identity's workdir is below it. */
+  townRoot: string;
   /** The `gt` executable (absolute), for hooks and the shell agent. */
   gtBin: string;
 }
