@@ -44,7 +44,9 @@ function slingFails(args: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 test('agent binary missing: dead with "not found on PATH"', () => {
-  const { reason } = slingFails([createBead('no claude'), 'demo'], { PATH: `${binDir}:${process.env.PATH}` }); // node_modules/.bin not on PATH
+  // `npm test` puts node_modules/.bin (where claude is) on PATH: take it off.
+  const path = (process.env.PATH ?? '').split(':').filter((d) => !d.includes('node_modules/.bin')).join(':');
+  const { reason } = slingFails([createBead('no claude'), 'demo'], { PATH: `${binDir}:${path}` });
   assert.match(reason, /agent binary 'claude' not found on PATH/);
 });
 
