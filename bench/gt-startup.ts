@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { installTown } from '../src/town/install.js';
 import { addRig, openRigStore } from '../src/town/rig.js';
 import { loadTown } from '../src/town/town.js';
+import { forgetStore } from '../src/town/stores.js';
 import { sling } from '../src/work/sling.js';
 
 const gtBin = fileURLToPath(new URL('../bin/gt.js', import.meta.url));
@@ -44,8 +45,9 @@ try {
   });
   const first = store.list({ type: 'task' })[0]!.id;
   const { hooked } = await sling(town, [first], 'proj', { start: false, actor: 'bench' });
-  store.close();
-  await new Promise((r) => setImmediate(r)); // let the stores flush their JSONL before we time
+  // Flush and close every store this process opened before timing the children.
+  forgetStore(rig.beadsDir);
+  forgetStore(join(town.root, '.beads'));
   const env = { ...process.env, GT_AGENT: hooked[0]!.agent };
 
   const base = time([process.execPath, '-e', '0'], env);
