@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { UserError } from '../lib/errors.js';
 import { git } from '../lib/git.js';
 import { which } from '../lib/proc.js';
+import { binDir } from '../lib/paths.js';
 import { writeToml } from '../town/config.js';
 import { installTown } from '../town/install.js';
 import { ensureAgent } from '../town/identity.js';
@@ -98,8 +99,10 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
   let status = convoyStatus(town, convoy);
   while (!status.landed && Date.now() < deadline) {
     await patrolOnce(town, { batch: opts.batch });
-    for (const mr of listMergeRequests(store)) {
-      for (const b of store.list({ type: 'bug' })) if (!titles.has(b.id)) titles.set(b.id, b.title);
+    for (const b of store.list({ type: 'bug' })) if (!titles.has(b.id)) titles.set(b.id, b.title);
+    // In the order things happened: by each MR's latest attempt, else its filing.
+    const when = (m: MergeRequest) => m.attempts.at(-1)?.at ?? m.created_at;
+    for (const mr of listMergeRequests(store).sort((a, b) => when(a).localeCompare(when(b)))) {
       const line = describeMr(mr, titles);
       if (seen.get(mr.id) !== mr.state) {
         seen.set(mr.id, mr.state);
@@ -132,21 +135,22 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
 }
 
 export function renderSummary(s: DemoSummary): string {
+  const gt = which('gt') ? 'gt' : join(binDir(), 'gt');
   const lines = [
     '',
     s.landed ? `Convoy ${s.convoy} LANDED in ${s.seconds}s: ${s.status.closed}/${s.status.total} beads closed.` : `Convoy ${s.convoy} did NOT land in ${s.seconds}s (${s.status.closed}/${s.status.total} closed).`,
     `  merged:  ${s.merged.length} MRs`,
-    `  bounced: ${s.bounced.length} (${s.bounced.map((b) => `"${b.title}": ${b.reason}`).join('; ') || 'none'}) — each came back as a fix bead and merged`,
+    `  bounced: ${s.bounced.length} (${s.bounced.map((b) => `"${b.title}": ${b.reason}`).join('; ') || 'none'})${s.bounced.length && s.landed ? ' — each came back as a fix bead, was redone and merged' : ''}`,
     '',
     `main now (${s.mainLog.length} commits):`,
     ...s.mainLog.slice(0, 14).map((l) => `  ${l}`),
     '',
     'Where to look:',
     `  export GT_TOWN=${s.town}`,
-    `  gt convoy status ${s.convoy}     # the convoy's tree`,
-    '  gt mq list --all               # every merge request with its attempts',
-    '  gt status                      # the town at a glance',
-    `  gt mail inbox mayor            # the landing notice`,
+    `  ${gt} convoy status ${s.convoy}   # the convoy's tree`,
+    `  ${gt} mq list --all             # every merge request with its attempts`,
+    `  ${gt} status                    # the town at a glance`,
+    `  ${gt} mail inbox mayor          # the landing notice`,
   ];
   return lines.join('\n');
 }
