@@ -111,10 +111,9 @@ export async function sling(town: Town, beadIds: string[], target: string, opts:
   } else addToConvoy(town, convoy, ids, actor);
 
   if (opts.start !== false) {
-    for (const h of hooked) {
-      if (!h.created && h.session !== undefined) continue;
-      await startSession(town, h, opts.agent);
-    }
+    // Launch concurrently: each launch watches its session for an early exit, and those waits
+    // should overlap rather than add up when slinging many beads.
+    await Promise.all(hooked.filter((h) => h.created || h.session === undefined).map((h) => startSession(town, h, opts.agent)));
   }
   return { convoy, convoyCreated, hooked };
 }

@@ -1,0 +1,68 @@
+// Chaos: polecat sessions are killed (SIGKILL to the whole process group) in the middle of their
+// work. Nothing is lost: the Witness finds each dead polecat from persisted state, restarts it on
+// the same worktree and hook, and the convoy still lands with every bead merged exactly once.
+// Real tmux, real git, the built-in shell agent (no model).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, stringify } from 'smol-toml';
+import { makeTown, type TownFixture } from './support/town-fixture.js';
+import { sweepTown, until } from './support/claude.js';
+import { openStore } from '../src/beads/store.js';
+
+let f: TownFixture;
+before(() => {
+  f = makeTown({ testCmd: 'true' });
+  const path = join(f.town, 'town.toml');
+  writeFileSync(path, stringify({ ...parse(readFileSync(path, 'utf8')), runtime: { mode: 'tmux' }, agents: { default: 'shell' } }));
+});
+after(() => {
+  sweepTown(f.town);
+  f.cleanup();
+});
+
+test('killed polecats are restarted by the witness and the convoy lands', { timeout: 120_000 }, async () => {
+  const s = openStore(join(f.town, 'demo', '.beads'));
+  // Each bead's work takes a few seconds, long enough to be killed in the middle of it.
+  const ids = Array.from({ length: 6 }, (_, i) =>
+    s.create({ title: `part ${i}`, description: `Write part ${i}.\n\n\`\`\`sh\nsleep 6\necho "part ${i}" > part-${i}.txt\n\`\`\`\n` }, 'overseer').id);
+  s.close();
+  const slung = f.gtJson(['sling', ...ids, 'demo']);
+  assert.ok(slung.hooked.every((h: any) => h.session === 'started'), JSON.stringify(slung.hooked));
+
+  // Kill half of them mid-work, the whole process group, as a crash would.
+  const sessions = f.gtJson<any[]>(['session', 'list']);
+  const victims = slung.hooked.slice(0, 3).map((h: any) => h.agent);
+  for (const v of victims) {
+    const row = sessions.find((r) => r.agent === v);
+    assert.ok(row?.pid, `a live session for ${v}`);
+    process.kill(-row.pid, 'SIGKILL');
+  }
+
+  // Patrol until the convoy lands: witness restarts, refinery merges.
+  const landed = await until('the convoy to land', () => {
+    const p = f.gt(['patrol', '--json']);
+    assert.equal(p.code, 0, p.stderr);
+    const c = f.gtJson(['convoy', 'status', slung.convoy]);
+    return c.landed && c;
+  }, 90_000);
+  assert.equal(landed.closed, 6);
+
+  const st = openStore(join(f.town, 'demo', '.beads'));
+  try {
+    const agents = st.list({ type: 'agent' });
+    for (const v of victims) {
+      const a = agents.find((b) => b.fields.address === v)!;
+      assert.equal(a.fields.restarts, 1, `${v} was restarted once by the witness`);
+    }
+    const mrs = st.list({ type: 'merge-request' });
+    assert.equal(mrs.length, 6, 'one MR per bead, none duplicated');
+    assert.ok(mrs.every((m) => m.fields.mr_state === 'merged'));
+  } finally {
+    st.close();
+  }
+  const repo = join(f.town, 'demo', '.repo.git');
+  for (let i = 0; i < 6; i++) assert.equal(f.git(repo, ['show', `main:part-${i}.txt`]), `part ${i}`);
+  assert.equal(f.git(repo, ['rev-list', '--count', 'main']), '7', 'initial commit + 6 merges');
+});
