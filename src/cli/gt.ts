@@ -9,6 +9,17 @@ import { register as registerSupervise } from './gt/supervise.js';
 
 const program = newProgram('gt', 'Gas Town: run many coding agents on the same projects, and land their work');
 program.version('0.1.0');
+program.addHelpText(
+  'after',
+  `
+Getting started:
+  gt install                               create a town in ~/gt (or GT_TOWN / a dir you name)
+  gt rig add <name> <git-url-or-path> --test-cmd "npm test"
+  bd create "what to do" -p 1              (in <town>/<rig>) file a bead
+  gt sling <bead> <rig>                    a polecat works it in its own worktree
+  gt convoy status                         watch it land; gt daemon keeps things moving
+  gt demo                                  see the whole loop in a throwaway town`,
+);
 registerTown(program);
 registerWork(program);
 registerRuntime(program);

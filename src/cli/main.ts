@@ -45,6 +45,11 @@ export function output<T>(json: boolean | undefined, data: T, text: (d: T) => st
 
 /** Entry helper for bin scripts: run, flush, exit with the code. */
 export function main(program: Command): void {
+  // `bd list | head` closes our stdout early: that is the reader's choice, not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   runProgram(program).then((code) => {
     process.exitCode = code;
   });
