@@ -35,6 +35,8 @@ export interface RigConfig {
   branch: string;
   test_cmd?: string;
   test_timeout_sec?: number;
+  /** Names of environment variables the test command may see (beyond the basic ones). */
+  test_env?: string[];
   /** Push main to the source remote after each merge. */
   push?: boolean;
   runtime?: { mode?: RuntimeMode };

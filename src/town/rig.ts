@@ -24,6 +24,8 @@ export interface Rig {
   source: string;
   testCmd?: string;
   testTimeoutSec: number;
+  /** Environment variable names passed through to the test command (secrets stay out otherwise). */
+  testEnv: string[];
   /** Where main is pushed after each merge, when configured. */
   remote?: string;
   runtime?: { mode?: RuntimeMode };
@@ -53,6 +55,7 @@ export function loadRig(town: Town, name: string): Rig {
     source: c.source,
     testCmd: c.test_cmd || undefined,
     testTimeoutSec: c.test_timeout_sec ?? 600,
+    testEnv: Array.isArray(c.test_env) ? c.test_env.map(String) : [],
     remote: c.push ? 'origin' : undefined,
     runtime: c.runtime,
     agents: c.agents,
