@@ -3,13 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from './support/cli.js';
 import { FileQueue, commitFiles, independentMrs, mainSubjects, makeRigRepo, rev, tryRev } from './support/refinery-fixture.js';
 import { drainQueue } from '../src/refinery/drain.js';
-import { acquireLock } from '../src/refinery/journal.js';
+import { RefineryBusyError, acquireLock, takeOverStaleLock } from '../src/refinery/journal.js';
 import { gitSync, gitSyncTry } from '../src/lib/git.js';
 import { UserError } from '../src/lib/errors.js';
 
@@ -231,7 +231,7 @@ test('one refinery per rig: a live holder refuses a second, a dead one is taken 
   const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
   try {
     writeFileSync(join(t.dir, 'refinery.lock'), `${sleeper.pid}\n`);
-    assert.throws(() => acquireLock(t.dir), (e: unknown) => e instanceof UserError && /already running \(pid \d+\)/.test(e.message));
+    assert.throws(() => acquireLock(t.dir), (e: unknown) => e instanceof RefineryBusyError && e instanceof UserError && /already running \(pid \d+\)/.test(e.message));
     sleeper.kill('SIGKILL');
     await new Promise((r) => sleeper.once('exit', r));
     const release = acquireLock(t.dir);
@@ -240,6 +240,50 @@ test('one refinery per rig: a live holder refuses a second, a dead one is taken 
     assert.equal(existsSync(join(t.dir, 'refinery.lock')), false);
   } finally {
     sleeper.kill('SIGKILL');
+    t.cleanup();
+  }
+});
+
+test('stale-lock takeover never deletes a lock it did not judge stale', async () => {
+  const t = tempDir('gt-refinery-');
+  const dead = spawn('true');
+  const live = spawn('sleep', ['30'], { stdio: 'ignore' });
+  try {
+    await new Promise((r) => dead.once('exit', r));
+    const path = join(t.dir, 'refinery.lock');
+    writeFileSync(path, `${dead.pid}\n`);
+    const judged = { holder: dead.pid!, ino: statSync(path).ino };
+    // Another starter took the dead lock over first and now holds a fresh one.
+    rmSync(path);
+    writeFileSync(path, `${live.pid}\n`);
+    takeOverStaleLock(path, judged);
+    assert.equal(readFileSync(path, 'utf8').trim(), String(live.pid), 'the fresh lock is still there');
+    assert.throws(() => acquireLock(t.dir), RefineryBusyError);
+    assert.deepEqual(readdirSync(t.dir), ['refinery.lock'], 'no stray aside/tmp files');
+  } finally {
+    live.kill('SIGKILL');
+    t.cleanup();
+  }
+});
+
+test('starters racing for a dead refinery lock: exactly one wins, the rest are told it is busy', async () => {
+  const t = tempDir('gt-refinery-');
+  try {
+    const dead = spawn('true');
+    await new Promise((r) => dead.once('exit', r));
+    writeFileSync(join(t.dir, 'refinery.lock'), `${dead.pid}\n`);
+    const starters = Array.from({ length: 6 }, () => {
+      const child = spawn(process.execPath, [fixtureScript, 'lock', t.dir, '3000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (c) => (out += c));
+      return new Promise<string>((resolve) => child.on('close', () => resolve(out.trim())));
+    });
+    await new Promise((r) => setTimeout(r, 700)); // let them all load and wait for the signal
+    writeFileSync(join(t.dir, 'go'), '');
+    const results = (await Promise.all(starters)).sort();
+    assert.deepEqual(results, ['busy', 'busy', 'busy', 'busy', 'busy', 'got']);
+    assert.equal(existsSync(join(t.dir, 'refinery.lock')), false, 'the winner released it');
+  } finally {
     t.cleanup();
   }
 });

@@ -164,3 +164,22 @@ if (process.argv[2] === 'drain' && process.argv[1] && import.meta.url === (await
   const report = await drainQueue(cfg.repo, cfg.stateDir, new FileQueue(cfg.queue), { batch: cfg.batch, log: (l) => process.stderr.write(`${l}\n`) });
   process.stdout.write(JSON.stringify(report) + '\n');
 }
+
+/**
+ * Child-process mode for lock races: `node refinery-fixture.js lock <stateDir> <holdMs>` waits
+ * for `<stateDir>/go`, tries the lock, prints `got` or `busy`, and holds a won lock for holdMs.
+ */
+if (process.argv[2] === 'lock' && process.argv[1] && import.meta.url === (await import('node:url')).pathToFileURL(process.argv[1]).href) {
+  const [stateDir, holdMs] = [process.argv[3]!, Number(process.argv[4])];
+  const { acquireLock, RefineryBusyError } = await import('../../src/refinery/journal.js');
+  const { existsSync } = await import('node:fs');
+  while (!existsSync(join(stateDir, 'go'))) await new Promise((r) => setTimeout(r, 2));
+  try {
+    const release = acquireLock(stateDir);
+    process.stdout.write('got\n');
+    await new Promise((r) => setTimeout(r, holdMs));
+    release();
+  } catch (e) {
+    process.stdout.write(e instanceof RefineryBusyError ? 'busy\n' : `error ${(e as Error).message}\n`);
+  }
+}
