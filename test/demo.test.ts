@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { gt, testEnv, tempDir } from './support/cli.js';
+import { sweepTown } from './support/claude.js';
 
 test('gt demo lands its convoy, bouncing and fixing a conflict and a red test', () => {
   const { dir, cleanup } = tempDir('gt-demo-test-');
@@ -31,7 +32,7 @@ test('gt demo lands its convoy, bouncing and fixing a conflict and a red test', 
     const mail = gt(['mail', 'inbox', 'mayor', '--json'], { cwd: dir, env: { ...env, GT_TOWN: town } });
     assert.ok(JSON.parse(mail.stdout).some((m: { subject: string }) => m.subject.startsWith('Convoy landed')));
   } finally {
-    gt(['session', 'kill', '--all'], { cwd: dir, env: { ...env, GT_TOWN: join(dir, 'town') } });
+    sweepTown(join(dir, 'town'));
     cleanup();
   }
 });

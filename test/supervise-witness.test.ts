@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify, parse } from 'smol-toml';
-import { makeTown, asAgent, type TownFixture } from './support/town-fixture.js';
+import { makeTown, type TownFixture } from './support/town-fixture.js';
+import { sweepTown } from './support/claude.js';
 import { openStore } from '../src/beads/store.js';
 
 let f: TownFixture;
@@ -18,7 +19,7 @@ before(() => {
   writeFileSync(path, stringify({ ...cfg, runtime: { mode: 'headless' }, agents: { default: 'shell' } }));
 });
 after(() => {
-  f.gt(['session', 'kill', '--all']);
+  sweepTown(f.town);
   f.cleanup();
 });
 
@@ -63,5 +64,4 @@ test('the witness restarts a dead polecat on its worktree and hook, and the work
   assert.equal(agent.state, 'done');
   // A second witness pass has nothing to do: done polecats are left for the refinery.
   assert.deepEqual(f.gtJson(['witness', 'run', 'demo']), []);
-  void asAgent;
 });

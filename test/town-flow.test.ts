@@ -116,6 +116,11 @@ test('mail: send, inbox, read, reply in thread, archive; unknown address is an e
   f.gtJson(['mail', 'archive', sent.id], { env: asAgent(f, 'mayor') });
   assert.ok(!f.gtJson(['mail', 'inbox'], { env: asAgent(f, 'mayor') }).some((m: any) => m.id === sent.id));
 
+  // --nudge is a courtesy: the mayor has no live session, the mail is delivered all the same.
+  const nudged = f.gtJson(['mail', 'send', 'mayor', '-s', 'ping', '--nudge']);
+  assert.match(nudged.nudged, /^not nudged: /);
+  assert.ok(f.gtJson(['mail', 'inbox', 'mayor']).some((m: any) => m.id === nudged.id));
+
   const before = readFileSync(join(f.town, '.beads', 'issues.jsonl'), 'utf8');
   const bad = f.gt(['mail', 'send', 'demo/nobody', '-s', 'x']);
   assert.equal(bad.code, 1);
@@ -144,6 +149,7 @@ test('bad input: one clear line, non-zero exit, no partial state', () => {
     [['sling', id, 'demo/polecats/ghost'], /agent not found/],
     [['sling', 'de-zzzzzz', 'demo'], /not found/],
     [['sling', id, 'demo', '--bogus-flag'], /unknown option/],
+    [['sling', id, 'demo', '--no-start', '--convoy', id], /is a task, not a convoy/],
   ];
   for (const [args, re] of cases) {
     const r = f.gt(args);
@@ -229,9 +235,6 @@ test('doctor finds and repairs drift', () => {
   const slung = f.gtJson(['sling', id, 'demo', '--no-start']);
   const h = slung.hooked[0];
   f.git(join(f.town, 'demo', '.repo.git'), ['worktree', 'remove', '--force', h.workdir]);
-  const s = openStore(rigBeads());
-  s.closeIssues([createBead('x')], 'x', 't');
-  s.close();
   const found = f.gt(['doctor', '--json']);
   assert.equal(found.code, 1);
   const findings = JSON.parse(found.stdout);

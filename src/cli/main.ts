@@ -6,8 +6,8 @@ import { isUserError } from '../lib/errors.js';
 export function newProgram(name: string, description: string): Command {
   const program = new Command(name)
     .description(description)
-    .showHelpAfterError(`(run '${name} --help' for usage)`)
-    .configureOutput({ outputError: (str, write) => write(str) })
+    // One line per mistake: commander's reason, then where to look.
+    .configureOutput({ outputError: (str, write) => write(`${str.trim()} (see '${name} --help')\n`) })
     .exitOverride();
   return program;
 }
@@ -19,7 +19,8 @@ export async function runProgram(program: Command, argv = process.argv): Promise
     return Number(process.exitCode ?? 0);
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      // Help asked for is success; help shown because a subcommand was missing is a usage error.
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return e.exitCode === 0 ? 0 : 2;
       return 2; // commander already printed the one-line reason
     }
     const name = program.name();

@@ -10,6 +10,10 @@ export interface AgentEvidence {
   /** Milliseconds since the agent last did anything observable. */
   idleMs: number;
   restarts: number;
+  /** Its session takes typed input (tmux); headless sessions cannot be nudged. */
+  interactive: boolean;
+  /** The Witness already gave up on it (reported once; a new sling resets this). */
+  gaveUp: boolean;
 }
 
 export interface WitnessPolicy {
@@ -28,12 +32,12 @@ export type WitnessAction =
   | { kind: 'give-up'; reason: string };
 
 export function assessAgent(e: AgentEvidence, policy: WitnessPolicy = DEFAULT_POLICY): WitnessAction {
-  // Work handed in (done) or no work at all: nothing for the Witness to push.
-  if (e.state === 'done' || !e.hook) return { kind: 'none' };
+  // Work handed in (done), no work at all, or already reported dead: nothing for the Witness to push.
+  if (e.state === 'done' || !e.hook || e.gaveUp) return { kind: 'none' };
   if (!e.alive) {
     if (e.restarts >= policy.maxRestarts) return { kind: 'give-up', reason: `session died ${e.restarts + 1} times with ${e.hook} unfinished` };
     return { kind: 'restart', reason: `session not running with ${e.hook} on its hook (state ${e.state})` };
   }
-  if (e.idleMs >= policy.nudgeAfterMs) return { kind: 'nudge', reason: `no activity for ${Math.round(e.idleMs / 60_000)} min with ${e.hook} on its hook` };
+  if (e.interactive && e.idleMs >= policy.nudgeAfterMs) return { kind: 'nudge', reason: `no activity for ${Math.round(e.idleMs / 60_000)} min with ${e.hook} on its hook` };
   return { kind: 'none' };
 }

@@ -10,9 +10,8 @@ import { git } from '../lib/git.js';
 import { which } from '../lib/proc.js';
 import { binDir } from '../lib/paths.js';
 import { writeToml } from '../town/config.js';
-import { installTown } from '../town/install.js';
-import { ensureAgent } from '../town/identity.js';
-import { addRig, openRigStore } from '../town/rig.js';
+import { installTown, setUpRig } from '../town/install.js';
+import { openRigStore } from '../town/rig.js';
 import { loadTown, TOWN_FILE, type Town } from '../town/town.js';
 import { convoyStatus, type ConvoyStatus } from '../work/convoy.js';
 import { listMergeRequests, type MergeRequest } from '../work/merge-request.js';
@@ -80,8 +79,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
   const { town: fresh } = installTown(townDir, 'demo');
   writeToml(join(townDir, TOWN_FILE), { ...fresh.config, runtime: { mode }, agents: { default: agent, roles: { polecat: agent } } });
   const town: Town = loadTown(townDir);
-  const rig = await addRig(town, 'calc', project, { testCmd: SAMPLE_TEST_CMD, prefix: 'calc' });
-  for (const role of ['witness', 'refinery']) ensureAgent(town, `${rig.name}/${role}`, 'mayor');
+  const { rig } = await setUpRig(town, 'calc', project, { testCmd: SAMPLE_TEST_CMD, prefix: 'calc' });
   log(`Town at ${townDir}; rig 'calc' from ${project} (tests: ${SAMPLE_TEST_CMD}); agents: ${agent} in ${mode} sessions`);
 
   const store = openRigStore(rig);

@@ -11,6 +11,8 @@ export interface PatrolReport {
   witness: WitnessReport[];
   refinery: RefineryRunReport[];
   landed: string[];
+  /** Failures of one rig's witness or refinery; the other rigs are still patrolled. */
+  errors: { rig: string; phase: 'witness' | 'refinery'; message: string }[];
   /** Did anything happen? (drives the idle backoff) */
   busy: boolean;
 }
@@ -22,18 +24,23 @@ export interface PatrolOptions {
 
 export async function patrolOnce(town: Town, opts: PatrolOptions = {}): Promise<PatrolReport> {
   const { runRefinery } = await import('../refinery/service.js');
-  const report: PatrolReport = { witness: [], refinery: [], landed: [], busy: false };
+  const { RefineryBusyError } = await import('../refinery/journal.js');
+  const report: PatrolReport = { witness: [], refinery: [], landed: [], errors: [], busy: false };
   for (const rig of listRigs(town)) {
-    report.witness.push(...(await witnessPatrol(town, rig)));
+    try {
+      report.witness.push(...(await witnessPatrol(town, rig)));
+    } catch (e) {
+      report.errors.push({ rig: rig.name, phase: 'witness', message: (e as Error).message });
+    }
     try {
       report.refinery.push(await runRefinery(town, rig, { batch: opts.batch, log: opts.log }));
     } catch (e) {
       // Another refinery holds the rig's lock (a manual `gt refinery run`): it is draining already.
-      if (!/lock|already running/i.test((e as Error).message)) throw e;
+      if (!(e instanceof RefineryBusyError)) report.errors.push({ rig: rig.name, phase: 'refinery', message: (e as Error).message });
     }
   }
   report.landed = refreshConvoys(town, undefined, 'deacon');
-  report.busy = report.witness.length > 0 || report.landed.length > 0 || report.refinery.some((r) => r.merged.length + r.bounced.length > 0);
+  report.busy = report.witness.some((w) => !w.error) || report.landed.length > 0 || report.refinery.some((r) => r.merged.length + r.bounced.length > 0);
   return report;
 }
 

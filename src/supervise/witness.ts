@@ -10,7 +10,8 @@ import { assessAgent, DEFAULT_POLICY, type WitnessPolicy, type WitnessAction } f
 export interface WitnessRuntime {
   isAlive(town: Town, address: string): boolean;
   launch(town: Town, address: string, prompt: string): Promise<unknown>;
-  nudge(town: Town, address: string, message: string): Promise<unknown>;
+  /** Types a message once the agent is idle; gives up quickly on a busy one (it is working). */
+  nudge(town: Town, address: string, message: string): Promise<{ delivered: boolean }>;
 }
 
 export interface WitnessReport { agent: string; action: WitnessAction; error?: string }
@@ -24,7 +25,7 @@ async function defaultRuntime(): Promise<WitnessRuntime> {
   return {
     isAlive: rt.isAgentAlive,
     launch: (t, a, prompt) => rt.launchAgent(t, a, { prompt }),
-    nudge: rt.nudgeAgent,
+    nudge: (t, a, message) => rt.nudgeAgent(t, a, message, { timeoutMs: 3000 }),
   };
 }
 
@@ -56,6 +57,8 @@ function evidence(town: Town, a: Agent, rt: WitnessRuntime, at: number) {
     alive: rt.isAlive(town, a.address),
     idleMs: ageMs(a.last_activity, at),
     restarts: a.restarts,
+    interactive: a.sessions.at(-1)?.mode === 'tmux',
+    gaveUp: a.gaveUp,
   };
 }
 
@@ -67,12 +70,13 @@ async function act(town: Town, agent: Agent, action: WitnessAction, rt: WitnessR
       updateAgentFields(town, agent.address, { agent_state: 'dead', state_reason: action.reason, restarts: agent.restarts + 1 }, who);
       await rt.launch(town, agent.address, RESUME_PROMPT);
       return;
-    case 'nudge':
-      await rt.nudge(town, agent.address, 'Witness check: you have work on your hook. Run `gt prime` and carry on; `gt done` when finished.');
-      setAgentState(town, agent.address, 'stuck', action.reason, who);
+    case 'nudge': {
+      const r = await rt.nudge(town, agent.address, 'Witness check: you have work on your hook. Run `gt prime` and carry on; `gt done` when finished.');
+      if (r.delivered) setAgentState(town, agent.address, 'stuck', action.reason, who);
       return;
+    }
     case 'give-up': {
-      setAgentState(town, agent.address, 'dead', action.reason, who);
+      updateAgentFields(town, agent.address, { agent_state: 'dead', state_reason: action.reason, gave_up: true }, who);
       const { sendMail } = await import('../work/mail.js');
       sendMail(town, { from: who, to: 'mayor', subject: `Polecat ${agent.address} is dead`, body: `${action.reason}. Its worktree ${agent.workdir} and branch ${agent.branch ?? ''} are kept.` }, who);
       return;

@@ -38,6 +38,8 @@ export interface Agent {
   last_activity?: string;
   /** Sessions the Witness restarted after this identity's session died. */
   restarts: number;
+  /** The Witness gave up restarting it (and told the Mayor). */
+  gaveUp: boolean;
   /** false once decommissioned (the bead is closed). */
   active: boolean;
 }
@@ -79,6 +81,7 @@ export function agentFromBead(bead: Issue): Agent {
     sessions: (f.sessions as SessionRecord[]) ?? [],
     last_activity: (f.last_activity as string) || undefined,
     restarts: Number(f.restarts ?? 0),
+    gaveUp: f.gave_up === true,
     active: bead.status !== 'closed',
   };
 }
@@ -120,6 +123,7 @@ export function ensureAgent(town: Town, address: string, actor: string, opts: En
       branch: opts.branch ?? null,
       adapter: opts.adapter ?? null,
       restarts: null,
+      gave_up: null,
       last_activity: now(),
     };
     if (existing && existing.id === beadId) {

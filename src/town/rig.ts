@@ -225,6 +225,6 @@ export function registerRoute(town: Town, prefix: string, rigName: string): void
   writeRoutes(town, routes);
 }
 
-function unregisterRoute(town: Town, prefix: string): void {
+export function unregisterRoute(town: Town, prefix: string): void {
   writeRoutes(town, readRoutes(town).filter((r) => r.prefix !== `${prefix}-`));
 }

@@ -26,8 +26,8 @@ export interface ConvoyStatus {
   landed: boolean;
 }
 
-function requireConvoy(town: Town, id: string): Issue {
-  const bead = openHqStore(town).mustGet(id);
+export function requireConvoy(town: Town, id: string): Issue {
+  const bead = storeForBead(town, id).mustGet(id);
   if (bead.issue_type !== CONVOY_TYPE) throw new UserError(`${bead.id} is a ${bead.issue_type}, not a convoy`);
   return bead;
 }
@@ -100,16 +100,16 @@ export function refreshConvoys(town: Town, beadIds?: string[], actor = 'gt'): st
     if (c.status === 'closed') continue;
     const st = convoyStatus(town, c.id);
     if (!st.landed) continue;
+    const body = `Convoy ${c.id} "${c.title}" has landed: ${st.total}/${st.total} beads closed.\n\n` +
+      st.tracked.map((t) => `- ${t.id} ${t.title}`).join('\n');
+    // Closing and telling happen in one transaction: a crash cannot land a convoy silently.
     const closedNow = hq.write(() => {
       if (hq.mustGet(c.id).status === 'closed') return false;
       hq.closeIssues([c.id], 'landed: every tracked bead is closed', actor);
+      for (const to of ['mayor', 'overseer']) sendMail(town, { from: 'deacon', to, subject: `Convoy landed: ${c.title}`, body }, actor);
       return true;
     });
-    if (!closedNow) continue;
-    landed.push(c.id);
-    const body = `Convoy ${c.id} "${c.title}" has landed: ${st.total}/${st.total} beads closed.\n\n` +
-      st.tracked.map((t) => `- ${t.id} ${t.title}`).join('\n');
-    for (const to of ['mayor', 'overseer']) sendMail(town, { from: 'deacon', to, subject: `Convoy landed: ${c.title}`, body }, actor);
+    if (closedNow) landed.push(c.id);
   }
   return landed;
 }

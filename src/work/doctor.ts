@@ -2,8 +2,8 @@
 // Each check reads persisted state only; each fix is idempotent.
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { listAgents, updateAgentFields, retireAgent, type Agent } from '../town/identity.js';
-import { listRigs, loadRig, openRigStore, readRoutes, registerRoute, storeForBead, type Rig } from '../town/rig.js';
+import { ensureAgent, getAgent, listAgents, updateAgentFields, retireAgent, type Agent } from '../town/identity.js';
+import { listRigs, openRigStore, readRoutes, registerRoute, unregisterRoute, storeForBead, type Rig } from '../town/rig.js';
 import { HQ_PREFIX, type Town } from '../town/town.js';
 import { ensureWorktree, removeWorktree } from './polecat.js';
 
@@ -20,16 +20,20 @@ interface Check { finding: Finding; repair: () => Promise<void> | void }
 
 function hookChecks(town: Town, agents: Agent[]): Check[] {
   const out: Check[] = [];
+  const beadStatus = (id: string) => {
+    try { return storeForBead(town, id).get(id)?.status; } catch { return undefined; }
+  };
+  const dangling = (s: string | undefined) => s === undefined || s === 'closed' || s === 'tombstone';
   for (const a of agents) {
-    if (!a.hook) continue;
-    let status: string | undefined;
-    try { status = storeForBead(town, a.hook).get(a.hook)?.status; } catch { status = undefined; }
-    if (status === undefined || status === 'closed' || status === 'tombstone') {
-      out.push({
-        finding: { check: 'hook', subject: a.address, problem: `hook points at ${status ? 'closed' : 'missing'} bead ${a.hook}`, fix: 'clear the hook' },
-        repair: () => void updateAgentFields(town, a.address, { hook_bead: null }, 'gt-doctor'),
-      });
-    }
+    if (!a.hook || !dangling(beadStatus(a.hook))) continue;
+    const hook = a.hook;
+    out.push({
+      finding: { check: 'hook', subject: a.address, problem: `hook points at ${beadStatus(hook) ? 'closed' : 'missing'} bead ${hook}`, fix: 'clear the hook' },
+      // Re-checked at repair time: a sling may have happened since the scan.
+      repair: () => {
+        if (getAgent(town, a.address)?.hook === hook && dangling(beadStatus(hook))) updateAgentFields(town, a.address, { hook_bead: null }, 'gt-doctor');
+      },
+    });
   }
   return out;
 }
@@ -39,8 +43,25 @@ function orphanHookedBeads(town: Town, rig: Rig, agents: Agent[]): Check[] {
   const store = openRigStore(rig);
   return store.list({ status: 'hooked' }).filter((b) => !holders.has(`${b.assignee} ${b.id}`)).map((b) => ({
     finding: { check: 'hook', subject: b.id, problem: `bead is hooked to ${b.assignee ?? 'nobody'}, whose hook does not hold it`, fix: 'set it back to open' },
-    repair: () => void store.update(b.id, { status: 'open', assignee: null }, 'gt-doctor'),
+    repair: () => store.write(() => {
+      const now = store.get(b.id);
+      const holder = now?.assignee ? safeAgent(town, now.assignee) : undefined;
+      if (now?.status === 'hooked' && holder?.hook !== b.id) store.update(b.id, { status: 'open', assignee: null }, 'gt-doctor');
+    }),
   }));
+}
+
+function safeAgent(town: Town, address: string): Agent | undefined {
+  try { return getAgent(town, address); } catch { return undefined; }
+}
+
+function rigIdentityChecks(town: Town, rig: Rig): Check[] {
+  return (['witness', 'refinery'] as const)
+    .filter((role) => !getAgent(town, `${rig.name}/${role}`)?.active)
+    .map((role) => ({
+      finding: { check: 'identity', subject: `${rig.name}/${role}`, problem: `rig ${rig.name} has no ${role} identity`, fix: 'create it' },
+      repair: () => void ensureAgent(town, `${rig.name}/${role}`, 'gt-doctor'),
+    }));
 }
 
 function worktreeChecks(town: Town, rig: Rig, agents: Agent[]): Check[] {
@@ -53,7 +74,10 @@ function worktreeChecks(town: Town, rig: Rig, agents: Agent[]): Check[] {
     if (known.has(wt)) continue;
     out.push({
       finding: { check: 'worktree', subject: wt, problem: 'worktree without an identity', fix: 'remove the worktree (its branch is kept)' },
-      repair: () => removeWorktree(rig, wt, undefined, false),
+      repair: async () => {
+        const owned = listAgents(town, { rig: rig.name, role: 'polecat' }).some((a) => resolve(a.workdir) === wt);
+        if (!owned) await removeWorktree(rig, wt, undefined, false);
+      },
     });
   }
   for (const a of polecats) {
@@ -81,11 +105,7 @@ function routeChecks(town: Town, rigs: Rig[]): Check[] {
     if (!existsSync(join(town.root, r.path, 'rig.toml'))) {
       out.push({
         finding: { check: 'route', subject: r.prefix, problem: `route to missing rig '${r.path}'`, fix: 'remove the route' },
-        repair: async () => {
-          const { writeFileAtomic } = await import('../lib/fsx.js');
-          const keep = readRoutes(town).filter((x) => x.prefix !== r.prefix);
-          writeFileAtomic(join(town.root, '.beads', 'routes.jsonl'), keep.map((x) => JSON.stringify(x)).join('\n') + '\n');
-        },
+        repair: () => unregisterRoute(town, r.prefix.replace(/-$/, '')),
       });
     }
   }
@@ -105,7 +125,7 @@ export async function doctor(town: Town, opts: { fix?: boolean } = {}): Promise<
   const agents = listAgents(town);
   const checks = [
     ...hookChecks(town, agents),
-    ...rigs.flatMap((r) => [...orphanHookedBeads(town, r, agents), ...worktreeChecks(town, r, agents)]),
+    ...rigs.flatMap((r) => [...orphanHookedBeads(town, r, agents), ...worktreeChecks(town, r, agents), ...rigIdentityChecks(town, r)]),
     ...routeChecks(town, rigs),
   ];
   if (opts.fix) {

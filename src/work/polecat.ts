@@ -1,7 +1,7 @@
 // Polecat lifecycle: allocate a name and identity, give it a worktree on its own branch, and
 // decommission it once its work has merged (session gone, worktree removed, branch deleted,
 // identity closed). Every step checks persisted state first, so each is safe to run twice.
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { git, gitTry } from '../lib/git.js';
 import { pickPolecatName } from '../town/names.js';
 import { ensureAgent, listAgents, retireAgent, getAgent, defaultWorkdir, type Agent } from '../town/identity.js';
@@ -33,8 +33,13 @@ export function allocatePolecat(town: Town, rig: Rig, beadId: string, actor: str
 
 /** Creates the polecat's worktree on its branch from main, unless it already exists. */
 export async function ensureWorktree(rig: Rig, workdir: string, branch: string): Promise<void> {
-  if (existsSync(workdir) && (await gitTry(workdir, ['rev-parse', '--git-dir'])).code === 0) return;
-  rmSync(workdir, { recursive: true, force: true });
+  if (await isWorktree(workdir)) return;
+  // Something else is there (any directory in the town is inside the HQ repo, so "git works here"
+  // proves nothing): an empty leftover goes; anything else may be someone's work, so we stop.
+  if (existsSync(workdir)) {
+    if (readdirSync(workdir).length) throw new Error(`${workdir} exists and is not a git worktree; move it away and retry`);
+    rmSync(workdir, { recursive: true, force: true });
+  }
   await git(rig.repoDir, ['worktree', 'prune']);
   const hasBranch = (await gitTry(rig.repoDir, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`])).code === 0;
   const args = hasBranch ? ['worktree', 'add', '--quiet', workdir, branch] : ['worktree', 'add', '--quiet', '-b', branch, workdir, rig.mainBranch];
@@ -43,9 +48,16 @@ export async function ensureWorktree(rig: Rig, workdir: string, branch: string):
     const r = await gitTry(rig.repoDir, args);
     if (r.code === 0) return;
     if (attempt >= 5 || !/lock|exists/.test(r.stderr)) throw new Error(`git worktree add failed: ${r.stderr.trim()}`);
-    if ((await gitTry(workdir, ['rev-parse', '--git-dir'])).code === 0) return;
+    if (await isWorktree(workdir)) return;
     await new Promise((res) => setTimeout(res, 100 * (attempt + 1)));
   }
+}
+
+/** Is workdir the top of a git worktree (not merely a directory inside some repo)? */
+async function isWorktree(workdir: string): Promise<boolean> {
+  if (!existsSync(workdir)) return false;
+  const top = await gitTry(workdir, ['rev-parse', '--show-toplevel']);
+  return top.code === 0 && realpathSync(top.stdout.trim()) === realpathSync(workdir);
 }
 
 /** Removes the worktree; deletes the branch only if told to (after merge) — never loses work. */

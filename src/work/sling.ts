@@ -8,7 +8,7 @@ import { canonicalAddress, parseAddress } from '../town/address.js';
 import { getAgent, mustGetAgent, updateAgentFields, whoami, setAgentState } from '../town/identity.js';
 import type { Town } from '../town/town.js';
 import { allocatePolecat, ensureWorktree, decommissionPolecat } from './polecat.js';
-import { createConvoy, addToConvoy, convoysTracking } from './convoy.js';
+import { createConvoy, addToConvoy, convoysTracking, requireConvoy } from './convoy.js';
 
 export interface SlingOptions {
   /** Agent adapter for the session (per-sling override of the rig/role config). */
@@ -29,7 +29,7 @@ export interface Hooked {
   created: boolean;
   workdir: string;
   branch?: string;
-  session?: 'started' | 'failed' | 'not-started';
+  session?: 'started' | 'failed';
   error?: string;
 }
 
@@ -85,7 +85,7 @@ export async function sling(town: Town, beadIds: string[], target: string, opts:
     }
     return { store, bead };
   });
-  if (opts.convoy) storeForBead(town, opts.convoy).mustGet(opts.convoy);
+  if (opts.convoy) requireConvoy(town, opts.convoy);
 
   const hooked: Hooked[] = [];
   for (const { store, bead } of beads) {
@@ -113,7 +113,7 @@ export async function sling(town: Town, beadIds: string[], target: string, opts:
   if (opts.start !== false) {
     // Launch concurrently: each launch watches its session for an early exit, and those waits
     // should overlap rather than add up when slinging many beads.
-    await Promise.all(hooked.filter((h) => h.created || h.session === undefined).map((h) => startSession(town, h, opts.agent)));
+    await Promise.all(hooked.map((h) => startSession(town, h, opts.agent)));
   }
   return { convoy, convoyCreated, hooked };
 }
@@ -142,12 +142,12 @@ async function hookToPolecat(town: Town, rig: Rig, store: Store, beadId: string,
     }
     throw new UserError(`cannot create worktree for ${agent.address}: ${(e as Error).message}`);
   }
-  return { bead: beadId, agent: agent.address, created, workdir: agent.workdir, branch: agent.branch, session: created ? undefined : 'not-started' };
+  return { bead: beadId, agent: agent.address, created, workdir: agent.workdir, branch: agent.branch };
 }
 
 async function hookToAgent(town: Town, address: string, store: Store, beadId: string, actor: string): Promise<Hooked> {
   const agent = mustGetAgent(town, address);
-  if (agent.hook === beadId) return { bead: beadId, agent: address, created: false, workdir: agent.workdir, session: 'not-started' };
+  if (agent.hook === beadId) return { bead: beadId, agent: address, created: false, workdir: agent.workdir };
   if (agent.hook) throw new ConflictError(`${address} already has ${agent.hook} on its hook`, address);
   store.write(() => {
     const bead = store.mustGet(beadId);
@@ -167,12 +167,16 @@ const OPENING_PROMPT =
   'You are a Gas Town agent. Run `gt prime` now: it prints your role and the work on your hook. ' +
   'Work the hook to completion (GUPP: if there is work on your hook, you run it).';
 
+/**
+ * Makes sure the hooked agent has a session working the bead: a new hook on a live agent gets a
+ * nudge, a dead or never-started one gets launched (so re-slinging after a crash between hooking
+ * and launching finishes the job), a live agent re-slung the same bead is left alone.
+ */
 async function startSession(town: Town, h: Hooked, adapter: string | undefined): Promise<void> {
-  const { launchAgent, isAgentAlive } = await import('../runtime/launch.js');
+  const { launchAgent, isAgentAlive, nudgeAgent } = await import('../runtime/launch.js');
   if (isAgentAlive(town, h.agent)) {
+    if (h.created) await nudgeAgent(town, h.agent, `New work on your hook (${h.bead}). Run \`gt prime\` and work it.`, { timeoutMs: 5000 }).catch(() => undefined);
     h.session = 'started';
-    const { nudgeAgent } = await import('../runtime/launch.js').then((m) => m as unknown as { nudgeAgent?: (t: Town, a: string, msg: string) => Promise<void> });
-    if (nudgeAgent) await nudgeAgent(town, h.agent, `New work on your hook (${h.bead}). Run \`gt prime\` and work it.`).catch(() => undefined);
     return;
   }
   try {

@@ -1,4 +1,5 @@
-// Lazy access to the town and the caller's identity for gt command actions.
+// Lazy access to the town and the caller's identity for gt command actions, and shared option parsers.
+import { InvalidArgumentError } from 'commander';
 import type { Town } from '../../town/town.js';
 
 export async function currentTown(): Promise<Town> {
@@ -14,4 +15,10 @@ export async function me(town: Town): Promise<string> {
 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** Commander option parser for counts and durations: a whole number >= 1 (exit 2 otherwise). */
+export function positiveInt(v: string): number {
+  if (!/^[1-9]\d*$/.test(v.trim())) throw new InvalidArgumentError(`expected a whole number of at least 1, got '${v}'`);
+  return Number(v);
 }

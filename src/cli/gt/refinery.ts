@@ -1,7 +1,7 @@
 // gt refinery run, gt mq list|status|retry|remove.
 import type { Command } from 'commander';
 import { output } from '../main.js';
-import { currentTown, me } from './context.js';
+import { currentTown, me, positiveInt } from './context.js';
 
 const STATE_HELP = 'queued, testing, merged or bounced';
 
@@ -11,16 +11,15 @@ export function register(program: Command): void {
     .command('run [rig]')
     .description('merge queued MRs to main: in priority then FIFO order, rebase onto main in the refinery worktree, run the rig\'s test command, ' +
       'fast-forward main (and push it when configured); conflicts and red tests bounce back as fix beads. Stops when the queue is empty.')
-    .option('--batch <n>', 'test N queued MRs stacked on main at once; a red batch is bisected to its culprit', '1')
+    .option('--batch <n>', 'test N queued MRs stacked on main at once; a red batch is bisected to its culprit', positiveInt, 1)
     .option('--on-conflict <mode>', "bounce: return conflicts to a polecat; agent: let the refinery's agent try to resolve first", 'bounce')
-    .option('--agent-timeout <sec>', 'with --on-conflict agent: how long the agent gets per conflict', '600')
+    .option('--agent-timeout <sec>', 'with --on-conflict agent: how long the agent gets per conflict', positiveInt, 600)
     .option('--once', 'run a single round (one MR, or one batch), then stop')
     .option('--no-start', 'hook bounced work on polecats without starting their sessions')
     .option('--json', 'print the run report as JSON')
-    .action(async (rigArg: string | undefined, o: { batch: string; onConflict: string; agentTimeout: string; once?: boolean; start: boolean; json?: boolean }) => {
+    .action(async (rigArg: string | undefined, o: { batch: number; onConflict: string; agentTimeout: number; once?: boolean; start: boolean; json?: boolean }) => {
       const { UsageError } = await import('../../lib/errors.js');
-      const batch = positiveInt(o.batch, '--batch', UsageError);
-      const agentTimeout = positiveInt(o.agentTimeout, '--agent-timeout', UsageError);
+      const { batch, agentTimeout } = o;
       if (o.onConflict !== 'bounce' && o.onConflict !== 'agent') throw new UsageError(`--on-conflict must be 'bounce' or 'agent', not '${o.onConflict}'`);
       const rigName = rigArg ?? process.env.GT_RIG;
       if (!rigName) throw new UsageError('which rig? pass it: gt refinery run <rig>');
@@ -98,9 +97,5 @@ export function register(program: Command): void {
     });
 }
 
-function positiveInt(v: string, flag: string, E: new (m: string) => Error): number {
-  if (!/^[1-9]\d*$/.test(v) || Number(v) > 1000) throw new E(`${flag} must be a whole number from 1 to 1000, not '${v}'`);
-  return Number(v);
-}
 
 const indent = (s: string) => s.split('\n').map((l) => `    ${l}`).join('\n');

@@ -1,7 +1,7 @@
 // gt session list|attach|peek|kill|restart, gt peek, gt nudge, gt seance, gt costs, gt agent shell.
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { output } from '../main.js';
-import { currentTown } from './context.js';
+import { currentTown, positiveInt } from './context.js';
 import type { Town } from '../../town/town.js';
 
 /** An agent address or a session name (gt-...) -> the agent's address. */
@@ -26,11 +26,6 @@ async function lastSessionOf(town: Town, target: string) {
   return { agent, s };
 }
 
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, got '${v}'`);
-  return n;
-}
 
 async function peek(target: string, o: { lines: number; json?: boolean }): Promise<void> {
   const town = await currentTown();

@@ -1,7 +1,7 @@
 // gt demo, gt patrol, gt daemon, gt witness.
 import type { Command } from 'commander';
 import { output } from '../main.js';
-import { currentTown } from './context.js';
+import { currentTown, positiveInt } from './context.js';
 
 export function register(program: Command): void {
   program
@@ -10,8 +10,8 @@ export function register(program: Command): void {
     .option('--agent <name>', 'agent for the polecats: shell (built in, no model needed) or claude', 'shell')
     .option('--dir <dir>', 'where to build the demo (default: a new temp dir)')
     .option('--headless', 'run agents as detached processes instead of tmux sessions')
-    .option('--batch <n>', 'refinery batch size', (v) => Number(v), 1)
-    .option('--timeout <sec>', 'give up after this many seconds', (v) => Number(v), 110)
+    .option('--batch <n>', 'refinery batch size', positiveInt, 1)
+    .option('--timeout <sec>', 'give up after this many seconds', positiveInt, 110)
     .option('--json', 'print the summary as JSON (progress goes to stderr)')
     .action(async (o: { agent: string; dir?: string; headless?: boolean; batch: number; timeout: number; json?: boolean }) => {
       const { runDemo, renderSummary } = await import('../../supervise/demo.js');
@@ -24,7 +24,7 @@ export function register(program: Command): void {
   program
     .command('patrol')
     .description('one supervision pass: every rig\'s witness (restart dead polecats, nudge idle ones), refinery (drain the queue), and convoys')
-    .option('--batch <n>', 'refinery batch size', (v) => Number(v), 1)
+    .option('--batch <n>', 'refinery batch size', positiveInt, 1)
     .option('--json', 'print JSON')
     .action(async (o: { batch: number; json?: boolean }) => {
       const { patrolOnce } = await import('../../supervise/patrol.js');
@@ -41,8 +41,8 @@ export function register(program: Command): void {
   program
     .command('daemon')
     .description('run patrols in the foreground until interrupted, backing off exponentially while idle')
-    .option('--batch <n>', 'refinery batch size', (v) => Number(v), 1)
-    .option('--max-delay <sec>', 'longest idle wait between patrols', (v) => Number(v), 60)
+    .option('--batch <n>', 'refinery batch size', positiveInt, 1)
+    .option('--max-delay <sec>', 'longest idle wait between patrols', positiveInt, 60)
     .action(async (o: { batch: number; maxDelay: number }) => {
       const { patrolOnce, nextDelay } = await import('../../supervise/patrol.js');
       const town = await currentTown();

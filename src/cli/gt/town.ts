@@ -29,10 +29,8 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (name: string, source: string, o: { prefix?: string; testCmd?: string; branch?: string; push?: boolean; json?: boolean }) => {
       const town = await currentTown();
-      const { addRig } = await import('../../town/rig.js');
-      const { ensureAgent } = await import('../../town/identity.js');
-      const r = await addRig(town, name, source, o);
-      for (const role of ['witness', 'refinery']) ensureAgent(town, `${r.name}/${role}`, await me(town));
+      const { setUpRig } = await import('../../town/install.js');
+      const { rig: r } = await setUpRig(town, name, source, o);
       output(o.json, r, (d) => `Added rig '${d.name}' (prefix ${d.prefix}, branch ${d.mainBranch}) from ${d.source}`);
     });
   rig
@@ -55,18 +53,13 @@ export function register(program: Command): void {
     });
   rig
     .command('remove <name>')
-    .description('remove a rig (its directory, database and route); refuses while polecats work in it unless --force')
+    .description('remove a rig (its directory, database and route), stopping its sessions; refuses while polecats hold work unless --force')
     .option('--force', 'remove even with active polecats')
-    .action(async (name: string, o: { force?: boolean }) => {
-      const town = await currentTown();
-      const { removeRig, loadRig } = await import('../../town/rig.js');
-      const { listAgents } = await import('../../town/identity.js');
-      const { UserError } = await import('../../lib/errors.js');
-      loadRig(town, name);
-      const busy = listAgents(town, { rig: name, role: 'polecat' });
-      if (busy.length && !o.force) throw new UserError(`rig '${name}' has ${busy.length} active polecat(s)`, 'wait for them to land, or pass --force');
-      removeRig(town, name);
-      process.stdout.write(`Removed rig '${name}'\n`);
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { force?: boolean; json?: boolean }) => {
+      const { retireRig } = await import('../../work/retire-rig.js');
+      const r = await retireRig(await currentTown(), name, o);
+      output(o.json, { rig: name, ...r }, (d) => `Removed rig '${d.rig}' (stopped ${d.stopped.length} session(s))`);
     });
 
   program

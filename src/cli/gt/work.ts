@@ -87,8 +87,9 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (id: string | undefined, o: { json?: boolean }) => {
       const town = await currentTown();
-      const { convoyStatus, listConvoys, refreshConvoys } = await import('../../work/convoy.js');
-      refreshConvoys(town, undefined, await me(town));
+      const { convoyStatus, listConvoys, refreshConvoys, requireConvoy } = await import('../../work/convoy.js');
+      // Looking at a convoy lands it if its last bead just closed (the patrol would, a moment later).
+      refreshConvoys(town, id ? [...trackedOf(requireConvoy(town, id))] : undefined, await me(town));
       const list = id ? [convoyStatus(town, id)] : listConvoys(town);
       const { renderConvoy } = await import('../../work/convoy-view.js');
       output(o.json, id ? list[0] : list, () => (list.length ? list.map(renderConvoy).join('\n\n') : 'No open convoys.'));
@@ -107,11 +108,15 @@ export function register(program: Command): void {
       const { sendMail } = await import('../../work/mail.js');
       const from = await me(town);
       const m = sendMail(town, { from, to, subject: o.subject, body: o.message }, from);
+      // The mail is delivered either way; the nudge is a courtesy to a live session.
+      let nudged: string | undefined;
       if (o.nudge) {
         const { nudgeAgent } = await import('../../runtime/launch.js');
-        await nudgeAgent(town, m.to, `You have mail from ${from}: "${m.subject}". Run \`gt mail inbox\`.`);
+        nudged = await nudgeAgent(town, m.to, `You have mail from ${from}: "${m.subject}". Run \`gt mail inbox\`.`)
+          .then(() => 'nudged')
+          .catch((e: Error) => `not nudged: ${e.message}`);
       }
-      output(o.json, m, (d) => `Sent ${d.id} to ${d.to}`);
+      output(o.json, { ...m, nudged }, (d) => `Sent ${d.id} to ${d.to}${d.nudged ? ` (${d.nudged})` : ''}`);
     });
   mail
     .command('inbox [agent]')
@@ -214,4 +219,8 @@ export function register(program: Command): void {
         endOwnSession(town, who);
       }
     });
+}
+
+function trackedOf(convoy: { dependencies: { type: string; depends_on_id: string }[] }): string[] {
+  return convoy.dependencies.filter((d) => d.type === 'tracks').map((d) => d.depends_on_id);
 }
