@@ -45,10 +45,14 @@ export interface AgentRuntime {
   ctx: LaunchContext;
 }
 
-/** Everything needed to run an identity's CLI: adapter, mode, env, launch context. No side effects. */
+/**
+ * Everything needed to run an identity's CLI: adapter, mode, env, launch context. No side effects.
+ * The adapter is the explicit one, else the one the identity last ran with (so a witness restart
+ * of a polecat slung with --agent shell stays shell), else the config's choice for the role.
+ */
 export function resolveRuntime(town: Town, agent: Agent, opts: { adapter?: string; prompt?: string; sessionId?: string } = {}): AgentRuntime {
   const rig = agent.rig ? loadRig(town, agent.rig) : undefined;
-  const name = chooseAdapterName(agent.role, rig?.agents, town.config.agents, opts.adapter);
+  const name = chooseAdapterName(agent.role, rig?.agents, town.config.agents, opts.adapter || agent.adapter);
   const adapter = resolveAdapter(name, rig?.agents, town.config.agents);
   const mode = chooseMode(rig?.runtime, town.config.runtime);
   const session = sessionName(agent);
@@ -75,10 +79,7 @@ export async function launchAgent(town: Town, address: string, opts: { adapter?:
     rt = resolveRuntime(town, agent, opts);
     const { adapter, mode, session, env, ctx } = rt;
     if (!agent.workdir || !existsSync(agent.workdir)) throw new UserError(`workdir ${agent.workdir || '(none)'} does not exist`);
-    const bin = adapter.binary === 'gt' ? ctx.gtBin : adapter.binary;
-    if (!(isAbsolute(bin) ? existsSync(bin) : which(bin, env.PATH))) {
-      throw new UserError(`agent binary '${bin}' not found on PATH`, `install ${adapter.name}, or choose another agent (gt sling --agent NAME, or agents.default in town.toml)`);
-    }
+    checkBinary(town, adapter, env.PATH);
     if (mode === 'tmux' && !tmuxAvailable()) throw new TmuxMissingError();
     adapter.prepare?.(ctx);
     writeRolePrompt(agent.workdir, adapter.promptFile, rolePointer(ctx));
@@ -105,6 +106,23 @@ export async function launchAgent(town: Town, address: string, opts: { adapter?:
     try { setAgentState(town, address, 'dead', msg); } catch { /* identity gone */ }
     if (e instanceof UserError) throw new UserError(`could not start ${address}: ${msg}`, e.hint);
     throw e;
+  }
+}
+
+/**
+ * Checks, before anything is slung, that the adapter a launch would use exists, is well
+ * configured and has its binary: throws the same UserError the launch would. No side effects.
+ */
+export function validateAdapter(town: Town, rigName: string | undefined, role: string, adapterName: string | undefined): void {
+  const rig = rigName ? loadRig(town, rigName) : undefined;
+  const adapter = resolveAdapter(chooseAdapterName(role, rig?.agents, town.config.agents, adapterName), rig?.agents, town.config.agents);
+  checkBinary(town, adapter, agentEnv({ parent: process.env, passEnv: [], binDir: town.binDir, town: town.root, role, address: '', session: '' }).PATH);
+}
+
+function checkBinary(town: Town, adapter: Adapter, path: string | undefined): void {
+  const bin = adapter.binary === 'gt' ? gtBin(town) : adapter.binary;
+  if (!(isAbsolute(bin) ? existsSync(bin) : which(bin, path))) {
+    throw new UserError(`agent binary '${bin}' not found on PATH`, `install ${adapter.name}, or choose another agent (gt sling --agent NAME, or agents.default in town.toml)`);
   }
 }
 
@@ -186,7 +204,7 @@ export async function restartAgent(town: Town, address: string, opts: { adapter?
   const agent = mustGetAgent(town, address);
   await stopAgent(town, address);
   return launchAgent(town, address, {
-    adapter: opts.adapter ?? agent.adapter,
+    adapter: opts.adapter, // else the one it last ran with (resolveRuntime)
     prompt: opts.prompt ?? 'You are continuing after a restart or handoff. Run `gt prime`: it shows your role, your hook and any handoff note. Continue the work on your hook.',
   });
 }
