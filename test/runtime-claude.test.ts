@@ -75,7 +75,7 @@ test('interactive in tmux: no first-run dialog, typed prompt drives a tool call,
     assert.ok(stub.mainRequests().some((q) => q.step === 1 && JSON.stringify(q.body?.messages).includes('please write typed.txt')));
     const usage = await until('3 assistant messages in the transcript', () => { const u = readTranscriptUsage(claude.transcriptPath!(ctx)); return u?.messages === 3 && u; });
     assert.ok(usage.outputTokens > 0);
-    p.stop('claude-i');
+    await p.stop('claude-i');
   } finally {
     await stub.close();
   }

@@ -2,9 +2,10 @@
 // socket, real detached processes), so neither can drift from the contract.
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { tmuxProvider, headlessProvider, type SessionProvider } from '../src/runtime/session.js';
+import { groupAlive, tmuxProvider, headlessProvider, type SessionProvider } from '../src/runtime/session.js';
 import { killServer } from '../src/lib/tmux.js';
 import { tempDir } from './support/cli.js';
+import { existsSync } from 'node:fs';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until<T>(f: () => T | undefined | false, ms = 10_000): Promise<T> {
@@ -44,9 +45,9 @@ for (const [mode, p] of providers) {
       assert.match(out, new RegExp(`cwd=${tmp.dir} agent=rig/polecats/ace secret=none`));
       assert.equal(p.get(name)?.alive, true);
       assert.ok(p.list().some((s) => s.name === name && s.alive));
-      p.stop(name);
+      await p.stop(name);
       await until(() => p.get(name)?.alive !== true);
-      p.stop(name); // idempotent
+      await p.stop(name); // idempotent
     });
 
     test('a command that exits at once is reported dead with its exit status', async () => {
@@ -56,14 +57,14 @@ for (const [mode, p] of providers) {
       const s = await until(() => { const i = p.get(name); last = i; return i && !i.alive && i.exitStatus !== undefined && i; }).catch((e) => { throw new Error(`${e.message}: ${JSON.stringify(last)}`); });
       assert.equal(s.exitStatus, 7);
       assert.match(p.capture(name), /about to fail/);
-      p.stop(name);
+      await p.stop(name);
     });
 
-    test('refuses to start a second live session with the same name', () => {
+    test('refuses to start a second live session with the same name', async () => {
       const name = `${mode}-dup`;
       p.start({ name, cwd: tmp.dir, env, argv: ['sleep', '30'] });
       assert.throws(() => p.start({ name, cwd: tmp.dir, env, argv: ['sleep', '30'] }), /already running/);
-      p.stop(name);
+      await p.stop(name);
     });
 
     test('send types into the session (tmux) or refuses clearly (headless)', async () => {
@@ -75,14 +76,41 @@ for (const [mode, p] of providers) {
         p.send(name, 'hello world');
         await until(() => p.capture(name).includes('got:hello world'));
       }
-      p.stop(name);
+      await p.stop(name);
     });
 
-    test('unknown sessions: get is undefined, capture and send fail with a clear error', () => {
+    test('unknown sessions: get is undefined, capture and send fail with a clear error', async () => {
       assert.equal(p.get('nope'), undefined);
       assert.throws(() => p.capture('nope'), /no session named nope/);
       assert.throws(() => p.send('nope', 'x'), /not running|headless/);
-      p.stop('nope');
+      await p.stop('nope');
+    });
+    test('stop ends an agent that ignores TERM and HUP before it returns (TERM, grace, KILL)', async () => {
+      const name = `${mode}-stubborn`;
+      const marker = `${tmp.dir}/${mode}-stubborn.ready`;
+      p.start({ name, cwd: tmp.dir, env, argv: ['sh', '-c', `trap '' TERM HUP; touch ${marker}; sleep 30; echo survived`] });
+      await until(() => existsSync(marker));
+      const pgid = p.get(name)!.pid!;
+      assert.equal(groupAlive(pgid), true);
+      await p.stop(name);
+      assert.equal(groupAlive(pgid), false, 'no process of the session is left when stop returns');
+      assert.notEqual(p.get(name)?.alive, true);
+      if (mode === 'headless') assert.equal(p.get(name)!.exitStatus, 137, 'recorded as killed, after it died');
+    });
+
+    test('stopSoon ends only the instance it was asked to: a new session with the same name survives', async () => {
+      const name = `${mode}-soon`;
+      p.start({ name, cwd: tmp.dir, env, argv: ['sleep', '30'] });
+      p.stopSoon(name, 1);
+      await p.stop(name); // ended early, and the name is reused at once (a fast bounce and re-sling)
+      p.start({ name, cwd: tmp.dir, env, argv: ['sleep', '30'] });
+      const fresh = p.get(name)!.pid;
+      await sleep(2500);
+      assert.equal(p.get(name)?.alive, true, 'the new session was not killed by the old delayed stop');
+      assert.equal(p.get(name)!.pid, fresh);
+      p.stopSoon(name, 1); // and the delayed stop does end its own instance
+      await until(() => p.get(name)?.alive !== true, 8000);
+      await p.stop(name);
     });
   });
 }

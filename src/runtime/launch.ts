@@ -18,7 +18,7 @@ import { chooseAdapterName, chooseMode, resolveAdapter } from './adapters/regist
 import { rolePointer, type Adapter, type LaunchContext } from './adapters/types.js';
 import { agentEnv } from './env.js';
 
-export { nudgeAgent } from './nudge.js';
+export { nudgeAgent, NotNudgeableError, type NudgeResult } from './nudge.js';
 
 /** A session record plus what the runtime needs later (cwd for seance, bead for convoy costs). */
 export type RuntimeSessionRecord = SessionRecord & { cwd?: string; bead?: string };
@@ -186,7 +186,7 @@ export async function stopAgent(town: Town, address: string): Promise<void> {
   const agent = getAgent(town, address);
   const s = agent && lastSession(agent);
   if (!agent || !s) return;
-  providerFor(town, s.mode).stop(s.session_name);
+  await providerFor(town, s.mode).stop(s.session_name);
   if (!s.ended_at) recordSession(town, address, { ...s, ended_at: new Date().toISOString() });
 }
 

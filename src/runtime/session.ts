@@ -36,9 +36,15 @@ export interface SessionProvider {
   capture(name: string, lines?: number): string;
   /** Types text into the session then Enter. Headless sessions have no input: UserError. */
   send(name: string, text: string): void;
-  /** Ends the session (process group killed); idempotent. */
-  stop(name: string): void;
-  /** Ends the session after delaySec from a detached helper (for a session ending itself). */
+  /**
+   * Ends the session: its process group gets TERM, up to 3 s to exit, then KILL; resolves once
+   * the group is gone (so a caller recording the end never records a live agent dead). Idempotent.
+   */
+  stop(name: string): Promise<void>;
+  /**
+   * Ends this session instance after delaySec from a detached helper (for a session ending
+   * itself). A newer session that took the same name meanwhile is left alone.
+   */
   stopSoon(name: string, delaySec?: number): void;
 }
 
@@ -88,7 +94,12 @@ export function tmuxProvider(socket: string): SessionProvider {
       if (!s || s.dead) throw new UserError(`session ${name} is not running`, 'start it again (gt sling, or the witness restarts it)');
       tmux.sendText(socket, name, text, true);
     },
-    stop: (name) => tmux.killSession(socket, name),
+    async stop(name) {
+      const s = tmux.getSession(socket, name);
+      if (!s) return;
+      tmux.killSession(socket, name); // HUPs the pane; an agent ignoring HUP is ended below
+      if (s.panePid) await endGroup(s.panePid);
+    },
     stopSoon: (name, delaySec = 1) => tmux.killSessionSoon(socket, name, delaySec),
   };
 }
@@ -140,14 +151,12 @@ export function headlessProvider(dir: string): SessionProvider {
     send(name) {
       throw new UserError(`session ${name} is headless and takes no typed input`, 'headless agents are resumed instead; use tmux mode for interactive nudges');
     },
-    stop(name) {
+    async stop(name) {
       const s = get(name);
       if (!s?.pid) return;
-      if (s.alive) {
-        killGroup(s.pid, 'SIGTERM');
-        setTimeout(() => killGroup(s.pid, 'SIGKILL'), 2000).unref();
-      }
-      if (!existsSync(file(name, 'exit'))) writeFileSync(file(name, 'exit'), '143');
+      // The group, not just the wrapper: the wrapper may be gone while the agent lives on.
+      const status = await endGroup(s.pid);
+      if (!existsSync(file(name, 'exit'))) writeFileSync(file(name, 'exit'), String(status));
     },
     stopSoon(name, delaySec = 1) {
       const s = get(name);
@@ -158,6 +167,53 @@ export function headlessProvider(dir: string): SessionProvider {
       });
     },
   };
+}
+
+/**
+ * True while any process of the group lives. Zombies do not count: a killed agent's children can
+ * wait seconds for a reaper, and they are dead all the same. (Without /proc: any member counts.)
+ */
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return true;
+  }
+  return pids.some((pid) => {
+    try {
+      // stat: "pid (comm) state ppid pgrp ..."; comm may hold spaces or parens, so cut at the last ')'.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return Number(pgrp) === pgid && state !== 'Z' && state !== 'X';
+    } catch {
+      return false; // exited while we looked
+    }
+  });
+}
+
+async function waitGroupGone(pgid: number, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (groupAlive(pgid)) {
+    if (Date.now() >= end) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}
+
+/** TERM, up to 3 s of grace, then KILL; resolves when the group is gone. The shell-style status. */
+async function endGroup(pgid: number): Promise<number> {
+  if (!groupAlive(pgid)) return 143;
+  killGroup(pgid, 'SIGTERM');
+  if (await waitGroupGone(pgid, 3000)) return 143;
+  killGroup(pgid, 'SIGKILL');
+  await waitGroupGone(pgid, 5000);
+  return 137;
 }
 
 export function lastLines(text: string, n: number): string {
