@@ -130,12 +130,17 @@ export function attachArgv(socket: string, name: string): string[] {
 
 /**
  * Kills a session after delaySec from a detached helper, so a command running inside the session
- * (`gt done`) can finish printing and exit first.
+ * (`gt done`) can finish printing and exit first. Only this instance of the session is killed:
+ * names are reused (a polecat bounced and re-slung within the delay gets a new session of the
+ * same name), so the helper asks the server to kill it only if its pane pid and creation time
+ * are still the ones seen now. The server runs the check and the kill as one command.
  */
 export function killSessionSoon(socket: string, name: string, delaySec = 1): void {
   const tmuxBin = which('tmux');
-  if (!tmuxBin) return;
-  spawnDetached('/bin/sh', ['-c', 'sleep "$1"; exec "$2" -L "$3" kill-session -t "=$4"', 'sh', String(delaySec), tmuxBin, socket, name], {
+  const s = tmuxBin ? getSession(socket, name) : undefined;
+  if (!tmuxBin || !s?.panePid) return;
+  const same = `#{&&:#{==:#{pane_pid},${s.panePid}},#{==:#{session_created},${s.created}}}`;
+  spawnDetached('/bin/sh', ['-c', 'sleep "$1"; exec "$2" -L "$3" if-shell -F -t "=$4:" "$5" "kill-session -t \"=$4\""', 'sh', String(delaySec), tmuxBin, socket, name, same], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/' },
     logFile: '/dev/null',
   });
