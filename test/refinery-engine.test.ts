@@ -226,6 +226,29 @@ test('landed main is pushed to the configured remote', async () => {
   }
 });
 
+test("the test command sees an allow-list of the caller's environment: no secrets, only the rig's test_env names", async () => {
+  const t = tempDir('gt-refinery-');
+  const saved = { ...process.env };
+  try {
+    const log = join(t.dir, 'env.log');
+    const f = makeRigRepo(join(t.dir, 'rig'), `echo "secret=\${GT_T_API_KEY:-none} listed=\${GT_T_DATABASE_URL:-none} pfx=\${GT_TP_ONE:-none} home=\${HOME:+set} path=\${PATH:+set}" > ${log}`);
+    process.env.GT_T_API_KEY = 'sk-live-secret';
+    process.env.GT_T_DATABASE_URL = 'postgres://test';
+    process.env.GT_TP_ONE = '1';
+    const q = FileQueue.create(join(t.dir, 'q.json'), independentMrs(f.repo.repoDir, 1));
+    const r = await drainQueue({ ...f.repo, testEnv: ['GT_T_DATABASE_URL', 'GT_TP_'] }, f.stateDir, q);
+    assert.deepEqual(r.merged, ['mr-001']);
+    assert.equal(readFileSync(log, 'utf8').trim(), 'secret=none listed=postgres://test pfx=1 home=set path=set');
+    // The rig's test_env reaches the engine.
+    const { refineryRepo } = await import('../src/refinery/service.js');
+    const rig = { name: 'r', prefix: 'r', root: t.dir, repoDir: f.repo.repoDir, beadsDir: '', mainBranch: 'main', source: '', testTimeoutSec: 60, testEnv: ['DATABASE_URL'] };
+    assert.deepEqual(refineryRepo(rig).repo.testEnv, ['DATABASE_URL']);
+  } finally {
+    for (const k of ['GT_T_API_KEY', 'GT_T_DATABASE_URL', 'GT_TP_ONE']) if (!(k in saved)) delete process.env[k];
+    t.cleanup();
+  }
+});
+
 test('one refinery per rig: a live holder refuses a second, a dead one is taken over', async () => {
   const t = tempDir('gt-refinery-');
   const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });

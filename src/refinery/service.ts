@@ -49,6 +49,7 @@ export function refineryRepo(rig: Rig): { repo: RefineryRepo; stateDir: string }
       remote: rig.remote,
       testCmd: rig.testCmd,
       testTimeoutMs: rig.testTimeoutSec * 1000,
+      testEnv: rig.testEnv,
     },
   };
 }

@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { git, gitTry } from '../lib/git.js';
 import { run } from '../lib/proc.js';
 import { outputTail } from './plan.js';
+import { baseEnv } from '../runtime/env.js';
 
 /** Where the refinery works: plain paths and settings, no beads. */
 export interface RefineryRepo {
@@ -21,6 +22,8 @@ export interface RefineryRepo {
   testTimeoutMs: number;
   /** Extra environment for git and the tests (identity fallbacks, GT_* vars). */
   env?: NodeJS.ProcessEnv;
+  /** Caller variables the tests may see beyond the base allow-list (rig.toml `test_env`). */
+  testEnv?: string[];
 }
 
 const mainRef = (r: RefineryRepo) => `refs/heads/${r.mainBranch}`;
@@ -124,7 +127,7 @@ export async function runTests(r: RefineryRepo, commit: string): Promise<TestRun
   // One interleaved stream, so the tail reads like the terminal would have shown it.
   const res = await run('sh', ['-c', `exec 2>&1\n${r.testCmd}`], {
     cwd: r.worktree,
-    env: testEnv(r.env),
+    env: testEnv(r),
     timeoutMs: r.testTimeoutMs,
     maxOutput: 64 * 1024,
   });
@@ -133,14 +136,13 @@ export async function runTests(r: RefineryRepo, commit: string): Promise<TestRun
   return { passed: res.code === 0 && !res.timedOut, commit, tail, timedOut: res.timedOut, durationMs: res.durationMs, exitCode: res.code };
 }
 
-/** The tests see a plain environment: no GIT_DIR-style variables leaking from a hook or caller. */
-function testEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (/^GIT_(DIR|WORK_TREE|INDEX_FILE|OBJECT_DIRECTORY|COMMON_DIR|PREFIX)$/.test(k)) continue;
-    env[k] = v;
-  }
-  return { ...env, ...extra };
+/**
+ * The tests run agent-written code: they see an allow-list of the caller's environment (the base
+ * every agent gets, plus the names the rig lists in test_env), never its API keys or credentials,
+ * nor GIT_DIR-style variables leaking from a hook.
+ */
+function testEnv(r: RefineryRepo): NodeJS.ProcessEnv {
+  return { ...baseEnv(process.env, r.testEnv), ...r.env };
 }
 
 /**
