@@ -172,8 +172,8 @@ test('bad input: one clear line, the right exit code, nothing changed', () => {
     const snapshot = jsonl();
     const cases: [string[], number, RegExp][] = [
       [['refinery', 'run', 'nosuch'], 1, /rig not found: nosuch/],
-      [['refinery', 'run', 'demo', '--batch', '0'], 2, /--batch must be a whole number/],
-      [['refinery', 'run', 'demo', '--batch', 'lots'], 2, /--batch must be a whole number/],
+      [['refinery', 'run', 'demo', '--batch', '0'], 2, /--batch[\s\S]*whole number/],
+      [['refinery', 'run', 'demo', '--batch', 'lots'], 2, /--batch[\s\S]*whole number/],
       [['refinery', 'run', 'demo', '--on-conflict', 'maybe'], 2, /--on-conflict must be 'bounce' or 'agent'/],
       [['mq', 'status', 'de-zzzz'], 1, /not found/],
       [['mq', 'list', '--state', 'stuck'], 1, /unknown merge-request state 'stuck'/],
@@ -296,6 +296,51 @@ test('--on-conflict agent: an agent that gives up leaves the conflict to bounce,
     assert.deepEqual(st.attempts[0].conflict_files, ['shared.txt']);
     assert.match(st.attempts[0].detail, /the refinery's agent tried to resolve it first/);
     assert.equal(f.git(join(f.town, 'demo', 'refinery', 'rig'), ['status', '--porcelain']), '');
+  } finally {
+    f.cleanup();
+  }
+});
+
+test('a bounce whose sling fails is not lost: the next refinery run slings the same fix bead, once', async () => {
+  const f = makeTown({ testCmd: GATE });
+  try {
+    const c = createBead(f, 'feature charlie');
+    const { polecats } = work(f, [{ bead: c, files: { 'c.txt': 'BAD code\n' } }]);
+    const mr = polecats.get(c)!.mr;
+    const { runRefinery } = await import('../src/refinery/service.js');
+    const { loadTown } = await import('../src/town/town.js');
+    const { loadRig } = await import('../src/town/rig.js');
+    const { forgetStore } = await import('../src/town/stores.js');
+    const town = loadTown(f.town);
+    const rig = loadRig(town, 'demo');
+    try {
+      const first = await runRefinery(town, rig, { startFixSessions: false, sling: async () => { throw new Error('sling blew up'); } });
+      assert.deepEqual(first.bounced, [mr]);
+      assert.match(first.bounces[0]!.slingError ?? '', /sling blew up/);
+      const fix = first.bounces[0]!.fixBead!;
+      assert.equal(bead(f, fix).status, 'open', 'filed but not slung');
+      assert.equal(f.gtJson(['mq', 'status', mr]).state, 'bounced');
+
+      const second = await runRefinery(town, rig, { startFixSessions: false });
+      assert.equal(second.bounces.length, 1);
+      assert.equal(second.bounces[0]!.fixBead, fix, 'the same fix bead, not another');
+      const hooked = bead(f, fix);
+      assert.equal(hooked.status, 'hooked');
+      assert.match(hooked.assignee ?? '', /^demo\/polecats\//);
+
+      const third = await runRefinery(town, rig, { startFixSessions: false });
+      assert.equal(third.bounces.length, 0, 'nothing left to do');
+      assert.equal(bead(f, fix).assignee, hooked.assignee);
+      const s = rigStore(f);
+      try {
+        assert.equal(s.list({ fields: { bounce_mr: mr } }).length, 1, 'one fix bead per MR');
+      } finally {
+        s.close();
+      }
+    } finally {
+      forgetStore(join(f.town, '.beads'));
+      forgetStore(join(f.town, 'demo', '.beads'));
+    }
   } finally {
     f.cleanup();
   }

@@ -9,7 +9,7 @@ import { committerFallback, isAncestor, mainTip, prepareWorktree, pushMain, type
 export interface QueueSource {
   /** MRs waiting to merge (any order). */
   queued(): Promise<QueueItem[]> | QueueItem[];
-  /** Called once at start, holding the lock: MRs a dead refinery left in 'testing' go back to the queue. */
+  /** Called once at start, holding the lock: MRs a dead refinery left in 'testing' go back to the queue (the beads queue also slings fixes an earlier run failed to). */
   requeueInterrupted(): Promise<void> | void;
   /** The batch is about to be tested. */
   begin(items: QueueItem[]): Promise<void> | void;

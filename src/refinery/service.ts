@@ -9,6 +9,7 @@ import type { Issue, Store } from '../beads/store.js';
 import type { Town } from '../town/town.js';
 import { openRigStore, storeForBead, type Rig } from '../town/rig.js';
 import { getAgent } from '../town/identity.js';
+import { parseAddress } from '../town/address.js';
 import {
   getMergeRequest, listMergeRequests, updateMergeRequest, type MergeRequest, type MrAttempt,
 } from '../work/merge-request.js';
@@ -28,7 +29,13 @@ export interface RefineryRunOptions {
   startFixSessions?: boolean;
   actor?: string;
   log?: (line: string) => void;
+  /** How fix beads are slung (default: work/sling's sling). */
+  sling?: SlingFn;
 }
+
+/** The part of work/sling's `sling` the refinery uses to hand bounced work back. */
+export type SlingFn = (town: Town, beadIds: string[], target: string, opts: { actor: string; start: boolean }) =>
+  Promise<{ hooked: { agent: string; session?: string; error?: string }[] }>;
 
 export interface BounceRecord { mr: string; source: string; reason: string; fixBead?: string; slungTo?: string; slingError?: string }
 
@@ -60,7 +67,8 @@ export async function runRefinery(town: Town, rig: Rig, opts: RefineryRunOptions
   const store = openRigStore(rig);
   const { repo, stateDir } = refineryRepo(rig);
   const bounces: BounceRecord[] = [];
-  const queue = new BeadsQueue(town, rig, store, actor, bounces, opts.startFixSessions ?? true, opts.log);
+  const sling: SlingFn = opts.sling ?? (async (...args) => (await import('../work/sling.js')).sling(...args));
+  const queue = new BeadsQueue(town, rig, store, actor, bounces, opts.startFixSessions ?? true, sling, opts.log);
   const report = await drainQueue(repo, stateDir, queue, {
     batch: opts.batch,
     once: opts.once,
@@ -84,6 +92,7 @@ class BeadsQueue implements QueueSource {
     private actor: string,
     private bounces: BounceRecord[],
     private startFixSessions: boolean,
+    private sling: SlingFn,
     private log: (line: string) => void = () => {},
   ) {}
 
@@ -93,13 +102,33 @@ class BeadsQueue implements QueueSource {
       .map((m) => ({ id: m.id, branch: m.branch, priority: m.priority, createdAt: m.created_at }));
   }
 
-  requeueInterrupted(): void {
+  /**
+   * At start, holding the lock: MRs left 'testing' go back to the queue, and bounces whose fix
+   * bead never got slung (the sling failed, or a refinery died right after marking the bounce)
+   * are slung now. Fix beads are found by their open status and `bounce_mr` field.
+   */
+  async requeueInterrupted(): Promise<void> {
     this.store.write(() => {
       for (const m of listMergeRequests(this.store, { state: 'testing' })) {
         updateMergeRequest(this.store, m.id, { state: 'queued' }, this.actor);
         this.log(`${m.id}: was testing when a refinery stopped; queued again`);
       }
     });
+    for (const fix of this.store.list({ status: 'open', type: 'bug' })) {
+      const mrId = fix.fields.bounce_mr;
+      if (typeof mrId !== 'string') continue;
+      let mr: MergeRequest;
+      try {
+        mr = getMergeRequest(this.store, mrId);
+      } catch {
+        continue; // its MR is gone or lives elsewhere
+      }
+      if (mr.state !== 'bounced') continue; // requeued or merged: the retest decides
+      const record: BounceRecord = { mr: mr.id, source: mr.source_bead, reason: 'unslung fix from an earlier bounce', fixBead: fix.id };
+      await this.slingFix(mr, record);
+      this.log(`${mr.id}: fix ${fix.id} had not been slung; ${record.slungTo ? `slung to ${record.slungTo}` : `still not slung: ${record.slingError}`}`);
+      this.bounces.push(record);
+    }
   }
 
   begin(items: QueueItem[]): void {
@@ -136,6 +165,7 @@ class BeadsQueue implements QueueSource {
           (o.pushError ? `; ${o.pushError}` : '');
       updateMergeRequest(this.store, mr.id, { state: 'merged', merge_commit: o.commit, attempt: this.attempt(mr, 'merged', { commit: o.commit, detail }) }, this.actor);
     }
+    this.closeMootFixes(mr);
     const polecat = this.ownPolecat(mr);
     if (polecat) {
       try {
@@ -146,6 +176,17 @@ class BeadsQueue implements QueueSource {
       }
     }
     this.log(`${mr.id}: merged ${o.commit.slice(0, 12)}; closed ${closed.join(', ') || 'nothing'}`);
+  }
+
+  /** A fix filed (but not yet slung) for an MR that a retest then merged has nothing left to fix. */
+  private closeMootFixes(mr: MergeRequest): void {
+    try {
+      const store = storeForBead(this.town, mr.source_bead);
+      const moot = store.list({ status: 'open', fields: { bounce_mr: mr.id } }).map((b) => b.id);
+      if (moot.length) store.closeIssues(moot, `${mr.id} merged on a retest`, this.actor);
+    } catch (e) {
+      this.log(`${mr.id}: closing its unslung fix beads failed: ${(e as Error).message}`);
+    }
   }
 
   /** Closes the source bead and, through `bounce_of`, the beads it was fixing; returns their ids and kept branches. */
@@ -169,14 +210,20 @@ class BeadsQueue implements QueueSource {
     return { ids, branches };
   }
 
+  /**
+   * File the fix bead, sling it, and only then mark the MR bounced. Each step is idempotent and
+   * checkable: a crash before the mark leaves the MR 'testing', so the next run re-tests it and,
+   * bouncing again, finds the same fix bead (bounce_mr) already slung; a sling that fails is
+   * retried at the next start (requeueInterrupted), so bounced work is never left unslung.
+   */
   private async bounced(mr: MergeRequest, o: BounceOutcome): Promise<void> {
     const record: BounceRecord = { mr: mr.id, source: mr.source_bead, reason: bounceReason(o) };
-    // Fix bead first (idempotent per MR via bounce_mr), so a crash never loses the returned work.
     try {
       record.fixBead = this.fileFixBead(mr, o);
     } catch (e) {
       this.log(`${mr.id}: could not file the fix bead: ${(e as Error).message}`);
     }
+    if (record.fixBead) await this.slingFix(mr, record);
     if (mr.state !== 'bounced') {
       const attempt = this.attempt(mr, o.kind, {
         commit: o.kind === 'red' ? o.testedCommit : undefined,
@@ -190,7 +237,6 @@ class BeadsQueue implements QueueSource {
       });
       updateMergeRequest(this.store, mr.id, { state: 'bounced', attempt }, this.actor);
     }
-    if (record.fixBead) await this.slingFix(mr, record);
     this.bounces.push(record);
     this.log(`${mr.id}: bounced (${record.reason})${record.fixBead ? ` -> ${record.fixBead}${record.slungTo ? ` on ${record.slungTo}` : ''}` : ''}`);
   }
@@ -238,8 +284,7 @@ class BeadsQueue implements QueueSource {
       }
     }
     try {
-      const { sling } = await import('../work/sling.js');
-      const r = await sling(this.town, [record.fixBead!], target, { actor: this.actor, start: this.startFixSessions });
+      const r = await this.sling(this.town, [record.fixBead!], target, { actor: this.actor, start: this.startFixSessions });
       const failed = r.hooked.find((h) => h.session === 'failed');
       if (failed) record.slingError = `hooked, but the session did not start: ${failed.error}`;
       record.slungTo = r.hooked[0]?.agent ?? target;
@@ -267,8 +312,13 @@ class BeadsQueue implements QueueSource {
   }
 }
 
-/** `<rig>/polecats/<name>` -> name. */
+/** The polecat's name from its address (`<rig>/polecats/<name>`), if it is a polecat's. */
 function polecatName(address: string | undefined): string | undefined {
-  const m = address?.match(/^[^/]+\/polecats\/([^/]+)$/);
-  return m?.[1];
+  if (!address) return undefined;
+  try {
+    const p = parseAddress(address);
+    return p.role === 'polecat' ? p.name : undefined;
+  } catch {
+    return undefined; // not an address (a hand-edited MR): no polecat to act on
+  }
 }
