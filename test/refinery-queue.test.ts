@@ -345,3 +345,34 @@ test('a bounce whose sling fails is not lost: the next refinery run slings the s
     f.cleanup();
   }
 });
+
+test('gt mq remove gives the work back: source bead open and unassigned, polecat decommissioned with its branch kept', () => {
+  const f = makeTown({ testCmd: GATE });
+  try {
+    const id = createBead(f, 'feature echo');
+    const { polecats } = work(f, [{ bead: id, files: { 'e.txt': 'echo\n' } }]);
+    const p = polecats.get(id)!;
+    assert.notEqual(bead(f, id).status, 'open');
+    const r = f.gtJson(['mq', 'remove', p.mr]);
+    assert.equal(r.changed, true);
+    assert.equal(r.mr.state, 'bounced');
+    assert.equal(r.reopened, id);
+    assert.equal(r.decommissioned, p.agent);
+    const src = bead(f, id);
+    assert.equal(src.status, 'open');
+    assert.equal(src.assignee ?? undefined, undefined);
+    assert.equal(existsSync(p.workdir), false, 'worktree removed');
+    assert.equal(f.git(repoDir(f), ['rev-parse', '--verify', '--quiet', `refs/heads/${p.branch}`]).length, 40, 'branch kept');
+    assert.ok(!f.gtJson(['status']).agents.some((a: any) => a.address === p.agent), 'polecat retired');
+
+    const again = f.gtJson(['mq', 'remove', p.mr]);
+    assert.equal(again.changed, false);
+    assert.equal(again.reopened, undefined);
+    assert.equal(again.decommissioned, undefined);
+    // The work can go out again.
+    const slung = f.gtJson(['sling', id, 'demo', '--no-start']);
+    assert.equal(slung.hooked[0].bead, id);
+  } finally {
+    f.cleanup();
+  }
+});

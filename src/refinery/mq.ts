@@ -1,10 +1,13 @@
 // `gt mq`: look at and steer the merge queue. Reads MR beads across rigs; retry puts a bounced MR
-// back in the queue, remove takes a queued one out. Both refuse while the refinery is testing it.
+// back in the queue, remove takes a queued one out (and gives its work back). Both refuse while
+// the refinery is testing it.
 import { ConflictError, UserError } from '../lib/errors.js';
 import type { Town } from '../town/town.js';
 import { listRigs, loadRig, openRigStore, storeForBead } from '../town/rig.js';
 import { getMergeRequest, listMergeRequests, updateMergeRequest, type MergeRequest, type MrState } from '../work/merge-request.js';
 import { now } from '../lib/time.js';
+import { parseAddress } from '../town/address.js';
+import { getAgent } from '../town/identity.js';
 
 /** The queue across rigs (or one), queued and testing first in the order the refinery takes them. */
 export function mqList(town: Town, opts: { rig?: string; states?: MrState[] } = {}): MergeRequest[] {
@@ -53,16 +56,60 @@ export function mqRetry(town: Town, id: string, actor: string): { mr: MergeReque
   });
 }
 
-/** Takes a queued MR out of the queue (recorded as bounced, with who removed it). */
-export function mqRemove(town: Town, id: string, actor: string): { mr: MergeRequest; changed: boolean } {
+const REMOVED = 'removed from the queue by ';
+
+export interface MqRemoveResult { mr: MergeRequest; changed: boolean; reopened?: string; decommissioned?: string }
+
+/**
+ * Takes a queued MR out of the queue (recorded as bounced, with who removed it), and gives its
+ * work back: the source bead returns to open and unassigned (so it can be slung again), and the
+ * polecat that made it is decommissioned, its branch kept. Running it again finishes a removal
+ * that stopped half-way (each step checks before it acts).
+ */
+export async function mqRemove(town: Town, id: string, actor: string): Promise<MqRemoveResult> {
   const store = storeForBead(town, id);
-  return store.write(() => {
+  const { mr, changed } = store.write(() => {
     const mr = getMergeRequest(store, store.resolveId(id));
     if (mr.state === 'bounced') return { mr, changed: false };
     refuseBusy(mr, 'remove');
-    const attempt = { attempt: mr.attempts.length + 1, at: now(), outcome: 'error' as const, detail: `removed from the queue by ${actor}` };
+    const attempt = { attempt: mr.attempts.length + 1, at: now(), outcome: 'error' as const, detail: `${REMOVED}${actor}` };
     return { mr: updateMergeRequest(store, mr.id, { state: 'bounced', attempt }, actor), changed: true };
   });
+  const result: MqRemoveResult = { mr, changed };
+  if (!mr.attempts.at(-1)?.detail?.startsWith(REMOVED)) return result; // bounced by the refinery: its fix bead carries the work
+  result.reopened = reopenSource(town, mr, actor);
+  result.decommissioned = await decommissionOwnPolecat(town, mr);
+  return result;
+}
+
+/** The source bead back to open and unassigned, unless it was closed or re-slung meanwhile. */
+function reopenSource(town: Town, mr: MergeRequest, actor: string): string | undefined {
+  if (!mr.source_bead) return undefined;
+  const store = storeForBead(town, mr.source_bead);
+  return store.write(() => {
+    const src = store.get(mr.source_bead);
+    if (!src || src.status === 'closed' || src.status === 'open') return undefined;
+    if (src.assignee && mr.polecat && src.assignee !== mr.polecat) return undefined; // someone else has it now
+    store.update(src.id, { status: 'open', assignee: null }, actor);
+    return src.id;
+  });
+}
+
+/** The MR's polecat, if that name still belongs to the polecat that made the branch. */
+async function decommissionOwnPolecat(town: Town, mr: MergeRequest): Promise<string | undefined> {
+  if (!mr.polecat || !mr.rig) return undefined;
+  let name: string | undefined;
+  try {
+    const p = parseAddress(mr.polecat);
+    name = p.role === 'polecat' ? p.name : undefined;
+  } catch {
+    return undefined;
+  }
+  const agent = getAgent(town, mr.polecat);
+  if (!name || !agent?.active || agent.branch !== mr.branch) return undefined;
+  const { decommissionPolecat } = await import('../work/polecat.js');
+  await decommissionPolecat(town, loadRig(town, mr.rig), name, { keepBranch: true, reason: `${mr.id} removed from the queue` });
+  return mr.polecat;
 }
 
 function refuseBusy(mr: MergeRequest, verb: string): void {

@@ -92,7 +92,7 @@ export function register(program: Command): void {
     .action(async (id: string, o: { json?: boolean }) => {
       const town = await currentTown();
       const { mqRemove } = await import('../../refinery/mq.js');
-      const r = mqRemove(town, id, await me(town));
+      const r = await mqRemove(town, id, await me(town));
       output(o.json, r, (d) => (d.changed ? `${d.mr.id} removed from the queue` : `${d.mr.id} is not in the queue; nothing changed`));
     });
 }
