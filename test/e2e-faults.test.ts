@@ -95,7 +95,7 @@ test('bad input to runtime commands: one clear line, non-zero exit', () => {
   const cases: Array<[string[], number, RegExp]> = [
     [['peek', 'demo/polecats/nobody'], 1, /agent not found/],
     [['nudge', 'not an address!'], 1, /not an agent address/],
-    [['peek', 'mayor', '-n', 'zero'], 2, /positive integer/],
+    [['peek', 'mayor', '-n', 'zero'], 2, /positive integer|whole number/],
     [['seance', 'mayor', '--ask', 'hi'], 1, /no resumable sessions/],
     [['session', 'kill', 'gt-no-such-session'], 1, /session not found/],
   ];
