@@ -2,11 +2,11 @@
 // successor's `gt prime` shows the note (real headless processes, a custom agent script).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'smol-toml';
 import { makeTown, type TownFixture } from './support/town-fixture.js';
-import { sweepTown, until } from './support/claude.js';
+import { sleep, sweepTown, until } from './support/claude.js';
 import { openStore } from '../src/beads/store.js';
 
 let f: TownFixture;
@@ -23,8 +23,11 @@ before(() => {
   ].join('\n');
   appendFileSync(path, `\n[agents.custom.handoffer]\ncommand = "sh"\nargs = ["-c", ${JSON.stringify(script)}]\n`);
 });
-after(() => {
+after(async () => {
   sweepTown(f.town);
+  // A killed agent's last gt/bd writes may still land for a moment: retry the removal.
+  await sleep(200);
+  rmSync(f.root, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   f.cleanup();
 });
 
