@@ -1,7 +1,8 @@
 // The one module that spawns processes. Everything else (git, tmux, agents, test commands) goes
 // through run() or spawnDetached(), so timeouts, env handling and error shapes are uniform.
 import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
-import { openSync, closeSync, accessSync, constants } from 'node:fs';
+import { openSync, closeSync, accessSync, constants, existsSync } from 'node:fs';
+import { UserError } from './errors.js';
 
 export interface RunOptions {
   cwd?: string;
@@ -22,6 +23,14 @@ export interface RunResult {
   durationMs: number;
 }
 
+/**
+ * After the process exits, its pipes are read until they close, or until they stay quiet this
+ * long: a background process it left holding them (`daemon &`) must not keep the caller waiting
+ * until that process ends. Output keeps being read while it flows, up to DRAIN_MAX_MS.
+ */
+const DRAIN_QUIET_MS = 100;
+const DRAIN_MAX_MS = 2000;
+
 /** Runs a command to completion asynchronously. Never throws for a non-zero exit; check `code`. */
 export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   const started = Date.now();
@@ -35,12 +44,14 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
     });
     let stdout = '';
     let stderr = '';
-    const keep = (s: string, chunk: Buffer) => {
-      const next = s + chunk.toString('utf8');
+    const keep = (s: string, chunk: string) => {
+      const next = s + chunk;
       return next.length > max ? next.slice(next.length - max) : next;
     };
-    child.stdout!.on('data', (c: Buffer) => (stdout = keep(stdout, c)));
-    child.stderr!.on('data', (c: Buffer) => (stderr = keep(stderr, c)));
+    // Decoded as a stream, so a multi-byte character split across chunks stays whole.
+    let heard = 0; // chunks read so far (the drain waits while they keep coming)
+    child.stdout!.setEncoding('utf8').on('data', (c: string) => { stdout = keep(stdout, c); heard++; });
+    child.stderr!.setEncoding('utf8').on('data', (c: string) => { stderr = keep(stderr, c); heard++; });
     let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
     if (opts.timeoutMs) {
@@ -50,15 +61,42 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
         setTimeout(() => killGroup(child.pid, 'SIGKILL'), 2000).unref();
       }, opts.timeoutMs);
     }
+    let settled = false;
+    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      child.stdout!.destroy(); // stop reading pipes a leftover background process still holds
+      child.stderr!.destroy();
+      resolve({ code, signal, stdout, stderr, timedOut, durationMs: Date.now() - started });
+    };
     child.on('error', (err) => {
+      if (settled) return;
+      settled = true;
       if (timer) clearTimeout(timer);
       reject(err);
     });
-    child.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, timedOut, durationMs: Date.now() - started });
+    child.on('exit', (code, signal) => {
+      const exited = Date.now();
+      let seen = heard;
+      let drain: NodeJS.Timeout;
+      const check = () => {
+        if (heard !== seen && Date.now() - exited < DRAIN_MAX_MS) {
+          seen = heard;
+          drain = setTimeout(check, DRAIN_QUIET_MS);
+        } else setImmediate(() => finish(code, signal)); // after one more poll of the pipes
+      };
+      drain = setTimeout(check, DRAIN_QUIET_MS);
+      child.once('close', () => {
+        clearTimeout(drain);
+        finish(code, signal);
+      });
     });
-    if (opts.input !== undefined) child.stdin!.end(opts.input);
+    if (opts.input !== undefined) {
+      // A child that exits without reading its input closes the pipe: EPIPE is its choice, not our crash.
+      child.stdin!.on('error', () => {});
+      child.stdin!.end(opts.input);
+    }
   });
 }
 
@@ -90,8 +128,13 @@ export function spawnDetached(cmd: string, args: string[], opts: { cwd?: string;
   try {
     const so: SpawnOptions = { cwd: opts.cwd, env: opts.env ?? process.env, detached: true, stdio: ['ignore', fd, fd] };
     const child = spawn(cmd, args, so);
+    // A failed start (ENOENT, EACCES) is also emitted as 'error' later; unheard, it would crash us.
+    child.once('error', () => {});
     child.unref();
-    if (child.pid === undefined) throw new Error(`could not start ${cmd}`);
+    if (child.pid === undefined) {
+      const why = !existsSync(opts.cwd ?? '.') ? `its directory ${opts.cwd} does not exist` : `${cmd} was not found or is not executable`;
+      throw new UserError(`cannot start ${cmd}: ${why}`, 'check the command and PATH');
+    }
     return child.pid;
   } finally {
     closeSync(fd);
