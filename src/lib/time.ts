@@ -1,6 +1,48 @@
-// Timestamps in the format Beads uses: RFC 3339 with a zone offset.
+// Timestamps, in the one format the whole project writes: Beads' RFC 3339 with microseconds and
+// the local zone offset (e.g. 2025-01-02T03:04:05.123456+01:00).
+
+let lastMicros = 0;
+
+/**
+ * The current time as a timestamp, strictly increasing within this process: the wall clock's
+ * milliseconds, and the microsecond digits count up when calls share a millisecond (or the clock
+ * steps back), so events written in order keep their order.
+ */
 export function now(): string {
-  return new Date().toISOString();
+  let micros = Date.now() * 1000;
+  if (micros <= lastMicros) micros = lastMicros + 1;
+  lastMicros = micros;
+  return formatStamp(micros);
+}
+
+/** Microseconds since the epoch -> the timestamp text, in the local zone. */
+export function formatStamp(micros: number): string {
+  const d = new Date(Math.floor(micros / 1000));
+  const pad = (n: number, w = 2) => String(Math.abs(n)).padStart(w, '0');
+  const off = -d.getTimezoneOffset();
+  const zone = off === 0 ? 'Z' : `${off > 0 ? '+' : '-'}${pad(Math.trunc(off / 60))}:${pad(off % 60)}`;
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}` +
+    `.${pad(micros % 1_000_000, 6)}${zone}`;
+}
+
+/**
+ * A timestamp as a comparable instant: [epoch ms, sub-millisecond digits as nanoseconds], or
+ * undefined when it does not parse. Compares across zone offsets, unlike the strings.
+ */
+export function instant(stamp: string): [number, number] | undefined {
+  const ms = Date.parse(stamp);
+  if (Number.isNaN(ms)) return undefined;
+  const frac = /\.\d{3}(\d{1,6})/.exec(stamp)?.[1] ?? '';
+  return [ms, Number(frac.padEnd(6, '0'))];
+}
+
+/** Orders two timestamps by the instant they name (as text when either does not parse). */
+export function compareStamps(a: string | undefined, b: string | undefined): number {
+  const x = a === undefined ? undefined : instant(a);
+  const y = b === undefined ? undefined : instant(b);
+  if (x && y) return x[0] - y[0] || x[1] - y[1];
+  const [s, t] = [a ?? '', b ?? ''];
+  return s < t ? -1 : s > t ? 1 : 0;
 }
 
 export function ageMs(iso: string | undefined, at = Date.now()): number {
