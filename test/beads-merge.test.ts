@@ -75,3 +75,35 @@ test('mergeJsonl: deletions, true conflicts go to the later edit, label removals
   assert.deepEqual(out[0].labels, ['k', 'n']); // our removal of r and their addition of n both hold
   assert.equal(out[0].updated_at, '3');
 });
+
+test('mergeJsonl: the later edit is found by instant across zone offsets', () => {
+  const line = (o: Record<string, unknown>) => JSON.stringify({ status: 'open', priority: 2, issue_type: 'task', ...o });
+  const base = line({ id: 'x-1', title: 'base', updated_at: '2026-01-01T00:00:00.000000Z' });
+  // 10:00+02:00 is 08:00Z: earlier than 09:00Z, though it sorts later as text.
+  const ours = line({ id: 'x-1', title: 'ours', updated_at: '2026-01-01T10:00:00.000000+02:00' });
+  const theirs = line({ id: 'x-1', title: 'theirs', updated_at: '2026-01-01T09:00:00.000000Z' });
+  const out = JSON.parse(mergeJsonl(base, ours, theirs));
+  assert.equal(out.title, 'theirs');
+  assert.equal(out.updated_at, '2026-01-01T09:00:00.000000Z');
+  // Same millisecond: the microsecond digits decide.
+  const a = line({ id: 'x-1', title: 'a', updated_at: '2026-01-01T09:00:00.000100Z' });
+  const b = line({ id: 'x-1', title: 'b', updated_at: '2026-01-01T09:00:00.000020Z' });
+  assert.equal(JSON.parse(mergeJsonl(base, a, b)).title, 'a');
+  assert.equal(JSON.parse(mergeJsonl(base, b, a)).title, 'a');
+});
+
+test('mergeJsonl: status, closed_at and close_reason come from one side (never in_progress with a closed_at)', () => {
+  const line = (o: Record<string, unknown>) => JSON.stringify({ id: 'x-1', title: 't', priority: 2, issue_type: 'task', ...o });
+  const base = line({ status: 'open', updated_at: '2026-01-01T00:00:00Z' });
+  const closedEarlier = line({ status: 'closed', closed_at: '2026-01-01T01:00:00Z', close_reason: 'done', updated_at: '2026-01-01T01:00:00Z' });
+  const claimedLater = line({ status: 'in_progress', assignee: 'bob', updated_at: '2026-01-01T02:00:00Z' });
+  const out = JSON.parse(mergeJsonl(base, closedEarlier, claimedLater));
+  assert.equal(out.status, 'in_progress');
+  assert.equal(out.closed_at, undefined);
+  assert.equal(out.close_reason, undefined);
+  assert.equal(out.assignee, 'bob');
+  // Only one side touched the unit: it comes from that side whole, whichever edit is later.
+  const retitledLater = line({ status: 'open', title: 'renamed', updated_at: '2026-01-01T03:00:00Z' });
+  const closed = JSON.parse(mergeJsonl(base, closedEarlier, retitledLater));
+  assert.deepEqual([closed.status, closed.closed_at, closed.close_reason, closed.title], ['closed', '2026-01-01T01:00:00Z', 'done', 'renamed']);
+});

@@ -4,6 +4,7 @@
 import { goJson } from './jsonl.js';
 import { KEY_ORDER } from './model.js';
 import { UserError } from '../lib/errors.js';
+import { compareStamps } from '../lib/time.js';
 
 type Rec = Record<string, unknown>;
 
@@ -49,31 +50,40 @@ const LIST_KEYS: Record<string, (x: never) => string> = {
   comments: (c: Rec) => `${c.id}\0${c.author}\0${c.created_at}\0${c.text}`,
 };
 
+/** The side edited later, by the instant its updated_at names (zone offsets differ between machines). */
 function later(o: Rec, t: Rec): 'ours' | 'theirs' {
-  return String(t.updated_at ?? '') > String(o.updated_at ?? '') ? 'theirs' : 'ours';
+  return compareStamps(stamp(t.updated_at), stamp(o.updated_at)) > 0 ? 'theirs' : 'ours';
 }
+
+const stamp = (v: unknown) => (typeof v === 'string' ? v : undefined);
+
+/** Fields that only make sense together (an open issue has no closed_at): merged as one unit from one side. */
+const CLOSE_UNIT = ['status', 'closed_at', 'close_reason'];
 
 export function mergeRecord(base: Rec | undefined, ours: Rec, theirs: Rec): Rec {
   const b = base ?? {};
   const winner = later(ours, theirs);
   const keys = [...new Set([...KEY_ORDER, ...Object.keys(ours), ...Object.keys(theirs)])];
+  const unit = (r: Rec) => CLOSE_UNIT.map((k) => r[k]);
+  const closeFrom = same(unit(ours), unit(theirs)) || same(unit(theirs), unit(b)) ? ours
+    : same(unit(ours), unit(b)) ? theirs : winner === 'ours' ? ours : theirs;
   const out: Rec = {};
   for (const k of keys) {
     const bv = b[k], ov = ours[k], tv = theirs[k];
     let v: unknown;
-    if (same(ov, tv)) v = ov;
+    if (CLOSE_UNIT.includes(k)) v = closeFrom[k];
+    else if (same(ov, tv)) v = ov;
     else if (same(ov, bv)) v = tv;
     else if (same(tv, bv)) v = ov;
     else if (k in LIST_KEYS) {
       const merged = mergeList((bv ?? []) as never[], (ov ?? []) as never[], (tv ?? []) as never[], LIST_KEYS[k]!);
       v = k === 'labels' ? (merged as string[]).sort() : merged;
       if (Array.isArray(v) && v.length === 0) v = undefined;
-    } else if (k === 'updated_at') v = String(ov) > String(tv) ? ov : tv;
-    else v = winner === 'ours' ? ov : tv;
+    } else v = winner === 'ours' ? ov : tv;
     if (v !== undefined) out[k] = v;
   }
   // Keep updated_at monotonic: the merge itself is the newest state of the issue.
-  if (ours.updated_at !== undefined || theirs.updated_at !== undefined) out.updated_at = String(ours.updated_at ?? '') > String(theirs.updated_at ?? '') ? ours.updated_at : theirs.updated_at;
+  if (ours.updated_at !== undefined || theirs.updated_at !== undefined) out.updated_at = winner === 'ours' ? ours.updated_at : theirs.updated_at;
   return out;
 }
 
