@@ -2,7 +2,8 @@
 // routes resolve foreign ids; the actor is recorded.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { bd, tempDir, testEnv } from './support/cli.js';
 
@@ -31,6 +32,7 @@ test('bad input: one line, non-zero exit, database and JSONL unchanged', () => {
       [['dep', 'add', a, b], 1, /would create a dependency cycle/],
       [['import', bad], 1, /bad\.jsonl:2: malformed JSON/],
       [['close', a, 'ee-nope'], 1, /issue not found: ee-nope/],
+      [['create', 'labelled', '-l', 'a b'], 1, /invalid label "a b"/],
       [['list', '--bogus'], 2, /unknown option '--bogus'/],
       [['create'], 2, /title is required/],
       [['dep', 'add', a], 2, /missing required argument/],
@@ -117,6 +119,86 @@ test('routes: an id with another prefix resolves through .beads/routes.jsonl', (
     assert.equal(JSON.parse(shown.stdout)[0].title, 'in the rig');
     assert.equal(bd(['close', id], { cwd: hq, env }).code, 0);
     assert.equal(JSON.parse(bd(['show', id, '--json'], { cwd: rig, env }).stdout)[0].status, 'closed');
+  } finally {
+    cleanup();
+  }
+});
+
+test('update/close across two databases: a bad id in the second changes nothing in the first', () => {
+  const { dir, cleanup } = tempDir('beads-routes2-');
+  try {
+    const env = testEnv({ BD_ACTOR: 'router' });
+    const rig = join(dir, 'rig1');
+    mkdirSync(rig);
+    assert.equal(bd(['init', '--prefix', 'hq'], { cwd: dir, env }).code, 0);
+    assert.equal(bd(['init', '--prefix', 'rg'], { cwd: rig, env }).code, 0);
+    writeFileSync(join(dir, '.beads', 'routes.jsonl'), '{"prefix":"rg-","path":"rig1"}\n');
+    const local = bd(['create', 'at hq', '--silent'], { cwd: dir, env }).stdout.trim();
+    const remote = bd(['create', 'in the rig', '--silent'], { cwd: rig, env }).stdout.trim();
+    for (const args of [['close', local, remote, 'rg-nope'], ['update', local, 'rg-nope', '--status', 'in_progress'], ['reopen', local, 'rg-nope']]) {
+      const r = bd(args, { cwd: dir, env });
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /^bd: issue not found: rg-nope/);
+      assert.equal(JSON.parse(bd(['show', local, '--json'], { cwd: dir, env }).stdout)[0].status, 'open');
+      assert.equal(JSON.parse(bd(['show', remote, '--json'], { cwd: dir, env }).stdout)[0].status, 'open');
+    }
+    // A routed full id is never taken as a prefix of a longer local id.
+    writeFileSync(join(dir, 'foreign.jsonl'), `{"id":"${remote}x","title":"local copy with a longer id","status":"open","priority":2,"issue_type":"task","created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}\n`);
+    assert.equal(bd(['import', join(dir, 'foreign.jsonl')], { cwd: dir, env }).code, 0);
+    assert.equal(JSON.parse(bd(['show', remote, '--json'], { cwd: dir, env }).stdout)[0].title, 'in the rig');
+  } finally {
+    cleanup();
+  }
+});
+
+test('a conflicted issues.jsonl: reads warn in one line, writes are refused, doctor says so, export fixes it', () => {
+  const { dir, cleanup } = tempDir('beads-conflict-');
+  try {
+    const env = testEnv({ BD_ACTOR: 'cli' });
+    assert.equal(bd(['init', '--prefix', 'cf'], { cwd: dir, env }).code, 0);
+    const a = bd(['create', 'one', '--silent'], { cwd: dir, env }).stdout.trim();
+    const path = join(dir, '.beads', 'issues.jsonl');
+    const good = readFileSync(path, 'utf8');
+    const conflicted = `<<<<<<< HEAD\n${good}=======\n${good.replace('one', 'uno')}>>>>>>> theirs\n`;
+    writeFileSync(path, conflicted);
+    const list = bd(['list', '--json'], { cwd: dir, env });
+    assert.equal(list.code, 0, list.stderr);
+    assert.deepEqual(JSON.parse(list.stdout).map((i: { id: string }) => i.id), [a]);
+    assert.equal(list.stderr.trim().split('\n').length, 1);
+    assert.match(list.stderr, /^bd: warning: .*issues\.jsonl:1: git conflict marker/);
+    const create = bd(['create', 'two'], { cwd: dir, env });
+    assert.equal(create.code, 1);
+    assert.equal(create.stderr.trim().split('\n').length, 1);
+    assert.match(create.stderr, /git conflict marker: changes are refused until the file parses .*bd export/);
+    assert.equal(readFileSync(path, 'utf8'), conflicted);
+    const doc = bd(['doctor'], { cwd: dir, env });
+    assert.equal(doc.code, 1);
+    assert.match(doc.stdout, /problem: .*git conflict marker/);
+    const exp = bd(['export'], { cwd: dir, env });
+    assert.equal(exp.code, 0, exp.stderr);
+    assert.equal(readFileSync(path, 'utf8'), good);
+    assert.equal(bd(['create', 'two'], { cwd: dir, env }).code, 0);
+    assert.equal(bd(['doctor'], { cwd: dir, env }).code, 0);
+  } finally {
+    cleanup();
+  }
+});
+
+test('init with a bad prefix leaves no .beads; a newer schema is a user error', () => {
+  const { dir, cleanup } = tempDir('beads-init-');
+  try {
+    const env = testEnv({ BD_ACTOR: 'cli' });
+    const bad = bd(['init', '--prefix', '1bad'], { cwd: dir, env });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^bd: invalid prefix "1bad"/);
+    assert.equal(existsSync(join(dir, '.beads')), false);
+    assert.equal(bd(['init', '--prefix', 'ok'], { cwd: dir, env }).code, 0);
+    const db = new Database(join(dir, '.beads', 'beads.db'));
+    db.prepare(`UPDATE meta SET value = '999' WHERE key = 'schema_version'`).run();
+    db.close();
+    const r = bd(['list'], { cwd: dir, env });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^bd: this database was written by a newer bd .*upgrade bd/);
   } finally {
     cleanup();
   }

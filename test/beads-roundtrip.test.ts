@@ -1,13 +1,15 @@
 // The real Beads export imports and exports byte for byte, and ready/blocked agree with the graph.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bd, tempDir, testEnv, repoRoot } from './support/cli.js';
 import { computeBlocked } from '../src/beads/ready.js';
 import { NON_WORK_TYPES, type Status } from '../src/beads/model.js';
 
+// CI places shared/ beside the clone.
 const exportFile = join(repoRoot, '..', 'shared', 'data', 'beads-export.jsonl');
+if (!existsSync(exportFile)) throw new Error(`the real Beads export is missing: looked for ${exportFile} (shared/ beside the repository)`);
 
 test('import the real export, export it again: identical bytes; ready/blocked match the graph', () => {
   const { dir, cleanup } = tempDir('beads-rt-');
@@ -49,10 +51,9 @@ test('import the real export, export it again: identical bytes; ready/blocked ma
     assert.deepEqual(got.map((r) => r.id).sort(), expectBlocked);
     for (const b of got) assert.ok(b.blocked_by.length > 0, `${b.id} lists its blockers`);
     // A blocked issue says why; doctor agrees the db, JSONL and blocked state are consistent.
-    if (got[0]) {
-      const why = bd(['ready', '--explain', got[0].id, '--json'], { cwd: dir, env });
-      assert.ok(JSON.parse(why.stdout)[0].reasons.length > 0);
-    }
+    assert.ok(got.length > 0, 'the export has blocked issues');
+    const why = bd(['ready', '--explain', got[0]!.id, '--json'], { cwd: dir, env });
+    assert.ok(JSON.parse(why.stdout)[0].reasons.length > 0);
     const doc = bd(['doctor'], { cwd: dir, env });
     assert.equal(doc.code, 0, doc.stdout + doc.stderr);
     // Tombstones are imported but not shown.

@@ -33,10 +33,6 @@ export function generateId(prefix: string, seed: string, existing: number, taken
   }
 }
 
-export function childId(parent: string, n: number): string {
-  return `${parent}.${n}`;
-}
-
 /** The number of a direct child id (`bd-x.3` under `bd-x` -> 3), or undefined. */
 export function childNumber(parent: string, id: string): number | undefined {
   if (!id.startsWith(parent + '.')) return undefined;

@@ -1,8 +1,9 @@
 // One issue <-> one JSONL line, byte-compatible with Beads' Go encoder: keys in Beads' order,
 // empty fields omitted, and `<`, `>`, `&`, U+2028/9 escaped as encoding/json does.
 import { UserError } from '../lib/errors.js';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { BeadStore, Store } from './store.js';
+import type { Store } from './store.js';
 import { KEY_ORDER, MODELLED_KEYS, isStatus, type Comment, type Dependency, type Issue } from './model.js';
 
 const GO_ESCAPES = /[<>&\u2028\u2029]/g;
@@ -27,6 +28,11 @@ export function issueToRecord(issue: Issue): Record<string, unknown> {
   for (const k of KEY_ORDER) if (src[k] !== undefined) out[k] = src[k];
   for (const k of Object.keys(issue.fields)) if (out[k] === undefined && issue.fields[k] !== undefined) out[k] = issue.fields[k];
   return out;
+}
+
+/** A short digest of a JSONL line: the store keeps it per issue to recognize unchanged lines. */
+export function lineHash(line: string): string {
+  return createHash('sha1').update(line).digest('base64url');
 }
 
 export function issueToLine(issue: Issue): string {
@@ -93,15 +99,29 @@ export function parseIssueLine(line: string, where: string): Issue {
 
 /** Parses a whole JSONL text; blank lines are skipped, a bad line names its line number. */
 export function parseJsonl(text: string, source: string): Issue[] {
-  const out: Issue[] = [];
+  return parseJsonlLines(text, source).map((r) => r.issue!);
+}
+
+/**
+ * parseJsonl, keeping each record's line as it is in the file. Lines `known` recognizes (returns
+ * their id) are not parsed: the caller already holds them (import skips the unchanged lines).
+ */
+export function parseJsonlLines(text: string, source: string, known?: (line: string) => string | undefined): { id: string; line: string; issue?: Issue }[] {
+  const out: { id: string; line: string; issue?: Issue }[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
+    const raw = lines[i]!;
+    const line = raw.trim();
     if (!line) continue;
     if (line.startsWith('<<<<<<<') || line.startsWith('>>>>>>>') || line === '=======') {
       throw new UserError(`${source}:${i + 1}: git conflict marker`, 'resolve the merge (bd merge is the merge driver), then retry');
     }
-    out.push(parseIssueLine(line, `${source}:${i + 1}`));
+    const id = known?.(raw);
+    if (id !== undefined) out.push({ id, line: raw });
+    else {
+      const issue = parseIssueLine(line, `${source}:${i + 1}`);
+      out.push({ id: issue.id, line: raw, issue });
+    }
   }
   return out;
 }
@@ -114,5 +134,5 @@ export function importJsonl(store: Store, path: string, actor = 'import'): { cre
   } catch (e) {
     throw new UserError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  return (store as BeadStore).importText(text, path, actor);
+  return store.importText(text, path, actor);
 }

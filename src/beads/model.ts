@@ -1,5 +1,6 @@
 // The record shapes of the tracker, named and ordered as Beads names them, plus the vocabulary
 // (statuses, dependency kinds, non-work types) that readiness decisions are made from.
+import { UserError } from '../lib/errors.js';
 
 export type Status = 'open' | 'in_progress' | 'blocked' | 'deferred' | 'closed' | 'pinned' | 'hooked' | 'tombstone';
 
@@ -29,11 +30,6 @@ export interface BeadEvent {
 export const BLOCKING_DEP_TYPES: readonly string[] = ['blocks', 'conditional-blocks', 'waits-for'];
 /** Children inherit their parent's blocked state through this kind (issue = child, depends_on = parent). */
 export const PARENT_CHILD = 'parent-child';
-/** Known kinds that never affect readiness; other kinds are kept verbatim (e.g. `relates-to`). */
-export const NON_BLOCKING_DEP_TYPES: readonly string[] = ['related', 'discovered-from', 'tracks', 'duplicates', 'supersedes', 'replies-to'];
-
-export const BUILTIN_TYPES: readonly string[] = ['task', 'bug', 'feature', 'epic', 'chore', 'decision', 'message', 'agent',
-  'merge-request', 'convoy', 'molecule', 'gate', 'event'];
 /** Types that are bookkeeping, not work: never offered by `ready` (a molecule root is the molecule itself). */
 export const NON_WORK_TYPES: readonly string[] = ['message', 'agent', 'merge-request', 'convoy', 'molecule', 'gate', 'event'];
 
@@ -49,14 +45,8 @@ export const MODELLED_KEYS: ReadonlySet<string> = new Set(['id', 'title', 'descr
   'status', 'priority', 'issue_type', 'assignee', 'owner', 'created_at', 'created_by', 'updated_at', 'closed_at', 'close_reason',
   'labels', 'dependencies', 'ephemeral', 'comments', 'external_ref']);
 
-export const TEXT_FIELDS = ['title', 'description', 'design', 'acceptance_criteria', 'notes'] as const;
-
 export function isStatus(s: string): s is Status {
   return (STATUSES as readonly string[]).includes(s);
-}
-
-export function isBlockingDep(type: string): boolean {
-  return BLOCKING_DEP_TYPES.includes(type);
 }
 
 /** Priority 0 (critical) to 4 (backlog); accepts `P2` as Beads does. Returns undefined if invalid. */
@@ -66,12 +56,9 @@ export function parsePriority(v: string | number): number | undefined {
   return Number(s);
 }
 
-/** Timestamps as Beads writes them: RFC 3339 with sub-second precision and the local zone offset. */
-export function nowStamp(d = new Date()): string {
-  const pad = (n: number, w = 2) => String(Math.abs(n)).padStart(w, '0');
-  const off = -d.getTimezoneOffset();
-  const zone = off === 0 ? 'Z' : `${off > 0 ? '+' : '-'}${pad(Math.trunc(off / 60))}:${pad(off % 60)}`;
-  // Microseconds from the high-resolution clock keep same-millisecond events ordered.
-  const micros = pad(Math.floor((performance.timeOrigin * 1000 + performance.now() * 1000) % 1000), 3);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}${micros}${zone}`;
+/** A label is one word: no spaces, no commas (they separate labels on the command line). */
+export function checkLabel(label: string): string {
+  const l = label.trim();
+  if (!l || /[,\s]/.test(l)) throw new UserError(`invalid label "${label}"`, 'labels are single words without commas or spaces');
+  return l;
 }

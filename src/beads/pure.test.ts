@@ -1,7 +1,7 @@
 // Pure decision and format functions, tested without a disk.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computeBlocked, findCycles, notReadyReasons, compareReady } from './ready.js';
+import { computeBlocked, findCycles, notReadyReasons } from './ready.js';
 import { patchJsonl, planImport } from './sync.js';
 import { generateId, hashLength, childNumber } from './ids.js';
 import { goJson, issueToLine, parseIssueLine } from './jsonl.js';
@@ -20,12 +20,10 @@ test('computeBlocked: open blockers block, closed/missing do not, blocking flows
   assert.deepEqual([...blocked].sort(), ['c', 'g', 'p']);
 });
 
-test('notReadyReasons and ready order', () => {
+test('notReadyReasons', () => {
   assert.deepEqual(notReadyReasons({ status: 'open', issue_type: 'task', blockers: [] }), []);
   const why = notReadyReasons({ status: 'deferred', issue_type: 'gate', ephemeral: true, blockers: ['x-1'], blockedAncestor: 'x-0' });
   assert.equal(why.length, 5);
-  const items = [{ id: 'b', priority: 1, created_at: '2' }, { id: 'a', priority: 1, created_at: '2' }, { id: 'c', priority: 0, created_at: '9' }];
-  assert.deepEqual(items.sort(compareReady).map((i) => i.id), ['c', 'a', 'b']);
 });
 
 test('findCycles reports each loop once, ignores non-blocking kinds', () => {

@@ -40,7 +40,7 @@ export function computeBlocked(status: Map<string, Status>, edges: GraphEdge[]):
 }
 
 export interface ReadinessFacts {
-  status: Status; issue_type: string; ephemeral?: boolean; deferred_until?: string;
+  status: Status; issue_type: string; ephemeral?: boolean;
   /** Ids of open targets of this issue's own blocking dependencies. */
   blockers: string[];
   /** The nearest blocked ancestor, if blocking is inherited through parent-child. */
@@ -56,11 +56,6 @@ export function notReadyReasons(f: ReadinessFacts): string[] {
   for (const b of f.blockers) why.push(`blocked by ${b} (still open)`);
   if (f.blockedAncestor) why.push(`its parent chain is blocked at ${f.blockedAncestor}`);
   return why;
-}
-
-/** Ready order: priority first (0 highest), then oldest first, then id for a stable tie-break. */
-export function compareReady(a: { priority: number; created_at: string; id: string }, b: { priority: number; created_at: string; id: string }): number {
-  return a.priority - b.priority || (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 /** Finds dependency cycles among blocking + parent-child edges; each cycle listed once. */

@@ -69,9 +69,10 @@ export function openStoreForId(startDir: string, id: string, opts: { db?: string
   const local = findBeadsDir(startDir, opts.db, opts.env);
   if (local && existsSync(join(local, 'beads.db'))) {
     const store = openStore(local);
-    if (id.startsWith(store.prefix + '-') || store.get(id)) return store;
-    const route = findRoute(local ? dirname(local) : startDir, id);
-    if (!route) return store;
+    // Exact ids only: a routed full id must not match a longer local id that starts with it.
+    if (id.startsWith(store.prefix + '-') || store.getExact(id.trim())) return store;
+    const route = findRoute(dirname(local), id);
+    if (!route) return store; // a partial id of this database (resolved by the command)
     store.close();
     return openStore(routedBeadsDir(route));
   }

@@ -1,5 +1,6 @@
 // The SQLite schema as an append-only list of migrations; meta.schema_version counts the applied ones.
 import type Database from 'better-sqlite3';
+import { UserError } from '../lib/errors.js';
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -46,6 +47,9 @@ const MIGRATIONS: string[] = [
   // Issues committed but not yet written to the JSONL (the export runs once per command, after
   // commit). Persistent, so a process killed in between leaves them for the next one to export.
   `CREATE TABLE dirty (id TEXT PRIMARY KEY) WITHOUT ROWID;`,
+  // The digest of the issue's line as last written to (or read canonical from) the JSONL, so an
+  // import after a pull parses and upserts only the lines that changed.
+  `ALTER TABLE issues ADD COLUMN line_hash TEXT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -62,7 +66,9 @@ export function migrate(db: Database.Database): void {
   db.exec('BEGIN IMMEDIATE');
   try {
     const v = current();
-    if (v > SCHEMA_VERSION) throw new Error(`database schema v${v} is newer than this bd (v${SCHEMA_VERSION})`);
+    if (v > SCHEMA_VERSION) {
+      throw new UserError(`this database was written by a newer bd (schema v${v}, this bd knows v${SCHEMA_VERSION})`, 'upgrade bd');
+    }
     for (let i = v; i < SCHEMA_VERSION; i++) db.exec(MIGRATIONS[i]!);
     db.prepare(`INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
     db.exec('COMMIT');

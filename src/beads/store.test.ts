@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openStore, type BeadStore } from './store.js';
-import { ConflictError, NotFoundError, UserError } from '../lib/errors.js';
+import { ConflictError, InternalError, NotFoundError, UserError } from '../lib/errors.js';
 
 function withStore(fn: (s: BeadStore, dir: string) => void | Promise<void>) {
   return async () => {
@@ -227,4 +227,85 @@ test('a deleted JSONL is written back in full', withStore((s, dir) => {
   rmSync(join(dir, 'issues.jsonl'));
   s.flush();
   assert.deepEqual(jsonlIds(dir), [a.id]);
+}));
+
+test('close() after a failed flush does not throw: the write committed, its rows stay dirty for the next flush', withStore((s, dir) => {
+  const a = s.create({ title: 'a' }, 'x');
+  s.flush();
+  const b = s.create({ title: 'b' }, 'x'); // committed; its export waits for the flush
+  const path = join(dir, 'issues.jsonl');
+  rmSync(path);
+  mkdirSync(join(path, 'blocker'), { recursive: true }); // the flush cannot read or replace a directory
+  assert.doesNotThrow(() => s.close());
+  assert.deepEqual(dirtyIds(dir), [b.id]);
+  rmSync(path, { recursive: true });
+  const again = openStore(dir); // the next opener exports it
+  again.close();
+  assert.deepEqual(jsonlIds(dir), [a.id, b.id].sort());
+}));
+
+test('nested writes are savepoints; async write functions are refused', withStore((s) => {
+  const kept = s.write(() => {
+    const a = s.create({ title: 'outer' }, 'x');
+    assert.throws(() => s.write(() => {
+      s.create({ title: 'inner, undone' }, 'x');
+      s.update(a.id, { title: 'renamed, undone' }, 'x');
+      throw new UserError('inner fails');
+    }), /inner fails/);
+    return a.id;
+  });
+  assert.deepEqual(s.list().map((i) => i.title), ['outer']);
+  assert.equal(s.mustGet(kept).title, 'outer');
+  assert.throws(() => s.write((async () => { s.create({ title: 'async' }, 'x'); }) as () => unknown), InternalError);
+  assert.deepEqual(s.list().map((i) => i.title), ['outer']);
+}));
+
+test('creating an id that others already depend on blocks them', withStore((s) => {
+  s.importText('{"id":"tt-dep","title":"waits","status":"open","priority":1,"issue_type":"task","created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z","dependencies":[{"issue_id":"tt-dep","depends_on_id":"tt-later","type":"blocks","created_at":"2026-01-01T00:00:00Z"}]}\n', 'test', 'x');
+  assert.deepEqual(s.ready().map((i) => i.id), ['tt-dep']); // the blocker does not exist yet
+  s.create({ title: 'the blocker', id: 'tt-later' }, 'x');
+  assert.deepEqual(s.ready().map((i) => i.id), ['tt-later']);
+  assert.deepEqual(s.blocked().map((b) => b.issue.id), ['tt-dep']);
+  assert.deepEqual(s.doctor().problems, []);
+}));
+
+test('full ids are looked up exactly: importing pp-abc next to pp-abcd creates it; dep targets are not prefix-matched', withStore((s) => {
+  const rec = (id: string, title: string) => `{"id":"${id}","title":"${title}","status":"open","priority":2,"issue_type":"task","created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}\n`;
+  s.importText(rec('pp-abcd', 'long'), 'test', 'x');
+  assert.deepEqual(s.importText(rec('pp-abc', 'short'), 'test', 'x'), { created: 1, updated: 0, unchanged: 0 });
+  assert.equal(s.getExact('pp-abcd')!.title, 'long');
+  assert.equal(s.getExact('pp-ab'), undefined);
+  const t = s.create({ title: 'local' }, 'x');
+  s.addDependency(t.id, 'pp-ab', 'related', 'x'); // a foreign id that is only a prefix here: kept verbatim
+  assert.deepEqual(s.mustGet(t.id).dependencies.map((d) => d.depends_on_id), ['pp-ab']);
+}));
+
+test('a pulled file with another key order is rewritten canonical', withStore((s, dir) => {
+  const a = s.create({ title: 'a', description: 'd' }, 'x');
+  s.flush();
+  const path = join(dir, 'issues.jsonl');
+  const rec = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  const first = { id: rec.id, ...Object.fromEntries(Object.entries(rec).reverse()) }; // starts with the id, other keys reversed
+  writeFileSync(path, JSON.stringify(first) + '\n');
+  s.refresh();
+  assert.equal(readFileSync(path, 'utf8'), s.exportText());
+  assert.deepEqual(s.doctor().problems, []);
+  assert.equal(s.mustGet(a.id).description, 'd');
+}));
+
+test('a conflicted JSONL: reads warn and serve the database, writes are refused, export is the way out', withStore((s, dir) => {
+  const a = s.create({ title: 'a' }, 'x');
+  s.flush();
+  const path = join(dir, 'issues.jsonl');
+  const good = readFileSync(path, 'utf8');
+  const conflicted = `<<<<<<< HEAD\n${good}=======\n${good}>>>>>>> other\n`;
+  writeFileSync(path, conflicted);
+  assert.deepEqual(s.list().map((i) => i.id), [a.id]);
+  assert.throws(() => s.create({ title: 'b' }, 'x'), (e: unknown) => e instanceof UserError && /git conflict marker: changes are refused/.test(e.message) && /bd export/.test(e.hint ?? ''));
+  assert.equal(readFileSync(path, 'utf8'), conflicted); // reads and refused writes leave it alone
+  assert.match(s.doctor().problems.join('\n'), /issues\.jsonl:1: git conflict marker/);
+  assert.equal(s.exportAll().count, 1);
+  assert.equal(readFileSync(path, 'utf8'), good);
+  s.create({ title: 'b' }, 'x');
+  assert.equal(s.list().length, 2);
 }));

@@ -8,16 +8,18 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { ConflictError, NotFoundError, UserError } from '../lib/errors.js';
+import { ConflictError, InternalError, NotFoundError, UserError } from '../lib/errors.js';
+import { writeFileAtomic } from '../lib/fsx.js';
+import { now as nowStamp } from '../lib/time.js';
 import { childNumber, generateId, validPrefix } from './ids.js';
-import { issueToLine, parseJsonl } from './jsonl.js';
+import { issueToLine, lineHash, parseJsonl, parseJsonlLines } from './jsonl.js';
 import {
-  BLOCKING_DEP_TYPES, NON_WORK_TYPES, PARENT_CHILD, isStatus, nowStamp,
+  BLOCKING_DEP_TYPES, NON_WORK_TYPES, PARENT_CHILD, checkLabel, isStatus,
   type BeadEvent, type Comment, type Dependency, type Issue, type Status,
 } from './model.js';
 import { computeBlocked, notReadyReasons, findCycles, type GraphEdge } from './ready.js';
 import { migrate } from './schema.js';
-import { fileSignature, patchJsonl, planImport, readIfExists, writeAtomic } from './sync.js';
+import { fileSignature, patchJsonl, planImport, readIfExists, statSignature } from './sync.js';
 
 export { resolveActor } from './actor.js';
 export type { BeadEvent, Comment, Dependency, Issue, Status } from './model.js';
@@ -46,12 +48,18 @@ export interface ListFilter {
 }
 export interface Store {
   readonly beadsDir: string; readonly prefix: string;
-  /** One IMMEDIATE write transaction (nested calls join the outer one); the JSONL follows at the next flush. */
+  /**
+   * One IMMEDIATE write transaction; a nested call is a SAVEPOINT inside it (a throw undoes only
+   * the nested part). fn must be synchronous. The JSONL follows at the next flush.
+   */
   write<T>(fn: () => T): T;
   /** Writes committed changes to the JSONL now (otherwise done after the current tick, on close and at exit). */
   flush(): void;
   create(input: CreateInput, actor: string): Issue;
+  /** Resolves a typed id (a unique partial id works); for ids the user typed. */
   get(idOrPartial: string): Issue | undefined;
+  /** The issue with exactly this id (no partial matching): for ids read from records. */
+  getExact(id: string): Issue | undefined;
   mustGet(idOrPartial: string): Issue;
   resolveId(partial: string): string;
   update(id: string, patch: UpdatePatch, actor: string): Issue;
@@ -70,14 +78,14 @@ export interface Store {
   removeLabel(id: string, label: string, actor: string): void;
   addComment(id: string, text: string, actor: string): Comment;
   events(id: string): BeadEvent[];
+  /** Upserts records from JSONL text (bd import); returns counts. Other records are kept. */
+  importText(text: string, source: string, actor: string): { created: number; updated: number; unchanged: number };
   close(): void;
 }
 
 /** The full Store, with the extras the CLI uses (import/export, stats, doctor). */
 export interface BeadStore extends Store {
   readonly dbPath: string; readonly jsonlPath: string;
-  /** Upserts records from JSONL text (bd import); returns counts. Other records are kept. */
-  importText(text: string, source: string, actor: string): { created: number; updated: number; unchanged: number };
   /** Rewrites the JSONL in full from the database (now, not at the next flush). */
   exportAll(): { path: string; count: number };
   /** The exported JSONL text (non-wisp issues, sorted by id) without writing it. */
@@ -101,7 +109,7 @@ interface IssueRow {
   id: string; title: string; description: string | null; design: string | null; acceptance_criteria: string | null; notes: string | null;
   status: string; priority: number; issue_type: string; assignee: string | null; owner: string | null;
   created_at: string; created_by: string | null; updated_at: string; closed_at: string | null; close_reason: string | null;
-  external_ref: string | null; ephemeral: number; wisp: number; fields: string | null; blocked: number;
+  external_ref: string | null; ephemeral: number; wisp: number; fields: string | null; blocked: number; line_hash: string | null;
 }
 
 /** Opens (or with create, initializes) the store in a `.beads` directory. */
@@ -110,10 +118,10 @@ export function openStore(beadsDir: string, opts: { create?: boolean; prefix?: s
   if (!opts.create && !existsSync(dbPath)) {
     throw new UserError(`no beads database in ${beadsDir}`, "run 'bd init' in the project (or pass --db / set BEADS_DIR)");
   }
-  if (opts.create) mkdirSync(beadsDir, { recursive: true });
   if (opts.prefix !== undefined && !validPrefix(opts.prefix)) {
     throw new UserError(`invalid prefix "${opts.prefix}"`, 'use letters, digits, _ or - (start with a letter, at most 16, no trailing -)');
   }
+  if (opts.create) mkdirSync(beadsDir, { recursive: true });
   const db = new Database(dbPath, { timeout: 60_000 });
   try {
     db.pragma('journal_mode = WAL');
@@ -125,6 +133,15 @@ export function openStore(beadsDir: string, opts: { create?: boolean; prefix?: s
     throw e;
   }
 }
+
+/** What to do when the JSONL does not parse (a conflicted merge, a bad hand edit). */
+type OnBadFile =
+  | 'refuse' // a write: refuse it with the reason (writing now would bury the file's state)
+  | 'warn' // a read or a flush: warn once, serve the database, leave the file alone
+  | 'overwrite'; // bd export: the database replaces the file
+
+/** Dynamic statements (list/ready shapes) kept at most; a daemon must not grow without bound. */
+const MAX_DYNAMIC_STATEMENTS = 64;
 
 class SqliteStore implements BeadStore {
   readonly dbPath: string;
@@ -139,6 +156,10 @@ class SqliteStore implements BeadStore {
   /** The JSONL bytes we last wrote or read, so back-to-back flushes skip re-reading 9 MB. */
   private cache: { sig: string; buf: Buffer } | undefined;
   private stmts = new Map<string, Database.Statement>();
+  private dynamic = new Map<string, Database.Statement>();
+  /** Why the JSONL on disk does not parse (reads warn about it once; writes refuse). */
+  private badFile: UserError | undefined;
+  private warnedBadFile = false;
 
   constructor(private db: Database.Database, readonly beadsDir: string, opts: { create?: boolean; prefix?: string }) {
     this.dbPath = join(beadsDir, DB);
@@ -168,6 +189,17 @@ class SqliteStore implements BeadStore {
     return s;
   }
 
+  /** A statement built from a filter: cached, but only the most recent shapes. */
+  private dyn(sql: string): Database.Statement {
+    let s = this.dynamic.get(sql);
+    if (!s) {
+      if (this.dynamic.size >= MAX_DYNAMIC_STATEMENTS) this.dynamic.delete(this.dynamic.keys().next().value!);
+      s = this.db.prepare(sql);
+      this.dynamic.set(sql, s);
+    }
+    return s;
+  }
+
   private meta(key: string): string | undefined {
     return (this.q('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
   }
@@ -177,16 +209,43 @@ class SqliteStore implements BeadStore {
   }
 
   write<T>(fn: () => T): T {
-    if (this.depth > 0) return fn();
+    return this.writeWith('refuse', fn);
+  }
+
+  private writeWith<T>(bad: OnBadFile, fn: () => T): T {
+    if (this.depth > 0) return this.savepoint(fn);
     let pending = false;
     const result = this.transaction(() => {
-      this.importIfChanged();
-      const r = fn();
+      this.importIfChanged(bad);
+      const r = synchronous(fn());
       pending = this.recordDirty();
       return r;
     });
     if (pending) this.scheduleFlush();
     return result;
+  }
+
+  /** A nested write: its own SAVEPOINT, so when it throws (and the outer write catches) only its changes go. */
+  private savepoint<T>(fn: () => T): T {
+    const name = `nested_${this.depth++}`;
+    const dirty = new Set(this.dirty);
+    const rewrite = this.rewrite;
+    this.db.exec(`SAVEPOINT ${name}`);
+    try {
+      const r = synchronous(fn());
+      this.db.exec(`RELEASE ${name}`);
+      return r;
+    } catch (e) {
+      if (this.db.inTransaction) {
+        this.db.exec(`ROLLBACK TO ${name}`);
+        this.db.exec(`RELEASE ${name}`);
+      }
+      this.dirty = dirty;
+      this.rewrite = rewrite;
+      throw e;
+    } finally {
+      this.depth--;
+    }
   }
 
   /** BEGIN IMMEDIATE (the write lock, so processes serialize) .. COMMIT, or ROLLBACK on a throw. */
@@ -210,7 +269,11 @@ class SqliteStore implements BeadStore {
 
   refresh(): void {
     if (this.depth > 0) return;
-    if (fileSignature(this.jsonlPath) !== (this.meta('jsonl_sig') ?? 'missing')) this.write(() => undefined);
+    if (fileSignature(this.jsonlPath) !== (this.meta('jsonl_sig') ?? 'missing')) this.flush();
+    if (this.badFile && !this.warnedBadFile) {
+      this.warnedBadFile = true;
+      process.stderr.write(`bd: warning: ${this.badFile.message}; reading the database as last synced (resolve the file, or 'bd export' rewrites it from the database)\n`);
+    }
   }
 
   flush(): void {
@@ -221,19 +284,25 @@ class SqliteStore implements BeadStore {
     }
     if (!this.syncNeeded()) return;
     this.transaction(() => {
-      this.importIfChanged();
-      this.exportPending();
+      if (this.importIfChanged('warn')) this.exportPending('warn');
     });
   }
 
+  /**
+   * Never throws for a failed flush: the write it follows has committed, and reporting it as a
+   * failure would make a caller retry it (a duplicate). The dirty rows stay for the next flush.
+   */
   close(): void {
     if (!this.db.open) return;
     try {
       this.flush();
+    } catch (e) {
+      warnUnflushed(this, e);
     } finally {
       openStores.delete(this);
       this.cache = undefined;
       this.stmts.clear();
+      this.dynamic.clear();
       this.db.close();
     }
   }
@@ -280,54 +349,107 @@ class SqliteStore implements BeadStore {
    * The JSONL changed underneath us (git pull, checkout, merge): make the database match it.
    * Committed changes not yet exported (a writer killed before its flush, or another process
    * that has not flushed yet) are not dropped: the database wins for exactly those ids and every
-   * other issue is taken from the file (planImport).
+   * other issue is taken from the file (planImport). Lines equal to the database's are skipped.
+   * Returns false when the file does not parse and `bad` is 'warn' (nothing loaded, nothing to export).
    */
-  private importIfChanged(): void {
+  private importIfChanged(bad: OnBadFile): boolean {
     const sig = fileSignature(this.jsonlPath);
-    if (sig === (this.meta('jsonl_sig') ?? 'missing')) return;
+    if (sig === (this.meta('jsonl_sig') ?? 'missing')) return true;
     if (sig === 'missing') {
+      this.setMeta('jsonl_sig', sig);
       this.markRewrite(); // file deleted: write it back from the database
-      return;
+      return true;
     }
     const buf = readIfExists(this.jsonlPath, 'raw') ?? Buffer.alloc(0);
-    const text = buf.toString('utf8');
-    const records = parseJsonl(text, this.jsonlPath);
+    const known = new Map((this.q('SELECT line_hash, id FROM issues WHERE line_hash IS NOT NULL').all() as { line_hash: string; id: string }[])
+      .map((r) => [r.line_hash, r.id]));
+    let records: { id: string; line: string; issue?: Issue }[];
+    try {
+      records = parseJsonlLines(buf.toString('utf8'), this.jsonlPath, (line) => known.get(lineHash(line)));
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      if (bad === 'refuse') {
+        throw new UserError(`${e.message}: changes are refused until the file parses`,
+          "resolve the conflict or fix the line, or run 'bd export' to rewrite it from the database");
+      }
+      if (bad === 'warn') {
+        this.badFile = e; // the command's read warns (once); flushes on open and close stay quiet
+        return false;
+      }
+      this.setMeta('jsonl_sig', sig); // 'overwrite': this version of the file is replaced on purpose
+      this.markRewrite();
+      return true;
+    }
+    this.badFile = undefined;
     const dirty = new Set((this.q('SELECT id FROM dirty').all() as { id: string }[]).map((r) => r.id));
     const dbIds = (this.q('SELECT id FROM issues WHERE wisp = 0').all() as { id: string }[]).map((r) => r.id);
     const plan = planImport(records.map((r) => r.id), dbIds, dirty);
     for (const id of plan.remove) this.deleteRows(id);
-    for (const r of records) if (plan.upsert.has(r.id)) this.upsertRecord(r);
-    this.recomputeAllBlocked();
+    let changed = plan.remove.length > 0;
+    // Exports patch the file in place, which needs it sorted with one canonical line per issue.
+    let canonical = buf.length === 0 || buf[buf.length - 1] === 0x0a;
+    let prev: Buffer | undefined;
+    for (const { id, line, issue } of records) {
+      const key = Buffer.from(id);
+      if (prev && Buffer.compare(prev, key) >= 0) canonical = false;
+      prev = key;
+      if (!issue) continue; // the line we last wrote or read for this issue: unchanged
+      const isCanonical = issueToLine(issue) === line;
+      if (!isCanonical) canonical = false;
+      if (!plan.upsert.has(id)) continue;
+      this.upsertRecord(issue, isCanonical ? lineHash(line) : null);
+      changed = true;
+    }
+    if (changed) this.recomputeAllBlocked();
     this.setMeta('jsonl_sig', sig);
     this.cache = { sig, buf };
-    // Exports patch the file in place, which needs it sorted with one canonical line per issue.
-    if (!isCanonical(text, records)) this.markRewrite();
+    if (!canonical) this.markRewrite();
+    return true;
   }
 
-  /** Inside the write lock: writes the dirty issues' lines into the JSONL (or the whole file), clears them. */
-  private exportPending(): void {
-    const ids = (this.q('SELECT id FROM dirty').all() as { id: string }[]).map((r) => r.id);
-    const rewrite = this.meta('jsonl_rewrite') !== undefined;
-    if (!ids.length && !rewrite) return;
-    let out: Buffer | undefined;
-    if (!rewrite) {
-      const current = this.currentJsonl();
-      if (current !== undefined) {
-        const issues = new Map(this.hydrate(this.rowsByIds(ids)).map((i) => [i.id, i]));
-        const changes = new Map<string, string | null>();
-        for (const id of ids) {
-          const issue = issues.get(id);
-          changes.set(id, issue && !this.isWisp(id) ? issueToLine(issue) : null);
+  /**
+   * Inside the write lock: writes the dirty issues' lines into the JSONL (or the whole file), clears
+   * them. If the file changed while we built it (a git pull does not take our lock), the rename is
+   * abandoned, the new file imported, and the export redone over it.
+   */
+  private exportPending(bad: OnBadFile): void {
+    for (let attempt = 1; ; attempt++) {
+      const ids = (this.q('SELECT id FROM dirty').all() as { id: string }[]).map((r) => r.id);
+      const rewrite = this.meta('jsonl_rewrite') !== undefined;
+      if (!ids.length && !rewrite) return;
+      let out: Buffer | undefined;
+      let written: Map<string, string | null> | undefined; // id -> its line now in the file (null: removed)
+      if (!rewrite) {
+        const current = this.currentJsonl();
+        if (current !== undefined) {
+          const issues = new Map(this.hydrate(this.rowsByIds(ids)).map((i) => [i.id, i]));
+          written = new Map<string, string | null>();
+          for (const id of ids) {
+            const issue = issues.get(id);
+            written.set(id, issue && !this.isWisp(id) ? issueToLine(issue) : null);
+          }
+          out = patchJsonl(current, written);
         }
-        out = patchJsonl(current, changes);
       }
+      if (!out) {
+        written = this.exportLines();
+        out = Buffer.from([...written.values()].map((l) => l + '\n').join(''), 'utf8');
+      }
+      const base = this.meta('jsonl_sig') ?? 'missing';
+      const stat = writeFileAtomic(this.jsonlPath, out, { beforeRename: () => fileSignature(this.jsonlPath) === base });
+      if (stat) {
+        const sig = statSignature(stat);
+        this.cache = { sig, buf: out };
+        this.setMeta('jsonl_sig', sig);
+        const setHash = this.q('UPDATE issues SET line_hash = ? WHERE id = ?');
+        for (const [id, line] of written!) if (line !== null) setHash.run(lineHash(line), id);
+        this.q('DELETE FROM dirty').run();
+        this.q(`DELETE FROM meta WHERE key = 'jsonl_rewrite'`).run();
+        return;
+      }
+      if (attempt >= 3) throw new Error(`${this.jsonlPath} kept changing while it was being written`);
+      if (!this.importIfChanged(bad)) return;
     }
-    out ??= Buffer.from(this.exportText(), 'utf8');
-    const sig = writeAtomic(this.jsonlPath, out);
-    this.cache = { sig, buf: out };
-    this.setMeta('jsonl_sig', sig);
-    this.q('DELETE FROM dirty').run();
-    this.q(`DELETE FROM meta WHERE key = 'jsonl_rewrite'`).run();
   }
 
   /** The file's bytes (importIfChanged already made the db's signature match the file's). */
@@ -342,14 +464,20 @@ class SqliteStore implements BeadStore {
   }
 
   exportText(): string {
+    let text = '';
+    for (const line of this.exportLines().values()) text += line + '\n';
+    return text;
+  }
+
+  /** Every exported issue's line, in file order (by id). */
+  private exportLines(): Map<string, string> {
     const rows = this.q('SELECT * FROM issues WHERE wisp = 0 ORDER BY id').all() as IssueRow[];
-    const issues = this.hydrate(rows, true);
-    return issues.map((i) => issueToLine(i) + '\n').join('');
+    return new Map(this.hydrate(rows, true).map((i) => [i.id, issueToLine(i)]));
   }
 
   exportAll(): { path: string; count: number } {
     let count = 0;
-    this.write(() => {
+    this.writeWith('overwrite', () => {
       this.markRewrite();
       count = (this.q('SELECT count(*) AS n FROM issues WHERE wisp = 0').get() as { n: number }).n;
     });
@@ -362,7 +490,7 @@ class SqliteStore implements BeadStore {
     const counts = { created: 0, updated: 0, unchanged: 0 };
     this.write(() => {
       for (const r of records) {
-        const before = this.get(r.id);
+        const before = this.getExact(r.id);
         if (before && issueToLine(before) === issueToLine(r)) { counts.unchanged++; continue; }
         this.upsertRecord(r);
         this.event(r.id, before ? 'updated' : 'created', actor, undefined, 'import');
@@ -370,7 +498,7 @@ class SqliteStore implements BeadStore {
         else counts.created++;
         this.dirty.add(r.id);
       }
-      this.recomputeAllBlocked();
+      if (counts.created + counts.updated) this.recomputeAllBlocked();
     });
     return counts;
   }
@@ -383,15 +511,15 @@ class SqliteStore implements BeadStore {
   }
 
   /** Replaces one issue (row, labels, dependencies, comments) with a record as read from JSONL. */
-  private upsertRecord(r: Issue): void {
+  private upsertRecord(r: Issue, hash: string | null = null): void {
     this.deleteRows(r.id);
     const fields = Object.keys(r.fields).length ? JSON.stringify(r.fields) : null;
     this.q(`INSERT INTO issues (id, title, description, design, acceptance_criteria, notes, status, priority, issue_type,
-        assignee, owner, created_at, created_by, updated_at, closed_at, close_reason, external_ref, ephemeral, wisp, fields)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`).run(
+        assignee, owner, created_at, created_by, updated_at, closed_at, close_reason, external_ref, ephemeral, wisp, fields, line_hash)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`).run(
       r.id, r.title, r.description ?? null, r.design ?? null, r.acceptance_criteria ?? null, r.notes ?? null, r.status, r.priority,
       r.issue_type, r.assignee ?? null, r.owner ?? null, r.created_at, r.created_by ?? null, r.updated_at, r.closed_at ?? null,
-      r.close_reason ?? null, r.external_ref ?? null, r.ephemeral ? 1 : 0, fields);
+      r.close_reason ?? null, r.external_ref ?? null, r.ephemeral ? 1 : 0, fields, hash);
     const dep = this.q('INSERT OR IGNORE INTO dependencies (issue_id, depends_on_id, type, created_at, created_by) VALUES (?, ?, ?, ?, ?)');
     for (const d of r.dependencies) dep.run(r.id, d.depends_on_id, d.type, d.created_at, d.created_by ?? null);
     const lab = this.q('INSERT OR IGNORE INTO labels (issue_id, label) VALUES (?, ?)');
@@ -402,10 +530,15 @@ class SqliteStore implements BeadStore {
 
   // ---- blocked state ------------------------------------------------------------------------
 
-  private recomputeAllBlocked(): void {
+  /** The blocked set the whole graph implies (what the materialized flags must equal). */
+  private blockedFromGraph(): Set<string> {
     const status = new Map<string, Status>();
     for (const r of this.q('SELECT id, status FROM issues').all() as { id: string; status: Status }[]) status.set(r.id, r.status);
-    const blocked = computeBlocked(status, this.q('SELECT issue_id, depends_on_id, type FROM dependencies').all() as GraphEdge[]);
+    return computeBlocked(status, this.q('SELECT issue_id, depends_on_id, type FROM dependencies').all() as GraphEdge[]);
+  }
+
+  private recomputeAllBlocked(): void {
+    const blocked = this.blockedFromGraph();
     const now = new Set((this.q('SELECT id FROM issues WHERE blocked = 1').all() as { id: string }[]).map((r) => r.id));
     const set = this.q('UPDATE issues SET blocked = ? WHERE id = ?');
     for (const id of blocked) if (!now.has(id)) set.run(1, id);
@@ -491,6 +624,10 @@ class SqliteStore implements BeadStore {
     throw new NotFoundError('issue', p, `'bd list' shows the ids in ${this.beadsDir}`);
   }
 
+  getExact(id: string): Issue | undefined {
+    return this.hydrate(this.rowsByIds([id]))[0];
+  }
+
   get(idOrPartial: string): Issue | undefined {
     let id: string;
     try {
@@ -550,8 +687,8 @@ class SqliteStore implements BeadStore {
     this.refresh();
     const params: unknown[] = [];
     const w = this.where(filter, params);
-    const limit = filter.limit && filter.limit > 0 ? ` LIMIT ${Math.floor(filter.limit)}` : '';
-    const rows = this.db.prepare(`SELECT i.* FROM issues i ${w.length ? 'WHERE ' + w.join(' AND ') : ''} ORDER BY i.id${limit}`).all(...params) as IssueRow[];
+    const rows = this.dyn(`SELECT i.* FROM issues i ${w.length ? 'WHERE ' + w.join(' AND ') : ''} ORDER BY i.id LIMIT ?`)
+      .all(...params, limitOf(filter)) as IssueRow[];
     return this.hydrate(rows);
   }
 
@@ -560,9 +697,8 @@ class SqliteStore implements BeadStore {
     const params: unknown[] = [];
     const w = this.where({ ...filter, status: 'open', includeEphemeral: false }, params);
     w.push('i.blocked = 0', `i.issue_type NOT IN (${NON_WORK_SQL})`);
-    const limit = filter.limit && filter.limit > 0 ? ` LIMIT ${Math.floor(filter.limit)}` : '';
-    const sql = `SELECT i.* FROM issues i WHERE ${w.join(' AND ')} ORDER BY i.priority, i.created_at, i.id${limit}`;
-    return this.hydrate(this.q(sql).all(...params) as IssueRow[]);
+    const sql = `SELECT i.* FROM issues i WHERE ${w.join(' AND ')} ORDER BY i.priority, i.created_at, i.id LIMIT ?`;
+    return this.hydrate(this.dyn(sql).all(...params, limitOf(filter)) as IssueRow[]);
   }
 
   /** Open targets of an issue's own blocking dependencies. */
@@ -650,7 +786,9 @@ class SqliteStore implements BeadStore {
     const integrity = this.db.pragma('integrity_check', { simple: true });
     if (integrity !== 'ok') problems.push(`sqlite integrity_check: ${integrity}`);
     const onDisk = readIfExists(this.jsonlPath);
+    const parseError = onDisk === undefined ? undefined : unparseable(onDisk, this.jsonlPath);
     if (onDisk === undefined) problems.push(`${this.jsonlPath} is missing (run 'bd export')`);
+    else if (parseError) problems.push(`${parseError} (resolve it, or run 'bd export' to rewrite it from the database)`);
     else {
       const expected = this.exportText();
       if (onDisk !== expected) {
@@ -660,11 +798,9 @@ class SqliteStore implements BeadStore {
         problems.push(`JSONL differs from the database for ${diff.length} issue(s): ${diff.slice(0, 5).join(', ')}${diff.length > 5 ? ', ...' : ''} (run 'bd export' to rewrite it, or 'bd import' to load it)`);
       }
     }
-    const status = new Map<string, Status>();
-    for (const r of this.q('SELECT id, status FROM issues').all() as { id: string; status: Status }[]) status.set(r.id, r.status);
-    const want = computeBlocked(status, this.q('SELECT issue_id, depends_on_id, type FROM dependencies').all() as GraphEdge[]);
-    const have = (this.q('SELECT id FROM issues WHERE blocked = 1').all() as { id: string }[]).map((r) => r.id);
-    const wrong = have.filter((id) => !want.has(id)).concat([...want].filter((id) => !have.includes(id)));
+    const want = this.blockedFromGraph();
+    const have = new Set((this.q('SELECT id FROM issues WHERE blocked = 1').all() as { id: string }[]).map((r) => r.id));
+    const wrong = [...have].filter((id) => !want.has(id)).concat([...want].filter((id) => !have.has(id)));
     if (wrong.length) problems.push(`materialized blocked state is stale for ${wrong.length} issue(s): ${wrong.slice(0, 5).join(', ')}`);
     const cyc = this.cycles();
     if (cyc.length) problems.push(`${cyc.length} dependency cycle(s), e.g. ${cyc[0]!.join(' -> ')}`);
@@ -683,14 +819,15 @@ class SqliteStore implements BeadStore {
     this.dirty.add(id);
   }
 
-  /** A dependency target: a local issue (partial ids resolve) or a foreign-prefix id kept verbatim. */
+  /**
+   * A dependency target: an exact id, else a foreign-prefix id kept verbatim (it names an issue in
+   * another database, never a prefix of one here), else a partial id of this database.
+   */
   private resolveIdOrForeign(id: string): string {
-    try {
-      return this.resolveId(id);
-    } catch (e) {
-      if (e instanceof NotFoundError && /^[A-Za-z][\w]*-/.test(id) && !id.startsWith(this.prefix + '-')) return id;
-      throw e;
-    }
+    const t = id.trim();
+    if (this.q('SELECT 1 FROM issues WHERE id = ?').get(t)) return t;
+    if (/^[A-Za-z][\w]*-/.test(t) && !t.startsWith(this.prefix + '-')) return t;
+    return this.resolveId(t);
   }
 
   create(input: CreateInput, actor: string): Issue {
@@ -727,10 +864,11 @@ class SqliteStore implements BeadStore {
       this.event(id, 'created', actor, undefined, title);
       this.dirty.add(id);
       const lab = this.q('INSERT OR IGNORE INTO labels (issue_id, label) VALUES (?, ?)');
-      for (const l of input.labels ?? []) if (l.trim()) lab.run(id, l.trim());
+      for (const l of input.labels ?? []) lab.run(id, checkLabel(l));
       if (parent) this.insertDep(id, parent, PARENT_CHILD, actor, now);
       for (const d of input.deps ?? []) this.addDependency(id, d.id, d.type, actor);
       this.recomputeBlocked([id]);
+      this.statusChanged(id); // issues may already depend on this id (explicit --id, imported edges)
       return this.mustGet(id);
     });
   }
@@ -917,8 +1055,7 @@ class SqliteStore implements BeadStore {
   addLabel(id: string, label: string, actor: string): void {
     this.write(() => {
       const full = this.resolveId(id);
-      const l = label.trim();
-      if (!l || /[,\s]/.test(l)) throw new UserError(`invalid label "${label}"`, 'labels are single words without commas or spaces');
+      const l = checkLabel(label);
       if (this.q('INSERT OR IGNORE INTO labels (issue_id, label) VALUES (?, ?)').run(full, l).changes) {
         this.event(full, 'label_added', actor, undefined, l);
         this.touch(full);
@@ -988,15 +1125,28 @@ function rowToIssue(r: IssueRow): Issue {
   return issue;
 }
 
-/** Sorted by id, each line exactly as we would write it (so patching keeps the file canonical). */
-function isCanonical(text: string, records: Issue[]): boolean {
-  const lines = text.split('\n').filter((l) => l.trim());
-  if (lines.length !== records.length) return false;
-  for (let i = 0; i < records.length; i++) {
-    if (i > 0 && !(Buffer.compare(Buffer.from(records[i - 1]!.id), Buffer.from(records[i]!.id)) < 0)) return false;
-    if (!lines[i]!.startsWith(`{"id":${JSON.stringify(records[i]!.id)}`)) return false;
+/** The parse error of a JSONL text, or undefined when it parses. */
+function unparseable(text: string, source: string): string | undefined {
+  try {
+    parseJsonl(text, source);
+    return undefined;
+  } catch (e) {
+    if (e instanceof UserError) return e.message;
+    throw e;
   }
-  return true;
+}
+
+/** write() runs fn inside one transaction, so fn cannot be async: it would commit before it settled. */
+function synchronous<T>(result: T): T {
+  if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
+    throw new InternalError('store.write() needs a synchronous function (an async one would commit before it finished)');
+  }
+  return result;
+}
+
+/** SQLite's LIMIT: -1 means no limit. */
+function limitOf(f: ListFilter): number {
+  return f.limit && f.limit > 0 ? Math.floor(f.limit) : -1;
 }
 
 function nonEmpty(v: string | undefined): string | null {

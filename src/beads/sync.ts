@@ -1,30 +1,18 @@
-// The JSONL file next to the database: atomic writes, change detection by file signature, and
+// The JSONL file next to the database: change detection by file signature, and
 // incremental patching (a sorted file where only the changed issues' lines are replaced).
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { readFileSync, statSync, type BigIntStats } from 'node:fs';
 
 /** size:mtime:inode, or 'missing': cheap to read on every command, changes on any rewrite. */
 export function fileSignature(path: string): string {
   try {
-    const s = statSync(path, { bigint: true });
-    return `${s.size}:${s.mtimeNs}:${s.ino}`;
+    return statSignature(statSync(path, { bigint: true }));
   } catch {
     return 'missing';
   }
 }
 
-/** Write-temp-then-rename, so readers (and git) never see half a file. Returns the new signature. */
-export function writeAtomic(path: string, text: string | Buffer, durable = false): string {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
-  try {
-    if (typeof text === 'string') writeSync(fd, text);
-    else writeSync(fd, text);
-    if (durable) fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  return fileSignature(path);
+export function statSignature(s: BigIntStats): string {
+  return `${s.size}:${s.mtimeNs}:${s.ino}`;
 }
 
 export function readIfExists(path: string): string | undefined;
@@ -77,7 +65,6 @@ export function patchJsonl(buf: Buffer, changes: Map<string, string | null>): Bu
   };
   const out: Buffer[] = [];
   let i = 0; // next unread line index
-  let prev = ''; // the last id passed, to check the file really is sorted where we look
   for (const [key, id] of [...changes.keys()].map((k) => [byteKey(k), k] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
     let lo = i, hi = starts.length;
     while (lo < hi) {
@@ -90,8 +77,6 @@ export function patchJsonl(buf: Buffer, changes: Map<string, string | null>): Bu
     if (lo > i) out.push(buf.subarray(starts[i]!, starts[lo]!));
     i = lo;
     if (i < starts.length && idAt(i) === key) i++; // drop the old line
-    if (prev && prev >= key) return undefined;
-    prev = key;
     const line = changes.get(id);
     if (line) out.push(Buffer.from(line + '\n', 'utf8'));
   }

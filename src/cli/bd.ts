@@ -16,10 +16,10 @@ Exit codes: 0 ok, 1 user error (bad id, bad value, conflict), 2 usage error (unk
 
 type Act = (ctx: { program: Command; args: unknown[]; opts: Record<string, unknown> }) => Promise<void>;
 /** Wraps an action so its module is imported only when the command runs. */
-function lazy(name: string): (...a: unknown[]) => Promise<void> {
+function lazy(name: string, load: () => Promise<unknown> = () => import('./bd/actions.js')): (...a: unknown[]) => Promise<void> {
   return async (...a: unknown[]) => {
     const cmd = a[a.length - 1] as Command;
-    const mod = (await import('./bd/actions.js')) as unknown as Record<string, Act>;
+    const mod = (await load()) as Record<string, Act>;
     await mod[name]!({ program, args: a.slice(0, -2), opts: cmd.opts() });
   };
 }
@@ -128,6 +128,7 @@ program.command('import').description('load issues from a JSONL file (created or
 program.command('doctor').description('check the database against the JSONL, the blocked state and cycles').action(lazy('doctor'));
 program.command('prime').description('short Markdown context for agents: how to use bd, and the ready work').action(lazy('prime'));
 program.command('merge').description('git merge driver: field-level 3-way merge of issues.jsonl (bd merge %O %A %B)')
-  .argument('<base>').argument('<ours>').argument('<theirs>').action(lazy('merge'));
+  .argument('<base>').argument('<ours>').argument('<theirs>')
+  .action(lazy('merge', () => import('./bd/merge.js'))); // git runs it on every JSONL merge: no SQLite
 
 main(program);

@@ -8,7 +8,7 @@ import { gitSyncTry } from '../../lib/git.js';
 import { which } from '../../lib/proc.js';
 import { openStore, resolveActor, type BeadStore, type CreateInput, type ListFilter, type UpdatePatch } from '../../beads/store.js';
 import { findBeadsDir, openLocalStore, openStoreForId } from '../../beads/routes.js';
-import { issueToRecord } from '../../beads/jsonl.js';
+import { importJsonl, issueToRecord } from '../../beads/jsonl.js';
 import { isStatus, parsePriority, type Issue, type Status } from '../../beads/model.js';
 import { formatIssueLine, formatIssueFull, formatTree, type TreeNode } from './format.js';
 
@@ -144,7 +144,11 @@ export async function update(c: Ctx): Promise<void> {
   output(g(c).json, out.map(rec), () => out.map((i) => `${o.claim ? 'Claimed' : 'Updated'} ${i.id}: ${i.title} [${i.status}${i.assignee ? ` @${i.assignee}` : ''}]`).join('\n'));
 }
 
-/** Groups ids by the store that holds them, so each database gets one transaction. */
+/**
+ * Groups ids by the store that holds them, so each database gets one transaction. Every id of
+ * every group is resolved before the first write: a bad id in the second database must not leave
+ * the first one changed.
+ */
 function byStore(c: Ctx, ids: string[], fn: (s: BeadStore, ids: string[]) => Issue[]): Issue[] {
   const out: Issue[] = [];
   const groups = new Map<string, { store: BeadStore; ids: string[] }>();
@@ -154,6 +158,7 @@ function byStore(c: Ctx, ids: string[], fn: (s: BeadStore, ids: string[]) => Iss
       const gr = groups.get(s.beadsDir);
       if (gr) { gr.ids.push(id); s.close(); } else groups.set(s.beadsDir, { store: s, ids: [id] });
     }
+    for (const { store, ids: mine } of groups.values()) for (const id of mine) store.mustGet(id);
     for (const { store, ids: mine } of groups.values()) out.push(...fn(store, mine));
   } finally {
     for (const { store } of groups.values()) store.close();
@@ -283,7 +288,7 @@ export async function depTree(c: Ctx): Promise<void> {
       if (depth >= maxDepth) return;
       const next = reverse
         ? s.dependents(issue.id).map((d) => ({ issue: d as Issue | undefined, id: d.id, type: d.dependencies.find((x) => x.depends_on_id === issue.id)?.type ?? '' }))
-        : issue.dependencies.map((d) => ({ issue: s.get(d.depends_on_id), id: d.depends_on_id, type: d.type }));
+        : issue.dependencies.map((d) => ({ issue: s.getExact(d.depends_on_id), id: d.depends_on_id, type: d.type }));
       for (const n of next) {
         const repeat = seen.has(n.id);
         out.push({ id: n.id, title: n.issue?.title ?? '(not in this database)', status: n.issue?.status ?? 'external', depth: depth + 1, type: n.type, parent_id: issue.id, ...(repeat ? { repeat: true } : {}) });
@@ -360,14 +365,8 @@ export async function exportCmd(c: Ctx): Promise<void> {
 
 export async function importCmd(c: Ctx): Promise<void> {
   const file = resolve(c.args[0] as string);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UserError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`);
-  }
   const who = actor(c);
-  const r = using(local(c), (s) => s.importText(text, file, who));
+  const r = using(local(c), (s) => importJsonl(s, file, who));
   output(g(c).json, r, (d) => `Imported ${file}: ${d.created} created, ${d.updated} updated, ${d.unchanged} unchanged`);
 }
 
@@ -403,18 +402,4 @@ export async function prime(c: Ctx): Promise<void> {
     ...(data.ready.length ? data.ready.map((i) => `- ${formatIssueLine(i)}`) : ['- no ready work']),
   ];
   process.stdout.write(lines.join('\n') + '\n');
-}
-
-export async function merge(c: Ctx): Promise<void> {
-  const [base, ours, theirs] = (c.args as string[]).map((p) => resolve(p));
-  const read = (p: string) => {
-    try {
-      return readFileSync(p, 'utf8');
-    } catch (e) {
-      throw new UserError(`cannot read ${p}: ${(e as NodeJS.ErrnoException).code ?? e}`);
-    }
-  };
-  const { mergeJsonl } = await import('../../beads/merge.js');
-  const merged = mergeJsonl(read(base!), read(ours!), read(theirs!));
-  writeFileSync(ours!, merged); // git reads the result from %A
 }
