@@ -1,5 +1,5 @@
 // launchAgent's choice of agent CLI on a relaunch (the witness restarts with only a prompt), and
-// validateAdapter: the launch's adapter checks, callable before anything is slung.
+// sling's agent checks: a bad agent name is refused before anything changes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,9 +11,8 @@ import { openStore } from '../src/beads/store.js';
 import { loadTown } from '../src/town/town.js';
 import { forgetStore } from '../src/town/stores.js';
 import { getAgent, listAgents } from '../src/town/identity.js';
-import { isAgentAlive, launchAgent, validateAdapter } from '../src/runtime/launch.js';
+import { isAgentAlive, launchAgent } from '../src/runtime/launch.js';
 import { killGroup } from '../src/lib/proc.js';
-import { UserError } from '../src/lib/errors.js';
 
 let f: TownFixture;
 before(() => {
@@ -55,21 +54,27 @@ test("a relaunch with only a prompt (witness restart) keeps the polecat's agent 
   assert.equal(isAgentAlive(town, address), true);
 });
 
-test('validateAdapter throws the launch\'s own error for unknown or misconfigured agents, and changes nothing', () => {
-  const town = loadTown(f.town);
-  const before = JSON.stringify(listAgents(town, { includeRetired: true }));
-  assert.throws(() => validateAdapter(town, 'demo', 'polecat', 'nope'), (e: unknown) => e instanceof UserError && /unknown agent 'nope'/.test(e.message) && /sleeper/.test(e.hint ?? ''));
-  assert.throws(() => validateAdapter(town, 'demo', 'polecat', 'ghost'), (e: unknown) => e instanceof UserError && e.message === "agent binary 'no-such-agent-binary-xyz' not found on PATH");
-  assert.throws(() => validateAdapter(town, undefined, 'crew', 'badidle'), (e: unknown) => e instanceof UserError && /idle_pattern is not a valid regular expression/.test(e.message));
-  assert.throws(() => validateAdapter(town, 'nosuchrig', 'polecat', 'shell'), (e: unknown) => e instanceof UserError && /rig not found: nosuchrig/.test(e.message));
-  validateAdapter(town, 'demo', 'polecat', 'sleeper');
-  validateAdapter(town, 'demo', 'polecat', 'shell'); // built in; its binary is gt
-  assert.equal(JSON.stringify(listAgents(town, { includeRetired: true })), before, 'no identity touched');
-
-  // The same message the launch gives for that adapter (sling then reports it per bead).
+test('sling checks the agent name before changing anything; a missing binary is a launch fault on the identity', () => {
   const s = openStore(join(f.town, 'demo', '.beads'));
   const id = s.create({ title: 'ghost work', description: 'x' }, 'overseer').id;
   s.close();
+  const town = loadTown(f.town);
+  const before = JSON.stringify(listAgents(town, { includeRetired: true }));
+  for (const [agent, re] of [['nope', /unknown agent 'nope'/], ['badidle', /idle_pattern is not a valid regular expression/]] as const) {
+    const r = f.gt(['sling', id, 'demo', '--agent', agent]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, re);
+    assert.equal(r.stderr.trim().split('\n').length, 1, 'one line');
+  }
+  assert.equal(JSON.stringify(listAgents(town, { includeRetired: true })), before, 'no identity touched');
+  const st = openStore(join(f.town, 'demo', '.beads'));
+  assert.equal(st.mustGet(id).status, 'open', 'bead untouched');
+  st.close();
+
   const r = f.gt(['sling', id, 'demo', '--agent', 'ghost', '--json']);
-  assert.match(r.stdout + r.stderr, /agent binary 'no-such-agent-binary-xyz' not found on PATH/);
+  assert.equal(r.code, 1);
+  const h = JSON.parse(r.stdout).hooked[0];
+  assert.equal(h.session, 'failed');
+  assert.match(h.error, /agent binary 'no-such-agent-binary-xyz' not found on PATH/);
+  assert.equal(getAgent(town, h.agent)!.state, 'dead');
 });

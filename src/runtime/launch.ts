@@ -109,16 +109,6 @@ export async function launchAgent(town: Town, address: string, opts: { adapter?:
   }
 }
 
-/**
- * Checks, before anything is slung, that the adapter a launch would use exists, is well
- * configured and has its binary: throws the same UserError the launch would. No side effects.
- */
-export function validateAdapter(town: Town, rigName: string | undefined, role: string, adapterName: string | undefined): void {
-  const rig = rigName ? loadRig(town, rigName) : undefined;
-  const adapter = resolveAdapter(chooseAdapterName(role, rig?.agents, town.config.agents, adapterName), rig?.agents, town.config.agents);
-  checkBinary(town, adapter, agentEnv({ parent: process.env, passEnv: [], binDir: town.binDir, town: town.root, role, address: '', session: '' }).PATH);
-}
-
 function checkBinary(town: Town, adapter: Adapter, path: string | undefined): void {
   const bin = adapter.binary === 'gt' ? gtBin(town) : adapter.binary;
   if (!(isAbsolute(bin) ? existsSync(bin) : which(bin, path))) {

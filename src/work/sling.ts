@@ -73,7 +73,15 @@ export async function sling(town: Town, beadIds: string[], target: string, opts:
     if (beadIds.length > 1) throw new UserError(`an agent's hook holds one bead; got ${beadIds.length}`, 'sling several beads to a rig, or one at a time');
   }
 
-  // Validate every bead before changing anything.
+  // Validate the target's agent CLI, the convoy and every bead before changing anything.
+  // (An unknown --agent is bad input; an agent CLI missing from PATH is a launch fault, recorded
+  // on the identity as dead with the reason, so only the name is checked here.)
+  if (opts.agent) {
+    const { resolveAdapter } = await import('../runtime/adapters/registry.js');
+    const p = agentTarget ? parseAddress(agentTarget) : { rig: rig!.name };
+    const agents = p.rig ? loadRig(town, p.rig).agents : undefined;
+    resolveAdapter(opts.agent, agents, town.config.agents);
+  }
   const beads = beadIds.map((raw) => {
     const store = storeForBead(town, raw);
     const bead = store.mustGet(raw);

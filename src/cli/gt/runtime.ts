@@ -114,8 +114,12 @@ export function register(program: Command): void {
       const town = await currentTown();
       const { nudgeAgent } = await import('../../runtime/nudge.js');
       const msg = words.join(' ') || 'Check your hook: run `gt prime` and work it (GUPP).';
-      const r = await nudgeAgent(town, await addressOf(town, target), msg, { timeoutMs: o.timeout * 1000 });
-      output(o.json, r, (d) => `Nudged ${d.agent} (${d.session})${d.idle ? '' : ` after waiting ${Math.round(d.waitedMs / 1000)}s for idle`}`);
+      // Asked for explicitly: past the wait, type anyway (agent CLIs queue input typed mid-turn).
+      const r = await nudgeAgent(town, await addressOf(town, target), msg, { timeoutMs: o.timeout * 1000, typeWhenBusy: true });
+      output(o.json, r, (d) =>
+        d.delivered ? `Nudged ${d.agent} (${d.session})${d.idle ? '' : ` while busy, after waiting ${Math.round(d.waitedMs / 1000)}s for idle`}` : `Not delivered: ${d.agent} stayed busy for ${Math.round(d.waitedMs / 1000)}s`,
+      );
+      if (!r.delivered) process.exitCode = 1;
     });
 
   program
