@@ -50,6 +50,26 @@ const MIGRATIONS: string[] = [
   // The digest of the issue's line as last written to (or read canonical from) the JSONL, so an
   // import after a pull parses and upserts only the lines that changed.
   `ALTER TABLE issues ADD COLUMN line_hash TEXT;`,
+  // Top-level scalar fields (Gas Town's agent, merge-request and message keys) as rows, so
+  // list({fields}) is an index search, not json_extract over every issue. Kept by triggers.
+  `CREATE TABLE issue_fields (issue_id TEXT NOT NULL, key TEXT NOT NULL, value);
+   CREATE INDEX issue_fields_kv ON issue_fields(key, value);
+   CREATE INDEX issue_fields_issue ON issue_fields(issue_id);
+   CREATE TRIGGER issue_fields_ins AFTER INSERT ON issues WHEN new.fields IS NOT NULL BEGIN
+     INSERT INTO issue_fields (issue_id, key, value)
+       SELECT new.id, key, atom FROM json_each(new.fields) WHERE type NOT IN ('object', 'array', 'null');
+   END;
+   CREATE TRIGGER issue_fields_upd AFTER UPDATE OF fields ON issues BEGIN
+     DELETE FROM issue_fields WHERE issue_id = old.id;
+     INSERT INTO issue_fields (issue_id, key, value)
+       SELECT new.id, key, atom FROM json_each(coalesce(new.fields, '{}')) WHERE type NOT IN ('object', 'array', 'null');
+   END;
+   CREATE TRIGGER issue_fields_del AFTER DELETE ON issues BEGIN
+     DELETE FROM issue_fields WHERE issue_id = old.id;
+   END;
+   INSERT INTO issue_fields (issue_id, key, value)
+     SELECT i.id, j.key, j.atom FROM issues i, json_each(i.fields) j
+     WHERE i.fields IS NOT NULL AND j.type NOT IN ('object', 'array', 'null');`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

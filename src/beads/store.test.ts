@@ -309,3 +309,22 @@ test('a conflicted JSONL: reads warn and serve the database, writes are refused,
   s.create({ title: 'b' }, 'x');
   assert.equal(s.list().length, 2);
 }));
+
+test('list by fields: strings, numbers, booleans; updates, deletions and imports keep the field index current', withStore((s) => {
+  const a = s.create({ title: 'agent a', issue_type: 'agent', fields: { role_type: 'polecat', n: 3, live: true, nested: { x: 1 } } }, 'x');
+  const b = s.create({ title: 'agent b', issue_type: 'agent', fields: { role_type: 'crew', n: 4, live: false } }, 'x');
+  const ids = (f: Record<string, unknown>) => s.list({ fields: f }).map((i) => i.id);
+  assert.deepEqual(ids({ role_type: 'polecat' }), [a.id]);
+  assert.deepEqual(ids({ n: 4 }), [b.id]);
+  assert.deepEqual(ids({ n: '4' }), []); // a number is not its text
+  assert.deepEqual(ids({ live: true }), [a.id]);
+  assert.deepEqual(ids({ live: false, role_type: 'crew' }), [b.id]);
+  assert.deepEqual(ids({ nested: { x: 1 } }), [a.id]);
+  s.update(a.id, { fields: { role_type: 'crew', live: null } }, 'x');
+  assert.deepEqual(ids({ role_type: 'crew' }), [a.id, b.id].sort());
+  assert.deepEqual(ids({ live: true }), []);
+  assert.deepEqual(ids({ live: null, role_type: 'crew' }), [a.id]);
+  s.importText(`{"id":"${b.id}","title":"agent b","status":"open","priority":2,"issue_type":"agent","created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z","role_type":"witness"}\n`, 'test', 'x');
+  assert.deepEqual(ids({ role_type: 'witness' }), [b.id]);
+  assert.deepEqual(ids({ n: 4 }), []);
+}));

@@ -672,8 +672,8 @@ class SqliteStore implements BeadStore {
     for (const [k, v] of Object.entries(f.fields ?? {})) {
       if (v === null || v === undefined) { w.push(`json_extract(i.fields, ?) IS NULL`); params.push(jsonPath(k)); continue; }
       if (typeof v === 'object') { w.push(`json_extract(i.fields, ?) = json(?)`); params.push(jsonPath(k), JSON.stringify(v)); continue; }
-      w.push(`json_extract(i.fields, ?) = ?`);
-      params.push(jsonPath(k), typeof v === 'boolean' ? (v ? 1 : 0) : v);
+      w.push(`i.id IN (SELECT issue_id FROM issue_fields WHERE key = ? AND value = ?)`); // indexed (schema v4)
+      params.push(k, typeof v === 'boolean' ? (v ? 1 : 0) : v);
     }
     if (f.text) {
       w.push(`(instr(lower(i.title), ?) > 0 OR instr(lower(coalesce(i.description, '')), ?) > 0 OR instr(lower(coalesce(i.notes, '')), ?) > 0 OR i.id = ?)`);
