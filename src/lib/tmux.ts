@@ -35,11 +35,20 @@ export function tmuxAvailable(): boolean {
   return which('tmux') !== undefined;
 }
 
+/**
+ * A minimal env for the tmux client: the server it may start inherits it, and agents must not see
+ * the caller's environment through it (commands set their own env anyway). TMUX_TMPDIR decides
+ * where the socket lives, so every call (and `attach`, which inherits the caller's env) agrees.
+ */
+function clientEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', TERM: 'xterm-256color', LANG: process.env.LANG ?? 'C.UTF-8' };
+  if (process.env.TMUX_TMPDIR) env.TMUX_TMPDIR = process.env.TMUX_TMPDIR;
+  return env;
+}
+
 function tmux(socket: string, args: string[]): RunResult {
   try {
-    // A minimal env for the tmux client: the server it may start inherits it, and agents must
-    // not see the caller's environment through it (commands set their own env anyway).
-    return runSync('tmux', ['-L', socket, ...args], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', TERM: 'xterm-256color', LANG: process.env.LANG ?? 'C.UTF-8' }, timeoutMs: 10_000 });
+    return runSync('tmux', ['-L', socket, ...args], { env: clientEnv(), timeoutMs: 10_000 });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new TmuxMissingError();
     throw e;
@@ -141,7 +150,7 @@ export function killSessionSoon(socket: string, name: string, delaySec = 1): voi
   if (!tmuxBin || !s?.panePid) return;
   const same = `#{&&:#{==:#{pane_pid},${s.panePid}},#{==:#{session_created},${s.created}}}`;
   spawnDetached('/bin/sh', ['-c', 'sleep "$1"; exec "$2" -L "$3" if-shell -F -t "=$4:" "$5" "kill-session -t \"=$4\""', 'sh', String(delaySec), tmuxBin, socket, name, same], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/' },
+    env: clientEnv(),
     logFile: '/dev/null',
   });
 }
