@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -327,4 +329,36 @@ test('list by fields: strings, numbers, booleans; updates, deletions and imports
   s.importText(`{"id":"${b.id}","title":"agent b","status":"open","priority":2,"issue_type":"agent","created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z","role_type":"witness"}\n`, 'test', 'x');
   assert.deepEqual(ids({ role_type: 'witness' }), [b.id]);
   assert.deepEqual(ids({ n: 4 }), []);
+}));
+
+test('a git pull that rewrites the JSONL while a flush builds its export is imported, not undone', withStore((s, dir) => {
+  const a = s.create({ title: 'a' }, 'x');
+  const b = s.create({ title: 'b' }, 'x');
+  s.flush();
+  const path = join(dir, 'issues.jsonl');
+  const pulled = readFileSync(path, 'utf8').replace('"title":"b"', '"title":"b (pulled)"');
+  s.update(a.id, { title: 'a (local)' }, 'x');
+  // The pull lands between the temp file's write and its rename (fstat runs in between).
+  const real = fs.fstatSync;
+  let raced = false;
+  (fs as { fstatSync: unknown }).fstatSync = (...args: Parameters<typeof fs.fstatSync>) => {
+    const st = real(...args);
+    if (!raced) {
+      raced = true;
+      writeFileSync(path, pulled);
+    }
+    return st;
+  };
+  syncBuiltinESMExports();
+  try {
+    s.flush();
+  } finally {
+    (fs as { fstatSync: unknown }).fstatSync = real;
+    syncBuiltinESMExports();
+  }
+  assert.ok(raced);
+  assert.equal(s.mustGet(b.id).title, 'b (pulled)');
+  const lines = readFileSync(path, 'utf8');
+  assert.ok(lines.includes('"title":"a (local)"') && lines.includes('"title":"b (pulled)"'), lines);
+  assert.deepEqual(s.doctor().problems, []);
 }));
