@@ -254,6 +254,11 @@ test('bd resolves any bead by prefix from anywhere in the town; whoami follows t
   const h = bd(['show', convoy.id, '--json'], { cwd: join(f.town, 'demo', 'crew', 'ann'), env: f.env });
   assert.equal(h.code, 0, h.stderr);
   assert.equal(JSON.parse(h.stdout)[0].issue_type, 'convoy');
+  // bd list shows work; identities and merge requests only when asked for.
+  const listed = JSON.parse(bd(['list', '--json'], { cwd: join(f.town, 'demo'), env: f.env }).stdout) as { issue_type: string }[];
+  assert.ok(listed.length > 0 && listed.every((i) => !['agent', 'merge-request', 'message'].includes(i.issue_type)));
+  const agents = JSON.parse(bd(['list', '--type', 'agent', '--json'], { cwd: join(f.town, 'demo'), env: f.env }).stdout) as { issue_type: string }[];
+  assert.ok(agents.length > 0 && agents.every((i) => i.issue_type === 'agent'));
   assert.equal(f.gtJson(['whoami'], { cwd: join(f.town, 'demo', 'crew', 'ann') }).address, 'demo/crew/ann');
   assert.equal(f.gtJson(['whoami'], { cwd: join(f.town, 'mayor') }).address, 'mayor');
   assert.equal(f.gtJson(['whoami']).address, 'overseer');

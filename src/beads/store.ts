@@ -41,6 +41,8 @@ export interface ListFilter {
   status?: Status | Status[]; type?: string | string[]; label?: string | string[] /* all of */;
   assignee?: string; priority?: number; parent?: string; fields?: Record<string, unknown> /* equality on fields keys */;
   includeEphemeral?: boolean; includeClosed?: boolean /* default: list shows all non-tombstone; ready never shows closed */; limit?: number;
+  /** Types to leave out (bd list hides bookkeeping: agents, merge requests, messages...). */
+  excludeType?: string[];
   /** Ids (full) to restrict to. */
   ids?: string[];
   /** Case-insensitive text match on title, description and notes (search). */
@@ -657,6 +659,10 @@ class SqliteStore implements BeadStore {
     else w.push(`i.status != 'tombstone'`);
     if (f.includeClosed === false) w.push(`i.status != 'closed'`);
     if (f.type !== undefined) inList('i.issue_type', f.type);
+    if (f.excludeType !== undefined) {
+      params.push(JSON.stringify(f.excludeType));
+      w.push('i.issue_type NOT IN (SELECT value FROM json_each(?))');
+    }
     if (f.assignee !== undefined) { w.push('i.assignee = ?'); params.push(f.assignee); }
     if (f.priority !== undefined) { w.push('i.priority = ?'); params.push(f.priority); }
     if (!f.includeEphemeral) w.push('i.ephemeral = 0');

@@ -47,14 +47,14 @@ program.command('create').alias('new').description('create an issue; prints its 
   .option('--silent', 'print only the id')
   .action(lazy('create'));
 
-program.command('list').description('list issues (not closed unless --all or --status)')
+program.command('list').description('list work: not closed unless --all or --status; bookkeeping (agents, merge requests, mail, events) only with --type or --all')
   .option('-s, --status <status>', 'open, in_progress, blocked, deferred, closed, pinned, hooked (comma list)', list)
   .option('-t, --type <type>', 'issue type (comma list)', list)
   .option('-l, --label <label>', 'has all these labels (comma list, repeatable)', list)
   .option('-a, --assignee <name>', 'assigned to')
   .option('-p, --priority <n>', 'priority')
   .option('--parent <id>', 'children of this issue')
-  .option('--all', 'include closed issues')
+  .option('--all', 'include closed issues and bookkeeping types')
   .option('--ephemeral', 'include ephemeral issues (wisps)')
   .option('-n, --limit <n>', 'at most n issues')
   .action(lazy('list'));
@@ -116,7 +116,7 @@ program.command('events').description("an issue's audit trail").argument('<id>')
 program.command('search').description('issues whose title, description or notes contain the text')
   .argument('<text...>')
   .option('-s, --status <status>', 'status (comma list)', list)
-  .option('--all', 'include closed issues')
+  .option('--all', 'include closed issues and bookkeeping types')
   .option('-n, --limit <n>', 'at most n issues')
   .action(lazy('search'));
 

@@ -9,6 +9,7 @@ import { which } from '../../lib/proc.js';
 import { openStore, resolveActor, type BeadStore, type CreateInput, type ListFilter, type UpdatePatch } from '../../beads/store.js';
 import { findBeadsDir, openLocalStore, openStoreForId } from '../../beads/routes.js';
 import { importJsonl, issueToRecord } from '../../beads/jsonl.js';
+import { NON_WORK_TYPES } from '../../beads/model.js';
 import { isStatus, parsePriority, type Issue, type Status } from '../../beads/model.js';
 import { formatIssueLine, formatIssueFull, formatTree, type TreeNode } from './format.js';
 
@@ -188,6 +189,9 @@ export async function list(c: Ctx): Promise<void> {
     includeEphemeral: !!o.ephemeral, limit: count(o.limit, 'limit'),
   };
   if (!o.all && !o.status) filter.includeClosed = false;
+  // Identities, merge requests, mail and events share the database but are not work: shown only
+  // when asked for by --type or --all.
+  if (!o.all && !o.type) filter.excludeType = [...NON_WORK_TYPES];
   const issues = using(local(c), (s) => s.list(filter));
   output(g(c).json, issues.map(rec), (d) => (d.length ? issues.map(formatIssueLine).join('\n') : 'No issues.'));
 }
