@@ -281,3 +281,17 @@ test('rig add adopts a project\'s own .beads (its prefix and records); rig remov
   assert.ok(!existsSync(join(f.town, 'tracked')));
   assert.doesNotMatch(readFileSync(join(f.town, '.beads', 'routes.jsonl'), 'utf8'), /"tk-"/);
 });
+
+test('prime walks a molecule: the hooked bead\'s child steps, one at a time, in order', () => {
+  const s = openStore(rigBeads());
+  const mol = s.create({ title: 'release 1.0', description: 'Three steps.' }, 'overseer').id;
+  const one = s.create({ title: 'write changelog', description: 'List the changes.', parent: mol }, 'overseer').id;
+  const two = s.create({ title: 'tag the release', parent: mol, deps: [{ type: 'blocks', id: one }] }, 'overseer').id;
+  s.create({ title: 'announce', parent: mol, deps: [{ type: 'blocks', id: two }] }, 'overseer');
+  s.close();
+  const slung = f.gtJson(['sling', mol, 'demo', '--no-start']);
+  const env = asAgent(f, slung.hooked[0].agent);
+  assert.match(f.gt(['prime'], { env }).stdout, new RegExp(`Molecule: step 1 of 3 — ${one} write changelog\\nList the changes\\.`));
+  assert.equal(bd(['close', one], { cwd: join(f.town, 'demo'), env }).code, 0);
+  assert.match(f.gt(['prime'], { env }).stdout, new RegExp(`Molecule: step 2 of 3 — ${two} tag the release`));
+});

@@ -3,6 +3,7 @@
 // the handoff note it shows as read.
 import type { Issue } from '../beads/store.js';
 import { mustGetAgent, type Agent } from '../town/identity.js';
+import { storeForBead } from '../town/rig.js';
 import type { Town } from '../town/town.js';
 import { ROLE_PROMPTS } from './prompts/roles.js';
 import { showHook } from './hook.js';
@@ -30,6 +31,25 @@ function beadSection(b: Issue): string {
   return parts.join('\n');
 }
 
+/**
+ * A hooked bead with child steps is worked as a molecule: one step at a time, in order. The
+ * current step is the first open child that nothing blocks. Pure over the children.
+ */
+export function moleculeStep(steps: Issue[], ready: Set<string>): { done: number; total: number; current?: Issue } {
+  const open = steps.filter((s) => s.status !== 'closed');
+  return { done: steps.length - open.length, total: steps.length, current: open.find((s) => ready.has(s.id)) ?? open[0] };
+}
+
+function moleculeSection(town: Town, hook: Issue): string | undefined {
+  const store = storeForBead(town, hook.id);
+  const steps = store.list({ parent: hook.id }).sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true }));
+  if (!steps.length) return undefined;
+  const ready = new Set(store.ready({ parent: hook.id }).map((s) => s.id));
+  const { done, total, current } = moleculeStep(steps, ready);
+  if (!current) return `## Molecule: all ${total} steps closed — finish up and hand in (\`gt done\`)`;
+  return [`## Molecule: step ${done + 1} of ${total} — ${current.id} ${current.title}`, current.description ?? '', `Close the step when it is done (\`bd close ${current.id}\`), then run \`gt prime\` for the next.`].filter(Boolean).join('\n');
+}
+
 export function prime(town: Town, address: string): PrimeView {
   const agent = mustGetAgent(town, address);
   const hook = showHook(town, address).bead;
@@ -40,6 +60,8 @@ export function prime(town: Town, address: string): PrimeView {
 
   const sections = [fill(ROLE_PROMPTS[agent.role], { address: agent.address, rig: agent.rig, workdir: agent.workdir, branch: agent.branch })];
   sections.push(hook ? beadSection(hook) : '## Your hook is empty\nNo work is assigned to you right now.' + (agent.role === 'polecat' ? ' A polecat without work should stop.' : ''));
+  const step = hook && moleculeSection(town, hook);
+  if (step) sections.push(step);
   if (handoff) sections.push(`## Handoff from your predecessor (${handoff.created_at})\n${handoff.body}`);
   sections.push(unread ? `## Mail: ${unread} unread — run \`gt mail inbox\`` : '## Mail: nothing unread');
   return { agent, hook, unread, handoff, text: sections.join('\n\n') + '\n' };
