@@ -226,6 +226,7 @@ test('races: 10 slings of 10 beads -> 10 polecats; 5 slings of one bead -> hooke
   const outs = five.map((r) => JSON.parse(r.stdout).hooked[0]);
   assert.equal(outs.filter((h: any) => h.created).length, 1, 'exactly one hooked it');
   assert.equal(new Set(outs.map((h: any) => h.agent)).size, 1, 'all report the same polecat');
+  assert.equal(new Set(five.map((r) => JSON.parse(r.stdout).convoy)).size, 1, 'and the same convoy');
   const polecats = f.gtJson(['status']).agents.filter((a: any) => a.hook === one);
   assert.equal(polecats.length, 1);
 });

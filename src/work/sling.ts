@@ -3,7 +3,7 @@
 // that is already hooked where it was asked to go changes nothing and says so.
 import { ConflictError, UserError } from '../lib/errors.js';
 import type { Issue, Store } from '../beads/store.js';
-import { listRigs, loadRig, storeForBead, type Rig } from '../town/rig.js';
+import { listRigs, loadRig, openHqStore, storeForBead, type Rig } from '../town/rig.js';
 import { canonicalAddress, parseAddress } from '../town/address.js';
 import { getAgent, mustGetAgent, updateAgentFields, whoami, setAgentState } from '../town/identity.js';
 import type { Town } from '../town/town.js';
@@ -100,22 +100,23 @@ export async function sling(town: Town, beadIds: string[], target: string, opts:
     hooked.push(rig ? await hookToPolecat(town, rig, store, bead.id, actor, opts) : await hookToAgent(town, agentTarget!, store, bead.id, actor));
   }
 
-  // Wrap in a convoy: the given one; one already tracking these beads (a re-sling); the convoy of
-  // the work a fix bead redoes (a bounce stays in its convoy); else a new one.
+  // Wrap in a convoy: the given one; an open one already tracking these beads (a re-sling, a racing
+  // sling, a convoy made before slinging) or the work a fix bead redoes (a bounce stays in its
+  // convoy); else a new one.
   const ids = hooked.map((h) => h.bead);
   const origins = beads.map((b) => b.bead.fields.bounce_of).filter((o): o is string => typeof o === 'string');
   let convoy = opts.convoy;
   let convoyCreated = false;
   if (!convoy) {
-    const existing = convoysTracking(town, ids);
-    const inherited = origins.length ? convoysTracking(town, origins) : [];
-    if (existing.length && hooked.every((h) => !h.created)) convoy = existing[0]!.id;
-    else if (inherited.length) addToConvoy(town, (convoy = inherited[0]!.id), ids, actor);
-    else {
+    // Decided in one HQ transaction, so racing slings of the same bead find one convoy, not make two.
+    const hq = openHqStore(town);
+    ({ convoy, convoyCreated } = hq.write(() => {
+      const open = (cs: Issue[]) => cs.filter((c) => c.status !== 'closed');
+      const existing = open(convoysTracking(town, [...ids, ...origins]));
+      if (existing.length) return { convoy: addToConvoy(town, existing[0]!.id, ids, actor).id, convoyCreated: false };
       const title = beads.length === 1 ? beads[0]!.bead.title : `${beads[0]!.bead.title} (+${beads.length - 1})`;
-      convoy = createConvoy(town, title, ids, actor).id;
-      convoyCreated = true;
-    }
+      return { convoy: createConvoy(town, title, ids, actor).id, convoyCreated: true };
+    }));
   } else addToConvoy(town, convoy, ids, actor);
 
   if (opts.start !== false) {
