@@ -1,0 +1,48 @@
+// `gt daemon`: the patrol loop in the foreground. Work slung to shell-agent polecats lands with
+// nothing but the daemon running; SIGTERM stops it cleanly.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, stringify } from 'smol-toml';
+import { makeTown, type TownFixture } from './support/town-fixture.js';
+import { sweepTown, until } from './support/claude.js';
+import { gtBin } from './support/cli.js';
+import { openStore } from '../src/beads/store.js';
+
+let f: TownFixture;
+before(() => {
+  f = makeTown({ testCmd: 'true' });
+  const path = join(f.town, 'town.toml');
+  writeFileSync(path, stringify({ ...parse(readFileSync(path, 'utf8')), runtime: { mode: 'headless' }, agents: { default: 'shell' } }));
+});
+after(() => {
+  sweepTown(f.town);
+  f.cleanup();
+});
+
+test('the daemon lands slung work on its own and stops on SIGTERM', { timeout: 90_000 }, async () => {
+  const daemon = spawn(process.execPath, [gtBin, 'daemon', '--max-delay', '2'], { cwd: f.root, env: f.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  daemon.stdout.on('data', (c) => (out += c));
+  daemon.stderr.on('data', (c) => (out += c));
+  const exited = new Promise<number | null>((res) => daemon.on('exit', (code) => res(code)));
+  try {
+    const s = openStore(join(f.town, 'demo', '.beads'));
+    const a = s.create({ title: 'file a', description: '```sh\necho a > a.txt\n```' }, 'overseer').id;
+    const b = s.create({ title: 'file b', description: '```sh\necho b > b.txt\n```' }, 'overseer').id;
+    s.close();
+    const slung = f.gtJson(['sling', a, b, 'demo']);
+    const landed = await until('the daemon to land the convoy', () => {
+      const c = f.gtJson(['convoy', 'status', slung.convoy]);
+      return c.landed && c;
+    }, 60_000);
+    assert.equal(landed.closed, 2);
+    assert.equal(f.git(join(f.town, 'demo', '.repo.git'), ['show', 'main:a.txt']), 'a');
+    assert.match(out, /patrolling/);
+  } finally {
+    daemon.kill('SIGTERM');
+  }
+  assert.equal(await exited, 0, out);
+});
