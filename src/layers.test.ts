@@ -28,3 +28,17 @@ test('imports point down the layers', () => {
   }
   assert.deepEqual(wrong, []);
 });
+
+test('one module owns each kind of child process: proc spawns, git runs git, tmux runs tmux', () => {
+  const owners: [RegExp, string][] = [
+    [/from 'node:child_process'/, 'lib/proc.ts'],
+    [/\brun(?:Sync)?\(\s*'git'/, 'lib/git.ts'],
+    [/\brun(?:Sync)?\(\s*'tmux'/, 'lib/tmux.ts'],
+  ];
+  const wrong: string[] = [];
+  for (const file of files(src)) {
+    const text = readFileSync(file, 'utf8');
+    for (const [re, owner] of owners) if (re.test(text) && relative(src, file) !== owner) wrong.push(`${relative(src, file)} does what ${owner} owns`);
+  }
+  assert.deepEqual(wrong, []);
+});
