@@ -1,7 +1,27 @@
-// OpenAI Codex CLI (`codex`). Reads AGENTS.md; `--dangerously-bypass-approvals-and-sandbox` skips
-// approval prompts (agents run in their own worktree); `codex exec` is the non-interactive form and
-// `codex exec resume <id>` continues a session. Codex picks its own session ids (ownsSessionId false).
-import { BUSY, type Adapter } from './types.js';
+// OpenAI Codex CLI (`codex`). Checked against codex-cli 0.169.0 (npm @openai/codex): `--help`,
+// `exec --help`, `exec resume/fork --help`, and the real TUI in tmux (scratch HOME, loopback base URL).
+// Verified:
+// - `codex [OPTIONS] [PROMPT]`: the positional prompt is submitted as the first message.
+// - `--dangerously-bypass-approvals-and-sandbox` exists (TUI shows "permissions: YOLO mode"), but it
+//   does NOT skip the "Trust this folder?" dialog (whose "› 1. Trust and continue" looked idle).
+//   `-c 'projects={"<workdir>"={trust_level="trusted"}}'` does, without writing config.toml. Trusting
+//   a parent directory does not cover a git repo below it, so we trust the exact workdir.
+// - The TUI starts a shared background app-server daemon that outlives the tmux session; `--no-daemon`
+//   keeps everything inside the session's process tree.
+// - Idle: input line `› ` plus the footer "? for shortcuts"; busy shows "• Working (… esc to interrupt)".
+// - `codex exec [PROMPT]` is the non-interactive form (no daemon, no trust dialog);
+//   `codex exec fork <id> [PROMPT]` answers from a copy of a session (the original is left alone).
+// Not verified: first-run auth. The TUI shows a sign-in screen unless $CODEX_HOME/auth.json exists
+// (OPENAI_API_KEY in the env is not enough; `codex login --with-api-key` writes it). Codex picks its
+// own session ids, so ownsSessionId is false.
+import { BUSY, type Adapter, type LaunchContext } from './types.js';
+
+/** `-c` override trusting exactly this directory (JSON string quoting is valid TOML for paths). */
+export function codexTrust(dir: string): string[] {
+  return ['-c', `projects={${JSON.stringify(dir)}={trust_level="trusted"}}`];
+}
+
+const BYPASS = '--dangerously-bypass-approvals-and-sandbox';
 
 export const codex: Adapter = {
   name: 'codex',
@@ -9,9 +29,9 @@ export const codex: Adapter = {
   promptFile: 'AGENTS.md',
   passEnv: ['OPENAI_', 'CODEX_', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'],
   ownsSessionId: false,
-  command: (ctx) => ctx.mode === 'headless'
-    ? ['codex', 'exec', '--dangerously-bypass-approvals-and-sandbox', ctx.prompt ?? 'Run `gt prime` and work your hook.']
-    : ['codex', '--dangerously-bypass-approvals-and-sandbox', ...(ctx.prompt ? [ctx.prompt] : [])],
-  isIdle: (screen) => /^\s*›/m.test(screen) && !BUSY.test(screen),
-  askArgv: (id, q) => ['codex', 'exec', 'resume', id, q],
+  command: (ctx: LaunchContext) => ctx.mode === 'headless'
+    ? ['codex', 'exec', BYPASS, ctx.prompt ?? 'Run `gt prime` and work your hook.']
+    : ['codex', '--no-daemon', BYPASS, ...codexTrust(ctx.workdir), ...(ctx.prompt ? [ctx.prompt] : [])],
+  isIdle: (screen) => /^› /m.test(screen) && /\? for shortcuts/.test(screen) && !BUSY.test(screen),
+  askArgv: (id, q) => ['codex', 'exec', 'fork', id, q],
 };

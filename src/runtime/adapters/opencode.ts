@@ -1,6 +1,18 @@
-// opencode (`opencode`). Reads AGENTS.md; `opencode run <prompt>` is non-interactive and
-// `opencode run --session <id>` continues a session.
+// opencode (`opencode`). Checked against opencode-ai 1.18.33: `--help`, `run --help`, and the real
+// TUI in tmux (scratch HOME, provider pointed at a dead loopback URL).
+// Verified:
+// - No first-run dialog: the TUI opens straight at "Ask anything…".
+// - `--prompt <text>` submits the opening prompt in the TUI; `opencode run <message..>` is headless.
+// - `--auto` (TUI and run) auto-approves permissions that are not explicitly denied; without it
+//   an "ask" permission would stall an unattended agent.
+// - Idle footer: "tab agents  ctrl+p commands". Busy footer: "esc interrupt" (no "to"), and
+//   "ctrl+p commands" stays on screen while busy, so the generic BUSY pattern alone is not enough.
+// - `run --session <id> --fork` continues a copy of a session (the original is left alone).
+// Not verified: that opencode reads AGENTS.md (documented), and seance output format. opencode picks
+// its own session ids, so ownsSessionId is false.
 import { BUSY, type Adapter } from './types.js';
+
+const OPENCODE_BUSY = /\besc\s+(again to )?interrupt\b/i;
 
 export const opencode: Adapter = {
   name: 'opencode',
@@ -9,8 +21,8 @@ export const opencode: Adapter = {
   passEnv: ['OPENCODE_', 'ANTHROPIC_', 'OPENAI_', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'],
   ownsSessionId: false,
   command: (ctx) => ctx.mode === 'headless'
-    ? ['opencode', 'run', ctx.prompt ?? 'Run `gt prime` and work your hook.']
-    : ['opencode', ...(ctx.prompt ? ['--prompt', ctx.prompt] : [])],
-  isIdle: (screen) => !BUSY.test(screen) && /ctrl\+p|enter send/i.test(screen),
-  askArgv: (id, q) => ['opencode', 'run', '--session', id, q],
+    ? ['opencode', 'run', '--auto', ctx.prompt ?? 'Run `gt prime` and work your hook.']
+    : ['opencode', '--auto', ...(ctx.prompt ? ['--prompt', ctx.prompt] : [])],
+  isIdle: (screen) => /ctrl\+p commands/i.test(screen) && !OPENCODE_BUSY.test(screen) && !BUSY.test(screen),
+  askArgv: (id, q) => ['opencode', 'run', '--session', id, '--fork', q],
 };
