@@ -56,7 +56,9 @@ export async function isAncestor(r: RefineryRepo, ancestor: string, of: string):
 export async function prepareWorktree(r: RefineryRepo): Promise<void> {
   const wt = resolve(r.worktree);
   if (!existsSync(`${wt}/.git`)) {
-    await git(r.repoDir, ['worktree', 'prune']);
+    // Drop only this path's stale registration: a repo-wide prune could reap a polecat worktree
+    // that a concurrent sling is in the middle of creating.
+    await gitTry(r.repoDir, ['worktree', 'remove', '--force', wt]);
     mkdirSync(dirname(wt), { recursive: true });
     await git(r.repoDir, ['worktree', 'add', '--force', '--detach', wt, mainRef(r)], { env: r.env });
     return;

@@ -2,7 +2,7 @@
 // decommission it once its work has merged (session gone, worktree removed, branch deleted,
 // identity closed). Every step checks persisted state first, so each is safe to run twice.
 import { existsSync, readdirSync, realpathSync, rmSync } from 'node:fs';
-import { git, gitTry } from '../lib/git.js';
+import { gitTry } from '../lib/git.js';
 import { pickPolecatName } from '../town/names.js';
 import { ensureAgent, listAgents, retireAgent, getAgent, defaultWorkdir, type Agent } from '../town/identity.js';
 import type { Rig } from '../town/rig.js';
@@ -37,36 +37,46 @@ export async function ensureWorktree(rig: Rig, workdir: string, branch: string):
   // Something else is there (any directory in the town is inside the HQ repo, so "git works here"
   // proves nothing): an empty leftover goes; anything else may be someone's work, so we stop.
   if (existsSync(workdir)) {
+    // A racing sling of the same bead may be creating this very worktree: give it a moment.
+    for (let i = 0; i < 20; i++) {
+      await new Promise((res) => setTimeout(res, 150));
+      if (await isWorktree(workdir)) return;
+    }
     if (readdirSync(workdir).length) throw new Error(`${workdir} exists and is not a git worktree; move it away and retry`);
     rmSync(workdir, { recursive: true, force: true });
   }
-  await git(rig.repoDir, ['worktree', 'prune']);
-  const hasBranch = (await gitTry(rig.repoDir, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`])).code === 0;
-  const args = hasBranch ? ['worktree', 'add', '--quiet', workdir, branch] : ['worktree', 'add', '--quiet', '-b', branch, workdir, rig.mainBranch];
-  // Concurrent `worktree add` on one repo can collide on git's own lock files; retry briefly.
+  // A stale registration of this path (its directory was deleted) would block the add. Clear just
+  // that entry: `git worktree prune` would also reap worktrees other slings are creating right now.
+  await gitTry(rig.repoDir, ['worktree', 'remove', '--force', workdir]);
+  // Concurrent `worktree add`s on one repo collide in git's shared admin files in several ways
+  // (lock files, half-written entries); they are transient, so retry with a short backoff. A failed
+  // attempt may already have made the branch, so look again each time.
   for (let attempt = 0; ; attempt++) {
+    const hasBranch = (await gitTry(rig.repoDir, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`])).code === 0;
+    const args = hasBranch ? ['worktree', 'add', '--quiet', workdir, branch] : ['worktree', 'add', '--quiet', '-b', branch, workdir, rig.mainBranch];
     const r = await gitTry(rig.repoDir, args);
-    if (r.code === 0) return;
-    if (attempt >= 5 || !/lock|exists/.test(r.stderr)) throw new Error(`git worktree add failed: ${r.stderr.trim()}`);
-    if (await isWorktree(workdir)) return;
+    if (r.code === 0 || (await isWorktree(workdir))) return;
+    if (attempt >= 5) throw new Error(`git worktree add failed: ${r.stderr.trim()}`);
+    await gitTry(rig.repoDir, ['worktree', 'remove', '--force', workdir]);
     await new Promise((res) => setTimeout(res, 100 * (attempt + 1)));
   }
 }
 
 /** Is workdir the top of a git worktree (not merely a directory inside some repo)? */
 async function isWorktree(workdir: string): Promise<boolean> {
-  if (!existsSync(workdir)) return false;
-  const top = await gitTry(workdir, ['rev-parse', '--show-toplevel']);
-  return top.code === 0 && realpathSync(top.stdout.trim()) === realpathSync(workdir);
+  try {
+    const top = await gitTry(workdir, ['rev-parse', '--show-toplevel']);
+    return top.code === 0 && realpathSync(top.stdout.trim()) === realpathSync(workdir);
+  } catch {
+    return false; // no such directory (spawning git there fails)
+  }
 }
 
 /** Removes the worktree; deletes the branch only if told to (after merge) — never loses work. */
 export async function removeWorktree(rig: Rig, workdir: string, branch: string | undefined, deleteBranch: boolean): Promise<void> {
-  if (existsSync(workdir)) {
-    const r = await gitTry(rig.repoDir, ['worktree', 'remove', '--force', workdir]);
-    if (r.code !== 0) rmSync(workdir, { recursive: true, force: true });
-  }
-  await gitTry(rig.repoDir, ['worktree', 'prune']);
+  // Works for a missing directory too (drops its registration); a plain directory is just deleted.
+  const r = await gitTry(rig.repoDir, ['worktree', 'remove', '--force', workdir]);
+  if (r.code !== 0 && existsSync(workdir)) rmSync(workdir, { recursive: true, force: true });
   if (deleteBranch && branch) await gitTry(rig.repoDir, ['branch', '-D', branch]);
 }
 
