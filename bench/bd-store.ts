@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore } from '../src/beads/store.js';
 import { runSync } from '../src/lib/proc.js';
+import { fmt, time } from './support/timing.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..');
@@ -28,20 +29,6 @@ function grow(text: string, n: number): string {
   return out.sort((a, b) => (JSON.parse(a).id < JSON.parse(b).id ? -1 : 1)).join('\n') + '\n';
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-function time(n: number, fn: (i: number) => void): number {
-  const xs: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    fn(i);
-    xs.push(performance.now() - t);
-  }
-  return median(xs);
-}
-const fmt = (ms: number) => `${ms.toFixed(3)} ms`;
 
 const dir = mkdtempSync(join(tmpdir(), 'bd-bench-'));
 try {

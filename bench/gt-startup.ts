@@ -9,15 +9,11 @@ import { installTown } from '../src/town/install.js';
 import { addRig, openRigStore } from '../src/town/rig.js';
 import { loadTown } from '../src/town/town.js';
 import { forgetStore } from '../src/town/stores.js';
+import { median } from './support/timing.js';
 import { sling } from '../src/work/sling.js';
 
 const gtBin = fileURLToPath(new URL('../bin/gt.js', import.meta.url));
 const RUNS = 15;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 function time(argv: string[], env: NodeJS.ProcessEnv): number {
   const samples: number[] = [];

@@ -1,0 +1,18 @@
+// Timing helpers shared by the benchmarks: medians of repeated runs, printed in ms.
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** Median wall time of n calls of fn, in milliseconds. */
+export function time(n: number, fn: (i: number) => void): number {
+  const xs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    fn(i);
+    xs.push(performance.now() - t);
+  }
+  return median(xs);
+}
+
+export const fmt = (ms: number) => `${ms.toFixed(3)} ms`;
