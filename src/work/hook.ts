@@ -16,16 +16,19 @@ export interface HookView {
   branch?: string;
 }
 
+/** The bead on an identity's hook, if it still exists. */
+export function hookedBead(town: Town, agent: Agent): Issue | undefined {
+  if (!agent.hook) return undefined;
+  try {
+    return storeForBead(town, agent.hook).get(agent.hook);
+  } catch {
+    return undefined; // its rig is gone
+  }
+}
+
 export function showHook(town: Town, address: string): HookView {
   const agent = mustGetAgent(town, canonicalAddress(address));
-  let bead: Issue | undefined;
-  if (agent.hook) {
-    try {
-      bead = storeForBead(town, agent.hook).get(agent.hook);
-    } catch {
-      bead = undefined;
-    }
-  }
+  const bead = hookedBead(town, agent);
   return { agent: agent.address, role: agent.role, state: agent.state, hook: agent.hook, bead, workdir: agent.workdir, branch: agent.branch };
 }
 

@@ -6,7 +6,7 @@ import { mustGetAgent, type Agent } from '../town/identity.js';
 import { storeForBead } from '../town/rig.js';
 import type { Town } from '../town/town.js';
 import { ROLE_PROMPTS } from './prompts/roles.js';
-import { showHook } from './hook.js';
+import { hookedBead } from './hook.js';
 import { inbox, readMail, type Message } from './mail.js';
 
 export interface PrimeView {
@@ -52,7 +52,7 @@ function moleculeSection(town: Town, hook: Issue): string | undefined {
 
 export function prime(town: Town, address: string): PrimeView {
   const agent = mustGetAgent(town, address);
-  const hook = showHook(town, address).bead;
+  const hook = hookedBead(town, agent);
   const mail = inbox(town, address);
   const handoffMsg = [...mail].reverse().find((m) => !m.read && m.subject.startsWith('HANDOFF'));
   const handoff = handoffMsg ? readMail(town, handoffMsg.id, agent.address, agent.address) : undefined;
