@@ -10,16 +10,16 @@
 // Not verified: the TUI screen and so the idle pattern (amp stops at "No API key found. Starting
 // login flow..." without AMP_API_KEY, and with a key it must reach the Amp server before drawing),
 // and that it reads AGENTS.md (documented). Amp picks its own thread ids: ownsSessionId is false.
-import { BUSY, type Adapter } from './types.js';
+import { BUSY, type Adapter, DEFAULT_PROMPT, PROXY_ENV } from './types.js';
 
 export const amp: Adapter = {
   name: 'amp',
   binary: 'amp',
   promptFile: 'AGENTS.md',
-  passEnv: ['AMP_', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'],
+  passEnv: ['AMP_', ...PROXY_ENV],
   ownsSessionId: false,
   command: (ctx) => ctx.mode === 'headless'
-    ? ['amp', '--dangerously-allow-all', '-x', ctx.prompt ?? 'Run `gt prime` and work your hook.']
+    ? ['amp', '--dangerously-allow-all', '-x', ctx.prompt ?? DEFAULT_PROMPT]
     : ['amp', '--dangerously-allow-all'],
   isIdle: (screen) => !BUSY.test(screen) && /^\s*>/m.test(screen),
   askArgv: (id, q) => ['amp', 'threads', 'continue', id, '-x', q],

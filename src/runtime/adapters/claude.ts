@@ -21,7 +21,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../lib/fsx.js';
-import { BUSY, type Adapter, type LaunchContext } from './types.js';
+import { BUSY, type Adapter, type LaunchContext, DEFAULT_PROMPT, PROXY_ENV } from './types.js';
 
 const FLAG_SETTINGS = JSON.stringify({ skipDangerousModePermissionPrompt: true });
 
@@ -76,7 +76,7 @@ export const claude: Adapter = {
   name: 'claude',
   binary: 'claude',
   promptFile: 'CLAUDE.md',
-  passEnv: ['ANTHROPIC_', 'CLAUDE_', 'IS_SANDBOX', 'DISABLE_', 'AWS_', 'CLOUD_ML_REGION', 'GOOGLE_APPLICATION_CREDENTIALS', 'VERTEX_', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'],
+  passEnv: ['ANTHROPIC_', 'CLAUDE_', 'IS_SANDBOX', 'DISABLE_', 'AWS_', 'CLOUD_ML_REGION', 'GOOGLE_APPLICATION_CREDENTIALS', 'VERTEX_', ...PROXY_ENV],
   ownsSessionId: true,
   prepare(ctx) {
     seedClaudeHome(ctx.home, ctx.townRoot);
@@ -84,7 +84,7 @@ export const claude: Adapter = {
   },
   command(ctx) {
     const common = ['--dangerously-skip-permissions', '--settings', FLAG_SETTINGS, '--session-id', ctx.sessionId];
-    if (ctx.mode === 'headless') return ['claude', '-p', ctx.prompt ?? 'Run `gt prime` and work your hook.', ...common, '--output-format', 'stream-json', '--verbose'];
+    if (ctx.mode === 'headless') return ['claude', '-p', ctx.prompt ?? DEFAULT_PROMPT, ...common, '--output-format', 'stream-json', '--verbose'];
     return ['claude', ...common, ...(ctx.prompt ? [ctx.prompt] : [])];
   },
   isIdle: (screen) => /^❯ /m.test(screen) && !BUSY.test(screen) && !/Enter to confirm/.test(screen),

@@ -14,7 +14,7 @@
 // Not verified: first-run auth. The TUI shows a sign-in screen unless $CODEX_HOME/auth.json exists
 // (OPENAI_API_KEY in the env is not enough; `codex login --with-api-key` writes it). Codex picks its
 // own session ids, so ownsSessionId is false.
-import { BUSY, type Adapter, type LaunchContext } from './types.js';
+import { BUSY, type Adapter, type LaunchContext, DEFAULT_PROMPT, PROXY_ENV } from './types.js';
 
 /** `-c` override trusting exactly this directory (JSON string quoting is valid TOML for paths). */
 export function codexTrust(dir: string): string[] {
@@ -27,10 +27,10 @@ export const codex: Adapter = {
   name: 'codex',
   binary: 'codex',
   promptFile: 'AGENTS.md',
-  passEnv: ['OPENAI_', 'CODEX_', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'],
+  passEnv: ['OPENAI_', 'CODEX_', ...PROXY_ENV],
   ownsSessionId: false,
   command: (ctx: LaunchContext) => ctx.mode === 'headless'
-    ? ['codex', 'exec', BYPASS, ctx.prompt ?? 'Run `gt prime` and work your hook.']
+    ? ['codex', 'exec', BYPASS, ctx.prompt ?? DEFAULT_PROMPT]
     : ['codex', '--no-daemon', BYPASS, ...codexTrust(ctx.workdir), ...(ctx.prompt ? [ctx.prompt] : [])],
   isIdle: (screen) => /^› /m.test(screen) && /\? for shortcuts/.test(screen) && !BUSY.test(screen),
   askArgv: (id, q) => ['codex', 'exec', 'fork', id, q],

@@ -17,7 +17,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../lib/fsx.js';
-import { BUSY, type Adapter } from './types.js';
+import { BUSY, type Adapter, DEFAULT_PROMPT, PROXY_ENV } from './types.js';
 
 /** The auth type gemini would pick from these env vars (its getAuthTypeFromEnv, minus gateway). */
 export function geminiAuthFromEnv(env: NodeJS.ProcessEnv): string | undefined {
@@ -52,11 +52,11 @@ export const gemini: Adapter = {
   name: 'gemini',
   binary: 'gemini',
   promptFile: 'GEMINI.md',
-  passEnv: ['GEMINI_', 'GOOGLE_', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'],
+  passEnv: ['GEMINI_', 'GOOGLE_', ...PROXY_ENV],
   ownsSessionId: true,
   prepare: (ctx) => seedGeminiAuth(ctx.home),
   command: (ctx) => ctx.mode === 'headless'
-    ? ['gemini', '--yolo', '--skip-trust', '--session-id', ctx.sessionId, '-p', ctx.prompt ?? 'Run `gt prime` and work your hook.']
+    ? ['gemini', '--yolo', '--skip-trust', '--session-id', ctx.sessionId, '-p', ctx.prompt ?? DEFAULT_PROMPT]
     : ['gemini', '--yolo', '--skip-trust', '--session-id', ctx.sessionId, ...(ctx.prompt ? ['-i', ctx.prompt] : [])],
   isIdle: (screen) => /Type your message/i.test(screen) && !BUSY.test(screen),
   askArgv: (id, q) => ['gemini', '--resume', id, '--skip-trust', '-p', q],

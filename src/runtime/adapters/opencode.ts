@@ -10,7 +10,7 @@
 // - `run --session <id> --fork` continues a copy of a session (the original is left alone).
 // Not verified: that opencode reads AGENTS.md (documented), and seance output format. opencode picks
 // its own session ids, so ownsSessionId is false.
-import { BUSY, type Adapter } from './types.js';
+import { BUSY, type Adapter, DEFAULT_PROMPT, PROXY_ENV } from './types.js';
 
 const OPENCODE_BUSY = /\besc\s+(again to )?interrupt\b/i;
 
@@ -18,10 +18,10 @@ export const opencode: Adapter = {
   name: 'opencode',
   binary: 'opencode',
   promptFile: 'AGENTS.md',
-  passEnv: ['OPENCODE_', 'ANTHROPIC_', 'OPENAI_', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'],
+  passEnv: ['OPENCODE_', 'ANTHROPIC_', 'OPENAI_', ...PROXY_ENV],
   ownsSessionId: false,
   command: (ctx) => ctx.mode === 'headless'
-    ? ['opencode', 'run', '--auto', ctx.prompt ?? 'Run `gt prime` and work your hook.']
+    ? ['opencode', 'run', '--auto', ctx.prompt ?? DEFAULT_PROMPT]
     : ['opencode', '--auto', ...(ctx.prompt ? ['--prompt', ctx.prompt] : [])],
   isIdle: (screen) => /ctrl\+p commands/i.test(screen) && !OPENCODE_BUSY.test(screen) && !BUSY.test(screen),
   askArgv: (id, q) => ['opencode', 'run', '--session', id, '--fork', q],

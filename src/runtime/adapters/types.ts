@@ -58,4 +58,10 @@ export function rolePointer(ctx: Pick<LaunchContext, 'address' | 'role'>): strin
 }
 
 /** Matches a generic "busy" footer shared by several TUIs. */
+/** The opening prompt when a headless launch is given none. */
+export const DEFAULT_PROMPT = 'Run `gt prime` and work your hook.';
+
+/** Proxy settings every agent CLI needs to reach its model where the network requires a proxy. */
+export const PROXY_ENV = ['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'];
+
 export const BUSY = /esc to (interrupt|cancel)/i;
