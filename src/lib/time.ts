@@ -50,3 +50,8 @@ export function ageMs(iso: string | undefined, at = Date.now()): number {
   const t = Date.parse(iso);
   return Number.isNaN(t) ? Infinity : at - t;
 }
+
+/** Blocks the thread for ms: only for short, bounded waits inside synchronous APIs. */
+export function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import * as tmux from '../lib/tmux.js';
 import { spawnDetached, isAlive, killGroup } from '../lib/proc.js';
 import { UserError } from '../lib/errors.js';
+import { sleepSync } from '../lib/time.js';
 
 export type SessionMode = 'tmux' | 'headless';
 
@@ -53,13 +54,16 @@ export function envWrapped(spec: SessionSpec): string[] {
   return ['env', '-i', ...Object.entries(spec.env).map(([k, v]) => `${k}=${v}`), ...spec.argv];
 }
 
+/** The wrapper's last words in a tmux pane (see start). */
+const EXIT_LINE = /\[gt: exited with status (\d+)\]/;
+
 export function tmuxProvider(socket: string): SessionProvider {
   // tmux 3.3 under load sometimes marks a pane dead without ever filling pane_dead_status, so the
   // wrapper also prints the status as its last words; read it from the screen when tmux lacks it.
   const statusOf = (s: tmux.TmuxSession): number | undefined => {
     if (!s.dead) return undefined;
     if (s.exitStatus !== undefined) return s.exitStatus;
-    const m = /\[gt: exited with status (\d+)\]/.exec(tmux.capturePane(socket, s.name, 200));
+    const m = EXIT_LINE.exec(tmux.capturePane(socket, s.name, 200));
     return m ? Number(m[1]) : undefined;
   };
   const info = (s: tmux.TmuxSession): SessionInfo => ({
@@ -85,8 +89,15 @@ export function tmuxProvider(socket: string): SessionProvider {
     list: () => tmux.listSessions(socket).map(info),
     capture(name, lines = 50) {
       if (!tmux.hasSession(socket, name)) throw new UserError(`no session named ${name}`, 'list sessions with: gt session list');
+      // tmux can mark a pane dead before it has drawn the last output read from the pty; the
+      // wrapper's exit line comes last, so once it shows, everything before it does too.
+      let raw = tmux.capturePane(socket, name, lines);
+      for (let i = 0; i < 20 && tmux.getSession(socket, name)?.dead && !EXIT_LINE.test(raw); i++) {
+        sleepSync(50);
+        raw = tmux.capturePane(socket, name, lines);
+      }
       // A dead pane shows its output, blank rows, then tmux's "Pane is dead" line: keep the output.
-      const screen = tmux.capturePane(socket, name, lines).replace(/\n\s*\n(Pane is dead[^\n]*)\n?$/, '\n$1\n');
+      const screen = raw.replace(/\n\s*\n(Pane is dead[^\n]*)\n?$/, '\n$1\n');
       return lastLines(screen, lines);
     },
     send(name, text) {
