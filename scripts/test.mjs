@@ -19,6 +19,10 @@ function find(dir) {
 const filters = process.argv.slice(2);
 let files = [...find(join(root, 'dist/src')), ...find(join(root, 'dist/test'))].sort();
 if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x)));
+if (!files.length) {
+  console.error(`no built test file matches ${filters.join(' ')} (run npm run build first)`);
+  process.exit(2);
+}
 const tc = spawnSync(join(root, 'node_modules/.bin/tsc'), ['--noEmit', '-p', root], { stdio: 'inherit' });
 if (tc.status !== 0) process.exit(tc.status ?? 1);
 const r = spawnSync(process.execPath, ['--test', '--test-concurrency=3', '--test-reporter=spec', ...files], { stdio: 'inherit' });

@@ -99,6 +99,11 @@ export interface BeadStore extends Store {
   doctor(): { ok: boolean; problems: string[] };
   /** Imports the JSONL now if it changed on disk since we last wrote or read it. */
   refresh(): void;
+  /** Settings kept in the database (`bd config`): every key, or one. Local, never exported. */
+  config(): Record<string, string>;
+  getConfig(key: string): string | undefined;
+  /** Sets a setting (undefined unsets it). */
+  setConfig(key: string, value: string | undefined): void;
 }
 
 const JSONL = 'issues.jsonl';
@@ -200,6 +205,23 @@ class SqliteStore implements BeadStore {
       this.dynamic.set(sql, s);
     }
     return s;
+  }
+
+  config(): Record<string, string> {
+    const rows = this.q(`SELECT key, value FROM meta WHERE key LIKE 'config.%' ORDER BY key`).all() as { key: string; value: string }[];
+    return Object.fromEntries(rows.map((r) => [r.key.slice('config.'.length), r.value]));
+  }
+
+  getConfig(key: string): string | undefined {
+    return this.meta(`config.${key}`);
+  }
+
+  setConfig(key: string, value: string | undefined): void {
+    if (!/^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*$/.test(key)) throw new UserError(`invalid config key "${key}"`, 'keys look like sync.branch: lowercase words joined by dots');
+    this.write(() => {
+      if (value === undefined) this.q('DELETE FROM meta WHERE key = ?').run(`config.${key}`);
+      else this.setMeta(`config.${key}`, value);
+    });
   }
 
   private meta(key: string): string | undefined {

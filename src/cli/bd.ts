@@ -125,6 +125,17 @@ program.command('export').description('rewrite .beads/issues.jsonl from the data
   .option('-o, --output <file>', "write here instead ('-' for stdout)").action(lazy('exportCmd'));
 program.command('import').description('load issues from a JSONL file (created or updated by id; others kept)')
   .argument('<file>').action(lazy('importCmd'));
+program.command('sync').description('commit the issues to a git branch (default beads-sync) without touching your branches; with a remote, fetch and merge its issues first, then push')
+  .option('--branch <name>', 'the branch to commit to (setting: sync.branch)')
+  .option('--remote <name>', 'fetch, merge and push this remote (setting: sync.remote)')
+  .option('--no-push', 'fetch and merge only; do not push')
+  .option('--repo <path>', 'the git repository (setting: sync.repo; default: the one holding .beads)')
+  .action(lazy('sync'));
+const config = program.command('config').description('settings kept in the database (local, never exported), e.g. sync.branch');
+config.command('get').description("a setting's value").argument('<key>').action(lazy('configGet'));
+config.command('set').description('set a setting').argument('<key>').argument('<value>').action(lazy('configSet'));
+config.command('unset').description('remove a setting').argument('<key>').action(lazy('configUnset'));
+config.command('list').description('every setting').action(lazy('configList'));
 program.command('doctor').description('check the database against the JSONL, the blocked state and cycles').action(lazy('doctor'));
 program.command('prime').description('short Markdown context for agents: how to use bd, and the ready work').action(lazy('prime'));
 program.command('merge').description('git merge driver: field-level 3-way merge of issues.jsonl (bd merge %O %A %B)')

@@ -1,6 +1,7 @@
 // `gt install`: the town's layout, its HQ database and the town-level identities. Idempotent.
 import { createTownLayout, type Town } from './town.js';
-import { addRig, openHqStore, type AddRigOptions, type Rig } from './rig.js';
+import { addRig, openHqStore, openRigStore, type AddRigOptions, type Rig } from './rig.js';
+import { rigSyncTarget, syncStore, type StoreSyncResult } from './beads-sync.js';
 import { ensureAgent } from './identity.js';
 
 export interface InstallReport { town: Town; created: boolean; identities: string[] }
@@ -15,12 +16,16 @@ export function installTown(dir: string, name?: string): InstallReport {
   return { town, created: created || identities.length > 0, identities };
 }
 
-export interface SetUpRigReport { rig: Rig; identities: string[] }
+export interface SetUpRigReport { rig: Rig; identities: string[]; beadsSync: StoreSyncResult }
 
-/** `gt rig add`: the rig (clone, beads, route) and its witness and refinery identities. */
+/**
+ * `gt rig add`: the rig (clone, beads, route), its witness and refinery identities, and a first
+ * beads sync, which takes in the issues the project already keeps on its beads-sync branch.
+ */
 export async function setUpRig(town: Town, name: string, source: string, opts: AddRigOptions = {}): Promise<SetUpRigReport> {
   const rig = await addRig(town, name, source, opts);
   const identities = (['witness', 'refinery'] as const).map((role) => `${rig.name}/${role}`);
   for (const address of identities) ensureAgent(town, address, 'gt');
-  return { rig, identities };
+  const beadsSync = await syncStore(rig.name, openRigStore(rig), rigSyncTarget(rig));
+  return { rig, identities, beadsSync };
 }

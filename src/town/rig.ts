@@ -8,11 +8,13 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { NotFoundError, UserError } from '../lib/errors.js';
 import { git, gitTry } from '../lib/git.js';
 import { readFileOr, writeFileAtomic } from '../lib/fsx.js';
-import type { Store } from '../beads/store.js';
+import type { BeadStore, Store } from '../beads/store.js';
 import { readToml, writeToml, validateRuntime, type RigConfig, type AgentsConfig, type RuntimeMode } from './config.js';
 import { HQ_PREFIX, type Town } from './town.js';
 import { storeAt, forgetStore } from './stores.js';
 import { isValidName } from './address.js';
+import { recordRigSyncTarget } from './beads-sync.js';
+import { DEFAULT_SYNC_BRANCH } from '../beads/branch-sync.js';
 
 export interface Rig {
   name: string;
@@ -77,11 +79,11 @@ export function listRigs(town: Town): Rig[] {
   return rigs;
 }
 
-export function openRigStore(rig: Rig): Store {
+export function openRigStore(rig: Rig): BeadStore {
   return storeAt(rig.beadsDir);
 }
 
-export function openHqStore(town: Town): Store {
+export function openHqStore(town: Town): BeadStore {
   return storeAt(join(town.root, '.beads'), { create: true, prefix: HQ_PREFIX });
 }
 
@@ -170,6 +172,10 @@ export async function addRig(town: Town, name: string, source: string, opts: Add
     const prefix = opts.prefix ?? (adopted.prefix && !taken.has(adopted.prefix) ? adopted.prefix : derivePrefix(name, taken));
     for (const d of ['polecats', 'crew', 'refinery', 'witness']) mkdirSync(join(root, d), { recursive: true });
     const store = storeAt(join(root, '.beads'), { create: true, prefix });
+    // The clone brought the project's beads-sync branch as a local one, but this database has not
+    // taken it in: drop it, so the first sync fetches it from origin and merges it.
+    await gitTry(repoDir, ['update-ref', '-d', `refs/heads/${DEFAULT_SYNC_BRANCH}`]);
+    recordRigSyncTarget(store, { remote: opts.push ? 'origin' : undefined });
     if (adopted.jsonl) {
       const tmp = join(root, '.beads', 'adopted.jsonl');
       writeFileAtomic(tmp, adopted.jsonl);

@@ -1,11 +1,11 @@
 // One open store per beads directory per process: commands touch the HQ and a rig's store several
 // times, and reopening SQLite for each call would waste the start-up we work to keep small.
 import { resolve } from 'node:path';
-import { openStore, type Store } from '../beads/store.js';
+import { openStore, type BeadStore } from '../beads/store.js';
 
-const open = new Map<string, Store>();
+const open = new Map<string, BeadStore>();
 
-export function storeAt(beadsDir: string, opts?: { create?: boolean; prefix?: string }): Store {
+export function storeAt(beadsDir: string, opts?: { create?: boolean; prefix?: string }): BeadStore {
   const key = resolve(beadsDir);
   let s = open.get(key);
   if (!s) {

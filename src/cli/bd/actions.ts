@@ -374,6 +374,46 @@ export async function importCmd(c: Ctx): Promise<void> {
   output(g(c).json, r, (d) => `Imported ${file}: ${d.created} created, ${d.updated} updated, ${d.unchanged} unchanged`);
 }
 
+export async function sync(c: Ctx): Promise<void> {
+  const { syncTarget, syncToBranch } = await import('../../beads/branch-sync.js');
+  const store = local(c);
+  try {
+    const o = c.opts as { branch?: string; remote?: string; push?: boolean; repo?: string };
+    const target = await syncTarget(store, { branch: o.branch, remote: o.remote, repo: o.repo && resolve(o.repo), push: o.push === false ? false : undefined });
+    const r = await syncToBranch(store, target);
+    output(g(c).json, { ...r, repo: target.repo, remote: target.remote }, (d) => [
+      `${d.commit ? `Committed ${d.issues} issues to ${d.branch} (${d.commit.slice(0, 8)})` : `${d.branch} at ${d.tip?.slice(0, 8) ?? '(none)'}: nothing to commit (${d.issues} issues)`}${d.merged ? `; took in ${d.remote}'s changes` : ''}${d.pushed ? `; pushed to ${d.remote}` : ''}`,
+      ...(d.remoteError ? [`warning: ${d.remoteError} (committed locally; run bd sync again)`] : []),
+    ].join('\n'));
+  } finally {
+    store.close();
+  }
+}
+
+export async function configGet(c: Ctx): Promise<void> {
+  const key = c.args[0] as string;
+  const v = using(local(c), (s) => s.getConfig(key));
+  if (v === undefined) throw new UserError(`${key} is not set`, "see 'bd config list'");
+  output(g(c).json, { key, value: v }, (d) => d.value);
+}
+
+export async function configSet(c: Ctx): Promise<void> {
+  const [key, value] = c.args as [string, string];
+  using(local(c), (s) => s.setConfig(key, value));
+  output(g(c).json, { key, value }, (d) => `${d.key} = ${d.value}`);
+}
+
+export async function configUnset(c: Ctx): Promise<void> {
+  const key = c.args[0] as string;
+  using(local(c), (s) => s.setConfig(key, undefined));
+  output(g(c).json, { key }, (d) => `${d.key} unset`);
+}
+
+export async function configList(c: Ctx): Promise<void> {
+  const all = using(local(c), (s) => s.config());
+  output(g(c).json, all, (d) => Object.entries(d).map(([k, v]) => `${k} = ${v}`).join('\n') || '(no settings)');
+}
+
 export async function doctor(c: Ctx): Promise<void> {
   const r = using(local(c), (s) => s.doctor());
   output(g(c).json, r, (d) => (d.ok ? 'OK: database, JSONL and blocked state agree; no cycles.' : d.problems.map((p) => `problem: ${p}`).join('\n')));

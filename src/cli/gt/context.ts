@@ -18,6 +18,11 @@ export function collect(value: string, previous: string[] = []): string[] {
 }
 
 /** Commander option parser for counts and durations: a whole number >= 1 (exit 2 otherwise). */
+export function nonNegativeInt(v: string): number {
+  if (!/^\d+$/.test(v.trim())) throw new InvalidArgumentError(`expected a whole number (0 or more), got '${v}'`);
+  return Number(v);
+}
+
 export function positiveInt(v: string): number {
   if (!/^[1-9]\d*$/.test(v.trim())) throw new InvalidArgumentError(`expected a whole number of at least 1, got '${v}'`);
   return Number(v);

@@ -1,7 +1,7 @@
 // gt demo, gt patrol, gt daemon, gt witness.
 import type { Command } from 'commander';
 import { output } from '../main.js';
-import { currentTown, positiveInt } from './context.js';
+import { currentTown, nonNegativeInt, positiveInt } from './context.js';
 
 export function register(program: Command): void {
   program
@@ -43,10 +43,13 @@ export function register(program: Command): void {
     .description('run patrols in the foreground until interrupted, backing off exponentially while idle')
     .option('--batch <n>', 'refinery batch size', positiveInt, 1)
     .option('--max-delay <sec>', 'longest idle wait between patrols', positiveInt, 60)
-    .action(async (o: { batch: number; maxDelay: number }) => {
+    .option('--sync-every <sec>', "commit the town's beads to git (gt sync) this often; 0: never", nonNegativeInt, 60)
+    .action(async (o: { batch: number; maxDelay: number; syncEvery: number }) => {
       const { patrolOnce, nextDelay } = await import('../../supervise/patrol.js');
+      const { syncTown } = await import('../../town/beads-sync.js');
       const town = await currentTown();
       let delay = 1000;
+      let lastSync = 0;
       let stop = false;
       process.on('SIGINT', () => (stop = true));
       process.on('SIGTERM', () => (stop = true));
@@ -54,6 +57,13 @@ export function register(program: Command): void {
       while (!stop) {
         const r = await patrolOnce(town, { batch: o.batch, log: (l) => process.stdout.write(`  ${l}\n`) });
         if (r.busy) process.stdout.write(`${new Date().toISOString()} patrol: ${r.witness.length} witness actions, ${r.refinery.reduce((n, x) => n + x.merged.length, 0)} merged, ${r.landed.length} convoys landed\n`);
+        if (o.syncEvery > 0 && Date.now() - lastSync >= o.syncEvery * 1000) {
+          lastSync = Date.now();
+          for (const x of await syncTown(town)) {
+            const warning = x.error ?? x.report?.remoteError;
+            if (warning) process.stdout.write(`${new Date().toISOString()} beads sync ${x.name}: ${warning}\n`);
+          }
+        }
         delay = nextDelay(delay, r.busy, 1000, o.maxDelay * 1000);
         await new Promise((res) => setTimeout(res, delay));
       }

@@ -30,8 +30,9 @@ export function register(program: Command): void {
     .action(async (name: string, source: string, o: { prefix?: string; testCmd?: string; branch?: string; push?: boolean; json?: boolean }) => {
       const town = await currentTown();
       const { setUpRig } = await import('../../town/install.js');
-      const { rig: r } = await setUpRig(town, name, source, o);
-      output(o.json, r, (d) => `Added rig '${d.name}' (prefix ${d.prefix}, branch ${d.mainBranch}) from ${d.source}`);
+      const { rig: r, beadsSync } = await setUpRig(town, name, source, o);
+      const { renderSync } = await import('../../town/beads-sync.js');
+      output(o.json, { ...r, beads_sync: beadsSync }, (d) => `Added rig '${d.name}' (prefix ${d.prefix}, branch ${d.mainBranch}) from ${d.source}\n${renderSync([beadsSync])}`);
     });
   rig
     .command('list')
@@ -101,6 +102,18 @@ export function register(program: Command): void {
     .action(async (o: { json?: boolean }) => {
       const { townStatus, renderStatus } = await import('../../work/status.js');
       output(o.json, townStatus(await currentTown()), renderStatus);
+    });
+
+  program
+    .command('sync')
+    .description("commit the town's beads to git: HQ's to the town repo, each rig's to its repo's beads-sync branch (merging origin's first, pushing when the rig pushes)")
+    .option('--rig <name>', 'only this rig')
+    .option('--json', 'print JSON')
+    .action(async (o: { rig?: string; json?: boolean }) => {
+      const { syncTown, renderSync } = await import('../../town/beads-sync.js');
+      const r = await syncTown(await currentTown(), o.rig);
+      output(o.json, r, renderSync);
+      if (r.some((x) => x.error)) process.exitCode = 1;
     });
 
   program

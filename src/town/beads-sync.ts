@@ -1,0 +1,55 @@
+// The town's beads in git: HQ's issues go to the `beads-sync` branch of the town's own repository,
+// each rig's to the `beads-sync` branch of the rig's repository (fetched from and, when the rig
+// pushes, pushed to the project's origin), so the tracker lives beside the code it tracks.
+import { join } from 'node:path';
+import type { BeadStore } from '../beads/store.js';
+import type { BranchSyncOptions, BranchSyncReport } from '../beads/branch-sync.js';
+import { listRigs, loadRig, openHqStore, openRigStore, type Rig } from './rig.js';
+import type { Town } from './town.js';
+
+export interface StoreSyncResult {
+  /** 'hq' or the rig's name. */
+  name: string;
+  report?: BranchSyncReport;
+  error?: string;
+}
+
+/** A rig's sync target. Relative to the rig's .beads, so a moved town keeps working. */
+export function rigSyncTarget(rig: Rig): BranchSyncOptions {
+  return { repo: rig.repoDir, remote: 'origin', push: !!rig.remote };
+}
+
+/** Records the target as the store's settings, so a plain `bd sync` (an agent's) goes there too. */
+export function recordRigSyncTarget(store: BeadStore, rig: Pick<Rig, 'remote'>): void {
+  store.setConfig('sync.repo', join('..', '.repo.git'));
+  store.setConfig('sync.remote', 'origin');
+  store.setConfig('sync.push', String(!!rig.remote));
+}
+
+export async function syncStore(name: string, store: BeadStore, target: BranchSyncOptions): Promise<StoreSyncResult> {
+  const { syncToBranch } = await import('../beads/branch-sync.js');
+  try {
+    return { name, report: await syncToBranch(store, target) };
+  } catch (e) {
+    return { name, error: (e as Error).message };
+  }
+}
+
+/** Syncs HQ and every rig (or only the named rig); one store's failure does not stop the others. */
+export async function syncTown(town: Town, only?: string): Promise<StoreSyncResult[]> {
+  const results: StoreSyncResult[] = [];
+  if (!only) results.push(await syncStore('hq', openHqStore(town), { repo: town.root }));
+  for (const rig of only ? [loadRig(town, only)] : listRigs(town)) {
+    results.push(await syncStore(rig.name, openRigStore(rig), rigSyncTarget(rig)));
+  }
+  return results;
+}
+
+export function renderSync(results: StoreSyncResult[]): string {
+  return results.map(({ name, report: r, error }) => {
+    if (error) return `beads ${name}: FAILED: ${error}`;
+    if (!r) return `beads ${name}: ?`;
+    const what = r.commit ? `committed ${r.issues} issues to ${r.branch} (${r.commit.slice(0, 8)})` : `${r.branch} up to date (${r.issues} issues)`;
+    return `beads ${name}: ${what}${r.merged ? ', took in origin\'s changes' : ''}${r.pushed ? ', pushed' : ''}${r.remoteError ? `; warning: ${r.remoteError}` : ''}`;
+  }).join('\n');
+}
