@@ -143,6 +143,13 @@ test('gt: rig add takes in the project\'s beads-sync issues; gt sync commits HQ 
     const agentSync = JSON.parse(bd(['sync', '--json'], { cwd: f.town, env: rigEnv }).stdout);
     assert.equal(agentSync.repo, join(rigBeads, '.repo.git'));
     assert.equal(agentSync.commit, undefined, 'already in sync');
+    // A rig whose store lost its sync target (one made before beads sync): doctor finds and fixes it.
+    assert.equal(bd(['config', 'unset', 'sync.repo'], { cwd: f.town, env: rigEnv }).code, 0);
+    const found = f.gt(['doctor', '--json']);
+    assert.equal(found.code, 1);
+    assert.ok(JSON.parse(found.stdout).some((x: { check: string; subject: string }) => x.check === 'beads-sync' && x.subject === 'up'));
+    f.gtJson(['doctor', '--fix']);
+    assert.equal(JSON.parse(bd(['config', 'get', 'sync.repo', '--json'], { cwd: f.town, env: rigEnv }).stdout).value, join('..', '.repo.git'));
     // Unknown rig: clear error.
     const bad = f.gt(['sync', '--rig', 'nosuch']);
     assert.equal(bad.code, 1);

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { ensureAgent, getAgent, listAgents, updateAgentFields, retireAgent, type Agent } from '../town/identity.js';
 import { listRigs, openRigStore, readRoutes, registerRoute, unregisterRoute, storeForBead, type Rig } from '../town/rig.js';
 import { HQ_PREFIX, type Town } from '../town/town.js';
+import { recordRigSyncTarget } from '../town/beads-sync.js';
 import { ensureWorktree, removeWorktree } from './polecat.js';
 
 export interface Finding {
@@ -120,6 +121,14 @@ function routeChecks(town: Town, rigs: Rig[]): Check[] {
   return out;
 }
 
+/** A rig whose store does not say where `bd sync` goes (made before beads sync existed). */
+function syncTargetChecks(rigs: Rig[]): Check[] {
+  return rigs.filter((r) => openRigStore(r).getConfig('sync.repo') === undefined).map((r) => ({
+    finding: { check: 'beads-sync', subject: r.name, problem: "the rig's beads have no sync target, so a plain bd sync there fails", fix: "record the rig's repo and origin as its sync target" },
+    repair: () => recordRigSyncTarget(openRigStore(r), r),
+  }));
+}
+
 export async function doctor(town: Town, opts: { fix?: boolean } = {}): Promise<Finding[]> {
   const rigs = listRigs(town);
   const agents = listAgents(town);
@@ -127,6 +136,7 @@ export async function doctor(town: Town, opts: { fix?: boolean } = {}): Promise<
     ...hookChecks(town, agents),
     ...rigs.flatMap((r) => [...orphanHookedBeads(town, r, agents), ...worktreeChecks(town, r, agents), ...rigIdentityChecks(town, r)]),
     ...routeChecks(town, rigs),
+    ...syncTargetChecks(rigs),
   ];
   if (opts.fix) {
     for (const c of checks) {
