@@ -111,10 +111,44 @@ test('a red MR bounces with the failing test output and main stays green', async
   }
 });
 
+test('main red on its own: nothing is bounced for it, an MR that fixes main lands, then the waiting ones', async () => {
+  const t = tempDir('gt-refinery-');
+  try {
+    const log = join(t.dir, 'tested.log');
+    const f = makeRigRepo(join(t.dir, 'rig'), gate(log));
+    commitFiles(f.repo.repoDir, 'main', { 'mods/base.txt': 'BAD base\n' }, 'break main');
+    const [one, , three] = independentMrs(f.repo.repoDir, 3);
+    // Without a fix: both MRs stay queued, main is reported red once (fresh), each tried once.
+    const q = FileQueue.create(join(t.dir, 'q.json'), [one!, three!]);
+    const r1 = await drainQueue(f.repo, f.stateDir, q);
+    assert.deepEqual(r1.bounced, []);
+    assert.deepEqual(r1.merged, []);
+    assert.deepEqual(r1.deferred.sort(), ['mr-001', 'mr-003']);
+    assert.equal(r1.mainRed?.fresh, true);
+    assert.match(r1.mainRed?.tail ?? '', /mods\/base\.txt/);
+    assert.equal(r1.testRuns, 3, 'MR 1, main alone, MR 3');
+    const r2 = await drainQueue(f.repo, f.stateDir, q);
+    assert.equal(r2.mainRed?.fresh, false, 'main was judged already: not re-tested, not re-reported');
+    assert.equal(r2.testRuns, 2);
+    // An MR that fixes main joins the queue: it lands, and the waiting MRs land after it.
+    const fix = commitFiles(f.repo.repoDir, 'fix', { 'mods/base.txt': 'base\n' }, 'fix main');
+    assert.ok(fix);
+    const q2 = FileQueue.create(join(t.dir, 'q2.json'), [one!, three!, { id: 'mr-fix', branch: 'fix', priority: 2, createdAt: '2025-01-01T00:00:09.000Z' }]);
+    const r3 = await drainQueue(f.repo, f.stateDir, q2);
+    assert.deepEqual(r3.bounced, []);
+    assert.deepEqual(r3.merged, ['mr-fix', 'mr-001', 'mr-003']);
+    assert.equal(r3.mainRed, undefined);
+    assert.deepEqual(mainSubjects(f.repo.repoDir), ['initial', 'break main', 'fix main', 'MR 1', 'MR 3']);
+  } finally {
+    t.cleanup();
+  }
+});
+
 test('a test run past the timeout is red, with the timeout in the evidence', async () => {
   const t = tempDir('gt-refinery-');
   try {
-    const f = makeRigRepo(join(t.dir, 'rig'), 'echo started; sleep 30', 500);
+    // Only the MR hangs the tests (main alone passes, so the MR is the one blamed).
+    const f = makeRigRepo(join(t.dir, 'rig'), 'if [ -e mods/m1.txt ]; then echo started; sleep 30; fi; echo ok', 500);
     const q = FileQueue.create(join(t.dir, 'q.json'), independentMrs(f.repo.repoDir, 1));
     const main0 = rev(f.repo.repoDir, 'main');
     const r = await drainQueue(f.repo, f.stateDir, q);

@@ -376,3 +376,27 @@ test('gt mq remove gives the work back: source bead open and unassigned, polecat
     f.cleanup();
   }
 });
+
+test('main red on its own: the MR is not bounced, the mayor and overseer are told once, nothing merges', () => {
+  // The project's main is already red (its tests find BAD in legacy.txt).
+  const f = makeTown({ testCmd: GATE, files: { 'README.md': '# sample\n', 'legacy.txt': 'BAD legacy\n' } });
+  try {
+    const a = createBead(f, 'innocent work');
+    const { polecats } = work(f, [{ bead: a, files: { 'a.txt': 'fine\n' } }]);
+    const mr = polecats.get(a)!.mr;
+    const main0 = f.git(repoDir(f), ['rev-parse', 'main']);
+    const run = f.gt(['refinery', 'run', 'demo', '--no-start']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /main fails its own tests: 1 MR left queued, not bounced/);
+    assert.equal(f.gtJson(['mq', 'status', mr]).state, 'queued');
+    assert.equal(f.git(repoDir(f), ['rev-parse', 'main']), main0);
+    const told = (who: string) => f.gtJson(['mail', 'inbox', who]).filter((m: any) => /main is red/.test(m.subject));
+    for (const who of ['mayor', 'overseer']) assert.equal(told(who).length, 1, `${who} told`);
+    // A second run tries the MR again but does not repeat the news.
+    const again = f.gtJson(['refinery', 'run', 'demo', '--no-start']);
+    assert.ok(again.mainRed && !again.mainRed.fresh);
+    assert.equal(told('mayor').length, 1);
+  } finally {
+    f.cleanup();
+  }
+});

@@ -32,6 +32,8 @@ export interface DrainReport {
   deferred: string[];
   recovered: string[];
   main: string;
+  /** Main fails its own tests: MRs red on it were left queued, not bounced (see RoundReport). */
+  mainRed?: { commit: string; tail: string; fresh: boolean };
 }
 
 /** Rounds in a row that decide nothing (main keeps moving under us) before we give up. */
@@ -44,8 +46,11 @@ export async function drainQueue(repo: RefineryRepo, stateDir: string, source: Q
     const report: DrainReport = { rounds: 0, testRuns: 0, merged: [], bounced: [], deferred: [], recovered: [], main: '' };
     await recover(repo, stateDir, source, report);
     let idle = 0;
+    // While main is red, each MR is tried once per drain (one that fixes main lands; the others
+    // wait for the next drain) instead of the same head of the queue over and over.
+    const triedOnRedMain = new Set<string>();
     for (;;) {
-      const items = takeBatch(await source.queued(), opts.batch ?? 1);
+      const items = takeBatch((await source.queued()).filter((i) => !triedOnRedMain.has(i.id)), opts.batch ?? 1);
       if (items.length === 0) break;
       await source.begin(items);
       let round;
@@ -68,6 +73,16 @@ export async function drainQueue(repo: RefineryRepo, stateDir: string, source: Q
         if (outcome.kind !== 'deferred') decided++;
       }
       clearJournal(stateDir); // every landed MR is recorded now
+      if (round.mainRed) {
+        report.mainRed = { ...round.mainRed, fresh: round.mainRed.fresh || !!report.mainRed?.fresh };
+        for (const item of items) triedOnRedMain.add(item.id);
+        continue;
+      }
+      if (round.mainAfter !== round.mainBefore && report.mainRed) {
+        // An MR made main green again: the ones that waited get their turn now.
+        triedOnRedMain.clear();
+        report.mainRed = undefined;
+      }
       idle = decided ? 0 : idle + 1;
       if (opts.once || idle >= MAX_IDLE_ROUNDS) break;
     }

@@ -6,7 +6,7 @@ import {
   branchTip, casMain, checkoutDetached, mainTip, prepareWorktree, pushMain, rebaseOnto, runTests,
   type RefineryRepo, type TestRun,
 } from './worktree.js';
-import { writeJournal, clearJournal } from './journal.js';
+import { writeJournal, clearJournal, readMainVerdict, writeMainVerdict } from './journal.js';
 
 export type MergeOutcome =
   | {
@@ -43,6 +43,11 @@ export interface RoundReport {
   outcomes: Map<string, MergeOutcome>;
   /** Test runs this round (1 for a green batch; 1 + bisection probes for a red one). */
   testRuns: number;
+  /**
+   * Main fails its own tests, so the red MRs on it were not blamed (they stay queued). `fresh`:
+   * found by this round (the first time for this main commit), so someone should be told.
+   */
+  mainRed?: { commit: string; tail: string; fresh: boolean };
 }
 
 interface Stacked { item: QueueItem; commit: string }
@@ -134,6 +139,24 @@ export async function processRound(repo: RefineryRepo, stateDir: string, items: 
     }
   }
 
+  if (culprit?.index === 0) {
+    // Red straight on main: blame the MR only if main alone is green (tested once per main commit).
+    let verdict = readMainVerdict(stateDir, mainBefore);
+    const fresh = !verdict;
+    if (!verdict) {
+      await checkoutDetached(repo, mainBefore);
+      const run = await runTests(repo, mainBefore);
+      testRuns++;
+      verdict = { commit: mainBefore, passed: run.passed, tail: run.tail };
+      writeMainVerdict(stateDir, verdict);
+      log(`tested ${repo.mainBranch} alone at ${short(mainBefore)}: ${run.passed ? 'green' : 'red'}`);
+    }
+    if (!verdict.passed) {
+      for (const s of stack) outcomes.set(s.item.id, { kind: 'deferred', reason: `${repo.mainBranch} ${short(mainBefore)} fails its own tests: not blamed on this MR; it stays queued` });
+      return { mainBefore, mainAfter, outcomes, testRuns, mainRed: { commit: mainBefore, tail: verdict.tail ?? '', fresh } };
+    }
+  }
+
   if (goodPrefix > 0) {
     const landed = stack.slice(0, goodPrefix);
     const to = landed[landed.length - 1]!.commit;
@@ -145,6 +168,7 @@ export async function processRound(repo: RefineryRepo, stateDir: string, items: 
     writeJournal(stateDir, { from: mainBefore, to, landed: merged.map(([item, o]) => ({ item, outcome: o })) });
     if (await casMain(repo, to, mainBefore, `refinery: land ${landed.map((s) => s.item.id).join(' ')}`)) {
       mainAfter = to;
+      writeMainVerdict(stateDir, { commit: to, passed: true }); // it is the commit just tested green
       const pushError = await pushMain(repo);
       for (const [item, o] of merged) outcomes.set(item.id, pushError && o.kind === 'merged' ? { ...o, pushError } : o);
       log(`${repo.mainBranch} -> ${short(to)}: landed ${landed.map((s) => s.item.id).join(', ')}`);

@@ -1,7 +1,9 @@
 // Crash bookkeeping in the refinery's state directory (`<rig>/refinery/`):
 // - a lock, so one refinery runs per rig (a dead holder's lock is taken over);
 // - a landing journal written just before main is swapped, so a refinery killed between the swap
-//   and recording the outcomes learns on restart which MRs did land.
+//   and recording the outcomes learns on restart which MRs did land;
+// - the verdict on main: whether main's current tip passed the tests (so an MR is blamed for red
+//   only when main itself is green).
 import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +19,26 @@ export interface Journal {
 }
 
 const journalPath = (stateDir: string) => join(stateDir, 'landing.json');
+const verdictPath = (stateDir: string) => join(stateDir, 'main-verdict.json');
+
+/** What the tests said of one main commit. */
+export interface MainVerdict { commit: string; passed: boolean; tail?: string }
+
+export function readMainVerdict(stateDir: string, commit: string): MainVerdict | undefined {
+  try {
+    const v = JSON.parse(readFileSync(verdictPath(stateDir), 'utf8')) as MainVerdict;
+    return v.commit === commit ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeMainVerdict(stateDir: string, v: MainVerdict): void {
+  mkdirSync(stateDir, { recursive: true });
+  const tmp = `${verdictPath(stateDir)}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(v));
+  renameSync(tmp, verdictPath(stateDir));
+}
 const lockPath = (stateDir: string) => join(stateDir, 'refinery.lock');
 
 export function writeJournal(stateDir: string, j: Journal): void {

@@ -80,6 +80,13 @@ export async function runRefinery(town: Town, rig: Rig, opts: RefineryRunOptions
         }
       : undefined,
   });
+  if (report.mainRed?.fresh) {
+    // Told once per red main commit (the verdict is cached): nothing merges until main is fixed.
+    const { sendMail } = await import('../work/mail.js');
+    const body = `The refinery tested ${rig.mainBranch} at ${report.mainRed.commit.slice(0, 10)} on its own and it fails, so MRs that are red on it were not blamed; they stay queued until an MR that makes ${rig.mainBranch} green lands.\n\nLast lines of the test output:\n${report.mainRed.tail}`;
+    for (const to of ['mayor', 'overseer']) sendMail(town, { from: actor, to, subject: `${rig.name}: ${rig.mainBranch} is red; the merge queue is waiting`, body }, actor);
+    opts.log?.(`${rig.mainBranch} ${report.mainRed.commit.slice(0, 10)} is red on its own: mailed the mayor and the overseer`);
+  }
   return { ...report, rig: rig.name, bounces };
 }
 
