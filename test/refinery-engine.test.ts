@@ -260,6 +260,49 @@ test('landed main is pushed to the configured remote', async () => {
   }
 });
 
+test('pushing rigs follow the remote: fast-forward to its new commits, merge (tested) when both moved, stop clearly on a conflict', async () => {
+  const t = tempDir('gt-refinery-');
+  try {
+    const f = makeRigRepo(join(t.dir, 'rig'), 'test ! -e mods/red.txt');
+    const upstream = join(t.dir, 'upstream.git');
+    gitSync(t.dir, ['clone', '--quiet', '--bare', f.repo.repoDir, upstream]);
+    const repo = { ...f.repo, remote: upstream };
+    // Someone else pushes to the remote's main; our MR was made on the old main.
+    commitFiles(upstream, 'main', { 'theirs.txt': 'pushed by someone else\n' }, 'upstream 1');
+    const q = FileQueue.create(join(t.dir, 'q.json'), independentMrs(f.repo.repoDir, 1));
+    const r1 = await drainQueue(repo, f.stateDir, q);
+    assert.equal(r1.upstreamStuck, undefined);
+    assert.deepEqual(r1.merged, ['mr-001']);
+    assert.deepEqual(mainSubjects(f.repo.repoDir), ['initial', 'upstream 1', 'MR 1'], 'fast-forwarded, then landed on top');
+    assert.equal(rev(upstream, 'main'), rev(f.repo.repoDir, 'main'), 'and the push went through');
+
+    // Both moved: a commit of ours that never reached the remote, and a new one there.
+    commitFiles(f.repo.repoDir, 'main', { 'ours.txt': 'landed here\n' }, 'ours, unpushed');
+    commitFiles(upstream, 'main', { 'theirs2.txt': 'more\n' }, 'upstream 2');
+    const q2 = FileQueue.create(join(t.dir, 'q2.json'), [{ id: 'mr-002', branch: 'mr/2', priority: 2, createdAt: '2' }]);
+    commitFiles(f.repo.repoDir, 'mr/2', { 'mods/m2.txt': 'two\n' }, 'MR 2', rev(f.repo.repoDir, 'main'));
+    const r2 = await drainQueue(repo, f.stateDir, q2);
+    assert.equal(r2.upstreamStuck, undefined);
+    assert.deepEqual(r2.merged, ['mr-002']);
+    assert.deepEqual(mainSubjects(f.repo.repoDir).slice(-3), ['ours, unpushed', "refinery: merge " + upstream + "'s main", 'MR 2']);
+    assert.equal(gitSync(f.repo.repoDir, ['show', 'main:theirs2.txt']), 'more');
+    assert.equal(rev(upstream, 'main'), rev(f.repo.repoDir, 'main'));
+
+    // Both moved and the merge conflicts: main is left alone, the MR lands here, the push fails clearly.
+    commitFiles(f.repo.repoDir, 'main', { 'README': 'ours\n' }, 'ours 2');
+    commitFiles(upstream, 'main', { 'README': 'theirs\n' }, 'upstream 3');
+    commitFiles(f.repo.repoDir, 'mr/3', { 'mods/m3.txt': 'three\n' }, 'MR 3', rev(f.repo.repoDir, 'main'));
+    const q3 = FileQueue.create(join(t.dir, 'q3.json'), [{ id: 'mr-003', branch: 'mr/3', priority: 2, createdAt: '3' }]);
+    const r3 = await drainQueue(repo, f.stateDir, q3);
+    assert.match(r3.upstreamStuck ?? '', /merging them conflicts in README/);
+    assert.deepEqual(r3.merged, ['mr-003']);
+    const o = q3.byId().get('mr-003')!.outcomes[0]!;
+    assert.match(o.kind === 'merged' ? o.pushError ?? '' : '', /push to .* failed/);
+  } finally {
+    t.cleanup();
+  }
+});
+
 test("the test command sees an allow-list of the caller's environment: no secrets, only the rig's test_env names", async () => {
   const t = tempDir('gt-refinery-');
   const saved = { ...process.env };

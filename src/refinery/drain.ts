@@ -2,6 +2,7 @@
 // crash, then run rounds (one MR, or a batch) until the queue is empty.
 import { takeBatch, type QueueItem } from './plan.js';
 import { processRound, type MergeOutcome, type RoundHooks } from './engine.js';
+import { followUpstream } from './upstream.js';
 import { acquireLock, clearJournal, readJournal } from './journal.js';
 import { committerFallback, isAncestor, mainTip, prepareWorktree, pushMain, type RefineryRepo } from './worktree.js';
 
@@ -32,6 +33,8 @@ export interface DrainReport {
   deferred: string[];
   recovered: string[];
   main: string;
+  /** Why main could not follow the remote's main this drain (landing went on locally). */
+  upstreamStuck?: string;
   /** Main fails its own tests: MRs red on it were left queued, not bounced (see RoundReport). */
   mainRed?: { commit: string; tail: string; fresh: boolean };
 }
@@ -52,6 +55,13 @@ export async function drainQueue(repo: RefineryRepo, stateDir: string, source: Q
     for (;;) {
       const items = takeBatch((await source.queued()).filter((i) => !triedOnRedMain.has(i.id)), opts.batch ?? 1);
       if (items.length === 0) break;
+      if (!report.upstreamStuck) {
+        const up = await followUpstream(repo, stateDir, opts.log);
+        if (up.kind === 'stuck') {
+          report.upstreamStuck = up.reason; // tried once per drain: a red merge is not retested per MR
+          opts.log?.(`not following ${repo.remote}: ${up.reason}`);
+        }
+      }
       await source.begin(items);
       let round;
       try {

@@ -34,6 +34,7 @@ export function register(program: Command): void {
         `${d.rig}: merged ${d.merged.length}, bounced ${d.bounced.length}` +
         (d.recovered.length ? `, recovered ${d.recovered.length} landed before a crash` : '') +
         ` (${d.rounds} round${d.rounds === 1 ? '' : 's'}, ${d.testRuns} test run${d.testRuns === 1 ? '' : 's'}); ${rig.mainBranch} at ${d.main.slice(0, 12)}` +
+        (d.upstreamStuck ? `\nwarning: ${rig.mainBranch} does not follow ${rig.remote} now: ${d.upstreamStuck}` : '') +
         (d.mainRed ? `\n${rig.mainBranch} fails its own tests: ${d.deferred.length} MR${d.deferred.length === 1 ? '' : 's'} left queued, not bounced, until an MR makes it green` : ''),
       );
     });
