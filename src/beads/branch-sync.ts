@@ -8,7 +8,7 @@
 // moves it, so "what changed since" is always tip -> now, and the remote's changes are tip-base ->
 // remote.
 import { dirname, join, resolve } from 'node:path';
-import { git, gitTry } from '../lib/git.js';
+import { git, gitErrorLine, gitTry } from '../lib/git.js';
 import { writeFileAtomic } from '../lib/fsx.js';
 import { UserError } from '../lib/errors.js';
 import { mergeJsonl } from './merge.js';
@@ -77,7 +77,7 @@ export async function syncToBranch(store: BeadStore, o: BranchSyncOptions): Prom
   if (o.remote) {
     const trackRef = `refs/remotes/${o.remote}/${branch}`;
     const f = await gitTry(o.repo, ['fetch', '--quiet', '--no-tags', o.remote, `+${localRef}:${trackRef}`], { timeoutMs: 120_000 });
-    if (f.code !== 0 && !/couldn't find remote ref/i.test(f.stderr)) remoteError = `fetch from ${o.remote} failed: ${lastLine(f.stderr)}`;
+    if (f.code !== 0 && !/couldn't find remote ref/i.test(f.stderr)) remoteError = `fetch from ${o.remote} failed: ${gitErrorLine(f.stderr)}`;
     theirs = await revParse(o.repo, trackRef);
   }
   const tip = await revParse(o.repo, localRef);
@@ -119,7 +119,7 @@ export async function syncToBranch(store: BeadStore, o: BranchSyncOptions): Prom
       pushed = true;
       await gitTry(o.repo, ['update-ref', `refs/remotes/${o.remote}/${branch}`, next]);
     } else {
-      remoteError = `push to ${o.remote} failed: ${lastLine(p.stderr)}`;
+      remoteError = `push to ${o.remote} failed: ${gitErrorLine(p.stderr)}`;
     }
   }
   return { branch, tip: next, commit, merged, issues, pushed, remoteError };
@@ -165,8 +165,4 @@ async function mergeBase(repo: string, a: string, b: string): Promise<string | u
 }
 
 const countLines = (text: string) => text.split('\n').filter((l) => l.trim()).length;
-/** git's own reason: its fatal/error line, else its last line. */
-function lastLine(stderr: string): string {
-  const lines = stderr.trim().split('\n');
-  return (lines.find((l) => /^(fatal|error):/.test(l)) ?? lines.pop() ?? '').slice(0, 300);
-}
+

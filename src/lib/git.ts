@@ -8,6 +8,12 @@ export class GitError extends Error {
   }
 }
 
+/** git's own reason for a failure: its first fatal/error line, else its last line. */
+export function gitErrorLine(stderr: string): string {
+  const lines = stderr.trim().split('\n').map((l) => l.trim()).filter(Boolean);
+  return (lines.find((l) => /^(fatal|error):/.test(l)) ?? lines.pop() ?? '').slice(0, 300);
+}
+
 /** Environment for git calls: never prompt, never page. Identity stays the user's own. */
 export function gitEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat', ...extra };

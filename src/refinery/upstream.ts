@@ -3,8 +3,7 @@
 // when the remote is ahead, main fast-forwards (the MRs are then rebased onto it and tested); when
 // both moved, the remote's main is merged into ours and the merge lands only if its tests pass.
 // Without this, the first commit pushed upstream by anyone else would fail every push after it.
-import { git, gitTry } from '../lib/git.js';
-import { outputTail } from './plan.js';
+import { git, gitErrorLine, gitTry } from '../lib/git.js';
 import { writeMainVerdict } from './journal.js';
 import { casMain, checkoutDetached, cleanWorktree, isAncestor, mainTip, pushMain, revParse, runTests, type RefineryRepo } from './worktree.js';
 
@@ -21,7 +20,7 @@ const upstreamRef = (r: RefineryRepo) => `refs/gt/upstream/${r.mainBranch}`;
 export async function followUpstream(r: RefineryRepo, stateDir: string, log: (line: string) => void = () => {}): Promise<UpstreamStep> {
   if (!r.remote) return { kind: 'in-step' };
   const f = await gitTry(r.repoDir, ['fetch', '--quiet', '--no-tags', r.remote, `+refs/heads/${r.mainBranch}:${upstreamRef(r)}`], { env: r.env, timeoutMs: 120_000 });
-  if (f.code !== 0) return { kind: 'stuck', reason: `fetch from ${r.remote} failed: ${outputTail(f.stderr, 2, 300)}` };
+  if (f.code !== 0) return { kind: 'stuck', reason: `fetch from ${r.remote} failed: ${gitErrorLine(f.stderr)}` };
   const up = await revParse(r.repoDir, upstreamRef(r));
   const local = await mainTip(r);
   if (!up || up === local || (await isAncestor(r, up, local))) return { kind: 'in-step' };

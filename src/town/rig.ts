@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { NotFoundError, UserError } from '../lib/errors.js';
-import { git, gitTry } from '../lib/git.js';
+import { git, gitErrorLine, gitTry } from '../lib/git.js';
 import { readFileOr, writeFileAtomic } from '../lib/fsx.js';
 import type { BeadStore, Store } from '../beads/store.js';
 import { readToml, writeToml, validateRuntime, type RigConfig, type AgentsConfig, type RuntimeMode } from './config.js';
@@ -150,7 +150,7 @@ export async function addRig(town: Town, name: string, source: string, opts: Add
   }
   const src = isAbsolute(source) || /^[a-z+]+:\/\//.test(source) || source.includes('@') ? source : resolve(source);
   const probe = await gitTry(town.root, ['ls-remote', '--symref', src, 'HEAD']);
-  if (probe.code !== 0) throw new UserError(`cannot read git repository '${source}'`, (probe.stderr.trim().split('\n').pop() ?? '').slice(0, 200));
+  if (probe.code !== 0) throw new UserError(`cannot read git repository '${source}'`, gitErrorLine(probe.stderr));
 
   mkdirSync(root, { recursive: true });
   try {

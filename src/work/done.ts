@@ -2,7 +2,7 @@
 // committed, files one MR bead (idempotent), releases the hook and marks the polecat done. Each
 // step is checked against persisted state, so a crashed `gt done` can simply run again.
 import { UserError } from '../lib/errors.js';
-import { gitTry } from '../lib/git.js';
+import { gitErrorLine, gitTry } from '../lib/git.js';
 import { mustGetAgent, updateAgentFields } from '../town/identity.js';
 import { loadRig, openRigStore } from '../town/rig.js';
 import type { Town } from '../town/town.js';
@@ -17,7 +17,7 @@ export interface DoneResult {
 
 async function gitOut(cwd: string, args: string[]): Promise<string> {
   const r = await gitTry(cwd, args);
-  if (r.code !== 0) throw new UserError(`git ${args[0]} failed in ${cwd}: ${r.stderr.trim().split('\n').pop()}`);
+  if (r.code !== 0) throw new UserError(`git ${args[0]} failed in ${cwd}: ${gitErrorLine(r.stderr)}`);
   return r.stdout.trim();
 }
 

@@ -30,7 +30,7 @@ export function townStatus(town: Town): TownStatus {
   });
   const agents = listAgents(town).map(({ address, role, state, reason, hook, last_activity }) => ({ address, role, state, reason, hook, last_activity }));
   const byState: Record<string, number> = {};
-  for (const a of agents) byState[a.state] = (byState[a.state] ?? 0) + 1;
+  for (const a of agents) if (a.role !== 'overseer') byState[a.state] = (byState[a.state] ?? 0) + 1; // the human is no agent
   return { town: { name: town.name, root: town.root, id: town.id }, rigs, agents, byState, convoys: listConvoys(town) };
 }
 
