@@ -20,6 +20,8 @@ export interface TmuxSession {
   /** The pane's command exited (kept visible by remain-on-exit so its last words can be read). */
   dead: boolean;
   exitStatus?: number;
+  /** Unix seconds of the pane's last output (tmux's window_activity): any screen change counts. */
+  activity?: number;
 }
 
 export interface NewSessionOptions {
@@ -72,7 +74,7 @@ export function newSession(socket: string, o: NewSessionOptions): void {
   ]);
 }
 
-const FORMAT = '#{session_name}\t#{session_created}\t#{session_attached}\t#{pane_pid}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_dead_signal}';
+const FORMAT = '#{session_name}\t#{session_created}\t#{session_attached}\t#{pane_pid}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_dead_signal}\t#{window_activity}';
 
 export function listSessions(socket: string): TmuxSession[] {
   if (!tmuxAvailable()) return [];
@@ -81,7 +83,7 @@ export function listSessions(socket: string): TmuxSession[] {
   const seen = new Map<string, TmuxSession>();
   for (const line of r.stdout.split('\n')) {
     if (!line) continue;
-    const [name, created, attached, pid, dead, status, signal] = line.split('\t');
+    const [name, created, attached, pid, dead, status, signal, activity] = line.split('\t');
     if (!name || seen.has(name)) continue;
     seen.set(name, {
       name,
@@ -92,6 +94,7 @@ export function listSessions(socket: string): TmuxSession[] {
       // reports 128+signal, like a shell.
       dead: dead === '1',
       exitStatus: status ? Number(status) : signal ? 128 + Number(signal) : undefined,
+      activity: activity ? Number(activity) : undefined,
     });
   }
   return [...seen.values()];

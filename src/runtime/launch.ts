@@ -1,7 +1,7 @@
 // The runtime boundary the work layer calls (via dynamic import): start, stop, probe and end agent
 // sessions. Chooses adapter and mode from config, builds the agent's environment, seeds the CLI's
 // config, starts the session, and records the session and the evidence on the identity.
-import { existsSync, readFileSync, appendFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, appendFileSync, mkdirSync, statSync } from 'node:fs';
 import { join, isAbsolute } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { homedir } from 'node:os';
@@ -170,6 +170,28 @@ export function isAgentAlive(town: Town, address: string): boolean {
   const s = agent && lastSession(agent);
   if (!s || s.ended_at) return false;
   return providerFor(town, s.mode).get(s.session_name)?.alive === true;
+}
+
+/**
+ * When the identity's live session last showed any sign of work: its screen or log changed, or
+ * its transcript was written. Undefined when no session is running.
+ */
+export function agentActivityAt(town: Town, address: string): number | undefined {
+  const agent = getAgent(town, address);
+  const s = agent && lastSession(agent);
+  if (!s || s.ended_at) return undefined;
+  const info = providerFor(town, s.mode).get(s.session_name);
+  if (!info?.alive) return undefined;
+  const transcript = s.transcript ? mtimeMs(s.transcript) : undefined;
+  return Math.max(info.activityAt ?? 0, transcript ?? 0) || undefined;
+}
+
+function mtimeMs(path: string): number | undefined {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Kills the identity's session if alive and records its end; idempotent. */

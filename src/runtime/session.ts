@@ -26,6 +26,8 @@ export interface SessionInfo {
   /** Set once the process has exited. */
   exitStatus?: number;
   startedAt?: string;
+  /** When the agent last printed anything (tmux: the pane's last output; headless: the log's mtime), ms since the epoch. */
+  activityAt?: number;
 }
 
 export interface SessionProvider {
@@ -69,6 +71,7 @@ export function tmuxProvider(socket: string): SessionProvider {
   const info = (s: tmux.TmuxSession): SessionInfo => ({
     name: s.name, mode: 'tmux', pid: s.panePid, alive: !s.dead, exitStatus: statusOf(s),
     startedAt: new Date(s.created * 1000).toISOString(),
+    activityAt: s.activity ? s.activity * 1000 : undefined,
   });
   return {
     mode: 'tmux',
@@ -132,6 +135,7 @@ export function headlessProvider(dir: string): SessionProvider {
       name, mode: 'headless', pid, alive,
       exitStatus: exit !== undefined ? Number(exit) : alive ? undefined : -1,
       startedAt: statSync(file(name, 'pid')).mtime.toISOString(),
+      activityAt: existsSync(file(name, 'log')) ? statSync(file(name, 'log')).mtimeMs : undefined,
     };
   };
   return {

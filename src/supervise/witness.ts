@@ -9,6 +9,8 @@ import { assessAgent, DEFAULT_POLICY, type WitnessPolicy, type WitnessAction } f
 
 export interface WitnessRuntime {
   isAlive(town: Town, address: string): boolean;
+  /** When its live session last showed work (screen/log output, transcript writes), ms since the epoch. */
+  activityAt(town: Town, address: string): number | undefined;
   launch(town: Town, address: string, prompt: string): Promise<unknown>;
   /** Types a message once the agent is idle; gives up quickly on a busy one (it is working). */
   nudge(town: Town, address: string, message: string): Promise<{ delivered: boolean }>;
@@ -24,6 +26,7 @@ async function defaultRuntime(): Promise<WitnessRuntime> {
   const rt = await import('../runtime/launch.js');
   return {
     isAlive: rt.isAgentAlive,
+    activityAt: rt.agentActivityAt,
     launch: (t, a, prompt) => rt.launchAgent(t, a, { prompt }),
     nudge: (t, a, message) => rt.nudgeAgent(t, a, message, { timeoutMs: 3000 }),
   };
@@ -55,7 +58,8 @@ function evidence(town: Town, a: Agent, rt: WitnessRuntime, at: number) {
     state: a.state,
     hook: a.hook,
     alive: rt.isAlive(town, a.address),
-    idleMs: ageMs(a.last_activity, at),
+    // Quiet in the tracker is not idle: an agent busy coding writes no beads, but its screen moves.
+    idleMs: Math.min(ageMs(a.last_activity, at), at - (rt.activityAt(town, a.address) ?? -Infinity)),
     restarts: a.restarts,
     interactive: a.sessions.at(-1)?.mode === 'tmux',
     gaveUp: a.gaveUp,
