@@ -6,6 +6,7 @@ import { register as registerWork } from './gt/work.js';
 import { register as registerRuntime } from './gt/runtime.js';
 import { register as registerRefinery } from './gt/refinery.js';
 import { register as registerSupervise } from './gt/supervise.js';
+import { register as registerDashboard } from './gt/dashboard.js';
 
 const program = newProgram('gt', 'Gas Town: run many coding agents on the same projects, and land their work');
 program.version('0.1.0');
@@ -18,6 +19,7 @@ Getting started:
   bd create "what to do" -p 1              (in <town>/<rig>) file a bead
   gt sling <bead> <rig>                    a polecat works it in its own worktree
   gt convoy status                         watch it land; gt daemon keeps things moving
+  gt dashboard                             watch it all live in a browser (http://127.0.0.1:7777)
   gt demo                                  see the whole loop in a throwaway town`,
 );
 registerTown(program);
@@ -25,4 +27,5 @@ registerWork(program);
 registerRuntime(program);
 registerRefinery(program);
 registerSupervise(program);
+registerDashboard(program);
 main(program);

@@ -1,0 +1,155 @@
+// The dashboard's snapshot: everything the page shows, as plain data read through the services
+// (townStatus, convoys, merge requests, identities, mail). The shaping of that data (agents by rig,
+// a rig's queue, why an MR bounced, recent mail) is pure and tested without a disk.
+import { now } from '../lib/time.js';
+import { listAgents, type Agent } from '../town/identity.js';
+import { listRigs, openRigStore } from '../town/rig.js';
+import type { Town } from '../town/town.js';
+import type { ConvoyStatus } from '../work/convoy.js';
+import { inbox, type Message } from '../work/mail.js';
+import { listMergeRequests, type MergeRequest, type MrAttempt } from '../work/merge-request.js';
+import { townStatus, type RigSummary } from '../work/status.js';
+
+export type AgentView = Pick<Agent, 'address' | 'role' | 'state'> &
+  Partial<Pick<Agent, 'rig' | 'name' | 'reason' | 'hook' | 'last_activity' | 'adapter'>> & { restarts: number; gaveUp: boolean };
+
+/** Agents of one rig, or the town-level ones (rig undefined: mayor, deacon, boot, dogs). */
+export interface AgentGroup { rig?: string; agents: AgentView[] }
+
+export interface MrView {
+  id: string;
+  state: MergeRequest['state'];
+  branch: string;
+  source_bead: string;
+  polecat?: string;
+  priority: number;
+  attempts: number;
+  /** When it was filed, or when its last attempt ran. */
+  at: string;
+  /** Why it bounced (or the merge commit, for merged ones). */
+  reason?: string;
+  /** The fix bead a bounce filed, when there is one. */
+  fix?: string;
+}
+
+export interface RigQueue { rig: string; queued: MrView[]; testing: MrView[]; recent: MrView[] }
+
+export interface MailView { id: string; from: string; subject: string; preview: string; read: boolean; archived: boolean; created_at: string }
+export interface Mailbox { address: string; unread: number; messages: MailView[] }
+
+export interface DashboardSnapshot {
+  town: { name: string; root: string; id: string };
+  generated_at: string;
+  rigs: RigSummary[];
+  /** Agents (the overseer is the human, not an agent) counted by state. */
+  byState: Record<string, number>;
+  agents: AgentGroup[];
+  queues: RigQueue[];
+  convoys: ConvoyStatus[];
+  mail: Mailbox[];
+}
+
+export const RECENT_MRS = 8;
+export const RECENT_MAIL = 8;
+export const MAILBOXES = ['mayor', 'overseer'];
+
+const ROLE_ORDER = ['mayor', 'deacon', 'boot', 'dog', 'witness', 'refinery', 'crew', 'polecat'];
+
+export function agentView(a: Agent): AgentView {
+  return {
+    address: a.address, role: a.role, state: a.state, rig: a.rig, name: a.name, reason: a.reason, hook: a.hook,
+    last_activity: a.last_activity, adapter: a.adapter, restarts: a.restarts, gaveUp: a.gaveUp,
+  };
+}
+
+/** Town-level agents first, then one group per rig (rigs in the given order, then any others). */
+export function groupAgentsByRig(agents: AgentView[], rigOrder: string[]): AgentGroup[] {
+  const groups = new Map<string | undefined, AgentView[]>([[undefined, []], ...rigOrder.map((r): [string, AgentView[]] => [r, []])]);
+  for (const a of agents) {
+    if (a.role === 'overseer') continue;
+    const list = groups.get(a.rig) ?? [];
+    list.push(a);
+    groups.set(a.rig, list);
+  }
+  const rank = (a: AgentView) => ROLE_ORDER.indexOf(a.role);
+  return [...groups.entries()]
+    .filter(([rig, list]) => list.length || rig !== undefined)
+    .map(([rig, list]) => ({ rig, agents: list.sort((x, y) => rank(x) - rank(y) || x.address.localeCompare(y.address)) }));
+}
+
+/** One line on why an attempt failed: "conflict in a, b", "failing tests", or the error. */
+export function attemptReason(a: MrAttempt): string {
+  switch (a.outcome) {
+    case 'merged': return a.commit ? `merged ${a.commit.slice(0, 10)}` : 'merged';
+    case 'conflict': {
+      const files = a.conflict_files ?? [];
+      return files.length ? `conflict in ${files.slice(0, 3).join(', ')}${files.length > 3 ? ` and ${files.length - 3} more` : ''}` : 'conflict';
+    }
+    case 'red': return 'failing tests';
+    case 'error': return (a.detail ?? 'error').split('\n')[0]!.slice(0, 120);
+  }
+}
+
+export function mrView(m: MergeRequest): MrView {
+  const last = m.attempts[m.attempts.length - 1];
+  const v: MrView = {
+    id: m.id, state: m.state, branch: m.branch, source_bead: m.source_bead, polecat: m.polecat,
+    priority: m.priority, attempts: m.attempts.length, at: last?.at ?? m.created_at,
+  };
+  if (m.state === 'merged') v.reason = m.merge_commit ? `merged ${m.merge_commit.slice(0, 10)}` : 'merged';
+  if (m.state === 'bounced' && last) {
+    v.reason = attemptReason(last);
+    const fix = last.detail?.match(/returned as (\S+)/)?.[1];
+    if (fix) v.fix = fix;
+  }
+  return v;
+}
+
+/** A rig's queue: queued in landing order (priority, then age), testing, and the latest landed or bounced. */
+export function rigQueue(rig: string, mrs: MergeRequest[], recent = RECENT_MRS): RigQueue {
+  const views = mrs.map(mrView);
+  const byState = (s: MrView['state']) => views.filter((v) => v.state === s);
+  return {
+    rig,
+    queued: byState('queued').sort((a, b) => a.priority - b.priority || a.at.localeCompare(b.at)),
+    testing: byState('testing'),
+    recent: views.filter((v) => v.state === 'merged' || v.state === 'bounced').sort((a, b) => b.at.localeCompare(a.at)).slice(0, recent),
+  };
+}
+
+/** The newest messages first, bodies cut to a one-line preview. */
+export function mailbox(address: string, messages: Message[], recent = RECENT_MAIL): Mailbox {
+  const preview = (body: string) => {
+    const line = body.split('\n').find((l) => l.trim())?.trim() ?? '';
+    return line.length > 140 ? `${line.slice(0, 139)}…` : line;
+  };
+  return {
+    address,
+    unread: messages.filter((m) => !m.read && !m.archived).length,
+    messages: [...messages]
+      .sort((a, b) => b.created_at.localeCompare(a.created_at))
+      .slice(0, recent)
+      .map((m) => ({ id: m.id, from: m.from, subject: m.subject, preview: preview(m.body), read: m.read, archived: m.archived, created_at: m.created_at })),
+  };
+}
+
+/** The snapshot's content, without its timestamp: equal keys mean nothing worth resending. */
+export function snapshotKey(s: DashboardSnapshot): string {
+  return JSON.stringify({ ...s, generated_at: undefined });
+}
+
+/** Reads the whole town once. */
+export function buildSnapshot(town: Town): DashboardSnapshot {
+  const status = townStatus(town);
+  const rigs = listRigs(town);
+  return {
+    town: status.town,
+    generated_at: now(),
+    rigs: status.rigs,
+    byState: status.byState,
+    agents: groupAgentsByRig(listAgents(town).map(agentView), rigs.map((r) => r.name)),
+    queues: rigs.map((r) => rigQueue(r.name, listMergeRequests(openRigStore(r)))),
+    convoys: status.convoys,
+    mail: MAILBOXES.map((address) => mailbox(address, inbox(town, address, { all: true }))),
+  };
+}

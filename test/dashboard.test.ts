@@ -1,0 +1,195 @@
+// gt dashboard against a real town: the snapshot API, the live event stream picking up changes
+// made through the real CLI, the page, one bead, errors; and the command itself as a process.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { makeTown, type TownFixture } from './support/town-fixture.js';
+import { bd, gtBin } from './support/cli.js';
+import { loadTown } from '../src/town/town.js';
+import { startDashboard, type Dashboard } from '../src/dashboard/server.js';
+import type { DashboardSnapshot } from '../src/dashboard/snapshot.js';
+
+let f: TownFixture;
+let dash: Dashboard;
+const at = (path: string) => new URL(path, dash.url).href;
+
+before(async () => {
+  f = makeTown();
+  dash = await startDashboard(loadTown(f.town), { port: 0 });
+});
+after(async () => {
+  await dash?.close();
+  f?.cleanup();
+});
+
+/** Reads Server-Sent Events off a fetch body, one event at a time (comments skipped). */
+function eventReader(body: ReadableStream<Uint8Array>) {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buf = '';
+  return async (): Promise<{ event: string; data: string }> => {
+    for (;;) {
+      const end = buf.indexOf('\n\n');
+      if (end >= 0) {
+        const block = buf.slice(0, end);
+        buf = buf.slice(end + 2);
+        const lines = block.split('\n').filter((l) => !l.startsWith(':'));
+        const data = lines.filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+        const event = lines.find((l) => l.startsWith('event: '))?.slice(7) ?? 'message';
+        if (data) return { event, data };
+        continue; // a heartbeat or the retry hint
+      }
+      const { value, done } = await reader.read();
+      if (done) throw new Error('event stream ended');
+      buf += decoder.decode(value, { stream: true });
+    }
+  };
+}
+
+test('GET /api/status is the town: rig demo, its identities, no convoys yet', async () => {
+  const r = await fetch(at('/api/status'));
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type') ?? '', /application\/json/);
+  const s = (await r.json()) as DashboardSnapshot;
+  assert.equal(s.town.name, 'town');
+  assert.deepEqual(s.rigs.map((x) => x.name), ['demo']);
+  assert.deepEqual(s.queues.map((q) => [q.rig, q.queued.length]), [['demo', 0]]);
+  const addresses = (rig?: string) => s.agents.find((g) => g.rig === rig)?.agents.map((a) => a.address).sort();
+  assert.deepEqual(addresses(undefined), ['boot', 'deacon', 'mayor']);
+  assert.deepEqual(addresses('demo'), ['demo/refinery', 'demo/witness']);
+  assert.deepEqual(s.mail.map((m) => m.address), ['mayor', 'overseer']);
+  assert.deepEqual(s.convoys, []);
+});
+
+test('the event stream opens with a snapshot and sends a new one when the town changes through the CLI', { timeout: 60_000 }, async () => {
+  const abort = new AbortController();
+  const r = await fetch(at('/api/events'), { signal: abort.signal });
+  try {
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-type') ?? '', /text\/event-stream/);
+    const next = eventReader(r.body!);
+    const first = await next();
+    assert.equal(first.event, 'snapshot');
+    const initial = JSON.parse(first.data) as DashboardSnapshot;
+    assert.equal(initial.rigs[0]!.open, 0);
+
+    const created = bd(['create', 'Watch the dashboard', '--json'], { cwd: f.root, env: { ...f.env, BEADS_DIR: join(f.town, 'demo', '.beads') } });
+    assert.equal(created.code, 0, created.stderr);
+    const beadId = JSON.parse(created.stdout).id as string;
+    const convoy = f.gtJson(['convoy', 'create', 'Dashboard convoy', beadId]);
+    assert.equal(f.gt(['mail', 'send', 'mayor', '-s', 'Hello from the test']).code, 0);
+
+    // Snapshots come only on change; read them until the changes show (the test's timeout bounds it).
+    let s: DashboardSnapshot;
+    do {
+      const e = await next();
+      assert.equal(e.event, 'snapshot');
+      s = JSON.parse(e.data);
+    } while (!(s.convoys.some((c) => c.id === convoy.id) && s.mail[0]!.messages.length && s.rigs[0]!.open === 1));
+    const c = s.convoys.find((x) => x.id === convoy.id)!;
+    assert.deepEqual([c.title, c.closed, c.total, c.tracked[0]!.id], ['Dashboard convoy', 0, 1, beadId]);
+    assert.deepEqual([s.mail[0]!.unread, s.mail[0]!.messages[0]!.subject], [1, 'Hello from the test']);
+
+    const bead = await fetch(at(`/api/bead/${beadId}`));
+    assert.equal(bead.status, 200);
+    assert.equal(((await bead.json()) as { title: string }).title, 'Watch the dashboard');
+    const hq = await fetch(at(`/api/bead/${convoy.id}`));
+    assert.equal(((await hq.json()) as { issue_type: string }).issue_type, 'convoy');
+  } finally {
+    abort.abort();
+  }
+});
+
+test('the stream keeps idle proxies awake with comments, and ends when the dashboard closes', { timeout: 60_000 }, async () => {
+  const own = await startDashboard(loadTown(f.town), { port: 0, heartbeatMs: 20 });
+  const r = await fetch(new URL('/api/events', own.url));
+  const reader = r.body!.getReader();
+  const decoder = new TextDecoder();
+  let seen = '';
+  while (!seen.includes('\n: ping\n\n')) {
+    const { value, done } = await reader.read();
+    assert.ok(!done, 'stream open until the close');
+    seen += decoder.decode(value, { stream: true });
+  }
+  assert.match(seen, /^retry: \d+\n\nevent: snapshot\ndata: \{/);
+  await own.close();
+  while (!(await reader.read()).done) { /* drain what was in flight */ }
+});
+
+test('GET / is one self-contained page naming the town', async () => {
+  const r = await fetch(at('/'));
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type') ?? '', /text\/html/);
+  assert.match(r.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+  const html = await r.text();
+  assert.match(html, /<title>Gas Town · town<\/title>/);
+  assert.match(html, /new EventSource\("\/api\/events"\)/);
+  assert.ok(!/<(?:script|link)[^>]+(?:src|href)="https?:/.test(html), 'nothing loaded from elsewhere');
+});
+
+test('errors: unknown bead and path 404 with a JSON error, non-GET 405, a foreign Host 403', async () => {
+  for (const path of ['/api/bead/hq-zzzzzz', '/api/bead/nosuchprefix-1', '/nope']) {
+    const r = await fetch(at(path));
+    assert.equal(r.status, 404, path);
+    assert.match(((await r.json()) as { error: string }).error, /not found|no such/, path);
+  }
+  const post = await fetch(at('/api/status'), { method: 'POST', body: '{}' });
+  assert.equal(post.status, 405);
+  assert.equal(post.headers.get('allow'), 'GET');
+  await post.text();
+  const { port } = new URL(dash.url);
+  const status = await new Promise<number>((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path: '/api/status', headers: { host: `rebound.example:${port}` } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    }).on('error', reject).end();
+  });
+  assert.equal(status, 403);
+});
+
+test('gt dashboard: a bad port is a usage error, a taken one a user error; one line each', () => {
+  for (const [args, code] of [[['--port', 'nope'], 2], [['--port', '70000'], 2], [['--port', new URL(dash.url).port], 1]] as const) {
+    const r = f.gt(['dashboard', ...args]);
+    assert.equal(r.code, code, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.equal(r.stdout, '');
+  }
+});
+
+test('gt dashboard serves until SIGTERM, then exits 0', { timeout: 60_000 }, async () => {
+  const child = spawn(process.execPath, [gtBin, 'dashboard', '--port', '0'], { cwd: f.root, env: f.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (c) => {
+      out += c;
+      const m = out.match(/(http:\/\/127\.0\.0\.1:\d+\/)/);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', () => reject(new Error(`gt dashboard exited early: ${out}`)));
+  });
+  const r = await fetch(new URL('/api/status', url));
+  assert.deepEqual(((await r.json()) as DashboardSnapshot).rigs.map((x) => x.name), ['demo']);
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+});
+
+test('a rig added while the dashboard runs shows up on the stream', { timeout: 60_000 }, async () => {
+  const abort = new AbortController();
+  const r = await fetch(at('/api/events'), { signal: abort.signal });
+  try {
+    const next = eventReader(r.body!);
+    assert.equal((await next()).event, 'snapshot');
+    const added = f.gt(['rig', 'add', 'second', f.project]);
+    assert.equal(added.code, 0, added.stderr);
+    let s: DashboardSnapshot;
+    do s = JSON.parse((await next()).data);
+    while (s.rigs.length < 2);
+    assert.deepEqual(s.rigs.map((x) => x.name), ['demo', 'second']);
+    assert.deepEqual(s.queues.map((q) => q.rig), ['demo', 'second']);
+  } finally {
+    abort.abort();
+  }
+});
