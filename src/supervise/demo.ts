@@ -149,6 +149,7 @@ export function renderSummary(s: DemoSummary): string {
     `  ${gt} mq list --all             # every merge request with its attempts`,
     `  ${gt} status                    # the town at a glance`,
     `  ${gt} mail inbox mayor          # the landing notice`,
+    `  ${gt} dashboard                 # the live view in a browser (http://127.0.0.1:7777)`,
   ];
   return lines.join('\n');
 }
