@@ -3,7 +3,7 @@
 export const BUILTIN_FORMULAS: Readonly<Record<string, string>> = {
   'polecat-work': `
 formula = "polecat-work"
-description = "Work one bead to a merge request: understand it, implement, test, commit, hand in"
+description = "Work {{issue}} to a merge request: understand it, implement, test, commit, hand in"
 version = 1
 
 [vars.issue]
@@ -44,7 +44,7 @@ description = "Run \`gt done\`: it pushes the branch and files the merge request
 `,
   'bug-fix': `
 formula = "bug-fix"
-description = "Fix a bug test-first: reproduce it, pin it with a failing test, fix, hand in"
+description = "Fix bug {{issue}} test-first: reproduce it, pin it with a failing test, fix, hand in"
 version = 1
 
 [vars.issue]

@@ -102,7 +102,8 @@ test('squash a wisp: one exported, closed digest; the wisp is gone; again names 
   assert.deepEqual(exported(s, dir).map((l) => [l.id, l.digest_of]), [[digest.id, root.id]]);
   assert.equal(s.getExact(root.id), undefined);
   assert.equal(s.list({ includeEphemeral: true }).length, 1);
-  assert.deepEqual(squash(s, root.id, { actor: 'me' }), { root: root.id, wisp: true, summary: r.summary, closed: [], digest: digest.id, already: true });
+  assert.deepEqual(r.deleted, [root.id, ...steps.map((b) => b.id)]);
+  assert.deepEqual(squash(s, root.id, { actor: 'me' }), { root: root.id, wisp: true, summary: r.summary, closed: [], deleted: [], digest: digest.id, already: true });
 }));
 
 test('burn a wisp: deleted without a trace; a step id is not a molecule', withStore((s, dir) => {

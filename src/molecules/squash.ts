@@ -10,8 +10,10 @@ export interface Squashed {
   root: string;
   wisp: boolean;
   summary: string;
-  /** The beads this squash closed (steps, then the root). */
+  /** The beads this squash closed (steps, then the root) in a poured molecule. */
   closed: string[];
+  /** The wisp's beads, deleted once the digest holds their story (root, then steps). */
+  deleted: string[];
   /** The digest bead a squashed wisp left. */
   digest?: string;
   /** Nothing was left to do (squashed before). */
@@ -36,7 +38,7 @@ export function squash(store: Store, id: string, opts: { summary?: string; actor
     } catch (e) {
       const d = e instanceof NotFoundError ? priorDigest(store, id) : undefined;
       if (!d) throw e;
-      return { root: String(d.fields.digest_of), wisp: true, summary: d.close_reason ?? '', closed: [], digest: d.id, already: true };
+      return { root: String(d.fields.digest_of), wisp: true, summary: d.close_reason ?? '', closed: [], deleted: [], digest: d.id, already: true };
     }
     const { root, steps } = mol;
     const open = steps.filter((s) => s.status !== 'closed');
@@ -44,15 +46,16 @@ export function squash(store: Store, id: string, opts: { summary?: string; actor
     if (!root.ephemeral) {
       const closing = [...open.map((s) => s.id), ...(root.status === 'closed' ? [] : [root.id])];
       if (closing.length) store.closeIssues(closing, summary, actor);
-      return { root: root.id, wisp: false, summary, closed: closing, already: !closing.length };
+      return { root: root.id, wisp: false, summary, closed: closing, deleted: [], already: !closing.length };
     }
     const fields: Record<string, unknown> = { digest_of: root.id };
     if (root.fields.formula !== undefined) fields.formula = root.fields.formula;
     if (root.fields.formula_vars !== undefined) fields.formula_vars = root.fields.formula_vars;
     const digest = store.create({ title: `Digest: ${root.title}`, description: digestText(root, steps, summary), issue_type: MOLECULE_TYPE, labels: ['digest'], fields }, actor);
     store.closeIssues([digest.id], summary, actor);
-    store.purgeWisps([root.id, ...steps.map((s) => s.id)], actor);
-    return { root: root.id, wisp: true, summary, closed: [...open.map((s) => s.id), root.id], digest: digest.id, already: false };
+    const deleted = [root.id, ...steps.map((s) => s.id)];
+    store.purgeWisps(deleted, actor);
+    return { root: root.id, wisp: true, summary, closed: [], deleted, digest: digest.id, already: false };
   });
 }
 

@@ -100,7 +100,9 @@ export function register(program: Command): void {
       output(o.json, r, (d) =>
         d.already
           ? `${d.root} was already squashed${d.digest ? ` (digest ${d.digest})` : ''}`
-          : `Squashed ${d.root}: closed ${d.closed.length} bead(s)${d.digest ? `; digest ${d.digest}` : ''} — ${d.summary}`);
+          : d.digest
+            ? `Squashed wisp ${d.root} into digest ${d.digest} (${d.deleted.length} wisp bead(s) deleted) — ${d.summary}`
+            : `Squashed ${d.root}: closed ${d.closed.length} bead(s) — ${d.summary}`);
     });
   mol
     .command('burn <root>')
