@@ -362,3 +362,23 @@ test('a git pull that rewrites the JSONL while a flush builds its export is impo
   assert.ok(lines.includes('"title":"a (local)"') && lines.includes('"title":"b (pulled)"'), lines);
   assert.deepEqual(s.doctor().problems, []);
 }));
+
+test('purgeWisps deletes wisps without a trace, frees what they blocked, and refuses anything exported', withStore((s, dir) => {
+  const root = s.create({ title: 'patrol', issue_type: 'molecule', ephemeral: true }, 'x');
+  const step = s.create({ title: 'step', parent: root.id, ephemeral: true }, 'x');
+  const work = s.create({ title: 'real work' }, 'x');
+  s.addDependency(work.id, step.id, 'blocks', 'x');
+  assert.deepEqual(s.ready().map((i) => i.id), []);
+  s.flush();
+  assert.throws(() => s.purgeWisps([step.id, work.id], 'x'), (e: unknown) => e instanceof UserError && /is not a wisp/.test((e as Error).message));
+  assert.ok(s.getExact(step.id), 'a refused purge changes nothing');
+  s.purgeWisps([root.id, step.id], 'x');
+  assert.equal(s.getExact(root.id), undefined);
+  assert.equal(s.getExact(step.id), undefined);
+  assert.deepEqual(s.mustGet(work.id).dependencies, []);
+  assert.deepEqual(s.ready().map((i) => i.id), [work.id], 'no longer blocked by the purged step');
+  s.flush();
+  assert.deepEqual(jsonlIds(dir), [work.id]);
+  assert.doesNotMatch(readFileSync(join(dir, 'issues.jsonl'), 'utf8'), new RegExp(step.id.replace('.', '\\.')));
+  assert.deepEqual(s.doctor().problems, []);
+}));

@@ -82,6 +82,11 @@ export interface Store {
   events(id: string): BeadEvent[];
   /** Upserts records from JSONL text (bd import); returns counts. Other records are kept. */
   importText(text: string, source: string, actor: string): { created: number; updated: number; unchanged: number };
+  /**
+   * Deletes wisps outright (rows, edges, labels, comments, events): they were never exported, so
+   * nothing of them remains. Refuses (changing nothing) if any id is not a wisp.
+   */
+  purgeWisps(ids: string[], actor: string): void;
   close(): void;
 }
 
@@ -525,6 +530,32 @@ class SqliteStore implements BeadStore {
       if (counts.created + counts.updated) this.recomputeAllBlocked();
     });
     return counts;
+  }
+
+  purgeWisps(ids: string[], actor: string): void {
+    this.write(() => {
+      const gone = new Set(ids.map((i) => this.resolveId(i)));
+      for (const id of gone) {
+        if (!this.isWisp(id)) throw new UserError(`${id} is not a wisp: only wisps can be deleted without a trace`, `close it instead ('bd close ${id}')`);
+      }
+      // Issues that kept an edge to a purged wisp lose it (their dependencies change, so they export again).
+      const survivors = new Set<string>();
+      for (const id of gone) {
+        for (const r of this.q('SELECT issue_id, type FROM dependencies WHERE depends_on_id = ?').all(id) as { issue_id: string; type: string }[]) {
+          if (gone.has(r.issue_id)) continue;
+          survivors.add(r.issue_id);
+          this.event(r.issue_id, 'dependency_removed', actor, `${r.type}:${id}`);
+        }
+      }
+      for (const id of gone) {
+        this.deleteRows(id);
+        this.q('DELETE FROM dependencies WHERE depends_on_id = ?').run(id);
+        this.q('DELETE FROM events WHERE issue_id = ?').run(id);
+        this.q('DELETE FROM child_counters WHERE parent_id = ?').run(id);
+      }
+      for (const id of survivors) this.touch(id);
+      this.recomputeBlocked(survivors);
+    });
   }
 
   private deleteRows(id: string): void {

@@ -6,6 +6,7 @@ import { register as registerWork } from './gt/work.js';
 import { register as registerRuntime } from './gt/runtime.js';
 import { register as registerRefinery } from './gt/refinery.js';
 import { register as registerSupervise } from './gt/supervise.js';
+import { register as registerMolecules } from './gt/molecules.js';
 import { register as registerDashboard } from './gt/dashboard.js';
 
 const program = newProgram('gt', 'Gas Town: run many coding agents on the same projects, and land their work');
@@ -27,5 +28,6 @@ registerWork(program);
 registerRuntime(program);
 registerRefinery(program);
 registerSupervise(program);
+registerMolecules(program);
 registerDashboard(program);
 main(program);

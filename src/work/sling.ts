@@ -3,6 +3,7 @@
 // that is already hooked where it was asked to go changes nothing and says so.
 import { ConflictError, UserError } from '../lib/errors.js';
 import type { Issue, Store } from '../beads/store.js';
+import { notReadyReasons } from '../beads/ready.js';
 import { listRigs, loadRig, openHqStore, storeForBead, type Rig } from '../town/rig.js';
 import { canonicalAddress, parseAddress } from '../town/address.js';
 import { getAgent, mustGetAgent, updateAgentFields, whoami, setAgentState } from '../town/identity.js';
@@ -52,6 +53,17 @@ export function slingRefusal(bead: Issue, notReadyReasons: string[], force: bool
   return undefined;
 }
 
+/**
+ * Why an open bead is not ready to be slung. A molecule root is bookkeeping to `ready` (its steps
+ * are the work), yet slinging the root is how a molecule is worked: its type is no reason here.
+ */
+function slingReadiness(store: Store, bead: Issue): string[] {
+  const reasons = store.explain(bead.id);
+  if (bead.issue_type !== 'molecule') return reasons;
+  const typeReasons = new Set(notReadyReasons({ status: 'open', issue_type: bead.issue_type, blockers: [] }));
+  return reasons.filter((r) => !typeReasons.has(r));
+}
+
 function holderRig(assignee: string | undefined): string | undefined {
   if (!assignee) return undefined;
   try {
@@ -85,7 +97,7 @@ export async function sling(town: Town, beadIds: string[], target: string, opts:
   const beads = beadIds.map((raw) => {
     const store = storeForBead(town, raw);
     const bead = store.mustGet(raw);
-    const refusal = slingRefusal(bead, bead.status === 'open' ? store.explain(bead.id) : [], force);
+    const refusal = slingRefusal(bead, bead.status === 'open' ? slingReadiness(store, bead) : [], force);
     if (refusal) throw new UserError(`cannot sling: ${refusal}`);
     if (bead.status === 'hooked') {
       const here = rig ? holderRig(bead.assignee) === rig.name : bead.assignee === agentTarget;

@@ -1,0 +1,23 @@
+// Reading a molecule back: its root and its steps (the root's children, in step order).
+import { UserError } from '../lib/errors.js';
+import type { Issue, Store } from '../beads/store.js';
+import { MOLECULE_TYPE } from './pour.js';
+
+export interface Molecule {
+  root: Issue;
+  steps: Issue[];
+}
+
+/** Child ids in step order: `<root>.2` before `<root>.10`. */
+export function byStepOrder(a: Issue, b: Issue): number {
+  return a.id.localeCompare(b.id, undefined, { numeric: true });
+}
+
+export function readMolecule(store: Store, id: string): Molecule {
+  const root = store.mustGet(id);
+  if (root.issue_type !== MOLECULE_TYPE) {
+    throw new UserError(`${root.id} is not a molecule (it is a ${root.issue_type})`, "pass the root id that 'gt mol pour' printed");
+  }
+  const steps = store.list({ parent: root.id, includeEphemeral: true }).sort(byStepOrder);
+  return { root, steps };
+}

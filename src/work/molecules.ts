@@ -1,0 +1,90 @@
+// Molecules in a town: formulas found in the town's `formulas/` (after any directory the caller
+// names, before the built-in ones), poured into a rig's beads (or HQ's), and a poured molecule's
+// status, squash and burn, found by its id's prefix. The formula and bead logic is molecules/.
+import { existsSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { UserError } from '../lib/errors.js';
+import type { Issue, Status } from '../beads/store.js';
+import { cook } from '../molecules/cook.js';
+import type { Formula } from '../molecules/formula.js';
+import { listFormulas, loadFormula, type FormulaEntry } from '../molecules/library.js';
+import { readMolecule } from '../molecules/molecule.js';
+import { moleculeProgress, type MoleculeProgress } from '../molecules/progress.js';
+import { pour } from '../molecules/pour.js';
+import { squash, type Squashed } from '../molecules/squash.js';
+import { burn, type Burned } from '../molecules/burn.js';
+import { listRigs, loadRig, openHqStore, openRigStore, storeForBead, type Rig } from '../town/rig.js';
+import { HQ_PREFIX, type Town } from '../town/town.js';
+
+export const FORMULAS_DIR = 'formulas';
+
+/** The directories searched for `<name>.formula.toml`: the caller's (in order), then the town's. */
+export function formulaSearchPath(town: Town, dirs: string[] = [], cwd = process.cwd()): string[] {
+  const extra = dirs.map((d) => resolve(cwd, d));
+  for (const d of extra) {
+    if (!existsSync(d) || !statSync(d).isDirectory()) throw new UserError(`formula directory not found: ${d}`);
+  }
+  return [...extra, join(town.root, FORMULAS_DIR)];
+}
+
+export function townFormulas(town: Town, dirs?: string[]): FormulaEntry[] {
+  return listFormulas(formulaSearchPath(town, dirs));
+}
+
+export function townFormula(town: Town, name: string, dirs?: string[]): Formula {
+  return loadFormula(name, formulaSearchPath(town, dirs));
+}
+
+/** The rig whose directory holds cwd (`<town>/<rig>/...`), if any. */
+export function rigOfCwd(town: Town, cwd = process.cwd()): Rig | undefined {
+  const rel = relative(town.root, resolve(cwd));
+  if (!rel || rel.startsWith('..') || isAbsolute(rel)) return undefined;
+  const first = rel.split(sep)[0];
+  return listRigs(town).find((r) => r.name === first);
+}
+
+export interface PourOptions {
+  /** A rig name, or `hq`; default: the rig of the cwd, else HQ. */
+  rig?: string;
+  vars?: Record<string, string>;
+  /** Pour as a wisp (ephemeral: never exported). */
+  wisp?: boolean;
+  dirs?: string[];
+  actor: string;
+  cwd?: string;
+}
+
+export interface PourResult {
+  /** The rig poured into, or `hq`. */
+  rig: string;
+  formula: string;
+  wisp: boolean;
+  root: Issue;
+  steps: Issue[];
+}
+
+/** Cooks the formula (every problem found before any bead is made), then pours it in one transaction. */
+export function pourFormula(town: Town, name: string, opts: PourOptions): PourResult {
+  const cwd = opts.cwd ?? process.cwd();
+  const proto = cook(townFormula(town, name, opts.dirs), opts.vars ?? {});
+  const rig = opts.rig === undefined ? rigOfCwd(town, cwd) : opts.rig === HQ_PREFIX ? undefined : loadRig(town, opts.rig);
+  const store = rig ? openRigStore(rig) : openHqStore(town);
+  const { root, steps } = pour(store, proto, { actor: opts.actor, ephemeral: opts.wisp });
+  return { rig: rig?.name ?? HQ_PREFIX, formula: proto.formula, wisp: !!opts.wisp, root, steps };
+}
+
+export function moleculeStatus(town: Town, id: string): MoleculeProgress {
+  const store = storeForBead(town, id);
+  const { root, steps } = readMolecule(store, id);
+  const known = new Map<string, Status>(steps.map((s) => [s.id, s.status]));
+  const statusOf = (dep: string) => known.get(dep) ?? store.getExact(dep)?.status;
+  return moleculeProgress(root, steps, statusOf);
+}
+
+export function squashMolecule(town: Town, id: string, opts: { summary?: string; actor: string }): Squashed {
+  return squash(storeForBead(town, id), id, opts);
+}
+
+export function burnMolecule(town: Town, id: string, actor: string): Burned {
+  return burn(storeForBead(town, id), id, actor);
+}
