@@ -10,6 +10,7 @@ import { openStore } from '../src/beads/store.js';
 import { loadTown } from '../src/town/town.js';
 import { loadRig } from '../src/town/rig.js';
 import { witnessPatrol } from '../src/supervise/witness.js';
+import { DEFAULT_POLICY } from '../src/supervise/assess.js';
 
 const f = makeTown();
 after(() => {
@@ -32,7 +33,7 @@ test('a live agent whose screen keeps moving is not nudged; a silent one is', as
   // Both hooked their work seconds ago and have written no bead since; only one shows work.
   await new Promise((r) => setTimeout(r, 5500));
   const town = loadTown(f.town);
-  const reports = await witnessPatrol(town, loadRig(town, 'demo'), { policy: { nudgeAfterMs: 3000, maxRestarts: 3 } });
+  const reports = await witnessPatrol(town, loadRig(town, 'demo'), { policy: { ...DEFAULT_POLICY, nudgeAfterMs: 3000 } });
   const actionOf = (agent: string) => reports.find((r) => r.agent === agent)?.action.kind ?? 'none';
   assert.equal(actionOf(busy), 'none', JSON.stringify(reports));
   assert.equal(actionOf(quiet), 'nudge', JSON.stringify(reports));

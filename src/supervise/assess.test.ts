@@ -19,6 +19,11 @@ test('a dead session with hooked work is restarted, until the restart budget is 
 
 test('a live agent idle past the threshold is nudged', () => {
   assert.equal(assessAgent({ ...base, idleMs: 11 * 60_000 }).kind, 'nudge');
-  assert.equal(assessAgent({ ...base, idleMs: 60_000 }, { nudgeAfterMs: 30_000, maxRestarts: 1 }).kind, 'nudge');
+  assert.equal(assessAgent({ ...base, idleMs: 60_000 }, { nudgeAfterMs: 30_000, maxRestarts: 1, spawnGraceMs: 60_000 }).kind, 'nudge');
   assert.equal(assessAgent({ ...base, idleMs: 11 * 60_000, interactive: false }).kind, 'none', 'headless sessions take no typed input');
+});
+
+test('a polecat a sling is still starting is not restarted under it; one left spawning too long is', () => {
+  assert.equal(assessAgent({ ...base, state: 'spawning', alive: false, idleMs: 2_000 }).kind, 'none');
+  assert.equal(assessAgent({ ...base, state: 'spawning', alive: false, idleMs: 5 * 60_000 }).kind, 'restart');
 });

@@ -21,9 +21,11 @@ export interface WitnessPolicy {
   nudgeAfterMs: number;
   /** Restarts of one identity before the Witness gives up and reports it dead. */
   maxRestarts: number;
+  /** A polecat still 'spawning' this long after its last activity is no longer being started by anyone. */
+  spawnGraceMs: number;
 }
 
-export const DEFAULT_POLICY: WitnessPolicy = { nudgeAfterMs: 10 * 60_000, maxRestarts: 3 };
+export const DEFAULT_POLICY: WitnessPolicy = { nudgeAfterMs: 10 * 60_000, maxRestarts: 3, spawnGraceMs: 60_000 };
 
 export type WitnessAction =
   | { kind: 'none' }
@@ -35,6 +37,8 @@ export function assessAgent(e: AgentEvidence, policy: WitnessPolicy = DEFAULT_PO
   // Work handed in (done), no work at all, or already reported dead: nothing for the Witness to push.
   if (e.state === 'done' || !e.hook || e.gaveUp) return { kind: 'none' };
   if (!e.alive) {
+    // A sling is creating its worktree and session right now: restarting it would race the sling.
+    if (e.state === 'spawning' && e.idleMs < policy.spawnGraceMs) return { kind: 'none' };
     if (e.restarts >= policy.maxRestarts) return { kind: 'give-up', reason: `session died ${e.restarts + 1} times with ${e.hook} unfinished` };
     return { kind: 'restart', reason: `session not running with ${e.hook} on its hook (state ${e.state})` };
   }

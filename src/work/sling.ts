@@ -135,6 +135,9 @@ export async function sling(town: Town, beadIds: string[], target: string, opts:
     // Launch concurrently: each launch watches its session for an early exit, and those waits
     // should overlap rather than add up when slinging many beads.
     await Promise.all(hooked.map((h) => startSession(town, h, opts.agent)));
+  } else {
+    // Nobody is starting these: say so, so the Witness (if a deacon runs) starts them, not waits.
+    for (const h of hooked) if (h.created) setAgentState(town, h.agent, 'dead', 'slung with --no-start: no session yet', actor);
   }
   return { convoy, convoyCreated, hooked };
 }

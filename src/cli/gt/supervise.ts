@@ -40,33 +40,46 @@ export function register(program: Command): void {
 
   program
     .command('daemon')
-    .description('run patrols in the foreground until interrupted, backing off exponentially while idle')
+    .description('run the deacon in the foreground until interrupted: patrols (backing off while idle), beads sync, heartbeat; one per town (gt up runs it in the background)')
     .option('--batch <n>', 'refinery batch size', positiveInt, 1)
     .option('--max-delay <sec>', 'longest idle wait between patrols', positiveInt, 60)
     .option('--sync-every <sec>', "commit the town's beads to git (gt sync) this often; 0: never", nonNegativeInt, 60)
     .action(async (o: { batch: number; maxDelay: number; syncEvery: number }) => {
-      const { patrolOnce, nextDelay } = await import('../../supervise/patrol.js');
-      const { syncTown } = await import('../../town/beads-sync.js');
+      const { runDeacon } = await import('../../supervise/deacon.js');
       const town = await currentTown();
-      let delay = 1000;
-      let lastSync = 0;
-      let stop = false;
-      process.on('SIGINT', () => (stop = true));
-      process.on('SIGTERM', () => (stop = true));
       process.stdout.write(`gt daemon: patrolling ${town.root} (Ctrl-C to stop)\n`);
-      while (!stop) {
-        const r = await patrolOnce(town, { batch: o.batch, log: (l) => process.stdout.write(`  ${l}\n`) });
-        if (r.busy) process.stdout.write(`${new Date().toISOString()} patrol: ${r.witness.length} witness actions, ${r.refinery.reduce((n, x) => n + x.merged.length, 0)} merged, ${r.landed.length} convoys landed\n`);
-        if (o.syncEvery > 0 && Date.now() - lastSync >= o.syncEvery * 1000) {
-          lastSync = Date.now();
-          for (const x of await syncTown(town)) {
-            const warning = x.error ?? x.report?.remoteError;
-            if (warning) process.stdout.write(`${new Date().toISOString()} beads sync ${x.name}: ${warning}\n`);
-          }
-        }
-        delay = nextDelay(delay, r.busy, 1000, o.maxDelay * 1000);
-        await new Promise((res) => setTimeout(res, delay));
-      }
+      await runDeacon(town, { batch: o.batch, maxDelaySec: o.maxDelay, syncEverySec: o.syncEvery }, (l) => process.stdout.write(`${l}\n`));
+    });
+
+  program
+    .command('up')
+    .description('start the deacon in the background (patrols, refineries, beads sync); safe to run twice')
+    .option('--batch <n>', 'refinery batch size', positiveInt, 1)
+    .option('--json', 'print JSON')
+    .action(async (o: { batch: number; json?: boolean }) => {
+      const { startDeacon } = await import('../../supervise/deacon.js');
+      const r = await startDeacon(await currentTown(), { batch: o.batch });
+      output(o.json, r, (d) => `${d.started ? 'Started' : 'Already running:'} deacon pid ${d.pid}; log ${d.log}\nTo have Boot restart it if it ever dies, add to your crontab: */5 * * * * gt boot`);
+    });
+
+  program
+    .command('down')
+    .description('stop the background deacon (it finishes its patrol; killed after 10 s)')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }) => {
+      const { stopDeacon } = await import('../../supervise/deacon.js');
+      output(o.json, await stopDeacon(await currentTown()), (d) => (d.stopped ? `Stopped deacon pid ${d.pid}` : 'No deacon was running'));
+    });
+
+  program
+    .command('boot')
+    .description('Boot, the watchdog: start the deacon if none runs, restart it if its heartbeat is stale (run it from cron every 5 minutes)')
+    .option('--stale-after <sec>', 'a heartbeat older than this means hung', positiveInt, 120)
+    .option('--json', 'print JSON')
+    .action(async (o: { staleAfter: number; json?: boolean }) => {
+      const { bootCheck } = await import('../../supervise/deacon.js');
+      const r = await bootCheck(await currentTown(), { staleAfterMs: o.staleAfter * 1000 });
+      output(o.json, r, (d) => (d.kind === 'ok' ? `Deacon pid ${d.pid ?? '?'} is healthy` : `${d.kind === 'start' ? 'Started' : 'Restarted'} the deacon (pid ${d.pid}): ${d.reason}`));
     });
 
   program

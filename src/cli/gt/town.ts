@@ -101,7 +101,13 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }) => {
       const { townStatus, renderStatus } = await import('../../work/status.js');
-      output(o.json, townStatus(await currentTown()), renderStatus);
+      const { deaconState } = await import('../../supervise/deacon.js');
+      const town = await currentTown();
+      const d = deaconState(town);
+      const deacon = d.running
+        ? `Deacon: running, pid ${d.pid}${d.heartbeatAgeMs !== undefined ? `, last heartbeat ${Math.round(d.heartbeatAgeMs / 1000)} s ago` : ''}${d.patrols !== undefined ? `, ${d.patrols} patrols` : ''}${d.last_error ? ` (last error: ${d.last_error})` : ''}`
+        : "Deacon: not running (start it with 'gt up')";
+      output(o.json, { ...townStatus(town), deacon: d }, (s) => `${renderStatus(s)}\n\n${deacon}`);
     });
 
   program
