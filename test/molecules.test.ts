@@ -177,6 +177,14 @@ test('a poured molecule slung to a polecat or a crew member: the hook holds the 
   f.gtJson(['sling', q.root.id, 'demo/crew/ann', '--no-start']);
   const crew = f.gt(['prime'], { env: asAgent(f, 'demo/crew/ann') });
   assert.match(crew.stdout, new RegExp(`step 1 of 3 — ${q.root.id}\\.1 Bump to 4`));
+
+  // A wisp is worked from a hook the same way, and never reaches the JSONL.
+  assert.equal(f.gt(['crew', 'add', 'bob', '--rig', 'demo']).code, 0);
+  const w = f.gtJson(['mol', 'wisp', 'release', '--rig', 'demo', '--var', 'version=5']);
+  f.gtJson(['sling', w.root.id, 'demo/crew/bob', '--no-start']);
+  const bob = f.gt(['prime'], { env: asAgent(f, 'demo/crew/bob') });
+  assert.match(bob.stdout, new RegExp(`step 1 of 3 — ${w.root.id}\\.1 Bump to 5`));
+  assert.ok(!rigJsonl().includes(`"id":"${w.root.id}`));
 });
 
 test('bad input: one line, exit 1, no bead created', () => {

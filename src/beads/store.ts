@@ -754,7 +754,7 @@ class SqliteStore implements BeadStore {
   ready(filter: ListFilter = {}): Issue[] {
     this.refresh();
     const params: unknown[] = [];
-    const w = this.where({ ...filter, status: 'open', includeEphemeral: false }, params);
+    const w = this.where({ ...filter, status: 'open', includeEphemeral: filter.includeEphemeral ?? false }, params);
     w.push('i.blocked = 0', `i.issue_type NOT IN (${NON_WORK_SQL})`);
     const sql = `SELECT i.* FROM issues i WHERE ${w.join(' AND ')} ORDER BY i.priority, i.created_at, i.id LIMIT ?`;
     return this.hydrate(this.dyn(sql).all(...params, limitOf(filter)) as IssueRow[]);

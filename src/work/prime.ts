@@ -42,9 +42,10 @@ export function moleculeStep(steps: Issue[], ready: Set<string>): { done: number
 
 function moleculeSection(town: Town, hook: Issue): string | undefined {
   const store = storeForBead(town, hook.id);
-  const steps = store.list({ parent: hook.id }).sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true }));
+  // A hooked wisp (a patrol's, say) is worked like any molecule: its ephemeral steps count.
+  const steps = store.list({ parent: hook.id, includeEphemeral: true }).sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true }));
   if (!steps.length) return undefined;
-  const ready = new Set(store.ready({ parent: hook.id }).map((s) => s.id));
+  const ready = new Set(store.ready({ parent: hook.id, includeEphemeral: true }).map((s) => s.id));
   const { done, total, current } = moleculeStep(steps, ready);
   if (!current) return `## Molecule: all ${total} steps closed — finish up and hand in (\`gt done\`)`;
   return [`## Molecule: step ${done + 1} of ${total} — ${current.id} ${current.title}`, current.description ?? '', `Close the step when it is done (\`bd close ${current.id}\`), then run \`gt prime\` for the next.`].filter(Boolean).join('\n');

@@ -55,12 +55,13 @@ export function slingRefusal(bead: Issue, notReadyReasons: string[], force: bool
 
 /**
  * Why an open bead is not ready to be slung. A molecule root is bookkeeping to `ready` (its steps
- * are the work), yet slinging the root is how a molecule is worked: its type is no reason here.
+ * are the work), yet slinging the root is how a molecule is worked: its type is no reason here,
+ * nor being a wisp (a patrol's molecule is worked from a hook like any other).
  */
 function slingReadiness(store: Store, bead: Issue): string[] {
   const reasons = store.explain(bead.id);
   if (bead.issue_type !== 'molecule') return reasons;
-  const typeReasons = new Set(notReadyReasons({ status: 'open', issue_type: bead.issue_type, blockers: [] }));
+  const typeReasons = new Set(notReadyReasons({ status: 'open', issue_type: bead.issue_type, ephemeral: bead.ephemeral, blockers: [] }));
   return reasons.filter((r) => !typeReasons.has(r));
 }
 
