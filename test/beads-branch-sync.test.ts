@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bd, testEnv, tempDir } from './support/cli.js';
+import { bd, bdBin, runAsync, testEnv, tempDir } from './support/cli.js';
 import { makeProject, makeTown } from './support/town-fixture.js';
 
 const tmp = tempDir('bd-sync-');
@@ -87,6 +87,18 @@ test('two clones through a remote: new issues and independent edits of one issue
   assert.equal(json(b, ['sync']).commit, undefined);
   assert.equal(json(a, ['sync']).commit, undefined);
   assert.equal(git(a, ['rev-parse', 'beads-sync']), tip);
+});
+
+test('syncs racing on one store all succeed, and the branch holds the result once', async () => {
+  const remote = join(tmp.dir, 'race-remote.git');
+  git(tmp.dir, ['init', '-q', '--bare', remote]);
+  const dir = clone('racer', remote);
+  for (let i = 0; i < 5; i++) json(dir, ['create', `racing ${i}`]);
+  const results = await Promise.all([1, 2, 3, 4].map(() => runAsync(bdBin, ['sync', '--json'], { cwd: dir, env })));
+  for (const r of results) assert.equal(r.code, 0, r.stderr);
+  assert.equal(branchJsonl(dir).trim().split('\n').length, 5);
+  assert.equal(git(dir, ['rev-parse', 'beads-sync']), git(remote, ['rev-parse', 'beads-sync']), 'pushed');
+  assert.equal(json(dir, ['sync']).commit, undefined, 'nothing left to commit');
 });
 
 test('bad input: unknown remote, bad branch, bad config key; one line, exit 1, nothing changed', () => {

@@ -187,6 +187,22 @@ test('a poured molecule slung to a polecat or a crew member: the hook holds the 
   assert.ok(!rigJsonl().includes(`"id":"${w.root.id}`));
 });
 
+test('when a molecule\'s MR merges, its steps left open close with it (no stray ready work)', () => {
+  const p = f.gtJson(['mol', 'pour', 'polecat-work', '--rig', 'demo', '--var', 'issue=de-merge']);
+  const root = p.root.id as string;
+  const h = f.gtJson(['sling', root, 'demo', '--no-start']).hooked[0];
+  writeFileSync(join(h.workdir, 'molecule.txt'), 'done in one go\n');
+  f.git(h.workdir, ['add', '-A']);
+  f.git(h.workdir, ['commit', '-qm', 'molecule work']);
+  assert.equal(f.gt(['done'], { env: asAgent(f, h.agent) }).code, 0);
+  const run = f.gtJson(['refinery', 'run', 'demo', '--no-start']);
+  assert.equal(run.merged.length, 1, JSON.stringify(run));
+  const st = f.gtJson(['mol', 'status', root]);
+  assert.equal(st.done, st.total, JSON.stringify(st));
+  const ready = JSON.parse(bd(['ready', '--json'], { cwd: join(f.town, 'demo'), env: f.env }).stdout) as { id: string }[];
+  assert.ok(!ready.some((i) => i.id.startsWith(`${root}.`)), 'no step of the merged molecule is ready work');
+});
+
 test('bad input: one line, exit 1, no bead created', () => {
   writeFileSync(join(f.town, 'formulas', 'loop.formula.toml'), 'formula = "loop"\n[[steps]]\nid = "a"\ntitle = "A"\nneeds = ["b"]\n[[steps]]\nid = "b"\ntitle = "B"\nneeds = ["a"]\n');
   writeFileSync(join(f.town, 'formulas', 'typo.formula.toml'), 'formula = "typo"\n[[steps]]\nid = "a"\ntitle = "A {{who}}"\n');

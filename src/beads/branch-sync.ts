@@ -67,6 +67,20 @@ export interface BranchSyncReport {
 }
 
 export async function syncToBranch(store: BeadStore, o: BranchSyncOptions): Promise<BranchSyncReport> {
+  // Two syncs of one store at once (the deacon's and an agent's): the loser of the branch CAS
+  // simply syncs again on top of the winner (its merge into the database is idempotent).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await syncOnce(store, o);
+    } catch (e) {
+      if (!(e instanceof BranchMovedError) || attempt >= 5) throw e;
+    }
+  }
+}
+
+class BranchMovedError extends UserError {}
+
+async function syncOnce(store: BeadStore, o: BranchSyncOptions): Promise<BranchSyncReport> {
   const branch = o.branch ?? DEFAULT_SYNC_BRANCH;
   if ((await gitTry(o.repo, ['check-ref-format', '--branch', branch])).code !== 0) {
     throw new UserError(`invalid branch name '${branch}'`, 'pass a plain branch name, e.g. beads-sync');
@@ -109,7 +123,7 @@ export async function syncToBranch(store: BeadStore, o: BranchSyncOptions): Prom
   if (next && next !== tip) {
     // Compare-and-swap: a concurrent sync that moved the branch first makes this one fail cleanly.
     const cas = await gitTry(o.repo, ['update-ref', localRef, next, tip ?? '']);
-    if (cas.code !== 0) throw new UserError(`${branch} moved during this sync (another sync ran)`, 'run the sync again');
+    if (cas.code !== 0) throw new BranchMovedError(`${branch} moved during this sync (another sync ran)`, 'run the sync again');
   }
 
   let pushed = false;

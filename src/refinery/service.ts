@@ -209,7 +209,13 @@ class BeadsQueue implements QueueSource {
       }
       const bead: Issue | undefined = store.get(id);
       if (!bead) break;
-      if (bead.status !== 'closed') store.closeIssues([bead.id], reason, this.actor);
+      if (bead.status !== 'closed') {
+        // A molecule's steps left open would stay 'ready' work once their root is gone: the merge ends them too.
+        const steps = bead.issue_type === 'molecule'
+          ? store.list({ parent: bead.id, includeEphemeral: true }).filter((s) => s.status !== 'closed').map((s) => s.id)
+          : [];
+        store.closeIssues([...steps, bead.id], reason, this.actor);
+      }
       ids.push(bead.id);
       if (typeof bead.fields.bounced_branch === 'string') branches.push(bead.fields.bounced_branch);
       id = typeof bead.fields.bounce_of === 'string' ? bead.fields.bounce_of : undefined;
