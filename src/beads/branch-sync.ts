@@ -121,7 +121,7 @@ async function syncOnce(store: BeadStore, o: BranchSyncOptions): Promise<BranchS
     next = commit = await git(o.repo, ['commit-tree', tree, ...parents.flatMap((p) => ['-p', p]), '-m', message], { env });
   }
   if (next && next !== tip) {
-    // Compare-and-swap: a concurrent sync that moved the branch first makes this one fail cleanly.
+    // Compare-and-swap: when a concurrent sync moved the branch first, this attempt changes nothing and is retried.
     const cas = await gitTry(o.repo, ['update-ref', localRef, next, tip ?? '']);
     if (cas.code !== 0) throw new BranchMovedError(`${branch} moved during this sync (another sync ran)`, 'run the sync again');
   }
