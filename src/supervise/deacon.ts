@@ -101,8 +101,10 @@ export async function runDeacon(town: Town, opts: DeaconOptions = {}, log: (line
   const beating = setInterval(beat, HEARTBEAT_MS);
   let stop = false;
   let wake: (() => void) | undefined;
+  let sleeping: NodeJS.Timeout | undefined;
   const onSignal = () => {
     stop = true;
+    clearTimeout(sleeping); // a pending sleep would keep the process alive after the loop ends
     wake?.();
   };
   process.on('SIGINT', onSignal);
@@ -133,7 +135,7 @@ export async function runDeacon(town: Town, opts: DeaconOptions = {}, log: (line
         delay = nextDelay(delay, false, 1000, maxDelayMs);
       }
       beat();
-      if (!stop) await new Promise<void>((res) => { wake = res; setTimeout(res, delay); });
+      if (!stop) await new Promise<void>((res) => { wake = res; sleeping = setTimeout(res, delay); });
     }
   } finally {
     clearInterval(beating);
