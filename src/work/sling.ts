@@ -97,8 +97,12 @@ export async function sling(town: Town, beadIds: string[], target: string, opts:
   }
   const beads = beadIds.map((raw) => {
     const store = storeForBead(town, raw);
-    const bead = store.mustGet(raw);
-    const refusal = slingRefusal(bead, bead.status === 'open' ? slingReadiness(store, bead) : [], force);
+    // Readiness first, then the bead: a racing sling may hook it in between (open -> hooked only
+    // moves forward), and a bead still open when read last was open when its readiness was read.
+    const seen = store.mustGet(raw);
+    const reasons = slingReadiness(store, seen);
+    const bead = store.mustGet(seen.id);
+    const refusal = slingRefusal(bead, bead.status === 'open' ? reasons : [], force);
     if (refusal) throw new UserError(`cannot sling: ${refusal}`);
     if (bead.status === 'hooked') {
       const here = rig ? holderRig(bead.assignee) === rig.name : bead.assignee === agentTarget;
