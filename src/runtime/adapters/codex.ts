@@ -11,6 +11,12 @@
 // - Idle: input line `› ` plus the footer "? for shortcuts"; busy shows "• Working (… esc to interrupt)".
 // - `codex exec [PROMPT]` is the non-interactive form (no daemon, no trust dialog);
 //   `codex exec fork <id> [PROMPT]` answers from a copy of a session (the original is left alone).
+// Run against a model (test/e2e-codex.test.ts: the real binary, a stub Responses API server):
+// - It calls `POST <base_url>/responses` (SSE, store=false) with a custom `[model_providers.x]`
+//   (`wire_api = "responses"`, `env_key` = the API key variable); `codex exec` needs no auth.json then.
+// - Its shell tool is `exec_command`, which by default runs `bash -lc`: a login shell, where
+//   /etc/profile (Debian/Ubuntu) resets PATH, so the town's bin dir we put first on PATH is lost
+//   and `gt` is "command not found". `-c allow_login_shell=false` makes it run `bash -c` with our PATH.
 // Not verified: first-run auth. The TUI shows a sign-in screen unless $CODEX_HOME/auth.json exists
 // (OPENAI_API_KEY in the env is not enough; `codex login --with-api-key` writes it). Codex picks its
 // own session ids, so ownsSessionId is false.
@@ -22,6 +28,8 @@ export function codexTrust(dir: string): string[] {
 }
 
 const BYPASS = '--dangerously-bypass-approvals-and-sandbox';
+/** Commands run in a non-login shell, so they keep the PATH we give (town bin dir first). */
+const NO_LOGIN_SHELL = ['-c', 'allow_login_shell=false'];
 
 export const codex: Adapter = {
   name: 'codex',
@@ -30,8 +38,8 @@ export const codex: Adapter = {
   passEnv: ['OPENAI_', 'CODEX_', ...PROXY_ENV],
   ownsSessionId: false,
   command: (ctx: LaunchContext) => ctx.mode === 'headless'
-    ? ['codex', 'exec', BYPASS, ctx.prompt ?? DEFAULT_PROMPT]
-    : ['codex', '--no-daemon', BYPASS, ...codexTrust(ctx.workdir), ...(ctx.prompt ? [ctx.prompt] : [])],
+    ? ['codex', 'exec', BYPASS, ...NO_LOGIN_SHELL, ctx.prompt ?? DEFAULT_PROMPT]
+    : ['codex', '--no-daemon', BYPASS, ...NO_LOGIN_SHELL, ...codexTrust(ctx.workdir), ...(ctx.prompt ? [ctx.prompt] : [])],
   isIdle: (screen) => /^› /m.test(screen) && /\? for shortcuts/.test(screen) && !BUSY.test(screen),
   askArgv: (id, q) => ['codex', 'exec', 'fork', id, q],
 };
