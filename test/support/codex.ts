@@ -8,12 +8,15 @@ import { repoRoot, binDir } from './cli.js';
 export const codexBinDir = join(repoRoot, 'node_modules', '.bin');
 export const codexBin = join(codexBinDir, 'codex');
 
-/** Writes <dir>/.codex/config.toml for the stub and returns the env that points codex at it. */
-export function codexEnv(stubUrl: string, dir: string): Record<string, string> {
+/**
+ * Writes <dir>/.codex/config.toml for the stub and returns the env that points codex at it.
+ * `model` unset = codex's own default model (code mode tools); a pinned older one gets plain tools.
+ */
+export function codexEnv(stubUrl: string, dir: string, model?: string): Record<string, string> {
   const home = join(dir, '.codex');
   mkdirSync(home, { recursive: true });
   writeFileSync(join(home, 'config.toml'), [
-    'model = "gpt-5.5"',
+    ...(model ? [`model = ${JSON.stringify(model)}`] : []),
     'model_provider = "stub"',
     '',
     '[model_providers.stub]',

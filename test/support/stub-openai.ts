@@ -1,18 +1,24 @@
 // The stub OpenAI model: a tiny Responses API server (`POST /v1/responses`, SSE) on 127.0.0.1 that
-// the REAL `codex` binary talks to through a custom model provider (see codexHome in codex.ts). It
+// the REAL `codex` binary talks to through a custom model provider (see test/support/codex.ts). It
 // follows a scenario: a list of steps, each a shell command codex runs with its own tool, or text.
 //
 // What codex-cli 0.169 sends (found by logging every request): `POST /v1/responses` with
-// `stream: true`, `store: false` (so the whole conversation is in `input` each time), a Bearer token
-// from the provider's env_key, and a `tools` list whose shell tool is the function `exec_command`
-// with JSON arguments `{cmd, workdir?, yield_time_ms?, ...}`. Tool results come back as
-// `{type: "function_call_output", call_id, output}` input items.
+// `stream: true`, `store: false` (so the whole conversation is in `input` each time) and a Bearer
+// token from the provider's env_key. How the shell is offered depends on the model's metadata:
+//  - the default model (gpt-6.1-sol) uses "code mode": no top-level `tools`; an `additional_tools`
+//    input item offers a custom tool `exec` taking JavaScript, in which `await tools.exec_command({cmd})`
+//    runs a command and returns {exit_code, output, ...}; calls are `custom_tool_call` items (raw
+//    `input` text), results come back as `custom_tool_call_output` (a list of input_text parts).
+//  - an older or unknown pinned model (e.g. `model = "gpt-5.5"`) gets a top-level function
+//    `exec_command` with JSON arguments `{cmd, workdir?, yield_time_ms?, ...}`; results come back
+//    as `function_call_output` items ("Process exited with code N\nOutput:\n...").
+// Side requests: the TUI asks for a session title in a thread of its own (same tools, but a
+// json_schema `text.format` with a `title` property); they get a title, never a tool call.
 //
 // Which step answers a request is decided statelessly from the request itself: the number of
 // assistant messages already in `input`. Every reply carries exactly one assistant message (a tool
 // call comes with its preamble text), so a nudged interactive session continues the scenario where
-// its conversation says it is. Requests without `exec_command` (none seen so far; e.g. a title or
-// compaction request) get short text and never advance the scenario.
+// its conversation says it is.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -33,13 +39,16 @@ export interface OpenAiTurnContext {
   body: ResponsesRequest;
 }
 
-export type InputItem = { type?: string; role?: string; content?: unknown; output?: unknown; name?: string; arguments?: string; call_id?: string };
+export type InputItem = { type?: string; role?: string; content?: unknown; output?: unknown; name?: string; arguments?: string; input?: string; call_id?: string; tools?: ToolDef[] };
+
+export type ToolDef = { type: string; name?: string; tools?: ToolDef[] };
 
 export interface ResponsesRequest {
   model: string;
   input: InputItem[];
-  tools?: Array<{ type: string; name?: string }>;
+  tools?: ToolDef[];
   stream?: boolean;
+  text?: { format?: { type?: string; schema?: { properties?: Record<string, unknown> } } };
 }
 
 export interface OpenAiRecordedRequest {
@@ -49,6 +58,8 @@ export interface OpenAiRecordedRequest {
   /** 'main' = the agent loop (offers exec_command), 'side' = other responses calls, 'other' = other endpoints. */
   kind: 'main' | 'side' | 'other';
   step?: number;
+  /** How the shell tool was offered: a plain function, or nested in the code-mode `exec` tool. */
+  surface?: 'function' | 'code';
   reply?: string;
   at: number;
 }
@@ -62,6 +73,7 @@ export interface StubOpenAi {
 }
 
 export const SHELL_TOOL = 'exec_command';
+export const CODE_TOOL = 'exec';
 
 export async function startStubOpenAi(steps: OpenAiTurn[], opts: { finalText?: string } = {}): Promise<StubOpenAi> {
   const requests: OpenAiRecordedRequest[] = [];
@@ -86,9 +98,13 @@ export async function startStubOpenAi(steps: OpenAiTurn[], opts: { finalText?: s
     const at = Date.now();
     if (req.method === 'POST' && path.endsWith('/responses') && body) {
       const inputTokens = Math.ceil(raw.length / 4);
-      if (!(body.tools ?? []).some((t) => t.name === SHELL_TOOL)) {
-        requests.push({ method: req.method, path, body, kind: 'side', reply: 'ok', at });
-        return stream(res, body, [message('ok')], inputTokens);
+      // A structured-output request (the TUI's session title) is a side request even though it
+      // carries the same tools: it runs in a thread of its own.
+      const surface = body.text?.format?.type === 'json_schema' ? undefined : shellSurface(body);
+      if (!surface) {
+        const text = sideAnswer(body);
+        requests.push({ method: req.method, path, body, kind: 'side', reply: text, at });
+        return stream(res, body, [message(text)], inputTokens);
       }
       const index = body.input.filter((i) => i.type === 'message' && i.role === 'assistant').length;
       const cwd = /<cwd>([^<]+)<\/cwd>/.exec(raw)?.[1] ?? '';
@@ -99,9 +115,13 @@ export async function startStubOpenAi(steps: OpenAiTurn[], opts: { finalText?: s
       if (turn.exec) {
         const cmd = typeof turn.exec === 'function' ? turn.exec(ctx) : turn.exec;
         // A generous yield so a slow `gt done` returns its output in one call, not a session id to poll.
-        items.push({ type: 'function_call', id: `fc_stub_${++seq}`, call_id: `call_stub_${seq}`, name: SHELL_TOOL, arguments: JSON.stringify({ cmd, yield_time_ms: 30_000 }) });
+        const args = { cmd, yield_time_ms: 30_000 };
+        const n = ++seq;
+        items.push(surface === 'function'
+          ? { type: 'function_call', id: `fc_stub_${n}`, call_id: `call_stub_${n}`, name: SHELL_TOOL, arguments: JSON.stringify(args) }
+          : { type: 'custom_tool_call', id: `ctc_stub_${n}`, call_id: `call_stub_${n}`, name: CODE_TOOL, input: codeModeScript(args) });
       }
-      requests.push({ method: req.method, path, body, kind: 'main', step: index, reply: JSON.stringify(items), at });
+      requests.push({ method: req.method, path, body, kind: 'main', step: index, surface, reply: JSON.stringify(items), at });
       return stream(res, body, items, inputTokens);
     }
     requests.push({ method: req.method ?? 'GET', path, body, kind: 'other', at });
@@ -153,16 +173,49 @@ export async function startStubOpenAi(steps: OpenAiTurn[], opts: { finalText?: s
   };
 }
 
+/** Code mode: a script calling the nested shell tool, printing its result like the plain tool does. */
+function codeModeScript(args: { cmd: string; yield_time_ms: number }): string {
+  return [
+    `const r = await tools.${SHELL_TOOL}(${JSON.stringify(args)});`,
+    'text(typeof r === "string" ? r : `Process exited with code ${r.exit_code}\\nOutput:\\n${r.output}`);',
+    '',
+  ].join('\n');
+}
+
+/** Every tool offered, namespaces flattened: the request's `tools` plus `additional_tools` input items. */
+export function offeredTools(body: ResponsesRequest): ToolDef[] {
+  const flat = (ts: ToolDef[]): ToolDef[] => ts.flatMap((t) => (t.type === 'namespace' ? flat(t.tools ?? []) : [t]));
+  return flat([...(body.tools ?? []), ...body.input.filter((i) => i.type === 'additional_tools').flatMap((i) => i.tools ?? [])]);
+}
+
+/** The agent loop offers the shell as `exec_command`, or (code mode) only inside the JavaScript `exec` tool. */
+export function shellSurface(body: ResponsesRequest): 'function' | 'code' | undefined {
+  const tools = offeredTools(body);
+  if (tools.some((t) => t.type === 'function' && t.name === SHELL_TOOL)) return 'function';
+  if (tools.some((t) => t.type === 'custom' && t.name === CODE_TOOL)) return 'code';
+  return undefined;
+}
+
+function sideAnswer(body: ResponsesRequest): string {
+  const props = body.text?.format?.type === 'json_schema' ? body.text.format.schema?.properties ?? {} : undefined;
+  if (props && 'title' in props) return JSON.stringify({ title: 'Stub session' });
+  return 'ok';
+}
+
+const outputText = (o: unknown): string =>
+  typeof o === 'string' ? o : Array.isArray(o) ? o.map((c: { text?: string }) => c.text ?? JSON.stringify(c)).join('\n') : JSON.stringify(o);
+
 /** Text of an input item: a message's text parts, or a tool call's output. */
 export function inputText(item: InputItem): string {
-  if (item.type === 'function_call_output') return typeof item.output === 'string' ? item.output : JSON.stringify(item.output);
+  if (item.type === 'function_call_output' || item.type === 'custom_tool_call_output') return outputText(item.output);
   if (item.type === 'function_call') return item.arguments ?? '';
+  if (item.type === 'custom_tool_call') return item.input ?? '';
   if (typeof item.content === 'string') return item.content;
   if (Array.isArray(item.content)) return item.content.map((c: { text?: string }) => c.text ?? '').join('\n');
   return '';
 }
 
 function lastInputText(body: ResponsesRequest): string {
-  const last = [...body.input].reverse().find((i) => i.type === 'function_call_output' || (i.type === 'message' && i.role === 'user'));
+  const last = [...body.input].reverse().find((i) => i.type === 'function_call_output' || i.type === 'custom_tool_call_output' || (i.type === 'message' && i.role === 'user'));
   return last ? inputText(last) : '';
 }
