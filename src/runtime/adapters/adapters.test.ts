@@ -16,11 +16,13 @@ const headless = { ...ctx, mode: 'headless' as const };
 const DEFAULT = 'Run `gt prime` and work your hook.';
 
 test('codex: tmux and headless command lines, idle screen', () => {
+  const noLogin = ['-c', 'allow_login_shell=false'];
+  const noPasteBurst = ['-c', 'tui.disable_paste_burst=true'];
   const trust = ['-c', 'projects={"/t/r/polecats/a"={trust_level="trusted"}}'];
-  assert.deepEqual(codex.command(ctx), ['codex', '--no-daemon', '--dangerously-bypass-approvals-and-sandbox', ...trust, 'hi']);
-  assert.deepEqual(codex.command({ ...ctx, prompt: undefined }), ['codex', '--no-daemon', '--dangerously-bypass-approvals-and-sandbox', ...trust]);
-  assert.deepEqual(codex.command(headless), ['codex', 'exec', '--dangerously-bypass-approvals-and-sandbox', 'hi']);
-  assert.deepEqual(codex.command({ ...headless, prompt: undefined }), ['codex', 'exec', '--dangerously-bypass-approvals-and-sandbox', DEFAULT]);
+  assert.deepEqual(codex.command(ctx), ['codex', '--no-daemon', '--dangerously-bypass-approvals-and-sandbox', ...noLogin, ...noPasteBurst, ...trust, 'hi']);
+  assert.deepEqual(codex.command({ ...ctx, prompt: undefined }), ['codex', '--no-daemon', '--dangerously-bypass-approvals-and-sandbox', ...noLogin, ...noPasteBurst, ...trust]);
+  assert.deepEqual(codex.command(headless), ['codex', 'exec', '--dangerously-bypass-approvals-and-sandbox', ...noLogin, 'hi']);
+  assert.deepEqual(codex.command({ ...headless, prompt: undefined }), ['codex', 'exec', '--dangerously-bypass-approvals-and-sandbox', ...noLogin, DEFAULT]);
   assert.deepEqual(codex.askArgv!('s-1', 'why?', ctx), ['codex', 'exec', 'fork', 's-1', 'why?']);
   assert.equal(codex.ownsSessionId, false);
   const idle = '  >_ OpenAI Codex (v0.169.0)\n  permissions: YOLO mode\n› Ask Codex to do anything\n  GPT-6.1-Sol default · ~/wt\n  ← for agents · ? for shortcuts';
