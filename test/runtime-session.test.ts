@@ -73,7 +73,8 @@ for (const [mode, p] of providers) {
       if (mode === 'headless') {
         assert.throws(() => p.send(name, 'hello'), /headless/);
       } else {
-        p.send(name, 'hello world');
+        p.send(name, 'hello', false); // typed, no Enter yet: the line is not read
+        p.send(name, ' world');
         await until(() => p.capture(name).includes('got:hello world'));
       }
       await p.stop(name);

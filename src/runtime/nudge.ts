@@ -64,7 +64,14 @@ export async function nudgeAgent(town: Town, address: string, message: string, o
   const result = { agent: agent.address, session: s.session_name, waitedMs: Date.now() - started, idle };
   if (!idle && !opts.typeWhenBusy) return { ...result, delivered: false };
   try {
-    provider.send(s.session_name, message.replace(/\r?\n/g, ' '));
+    const text = message.replace(/\r?\n/g, ' ');
+    if (adapter.submitDelayMs) {
+      provider.send(s.session_name, text, false);
+      await new Promise((r) => setTimeout(r, adapter.submitDelayMs));
+      provider.send(s.session_name, '', true);
+    } else {
+      provider.send(s.session_name, text);
+    }
   } catch (e) {
     if (!provider.get(s.session_name)?.alive) throw notRunning();
     throw e;

@@ -37,8 +37,8 @@ export interface SessionProvider {
   list(): SessionInfo[];
   /** Last `lines` lines of what the agent printed (tmux: the screen; headless: the log). */
   capture(name: string, lines?: number): string;
-  /** Types text into the session then Enter. Headless sessions have no input: UserError. */
-  send(name: string, text: string): void;
+  /** Types text into the session, then Enter unless enter is false. Headless sessions have no input: UserError. */
+  send(name: string, text: string, enter?: boolean): void;
   /**
    * Ends the session: its process group gets TERM, up to 3 s to exit, then KILL; resolves once
    * the group is gone (so a caller recording the end never records a live agent dead). Idempotent.
@@ -103,10 +103,10 @@ export function tmuxProvider(socket: string): SessionProvider {
       const screen = raw.replace(/\n\s*\n(Pane is dead[^\n]*)\n?$/, '\n$1\n');
       return lastLines(screen, lines);
     },
-    send(name, text) {
+    send(name, text, enter = true) {
       const s = tmux.getSession(socket, name);
       if (!s || s.dead) throw new UserError(`session ${name} is not running`, 'start it again (gt sling, or the witness restarts it)');
-      tmux.sendText(socket, name, text, true);
+      tmux.sendText(socket, name, text, enter);
     },
     async stop(name) {
       const s = tmux.getSession(socket, name);

@@ -47,6 +47,8 @@ test('gemini: tmux and headless command lines, session ids, idle screen', () => 
   assert.equal(gemini.isIdle(idle), true);
   assert.equal(gemini.isIdle(busy), false);
   assert.equal(gemini.isIdle(authDialog), false);
+  // Its TUI takes an Enter within 30 ms of typed text for a pasted newline: nudges wait longer.
+  assert.ok((gemini.submitDelayMs ?? 0) > 30);
 });
 
 test('gemini: auth type seeded from the env, only when missing', () => {

@@ -14,6 +14,16 @@
 //   `--resume <uuid>` finds it again for the same project (cwd): seance resumes it with `-p`.
 //   There is no fork: the seance question is appended to the predecessor's session.
 // - Idle: "Type your message or @path/to/file"; busy: "Thinking... (esc to cancel, 1s)".
+// End to end (test/e2e-gemini.test.ts: the real binary against a stub Gemini API, fake key):
+// - Headless `-p` and the TUI both reach GOOGLE_GEMINI_BASE_URL (`:streamGenerateContent?alt=sse`
+//   for the agent loop, `:generateContent` with a JSON schema for side calls such as its task
+//   router). Its shell tool is `run_shell_command {command}`; results come back as functionResponse.
+// - With GOOGLE_GEMINI_BASE_URL set, gemini's env-derived auth type is "gateway", which headless
+//   `-p` rejects (exit 41 "Invalid auth method selected") unless security.auth.selectedType is set:
+//   prepare() seeding it matters in both modes.
+// - Without the kitty keyboard protocol (tmux has none) the TUI turns an Enter that arrives within
+//   30 ms of typed text into a newline (its paste guard), so a nudge could sit in the composer
+//   unsent: submitDelayMs spaces the Enter from the text.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../lib/fsx.js';
@@ -59,5 +69,6 @@ export const gemini: Adapter = {
     ? ['gemini', '--yolo', '--skip-trust', '--session-id', ctx.sessionId, '-p', ctx.prompt ?? DEFAULT_PROMPT]
     : ['gemini', '--yolo', '--skip-trust', '--session-id', ctx.sessionId, ...(ctx.prompt ? ['-i', ctx.prompt] : [])],
   isIdle: (screen) => /Type your message/i.test(screen) && !BUSY.test(screen),
+  submitDelayMs: 500,
   askArgv: (id, q) => ['gemini', '--resume', id, '--skip-trust', '-p', q],
 };

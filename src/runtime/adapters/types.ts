@@ -37,6 +37,11 @@ export interface Adapter {
   command(ctx: LaunchContext): string[];
   /** Reads the captured screen: true when the agent waits at its prompt. */
   isIdle(screen: string): boolean;
+  /**
+   * Pause between typing a nudge and pressing Enter, for TUIs that take an Enter arriving right
+   * after typed text for a pasted newline (the message would sit in the composer unsent).
+   */
+  submitDelayMs?: number;
   /** argv asking a finished session a question, answer on stdout (seance). */
   askArgv?(sessionId: string, question: string, ctx: LaunchContext): string[];
   /** Extracts the answer from askArgv's stdout. */
