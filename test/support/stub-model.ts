@@ -1,5 +1,6 @@
 // The stub model: a tiny Anthropic Messages API server on 127.0.0.1 that the REAL `claude` binary
-// talks to (ANTHROPIC_BASE_URL). It follows a scenario: a list of steps, each a tool call (Bash,
+// talks to (ANTHROPIC_BASE_URL), and the REAL `opencode` through its `anthropic` provider (baseURL
+// in its config, see test/support/opencode.ts). It follows a scenario: a list of steps, each a tool call (Bash,
 // Write, Edit, Read) or text, optionally chosen by what the last tool result / user message said.
 //
 // Which step answers a request is decided statelessly from the request itself: the number of
@@ -12,10 +13,17 @@
 //    quota probes (max_tokens 1). They get a short plain text answer and never advance the scenario.
 //  - POST /v1/messages/count_tokens for context accounting -> {input_tokens}.
 //  - anything else (HEAD /, /api/...) gets a 200 with {} so no start-up path blocks on it.
+// What opencode 1.18 sends (logged the same way): the same streaming POST /v1/messages, its shell
+// tool named `bash` (lowercase, input {command, description, timeout?, workdir?}), one assistant
+// message per step; its session title is a side request without tools (system "title generator").
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type ToolName = 'Bash' | 'Write' | 'Edit' | 'Read';
+/** Claude Code's tools, and opencode's shell tool (`bash`). */
+export type ToolName = 'Bash' | 'Write' | 'Edit' | 'Read' | 'bash';
+
+/** The shell tool that marks a main-loop request: Claude Code's `Bash` or opencode's `bash`. */
+const SHELL_TOOLS = new Set(['Bash', 'bash']);
 
 export interface StubTurn {
   /** A tool call the model makes; Claude Code runs it for real and sends back the result. */
@@ -104,7 +112,7 @@ export async function startStubModel(steps: StubStep[], opts: StubOptions = {}):
       return json(res, { input_tokens: estimateTokens(raw) });
     }
     if (req.method === 'POST' && path.endsWith('/v1/messages') && body) {
-      const isMain = (body.tools ?? []).some((t) => t.name === 'Bash');
+      const isMain = (body.tools ?? []).some((t) => SHELL_TOOLS.has(t.name));
       const inputTokens = estimateTokens(raw);
       if (!isMain) {
         const text = sideAnswer(body);
@@ -112,7 +120,8 @@ export async function startStubModel(steps: StubStep[], opts: StubOptions = {}):
         return answer(res, body, [{ type: 'text', text }], 'end_turn', inputTokens);
       }
       const index = body.messages.filter((m) => m.role === 'assistant').length;
-      const cwd = /Primary working directory: ([^\n"\\]+)/.exec(JSON.stringify(body.system ?? ''))?.[1]?.trim() ?? '';
+      const sys = JSON.stringify(body.system ?? '');
+      const cwd = (/Primary working directory: ([^\n"\\]+)/.exec(sys) ?? /Working directory: ([^\n"\\]+)/.exec(sys))?.[1]?.trim() ?? '';
       const ctx: TurnContext = { index, lastUserText: lastUserText(body), history: allTexts(body), cwd, body };
       const turn = pickTurn(steps[index], ctx) ?? { text: opts.finalText ?? 'All done.' };
       const content: Array<Record<string, unknown>> = [];

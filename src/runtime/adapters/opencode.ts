@@ -8,6 +8,11 @@
 // - Idle footer: "tab agents  ctrl+p commands". Busy footer: "esc interrupt" (no "to"), and
 //   "ctrl+p commands" stays on screen while busy, so the generic BUSY pattern alone is not enough.
 // - `run --session <id> --fork` continues a copy of a session (the original is left alone).
+// - End to end against a stub model (test/e2e-opencode.test.ts): its built-in `anthropic` provider
+//   with `options.baseURL`/`apiKey` in opencode.json speaks the Messages API; the shell tool is
+//   `bash` ({command, description}); `run --auto` and the TUI (`--auto --prompt`, then `gt nudge`
+//   at the idle footer) both work a bead to `gt done` with no adapter change. At every start it
+//   npm-installs @opencode-ai/plugin into its config dir in the background (tests pre-seed it).
 // Not verified: that opencode reads AGENTS.md (documented), and seance output format. opencode picks
 // its own session ids, so ownsSessionId is false.
 import { BUSY, type Adapter, DEFAULT_PROMPT, PROXY_ENV } from './types.js';

@@ -1,0 +1,166 @@
+// End to end with the real `opencode` binary driven by the stub Anthropic model (opencode's own
+// `anthropic` provider, baseURL in its config), in a real town: sling a bead with --agent opencode;
+// opencode runs `gt hook --json`, writes a file, commits and runs `gt done`, all through its own
+// `bash` tool calls. The commit is on the polecat's branch, the MR bead exists, the hook JSON reached
+// the model as a tool result, and the session ends. Headless (`opencode run`), then the TUI in tmux.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeTown, type TownFixture } from './support/town-fixture.js';
+import { startStubModel, type StubModel, type StubStep, type MessagesRequest } from './support/stub-model.js';
+import { opencodeBin, opencodeEnv } from './support/opencode.js';
+import { sweepTown, until } from './support/claude.js';
+import { runAsync, gtBin } from './support/cli.js';
+import { openStore } from '../src/beads/store.js';
+
+let f: TownFixture;
+let stub: StubModel | undefined;
+before(() => {
+  f = makeTown();
+});
+after(async () => {
+  sweepTown(f.town);
+  await stub?.close();
+  f.cleanup();
+});
+
+async function startStub(steps: StubStep[]): Promise<StubModel> {
+  await stub?.close();
+  stub = await startStubModel(steps);
+  return stub;
+}
+
+function createBead(title: string, description: string): string {
+  const s = openStore(join(f.town, 'demo', '.beads'));
+  try { return s.create({ title, description }, 'overseer').id; } finally { s.close(); }
+}
+
+const gtAsync = (args: string[], env: NodeJS.ProcessEnv) => runAsync(gtBin, args, { cwd: f.root, env });
+
+/** [adapter, mode] of the identity's latest session record. */
+function lastSession(address: string): [string, string] | undefined {
+  const s = openStore(join(f.town, 'demo', '.beads'));
+  try {
+    const sessions = s.list({ type: 'agent' }).find((b) => b.fields.address === address)?.fields.sessions as { adapter: string; mode: string }[] | undefined;
+    const last = sessions?.at(-1);
+    return last && [last.adapter, last.mode];
+  } finally { s.close(); }
+}
+
+function mrFor(bead: string) {
+  const s = openStore(join(f.town, 'demo', '.beads'));
+  try { return s.list({ type: 'merge-request', includeClosed: true }).find((m) => m.fields.source_bead === bead); } finally { s.close(); }
+}
+
+/** The tool results opencode sent back to the model in a request. */
+const toolResults = (body: MessagesRequest | undefined) =>
+  (body?.messages ?? []).flatMap((m) => (typeof m.content === 'string' ? [] : m.content))
+    .filter((b) => b.type === 'tool_result')
+    .map((b) => (typeof b.content === 'string' ? b.content : JSON.stringify(b.content)));
+
+const sessionGone = (agent: string) => () => {
+  const r = f.gt(['session', 'list', '--json']);
+  return r.code === 0 && !(JSON.parse(r.stdout) as Array<{ agent: string }>).some((x) => x.agent === agent);
+};
+
+const bash = (command: string, description: string) => ({ name: 'bash' as const, input: { command, description } });
+
+/** hook -> write -> commit + gt done, each a command opencode runs through its own `bash` tool. */
+const workScenario = (file: string, content: string): StubStep[] => [
+  { text: 'Reading my hook.', tool: bash('gt hook --json', 'read my hook') },
+  { text: 'Writing the feature.', tool: bash(`printf '${content}\\n' > ${file}`, 'write the feature') },
+  { text: 'Committing and handing in.', tool: bash(`git add -A && git commit -q -m "add ${file}" && gt done`, 'commit and hand in') },
+  { text: 'Work handed in.' },
+];
+
+/** Slings a bead to opencode and checks the whole flow. */
+async function slingAndWork(opts: { file: string; mode: 'headless' | 'tmux' }) {
+  const s = await startStub(workScenario(opts.file, `made by opencode (${opts.mode})`));
+  const env = { ...f.env, ...opencodeEnv(s.url, f.root) };
+  const bead = createBead(`add ${opts.file}`, `Create ${opts.file}, commit, gt done.`);
+  const slung = await gtAsync(['sling', bead, 'demo', '--agent', 'opencode', '--json'], env);
+  assert.equal(slung.code, 0, slung.stderr);
+  const h = JSON.parse(slung.stdout).hooked[0] as { agent: string; branch: string; workdir: string; session: string };
+  assert.equal(h.session, 'started');
+  assert.deepEqual(lastSession(h.agent), ['opencode', opts.mode]);
+
+  // The hook was read through gt by opencode's own tool call, and its JSON came back to the model.
+  const second = await s.waitFor((r) => r.step === 1, 45_000);
+  assert.match(toolResults(second.body).join('\n'), new RegExp(`"id":\\s*"${bead}"`));
+
+  const mr = await until('the MR bead', () => mrFor(bead), 45_000);
+  assert.equal(mr.fields.branch, h.branch);
+  const repo = join(f.town, 'demo', '.repo.git');
+  assert.equal(f.git(repo, ['show', `${h.branch}:${opts.file}`]), `made by opencode (${opts.mode})`);
+  assert.equal(f.git(repo, ['log', '-1', '--format=%s', h.branch]), `add ${opts.file}`);
+
+  // gt done ends the session.
+  await until('the session to end', sessionGone(h.agent), 20_000);
+  const main = s.mainRequests();
+  assert.deepEqual(main.slice(0, 3).map((r) => r.step), [0, 1, 2]);
+  // The agent ran in the polecat's worktree (opencode states it in its system prompt).
+  assert.ok(JSON.stringify(main[0]!.body?.system).includes(h.workdir), 'opencode ran in the polecat worktree');
+  assert.ok(s.requests.every((r) => r.path === '/v1/messages'), s.requests.map((r) => r.path).join(','));
+  return { h, main };
+}
+
+/** Runs fn with the demo rig in headless mode. */
+async function headless<T>(fn: () => Promise<T>): Promise<T> {
+  const rigToml = join(f.town, 'demo', 'rig.toml');
+  const saved = readFileSync(rigToml, 'utf8');
+  appendFileSync(rigToml, '\n[runtime]\nmode = "headless"\n');
+  try { return await fn(); } finally { writeFileSync(rigToml, saved); }
+}
+
+test('the opencode binary is installed (npm ci installs opencode-ai)', () => {
+  assert.ok(existsSync(opencodeBin), `${opencodeBin} missing: run npm ci`);
+});
+
+test('headless: opencode run runs gt hook, writes, commits, gt done -> branch commit, MR bead, session ended', async () => {
+  await headless(async () => {
+    const { h } = await slingAndWork({ file: 'headless.txt', mode: 'headless' });
+    const peek = f.gt(['peek', h.agent]);
+    assert.equal(peek.code, 0, peek.stderr);
+    // opencode run's own log of the bash calls; gt done ends the process right after it answers.
+    assert.match(peek.stdout, /\$ .*gt hook --json[\s\S]*"hook": "[^"]+"[\s\S]*Filed \S+ for \S+ .*hook released/);
+  });
+});
+
+test('tmux (interactive TUI): sling --agent opencode works the bead to an MR and the session ends', async () => {
+  await slingAndWork({ file: 'tui.txt', mode: 'tmux' });
+});
+
+test('GUPP + nudge: an idle opencode TUI with work on its hook acts when nudged', async () => {
+  const s = await startStub([
+    { text: 'Standing by.' },
+    { text: 'Nudged: checking my hook.', tool: bash('gt hook --json > hook-seen.json', 'read my hook') },
+    { text: 'Hook read.' },
+  ]);
+  const env = { ...f.env, ...opencodeEnv(s.url, f.root) };
+  const bead = createBead('nudge me', 'Work that waits for a nudge.');
+  const slung = await gtAsync(['sling', bead, 'demo', '--agent', 'opencode', '--json'], env);
+  assert.equal(slung.code, 0, slung.stderr);
+  const h = JSON.parse(slung.stdout).hooked[0] as { agent: string; workdir: string };
+  await s.waitFor((r) => r.step === 0, 30_000);
+  let screen = '';
+  const peek = await until('the idle prompt', () => {
+    const r = f.gt(['peek', h.agent, '-n', '60']);
+    screen = r.stdout + r.stderr;
+    return r.stdout.includes('Standing by.') && /ctrl\+p commands/.test(r.stdout) && !/esc interrupt/.test(r.stdout) && r;
+  }).catch((e: Error) => { throw new Error(`${e.message}; screen:\n${screen}`); });
+  assert.equal(peek.code, 0);
+  assert.equal(existsSync(join(h.workdir, 'hook-seen.json')), false, 'nothing happens without a nudge');
+
+  const n = await gtAsync(['nudge', h.agent, 'GUPP: work the bead on your hook', '--json'], env);
+  assert.equal(n.code, 0, n.stderr);
+  assert.equal(JSON.parse(n.stdout).idle, true);
+  const req = await s.waitFor((r) => r.step === 1, 30_000);
+  assert.ok(JSON.stringify(req.body?.messages).includes('GUPP: work the bead on your hook'));
+  const seen = await until('hook-seen.json in the worktree', () => existsSync(join(h.workdir, 'hook-seen.json')) && readFileSync(join(h.workdir, 'hook-seen.json'), 'utf8'));
+  assert.equal(JSON.parse(seen).bead.id, bead);
+
+  const killed = f.gt(['session', 'kill', h.agent]);
+  assert.equal(killed.code, 0, killed.stderr);
+  assert.ok(sessionGone(h.agent)());
+});
