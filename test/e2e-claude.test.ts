@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTown, type TownFixture } from './support/town-fixture.js';
+import { makeTown, type TownFixture, createRigBead, lastSessionOf } from './support/town-fixture.js';
 import { startStubModel, type StubModel } from './support/stub-model.js';
 import { claudeEnv, sweepTown, until } from './support/claude.js';
 import { runAsync, gtBin } from './support/cli.js';
@@ -24,22 +24,10 @@ after(async () => {
   f.cleanup();
 });
 
-function createBead(title: string, description: string): string {
-  const s = openStore(join(f.town, 'demo', '.beads'));
-  try { return s.create({ title, description }, 'overseer').id; } finally { s.close(); }
-}
-
+const createBead = (title: string, description: string) => createRigBead(f.town, title, description);
 const gtAsync = (args: string[], env: NodeJS.ProcessEnv) => runAsync(gtBin, args, { cwd: f.root, env });
 
-/** [adapter, mode] of the identity's latest session record. */
-function lastSession(address: string): [string, string] | undefined {
-  const s = openStore(join(f.town, 'demo', '.beads'));
-  try {
-    const sessions = s.list({ type: 'agent' }).find((b) => b.fields.address === address)?.fields.sessions as { adapter: string; mode: string }[] | undefined;
-    const last = sessions?.at(-1);
-    return last && [last.adapter, last.mode];
-  } finally { s.close(); }
-}
+const lastSession = (address: string) => lastSessionOf(f.town, address);
 
 test('sling to claude: hook, write, commit, gt done -> branch commit, MR bead, session ended, usage; then seance', async () => {
   stub = await startStubModel([

@@ -6,14 +6,13 @@
 // then the interactive TUI in tmux, and GUPP + `gt nudge` on an idle TUI.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTown, type TownFixture } from './support/town-fixture.js';
+import { makeTown, type TownFixture, createRigBead, lastSessionOf, mrForBead, sessionGone, withHeadlessRig } from './support/town-fixture.js';
 import { startStubOpenAi, inputText, type OpenAiTurn, type StubOpenAi, type ResponsesRequest } from './support/stub-openai.js';
 import { codexBin, codexEnv } from './support/codex.js';
 import { sweepTown, until } from './support/claude.js';
 import { runAsync, gtBin } from './support/cli.js';
-import { openStore } from '../src/beads/store.js';
 
 let f: TownFixture;
 let stub: StubOpenAi | undefined;
@@ -32,36 +31,17 @@ async function startStub(steps: OpenAiTurn[]): Promise<StubOpenAi> {
   return stub;
 }
 
-function createBead(title: string, description: string): string {
-  const s = openStore(join(f.town, 'demo', '.beads'));
-  try { return s.create({ title, description }, 'overseer').id; } finally { s.close(); }
-}
-
+const createBead = (title: string, description: string) => createRigBead(f.town, title, description);
 const gtAsync = (args: string[], env: NodeJS.ProcessEnv) => runAsync(gtBin, args, { cwd: f.root, env });
 
-/** [adapter, mode] of the identity's latest session record. */
-function lastSession(address: string): [string, string] | undefined {
-  const s = openStore(join(f.town, 'demo', '.beads'));
-  try {
-    const sessions = s.list({ type: 'agent' }).find((b) => b.fields.address === address)?.fields.sessions as { adapter: string; mode: string }[] | undefined;
-    const last = sessions?.at(-1);
-    return last && [last.adapter, last.mode];
-  } finally { s.close(); }
-}
+const lastSession = (address: string) => lastSessionOf(f.town, address);
 
-function mrFor(bead: string) {
-  const s = openStore(join(f.town, 'demo', '.beads'));
-  try { return s.list({ type: 'merge-request', includeClosed: true }).find((m) => m.fields.source_bead === bead); } finally { s.close(); }
-}
+const mrFor = (bead: string) => mrForBead(f.town, bead);
 
 /** The tool outputs codex sent back to the model in a request. */
 const toolOutputs = (body: ResponsesRequest | undefined) =>
   (body?.input ?? []).filter((i) => i.type === 'function_call_output' || i.type === 'custom_tool_call_output').map((i) => inputText(i));
 
-const sessionGone = (agent: string) => () => {
-  const r = f.gt(['session', 'list', '--json']);
-  return r.code === 0 && !(JSON.parse(r.stdout) as Array<{ agent: string }>).some((x) => x.agent === agent);
-};
 
 /** hook -> write -> commit + gt done, each a shell command codex runs through its own tool. */
 const workScenario = (file: string, content: string): OpenAiTurn[] => [
@@ -95,20 +75,14 @@ async function slingAndWork(opts: { file: string; model?: string; mode: 'headles
   assert.equal(f.git(repo, ['log', '-1', '--format=%s', h.branch]), `add ${opts.file}`);
 
   // gt done ends the session.
-  await until('the session to end', sessionGone(h.agent), 20_000);
+  await until('the session to end', sessionGone(f, h.agent), 20_000);
   const main = s.mainRequests();
   assert.deepEqual(main.slice(0, 3).map((r) => r.step), [0, 1, 2]);
   assert.ok(s.requests.every((r) => r.path === '/v1/responses'), s.requests.map((r) => r.path).join(','));
   return { h, main };
 }
 
-/** Runs f with the demo rig in headless mode. */
-async function headless<T>(fn: () => Promise<T>): Promise<T> {
-  const rigToml = join(f.town, 'demo', 'rig.toml');
-  const saved = readFileSync(rigToml, 'utf8');
-  appendFileSync(rigToml, '\n[runtime]\nmode = "headless"\n');
-  try { return await fn(); } finally { writeFileSync(rigToml, saved); }
-}
+const headless = <T>(fn: () => Promise<T>) => withHeadlessRig(f.town, fn);
 
 test('the codex binary is installed (npm ci installs @openai/codex)', () => {
   assert.ok(existsSync(codexBin), `${codexBin} missing: run npm ci`);
@@ -169,5 +143,5 @@ test('GUPP + nudge: an idle codex TUI with work on its hook acts when nudged', a
 
   const killed = f.gt(['session', 'kill', h.agent]);
   assert.equal(killed.code, 0, killed.stderr);
-  assert.ok(sessionGone(h.agent)());
+  assert.ok(sessionGone(f, h.agent)());
 });

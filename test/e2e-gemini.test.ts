@@ -4,14 +4,13 @@
 // exists, the hook JSON reached the model as a function response, and the session ends.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTown, type TownFixture } from './support/town-fixture.js';
+import { makeTown, type TownFixture, createRigBead, lastSessionOf, mrForBead, sessionGone, withHeadlessRig } from './support/town-fixture.js';
 import { startStubGemini, toolOutputs, type GeminiTurn, type StubGemini } from './support/stub-gemini.js';
 import { geminiBin, geminiEnv } from './support/gemini.js';
 import { sweepTown, until } from './support/claude.js';
 import { runAsync, gtBin } from './support/cli.js';
-import { openStore } from '../src/beads/store.js';
 
 let f: TownFixture;
 let stub: StubGemini | undefined;
@@ -31,32 +30,13 @@ async function startStub(steps: GeminiTurn[]): Promise<StubGemini> {
   return stub;
 }
 
-function createBead(title: string, description: string): string {
-  const s = openStore(join(f.town, 'demo', '.beads'));
-  try { return s.create({ title, description }, 'overseer').id; } finally { s.close(); }
-}
-
+const createBead = (title: string, description: string) => createRigBead(f.town, title, description);
 const gtAsync = (args: string[], env: NodeJS.ProcessEnv) => runAsync(gtBin, args, { cwd: f.root, env });
 
-/** [adapter, mode] of the identity's latest session record. */
-function lastSession(address: string): [string, string] | undefined {
-  const s = openStore(join(f.town, 'demo', '.beads'));
-  try {
-    const sessions = s.list({ type: 'agent' }).find((b) => b.fields.address === address)?.fields.sessions as { adapter: string; mode: string }[] | undefined;
-    const last = sessions?.at(-1);
-    return last && [last.adapter, last.mode];
-  } finally { s.close(); }
-}
+const lastSession = (address: string) => lastSessionOf(f.town, address);
 
-function mrFor(bead: string) {
-  const s = openStore(join(f.town, 'demo', '.beads'));
-  try { return s.list({ type: 'merge-request', includeClosed: true }).find((m) => m.fields.source_bead === bead); } finally { s.close(); }
-}
+const mrFor = (bead: string) => mrForBead(f.town, bead);
 
-const sessionGone = (agent: string) => () => {
-  const r = f.gt(['session', 'list', '--json']);
-  return r.code === 0 && !(JSON.parse(r.stdout) as Array<{ agent: string }>).some((x) => x.agent === agent);
-};
 
 /** hook -> write -> commit + gt done, each a shell command gemini runs through its own tool. */
 const workScenario = (file: string, content: string): GeminiTurn[] => [
@@ -89,20 +69,14 @@ async function slingAndWork(opts: { file: string; mode: 'headless' | 'tmux' }) {
   assert.equal(f.git(repo, ['log', '-1', '--format=%s', h.branch]), `add ${opts.file}`);
 
   // gt done ends the session.
-  await until('the session to end', sessionGone(h.agent), 20_000);
+  await until('the session to end', sessionGone(f, h.agent), 20_000);
   const main = s.mainRequests();
   assert.deepEqual(main.slice(0, 3).map((r) => r.step), [0, 1, 2]);
   assert.ok(s.requests.every((r) => r.kind !== 'other'), s.requests.map((r) => r.path).join(','));
   return { h, main };
 }
 
-/** Runs f with the demo rig in headless mode. */
-async function headless<T>(fn: () => Promise<T>): Promise<T> {
-  const rigToml = join(f.town, 'demo', 'rig.toml');
-  const saved = readFileSync(rigToml, 'utf8');
-  appendFileSync(rigToml, '\n[runtime]\nmode = "headless"\n');
-  try { return await fn(); } finally { writeFileSync(rigToml, saved); }
-}
+const headless = <T>(fn: () => Promise<T>) => withHeadlessRig(f.town, fn);
 
 test('the gemini binary is installed (npm ci installs @google/gemini-cli)', () => {
   assert.ok(existsSync(geminiBin), `${geminiBin} missing: run npm ci`);
@@ -155,5 +129,5 @@ test('GUPP + nudge: an idle gemini TUI with work on its hook acts when nudged', 
 
   const killed = f.gt(['session', 'kill', h.agent]);
   assert.equal(killed.code, 0, killed.stderr);
-  assert.ok(sessionGone(h.agent)());
+  assert.ok(sessionGone(f, h.agent)());
 });

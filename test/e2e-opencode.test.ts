@@ -5,14 +5,13 @@
 // the model as a tool result, and the session ends. Headless (`opencode run`), then the TUI in tmux.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTown, type TownFixture } from './support/town-fixture.js';
+import { makeTown, type TownFixture, createRigBead, lastSessionOf, mrForBead, sessionGone, withHeadlessRig } from './support/town-fixture.js';
 import { startStubModel, type StubModel, type StubStep, type MessagesRequest } from './support/stub-model.js';
 import { opencodeBin, opencodeEnv } from './support/opencode.js';
 import { sweepTown, until } from './support/claude.js';
 import { runAsync, gtBin } from './support/cli.js';
-import { openStore } from '../src/beads/store.js';
 
 let f: TownFixture;
 let stub: StubModel | undefined;
@@ -31,27 +30,12 @@ async function startStub(steps: StubStep[]): Promise<StubModel> {
   return stub;
 }
 
-function createBead(title: string, description: string): string {
-  const s = openStore(join(f.town, 'demo', '.beads'));
-  try { return s.create({ title, description }, 'overseer').id; } finally { s.close(); }
-}
-
+const createBead = (title: string, description: string) => createRigBead(f.town, title, description);
 const gtAsync = (args: string[], env: NodeJS.ProcessEnv) => runAsync(gtBin, args, { cwd: f.root, env });
 
-/** [adapter, mode] of the identity's latest session record. */
-function lastSession(address: string): [string, string] | undefined {
-  const s = openStore(join(f.town, 'demo', '.beads'));
-  try {
-    const sessions = s.list({ type: 'agent' }).find((b) => b.fields.address === address)?.fields.sessions as { adapter: string; mode: string }[] | undefined;
-    const last = sessions?.at(-1);
-    return last && [last.adapter, last.mode];
-  } finally { s.close(); }
-}
+const lastSession = (address: string) => lastSessionOf(f.town, address);
 
-function mrFor(bead: string) {
-  const s = openStore(join(f.town, 'demo', '.beads'));
-  try { return s.list({ type: 'merge-request', includeClosed: true }).find((m) => m.fields.source_bead === bead); } finally { s.close(); }
-}
+const mrFor = (bead: string) => mrForBead(f.town, bead);
 
 /** The tool results opencode sent back to the model in a request. */
 const toolResults = (body: MessagesRequest | undefined) =>
@@ -59,10 +43,6 @@ const toolResults = (body: MessagesRequest | undefined) =>
     .filter((b) => b.type === 'tool_result')
     .map((b) => (typeof b.content === 'string' ? b.content : JSON.stringify(b.content)));
 
-const sessionGone = (agent: string) => () => {
-  const r = f.gt(['session', 'list', '--json']);
-  return r.code === 0 && !(JSON.parse(r.stdout) as Array<{ agent: string }>).some((x) => x.agent === agent);
-};
 
 const bash = (command: string, description: string) => ({ name: 'bash' as const, input: { command, description } });
 
@@ -96,7 +76,7 @@ async function slingAndWork(opts: { file: string; mode: 'headless' | 'tmux' }) {
   assert.equal(f.git(repo, ['log', '-1', '--format=%s', h.branch]), `add ${opts.file}`);
 
   // gt done ends the session.
-  await until('the session to end', sessionGone(h.agent), 20_000);
+  await until('the session to end', sessionGone(f, h.agent), 20_000);
   const main = s.mainRequests();
   assert.deepEqual(main.slice(0, 3).map((r) => r.step), [0, 1, 2]);
   // The agent ran in the polecat's worktree (opencode states it in its system prompt).
@@ -105,13 +85,7 @@ async function slingAndWork(opts: { file: string; mode: 'headless' | 'tmux' }) {
   return { h, main };
 }
 
-/** Runs fn with the demo rig in headless mode. */
-async function headless<T>(fn: () => Promise<T>): Promise<T> {
-  const rigToml = join(f.town, 'demo', 'rig.toml');
-  const saved = readFileSync(rigToml, 'utf8');
-  appendFileSync(rigToml, '\n[runtime]\nmode = "headless"\n');
-  try { return await fn(); } finally { writeFileSync(rigToml, saved); }
-}
+const headless = <T>(fn: () => Promise<T>) => withHeadlessRig(f.town, fn);
 
 test('the opencode binary is installed (npm ci installs opencode-ai)', () => {
   assert.ok(existsSync(opencodeBin), `${opencodeBin} missing: run npm ci`);
@@ -163,5 +137,5 @@ test('GUPP + nudge: an idle opencode TUI with work on its hook acts when nudged'
 
   const killed = f.gt(['session', 'kill', h.agent]);
   assert.equal(killed.code, 0, killed.stderr);
-  assert.ok(sessionGone(h.agent)());
+  assert.ok(sessionGone(f, h.agent)());
 });

@@ -1,8 +1,9 @@
 // A real town in a temp dir: `gt install`, a local git project with a test script, `gt rig add`.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gt, testEnv, tempDir, type CliResult } from './cli.js';
+import { openStore } from '../../src/beads/store.js';
 
 export interface TownFixture {
   root: string;
@@ -64,4 +65,42 @@ export function makeTown(opts: { rig?: string; testCmd?: string; files?: Record<
 /** Env for acting as an agent (as its session would set it). */
 export function asAgent(f: TownFixture, address: string): NodeJS.ProcessEnv {
   return { ...f.env, GT_AGENT: address, BD_ACTOR: address };
+}
+
+/** Rig beads for e2e tests, read and written straight through the store (rig `demo` unless named). */
+const rigStore = (town: string, rig: string) => openStore(join(town, rig, '.beads'));
+
+export function createRigBead(town: string, title: string, description: string, rig = 'demo'): string {
+  const s = rigStore(town, rig);
+  try { return s.create({ title, description }, 'overseer').id; } finally { s.close(); }
+}
+
+/** [adapter, mode] of an identity's latest session record. */
+export function lastSessionOf(town: string, address: string, rig = 'demo'): [string, string] | undefined {
+  const s = rigStore(town, rig);
+  try {
+    const sessions = s.list({ type: 'agent' }).find((b) => b.fields.address === address)?.fields.sessions as { adapter: string; mode: string }[] | undefined;
+    const last = sessions?.at(-1);
+    return last && [last.adapter, last.mode];
+  } finally { s.close(); }
+}
+
+/** The merge-request bead filed for a source bead, if any. */
+export function mrForBead(town: string, bead: string, rig = 'demo') {
+  const s = rigStore(town, rig);
+  try { return s.list({ type: 'merge-request', includeClosed: true }).find((m) => m.fields.source_bead === bead); } finally { s.close(); }
+}
+
+/** A check for `until`: the identity has no session in `gt session list` any more. */
+export const sessionGone = (f: TownFixture, agent: string) => () => {
+  const r = f.gt(['session', 'list', '--json']);
+  return r.code === 0 && !(JSON.parse(r.stdout) as Array<{ agent: string }>).some((x) => x.agent === agent);
+};
+
+/** Runs fn with the rig in headless mode, restoring its rig.toml afterwards. */
+export async function withHeadlessRig<T>(town: string, fn: () => Promise<T>, rig = 'demo'): Promise<T> {
+  const rigToml = join(town, rig, 'rig.toml');
+  const saved = readFileSync(rigToml, 'utf8');
+  appendFileSync(rigToml, '\n[runtime]\nmode = "headless"\n');
+  try { return await fn(); } finally { writeFileSync(rigToml, saved); }
 }
