@@ -86,6 +86,7 @@ export async function drainQueue(repo: RefineryRepo, stateDir: string, source: Q
       if (round.mainRed) {
         report.mainRed = { ...round.mainRed, fresh: round.mainRed.fresh || !!report.mainRed?.fresh };
         for (const item of items) triedOnRedMain.add(item.id);
+        if (opts.once) break;
         continue;
       }
       if (round.mainAfter !== round.mainBefore && report.mainRed) {
