@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { makeTown, type TownFixture, createRigBead, lastSessionOf } from './support/town-fixture.js';
 import { startStubModel, type StubModel } from './support/stub-model.js';
 import { claudeEnv, sweepTown, until } from './support/claude.js';
-import { runAsync, gtBin } from './support/cli.js';
 import { openStore } from '../src/beads/store.js';
 
 let f: TownFixture;
@@ -24,11 +23,6 @@ after(async () => {
   f.cleanup();
 });
 
-const createBead = (title: string, description: string) => createRigBead(f.town, title, description);
-const gtAsync = (args: string[], env: NodeJS.ProcessEnv) => runAsync(gtBin, args, { cwd: f.root, env });
-
-const lastSession = (address: string) => lastSessionOf(f.town, address);
-
 test('sling to claude: hook, write, commit, gt done -> branch commit, MR bead, session ended, usage; then seance', async () => {
   stub = await startStubModel([
     { text: 'Reading my hook.', tool: { name: 'Bash', input: { command: 'gt hook --json', description: 'read hook' } } },
@@ -39,14 +33,14 @@ test('sling to claude: hook, write, commit, gt done -> branch commit, MR bead, s
     { text: (ctx) => (ctx.history.some((h) => h.includes('made by claude')) ? 'SEANCE: I wrote feature.txt saying "made by claude".' : 'SEANCE: I remember nothing.') },
   ]);
   const env = { ...f.env, ...claudeEnv(stub.url) };
-  const bead = createBead('add feature.txt', 'Create feature.txt containing "made by claude", commit, gt done.');
-  const slung = await gtAsync(['sling', bead, 'demo', '--json'], env);
+  const bead = createRigBead(f.town, 'add feature.txt', 'Create feature.txt containing "made by claude", commit, gt done.');
+  const slung = await f.gtAsync(['sling', bead, 'demo', '--json'], env);
   assert.equal(slung.code, 0, slung.stderr);
   const h = JSON.parse(slung.stdout).hooked[0] as { agent: string; branch: string; workdir: string };
 
   // A real tmux session on the town's server ran the real claude (recorded on the identity: the
   // session may already have finished, gt done ends it).
-  assert.deepEqual(lastSession(h.agent), ['claude', 'tmux']);
+  assert.deepEqual(lastSessionOf(f.town, h.agent), ['claude', 'tmux']);
 
   // The hook was read through gt by the agent itself (its tool result reached the model).
   await stub.waitFor((r) => r.step === 1 && JSON.stringify(r.body?.messages).includes(bead), 45_000);
@@ -77,7 +71,7 @@ test('sling to claude: hook, write, commit, gt done -> branch commit, MR bead, s
   const preds = f.gtJson<Array<{ session_id: string; ended_at?: string }>>(['seance', h.agent]);
   assert.equal(preds.length, 1);
   assert.ok(preds[0]!.ended_at);
-  const asked = await gtAsync(['seance', h.agent, '--ask', 'What did you write?', '--json'], env);
+  const asked = await f.gtAsync(['seance', h.agent, '--ask', 'What did you write?', '--json'], env);
   assert.equal(asked.code, 0, asked.stderr);
   assert.match(JSON.parse(asked.stdout).answer, /SEANCE: I wrote feature.txt/);
   const resumed = stub.mainRequests().at(-1)!;
@@ -92,8 +86,8 @@ test('GUPP + nudge: an idle claude with work on its hook acts when nudged', asyn
     { text: 'Hook read.' },
   ]);
   const env = { ...f.env, ...claudeEnv(stub.url) };
-  const bead = createBead('nudge me', 'Work that waits for a nudge.');
-  const slung = await gtAsync(['sling', bead, 'demo', '--json'], env);
+  const bead = createRigBead(f.town, 'nudge me', 'Work that waits for a nudge.');
+  const slung = await f.gtAsync(['sling', bead, 'demo', '--json'], env);
   assert.equal(slung.code, 0, slung.stderr);
   const h = JSON.parse(slung.stdout).hooked[0] as { agent: string; workdir: string };
   await stub.waitFor((r) => r.step === 0, 30_000);
@@ -101,7 +95,7 @@ test('GUPP + nudge: an idle claude with work on its hook acts when nudged', asyn
   assert.equal(peek.code, 0);
   assert.equal(existsSync(join(h.workdir, 'hook-seen.json')), false, 'nothing happens without a nudge');
 
-  const n = await gtAsync(['nudge', h.agent, 'GUPP: work the bead on your hook', '--json'], env);
+  const n = await f.gtAsync(['nudge', h.agent, 'GUPP: work the bead on your hook', '--json'], env);
   assert.equal(n.code, 0, n.stderr);
   assert.equal(JSON.parse(n.stdout).idle, true);
   const req = await stub.waitFor((r) => r.step === 1, 30_000);
@@ -122,15 +116,15 @@ test('headless mode: claude -p works the hooked bead to an MR as a detached proc
     { text: 'Handed in.' },
   ]);
   const env = { ...f.env, ...claudeEnv(stub.url) };
-  const bead = createBead('headless work', 'Write headless.txt, commit, gt done.');
+  const bead = createRigBead(f.town, 'headless work', 'Write headless.txt, commit, gt done.');
   const rigToml = join(f.town, 'demo', 'rig.toml');
   const { appendFileSync } = await import('node:fs');
   appendFileSync(rigToml, '\n[runtime]\nmode = "headless"\n');
   try {
-    const slung = await gtAsync(['sling', bead, 'demo', '--json'], env);
+    const slung = await f.gtAsync(['sling', bead, 'demo', '--json'], env);
     assert.equal(slung.code, 0, slung.stderr);
     const h = JSON.parse(slung.stdout).hooked[0] as { agent: string; branch: string };
-    assert.deepEqual(lastSession(h.agent), ['claude', 'headless']);
+    assert.deepEqual(lastSessionOf(f.town, h.agent), ['claude', 'headless']);
     await until('the MR bead', () => {
       const s = openStore(join(f.town, 'demo', '.beads'));
       try { return s.list({ type: 'merge-request' }).find((m) => m.fields.source_bead === bead); } finally { s.close(); }

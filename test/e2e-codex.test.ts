@@ -6,13 +6,13 @@
 // then the interactive TUI in tmux, and GUPP + `gt nudge` on an idle TUI.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { assertHandedIn } from './support/agent-e2e.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTown, type TownFixture, createRigBead, lastSessionOf, mrForBead, sessionGone, withHeadlessRig } from './support/town-fixture.js';
+import { makeTown, type TownFixture, createRigBead, lastSessionOf, sessionGone, withHeadlessRig } from './support/town-fixture.js';
 import { startStubOpenAi, inputText, type OpenAiTurn, type StubOpenAi, type ResponsesRequest } from './support/stub-openai.js';
 import { codexBin, codexEnv } from './support/codex.js';
 import { sweepTown, until } from './support/claude.js';
-import { runAsync, gtBin } from './support/cli.js';
 
 let f: TownFixture;
 let stub: StubOpenAi | undefined;
@@ -31,17 +31,9 @@ async function startStub(steps: OpenAiTurn[]): Promise<StubOpenAi> {
   return stub;
 }
 
-const createBead = (title: string, description: string) => createRigBead(f.town, title, description);
-const gtAsync = (args: string[], env: NodeJS.ProcessEnv) => runAsync(gtBin, args, { cwd: f.root, env });
-
-const lastSession = (address: string) => lastSessionOf(f.town, address);
-
-const mrFor = (bead: string) => mrForBead(f.town, bead);
-
 /** The tool outputs codex sent back to the model in a request. */
 const toolOutputs = (body: ResponsesRequest | undefined) =>
   (body?.input ?? []).filter((i) => i.type === 'function_call_output' || i.type === 'custom_tool_call_output').map((i) => inputText(i));
-
 
 /** hook -> write -> commit + gt done, each a shell command codex runs through its own tool. */
 const workScenario = (file: string, content: string): OpenAiTurn[] => [
@@ -55,12 +47,12 @@ const workScenario = (file: string, content: string): OpenAiTurn[] => [
 async function slingAndWork(opts: { file: string; model?: string; mode: 'headless' | 'tmux' }) {
   const s = await startStub(workScenario(opts.file, `made by codex (${opts.mode})`));
   const env = { ...f.env, ...codexEnv(s.url, f.root, opts.model) };
-  const bead = createBead(`add ${opts.file}`, `Create ${opts.file}, commit, gt done.`);
-  const slung = await gtAsync(['sling', bead, 'demo', '--agent', 'codex', '--json'], env);
+  const bead = createRigBead(f.town, `add ${opts.file}`, `Create ${opts.file}, commit, gt done.`);
+  const slung = await f.gtAsync(['sling', bead, 'demo', '--agent', 'codex', '--json'], env);
   assert.equal(slung.code, 0, slung.stderr);
   const h = JSON.parse(slung.stdout).hooked[0] as { agent: string; branch: string; session: string };
   assert.equal(h.session, 'started');
-  assert.deepEqual(lastSession(h.agent), ['codex', opts.mode]);
+  assert.deepEqual(lastSessionOf(f.town, h.agent), ['codex', opts.mode]);
 
   // The hook was read through gt by codex's own tool call, and its JSON came back to the model.
   const second = await s.waitFor((r) => r.step === 1, 45_000);
@@ -68,14 +60,7 @@ async function slingAndWork(opts: { file: string; model?: string; mode: 'headles
   assert.match(hookOut, /Process exited with code 0/);
   assert.match(hookOut, new RegExp(`"id":\\s*"${bead}"`));
 
-  const mr = await until('the MR bead', () => mrFor(bead), 45_000);
-  assert.equal(mr.fields.branch, h.branch);
-  const repo = join(f.town, 'demo', '.repo.git');
-  assert.equal(f.git(repo, ['show', `${h.branch}:${opts.file}`]), `made by codex (${opts.mode})`);
-  assert.equal(f.git(repo, ['log', '-1', '--format=%s', h.branch]), `add ${opts.file}`);
-
-  // gt done ends the session.
-  await until('the session to end', sessionGone(f, h.agent), 20_000);
+  await assertHandedIn(f, { bead, agent: h.agent, branch: h.branch, file: opts.file, content: `made by codex (${opts.mode})` });
   const main = s.mainRequests();
   assert.deepEqual(main.slice(0, 3).map((r) => r.step), [0, 1, 2]);
   assert.ok(s.requests.every((r) => r.path === '/v1/responses'), s.requests.map((r) => r.path).join(','));
@@ -119,8 +104,8 @@ test('GUPP + nudge: an idle codex TUI with work on its hook acts when nudged', a
     { text: 'Hook read.' },
   ]);
   const env = { ...f.env, ...codexEnv(s.url, f.root) };
-  const bead = createBead('nudge me', 'Work that waits for a nudge.');
-  const slung = await gtAsync(['sling', bead, 'demo', '--agent', 'codex', '--json'], env);
+  const bead = createRigBead(f.town, 'nudge me', 'Work that waits for a nudge.');
+  const slung = await f.gtAsync(['sling', bead, 'demo', '--agent', 'codex', '--json'], env);
   assert.equal(slung.code, 0, slung.stderr);
   const h = JSON.parse(slung.stdout).hooked[0] as { agent: string; workdir: string };
   await s.waitFor((r) => r.step === 0, 30_000);
@@ -133,7 +118,7 @@ test('GUPP + nudge: an idle codex TUI with work on its hook acts when nudged', a
   assert.equal(peek.code, 0);
   assert.equal(existsSync(join(h.workdir, 'hook-seen.json')), false, 'nothing happens without a nudge');
 
-  const n = await gtAsync(['nudge', h.agent, 'GUPP: work the bead on your hook', '--json'], env);
+  const n = await f.gtAsync(['nudge', h.agent, 'GUPP: work the bead on your hook', '--json'], env);
   assert.equal(n.code, 0, n.stderr);
   assert.equal(JSON.parse(n.stdout).idle, true);
   const req = await s.waitFor((r) => r.step === 1, 30_000);

@@ -5,13 +5,13 @@
 // the model as a tool result, and the session ends. Headless (`opencode run`), then the TUI in tmux.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { assertHandedIn } from './support/agent-e2e.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTown, type TownFixture, createRigBead, lastSessionOf, mrForBead, sessionGone, withHeadlessRig } from './support/town-fixture.js';
+import { makeTown, type TownFixture, createRigBead, lastSessionOf, sessionGone, withHeadlessRig } from './support/town-fixture.js';
 import { startStubModel, type StubModel, type StubStep, type MessagesRequest } from './support/stub-model.js';
 import { opencodeBin, opencodeEnv } from './support/opencode.js';
 import { sweepTown, until } from './support/claude.js';
-import { runAsync, gtBin } from './support/cli.js';
 
 let f: TownFixture;
 let stub: StubModel | undefined;
@@ -30,19 +30,11 @@ async function startStub(steps: StubStep[]): Promise<StubModel> {
   return stub;
 }
 
-const createBead = (title: string, description: string) => createRigBead(f.town, title, description);
-const gtAsync = (args: string[], env: NodeJS.ProcessEnv) => runAsync(gtBin, args, { cwd: f.root, env });
-
-const lastSession = (address: string) => lastSessionOf(f.town, address);
-
-const mrFor = (bead: string) => mrForBead(f.town, bead);
-
 /** The tool results opencode sent back to the model in a request. */
 const toolResults = (body: MessagesRequest | undefined) =>
   (body?.messages ?? []).flatMap((m) => (typeof m.content === 'string' ? [] : m.content))
     .filter((b) => b.type === 'tool_result')
     .map((b) => (typeof b.content === 'string' ? b.content : JSON.stringify(b.content)));
-
 
 const bash = (command: string, description: string) => ({ name: 'bash' as const, input: { command, description } });
 
@@ -58,25 +50,18 @@ const workScenario = (file: string, content: string): StubStep[] => [
 async function slingAndWork(opts: { file: string; mode: 'headless' | 'tmux' }) {
   const s = await startStub(workScenario(opts.file, `made by opencode (${opts.mode})`));
   const env = { ...f.env, ...opencodeEnv(s.url, f.root) };
-  const bead = createBead(`add ${opts.file}`, `Create ${opts.file}, commit, gt done.`);
-  const slung = await gtAsync(['sling', bead, 'demo', '--agent', 'opencode', '--json'], env);
+  const bead = createRigBead(f.town, `add ${opts.file}`, `Create ${opts.file}, commit, gt done.`);
+  const slung = await f.gtAsync(['sling', bead, 'demo', '--agent', 'opencode', '--json'], env);
   assert.equal(slung.code, 0, slung.stderr);
   const h = JSON.parse(slung.stdout).hooked[0] as { agent: string; branch: string; workdir: string; session: string };
   assert.equal(h.session, 'started');
-  assert.deepEqual(lastSession(h.agent), ['opencode', opts.mode]);
+  assert.deepEqual(lastSessionOf(f.town, h.agent), ['opencode', opts.mode]);
 
   // The hook was read through gt by opencode's own tool call, and its JSON came back to the model.
   const second = await s.waitFor((r) => r.step === 1, 45_000);
   assert.match(toolResults(second.body).join('\n'), new RegExp(`"id":\\s*"${bead}"`));
 
-  const mr = await until('the MR bead', () => mrFor(bead), 45_000);
-  assert.equal(mr.fields.branch, h.branch);
-  const repo = join(f.town, 'demo', '.repo.git');
-  assert.equal(f.git(repo, ['show', `${h.branch}:${opts.file}`]), `made by opencode (${opts.mode})`);
-  assert.equal(f.git(repo, ['log', '-1', '--format=%s', h.branch]), `add ${opts.file}`);
-
-  // gt done ends the session.
-  await until('the session to end', sessionGone(f, h.agent), 20_000);
+  await assertHandedIn(f, { bead, agent: h.agent, branch: h.branch, file: opts.file, content: `made by opencode (${opts.mode})` });
   const main = s.mainRequests();
   assert.deepEqual(main.slice(0, 3).map((r) => r.step), [0, 1, 2]);
   // The agent ran in the polecat's worktree (opencode states it in its system prompt).
@@ -113,8 +98,8 @@ test('GUPP + nudge: an idle opencode TUI with work on its hook acts when nudged'
     { text: 'Hook read.' },
   ]);
   const env = { ...f.env, ...opencodeEnv(s.url, f.root) };
-  const bead = createBead('nudge me', 'Work that waits for a nudge.');
-  const slung = await gtAsync(['sling', bead, 'demo', '--agent', 'opencode', '--json'], env);
+  const bead = createRigBead(f.town, 'nudge me', 'Work that waits for a nudge.');
+  const slung = await f.gtAsync(['sling', bead, 'demo', '--agent', 'opencode', '--json'], env);
   assert.equal(slung.code, 0, slung.stderr);
   const h = JSON.parse(slung.stdout).hooked[0] as { agent: string; workdir: string };
   await s.waitFor((r) => r.step === 0, 30_000);
@@ -127,7 +112,7 @@ test('GUPP + nudge: an idle opencode TUI with work on its hook acts when nudged'
   assert.equal(peek.code, 0);
   assert.equal(existsSync(join(h.workdir, 'hook-seen.json')), false, 'nothing happens without a nudge');
 
-  const n = await gtAsync(['nudge', h.agent, 'GUPP: work the bead on your hook', '--json'], env);
+  const n = await f.gtAsync(['nudge', h.agent, 'GUPP: work the bead on your hook', '--json'], env);
   assert.equal(n.code, 0, n.stderr);
   assert.equal(JSON.parse(n.stdout).idle, true);
   const req = await s.waitFor((r) => r.step === 1, 30_000);

@@ -166,24 +166,21 @@ function lastSession(agent: Agent): RuntimeSessionRecord | undefined {
 }
 
 export function isAgentAlive(town: Town, address: string): boolean {
-  const agent = getAgent(town, address);
-  const s = agent && lastSession(agent);
-  if (!s || s.ended_at) return false;
-  return providerFor(town, s.mode).get(s.session_name)?.alive === true;
+  return agentLiveness(town, address).alive;
 }
 
 /**
- * When the identity's live session last showed any sign of work: its screen or log changed, or
- * its transcript was written. Undefined when no session is running.
+ * Whether the identity's session runs, and when it last showed any sign of work: its screen or
+ * log changed, or its transcript was written (one session lookup for both).
  */
-export function agentActivityAt(town: Town, address: string): number | undefined {
+export function agentLiveness(town: Town, address: string): { alive: boolean; activityAt?: number } {
   const agent = getAgent(town, address);
   const s = agent && lastSession(agent);
-  if (!s || s.ended_at) return undefined;
+  if (!s || s.ended_at) return { alive: false };
   const info = providerFor(town, s.mode).get(s.session_name);
-  if (!info?.alive) return undefined;
+  if (!info?.alive) return { alive: false };
   const transcript = s.transcript ? mtimeMs(s.transcript) : undefined;
-  return Math.max(info.activityAt ?? 0, transcript ?? 0) || undefined;
+  return { alive: true, activityAt: Math.max(info.activityAt ?? 0, transcript ?? 0) || undefined };
 }
 
 function mtimeMs(path: string): number | undefined {

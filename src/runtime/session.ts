@@ -95,7 +95,7 @@ export function tmuxProvider(socket: string): SessionProvider {
       // tmux can mark a pane dead before it has drawn the last output read from the pty; the
       // wrapper's exit line comes last, so once it shows, everything before it does too.
       let raw = tmux.capturePane(socket, name, lines);
-      for (let i = 0; i < 20 && tmux.getSession(socket, name)?.dead && !EXIT_LINE.test(raw); i++) {
+      for (let i = 0; i < 60 && tmux.getSession(socket, name)?.dead && !EXIT_LINE.test(raw); i++) {
         sleepSync(50);
         raw = tmux.capturePane(socket, name, lines);
       }

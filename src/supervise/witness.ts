@@ -8,9 +8,8 @@ import type { Town } from '../town/town.js';
 import { assessAgent, DEFAULT_POLICY, type WitnessPolicy, type WitnessAction } from './assess.js';
 
 export interface WitnessRuntime {
-  isAlive(town: Town, address: string): boolean;
-  /** When its live session last showed work (screen/log output, transcript writes), ms since the epoch. */
-  activityAt(town: Town, address: string): number | undefined;
+  /** Is its session running, and when did it last show work (screen/log output, transcript writes; ms since the epoch)? */
+  liveness(town: Town, address: string): { alive: boolean; activityAt?: number };
   launch(town: Town, address: string, prompt: string): Promise<unknown>;
   /** Types a message once the agent is idle; gives up quickly on a busy one (it is working). */
   nudge(town: Town, address: string, message: string): Promise<{ delivered: boolean }>;
@@ -25,8 +24,7 @@ const RESUME_PROMPT =
 async function defaultRuntime(): Promise<WitnessRuntime> {
   const rt = await import('../runtime/launch.js');
   return {
-    isAlive: rt.isAgentAlive,
-    activityAt: rt.agentActivityAt,
+    liveness: rt.agentLiveness,
     launch: (t, a, prompt) => rt.launchAgent(t, a, { prompt }),
     nudge: (t, a, message) => rt.nudgeAgent(t, a, message, { timeoutMs: 3000 }),
   };
@@ -53,13 +51,14 @@ export async function witnessPatrol(town: Town, rig: Rig, opts: { policy?: Witne
 }
 
 function evidence(town: Town, a: Agent, rt: WitnessRuntime, at: number) {
+  const live = rt.liveness(town, a.address);
   return {
     role: a.role,
     state: a.state,
     hook: a.hook,
-    alive: rt.isAlive(town, a.address),
+    alive: live.alive,
     // Quiet in the tracker is not idle: an agent busy coding writes no beads, but its screen moves.
-    idleMs: Math.min(ageMs(a.last_activity, at), at - (rt.activityAt(town, a.address) ?? -Infinity)),
+    idleMs: Math.min(ageMs(a.last_activity, at), at - (live.activityAt ?? -Infinity)),
     restarts: a.restarts,
     interactive: a.sessions.at(-1)?.mode === 'tmux',
     gaveUp: a.gaveUp,

@@ -14,8 +14,8 @@
 // Which step answers a request is decided statelessly from the request itself: the number of model
 // turns already in `contents`. Every reply is exactly one model turn (a tool call comes with its
 // preamble text), so a nudged interactive session continues the scenario where its conversation says it is.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { startStubServer, type StubServer } from './stub-server.js';
 
 export interface GeminiTurn {
   /** A shell command the model runs through gemini's `run_shell_command` tool. */
@@ -47,31 +47,12 @@ export interface GeminiRecordedRequest {
   at: number;
 }
 
-export interface StubGemini {
-  url: string;
-  requests: GeminiRecordedRequest[];
-  mainRequests(): GeminiRecordedRequest[];
-  waitFor(pred: (r: GeminiRecordedRequest) => boolean, timeoutMs?: number): Promise<GeminiRecordedRequest>;
-  close(): Promise<void>;
-}
+export type StubGemini = StubServer<GeminiRecordedRequest>;
 
 export const SHELL_TOOL = 'run_shell_command';
 
 export async function startStubGemini(steps: GeminiTurn[], opts: { finalText?: string } = {}): Promise<StubGemini> {
   const requests: GeminiRecordedRequest[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      try {
-        handle(req, res, Buffer.concat(chunks).toString('utf8'));
-      } catch (e) {
-        res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { code: 500, status: 'INTERNAL', message: String(e) } }));
-      }
-    });
-  });
-
   function handle(req: IncomingMessage, res: ServerResponse, raw: string): void {
     const [path, query = ''] = (req.url ?? '/').split('?');
     let body: GenerateRequest | undefined;
@@ -116,23 +97,7 @@ export async function startStubGemini(steps: GeminiTurn[], opts: { finalText?: s
     res.end(`data: ${JSON.stringify(response)}\r\n\r\n`);
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    mainRequests: () => requests.filter((r) => r.kind === 'main'),
-    async waitFor(pred, timeoutMs = 30_000) {
-      const end = Date.now() + timeoutMs;
-      for (;;) {
-        const hit = requests.find((r) => r.kind === 'main' && pred(r));
-        if (hit) return hit;
-        if (Date.now() > end) throw new Error(`stub gemini: no matching request within ${timeoutMs} ms (${requests.length} requests seen)`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
+  return startStubServer('stub gemini', requests, handle, (e) => ({ error: { code: 500, status: 'INTERNAL', message: String(e) } }));
 }
 
 /** The agent loop offers the shell tool; side calls (router, summaries) offer no tools. */

@@ -16,8 +16,8 @@
 // What opencode 1.18 sends (logged the same way): the same streaming POST /v1/messages, its shell
 // tool named `bash` (lowercase, input {command, description, timeout?, workdir?}), one assistant
 // message per step; its session title is a side request without tools (system "title generator").
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { startStubServer, type StubServer } from './stub-server.js';
 
 /** Claude Code's tools, and opencode's shell tool (`bash`). */
 export type ToolName = 'Bash' | 'Write' | 'Edit' | 'Read' | 'bash';
@@ -69,15 +69,7 @@ export interface RecordedRequest {
   at: number;
 }
 
-export interface StubModel {
-  url: string;
-  requests: RecordedRequest[];
-  /** Main-loop requests only. */
-  mainRequests(): RecordedRequest[];
-  /** Resolves once a main request satisfying pred arrives (polls the log). */
-  waitFor(pred: (r: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
-  close(): Promise<void>;
-}
+export type StubModel = StubServer<RecordedRequest>;
 
 export interface StubOptions {
   /** Text for requests past the end of the scenario. */
@@ -89,19 +81,6 @@ export interface StubOptions {
 export async function startStubModel(steps: StubStep[], opts: StubOptions = {}): Promise<StubModel> {
   const requests: RecordedRequest[] = [];
   let seq = 0;
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      try {
-        handle(req, res, Buffer.concat(chunks).toString('utf8'));
-      } catch (e) {
-        res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ type: 'error', error: { type: 'api_error', message: String(e) } }));
-      }
-    });
-  });
-
   function handle(req: IncomingMessage, res: ServerResponse, raw: string): void {
     const path = (req.url ?? '/').split('?')[0]!;
     let body: MessagesRequest | undefined;
@@ -164,23 +143,7 @@ export async function startStubModel(steps: StubStep[], opts: StubOptions = {}):
     res.end();
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    mainRequests: () => requests.filter((r) => r.kind === 'main'),
-    async waitFor(pred, timeoutMs = 30_000) {
-      const end = Date.now() + timeoutMs;
-      for (;;) {
-        const hit = requests.find((r) => r.kind === 'main' && pred(r));
-        if (hit) return hit;
-        if (Date.now() > end) throw new Error(`stub model: no matching request within ${timeoutMs} ms (${requests.length} requests seen)`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
+  return startStubServer('stub model', requests, handle, (e) => ({ type: 'error', error: { type: 'api_error', message: String(e) } }));
 }
 
 function pickTurn(step: StubStep | undefined, ctx: TurnContext): StubTurn | undefined {

@@ -19,8 +19,8 @@
 // assistant messages already in `input`. Every reply carries exactly one assistant message (a tool
 // call comes with its preamble text), so a nudged interactive session continues the scenario where
 // its conversation says it is.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { startStubServer, type StubServer } from './stub-server.js';
 
 export interface OpenAiTurn {
   /** A shell command the model runs through codex's `exec_command` tool. */
@@ -64,13 +64,7 @@ export interface OpenAiRecordedRequest {
   at: number;
 }
 
-export interface StubOpenAi {
-  url: string;
-  requests: OpenAiRecordedRequest[];
-  mainRequests(): OpenAiRecordedRequest[];
-  waitFor(pred: (r: OpenAiRecordedRequest) => boolean, timeoutMs?: number): Promise<OpenAiRecordedRequest>;
-  close(): Promise<void>;
-}
+export type StubOpenAi = StubServer<OpenAiRecordedRequest>;
 
 export const SHELL_TOOL = 'exec_command';
 export const CODE_TOOL = 'exec';
@@ -78,19 +72,6 @@ export const CODE_TOOL = 'exec';
 export async function startStubOpenAi(steps: OpenAiTurn[], opts: { finalText?: string } = {}): Promise<StubOpenAi> {
   const requests: OpenAiRecordedRequest[] = [];
   let seq = 0;
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      try {
-        handle(req, res, Buffer.concat(chunks).toString('utf8'));
-      } catch (e) {
-        res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { type: 'server_error', message: String(e) } }));
-      }
-    });
-  });
-
   function handle(req: IncomingMessage, res: ServerResponse, raw: string): void {
     const path = (req.url ?? '/').split('?')[0]!;
     let body: ResponsesRequest | undefined;
@@ -154,23 +135,8 @@ export async function startStubOpenAi(steps: OpenAiTurn[], opts: { finalText?: s
     res.end();
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}/v1`,
-    requests,
-    mainRequests: () => requests.filter((r) => r.kind === 'main'),
-    async waitFor(pred, timeoutMs = 30_000) {
-      const end = Date.now() + timeoutMs;
-      for (;;) {
-        const hit = requests.find((r) => r.kind === 'main' && pred(r));
-        if (hit) return hit;
-        if (Date.now() > end) throw new Error(`stub openai: no matching request within ${timeoutMs} ms (${requests.length} requests seen)`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
+  const server = await startStubServer('stub openai', requests, handle, (e) => ({ error: { type: 'server_error', message: String(e) } }));
+  return { ...server, url: `${server.url}/v1` }; // an OpenAI base URL ends in /v1
 }
 
 /** Code mode: a script calling the nested shell tool, printing its result like the plain tool does. */

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gt, testEnv, tempDir, type CliResult } from './cli.js';
+import { gt, gtBin, runAsync, testEnv, tempDir, type CliResult } from './cli.js';
 import { openStore } from '../../src/beads/store.js';
 
 export interface TownFixture {
@@ -13,6 +13,8 @@ export interface TownFixture {
   gt: (args: string[], opts?: { cwd?: string; env?: NodeJS.ProcessEnv }) => CliResult;
   /** gt with --json, parsed; throws with stderr on failure. */
   gtJson: <T = any>(args: string[], opts?: { cwd?: string; env?: NodeJS.ProcessEnv }) => T;
+  /** gt as a child process that does not block this one (agents call back into gt meanwhile). */
+  gtAsync: (args: string[], env?: NodeJS.ProcessEnv) => Promise<CliResult>;
   git: (cwd: string, args: string[]) => string;
   cleanup: () => void;
 }
@@ -50,6 +52,7 @@ export function makeTown(opts: { rig?: string; testCmd?: string; files?: Record<
       if (r.code !== 0) throw new Error(`gt ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
       return JSON.parse(r.stdout);
     },
+    gtAsync: (args, e) => runAsync(gtBin, args, { cwd: dir, env: e ?? env }),
     git: (cwd, args) => execFileSync('git', args, { cwd, env, encoding: 'utf8' }).trim(),
     cleanup,
   };
