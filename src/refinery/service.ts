@@ -172,7 +172,9 @@ class BeadsQueue implements QueueSource {
     for (const b of branches) await gitTry(this.rig.repoDir, ['branch', '-D', b]);
     try {
       const { refreshConvoys } = await import('../work/convoy.js');
-      refreshConvoys(this.town, closed, this.actor);
+      const failed: { convoy: string; message: string }[] = [];
+      refreshConvoys(this.town, closed, this.actor, failed);
+      for (const f of failed) this.log(`${mr.id}: convoy ${f.convoy} could not be landed: ${f.message}`);
     } catch (e) {
       this.log(`${mr.id}: convoy refresh failed: ${(e as Error).message}`);
     }

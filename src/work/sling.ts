@@ -4,6 +4,7 @@
 import { ConflictError, UserError } from '../lib/errors.js';
 import type { Issue, Store } from '../beads/store.js';
 import { notReadyReasons } from '../beads/ready.js';
+import { fitTitle, MAX_TITLE_LENGTH } from '../beads/model.js';
 import { listRigs, loadRig, openHqStore, storeForBead, type Rig } from '../town/rig.js';
 import { canonicalAddress, parseAddress } from '../town/address.js';
 import { getAgent, mustGetAgent, updateAgentFields, whoami, setAgentState } from '../town/identity.js';
@@ -146,7 +147,8 @@ export async function sling(town: Town, beadIds: string[], target: string, opts:
       const open = (cs: Issue[]) => cs.filter((c) => c.status !== 'closed');
       const existing = open(convoysTracking(town, [...ids, ...origins]));
       if (existing.length) return { convoy: addToConvoy(town, existing[0]!.id, ids, actor).id, convoyCreated: false };
-      const title = beads.length === 1 ? beads[0]!.bead.title : `${beads[0]!.bead.title} (+${beads.length - 1})`;
+      const more = beads.length > 1 ? ` (+${beads.length - 1})` : '';
+      const title = fitTitle(beads[0]!.bead.title, MAX_TITLE_LENGTH - more.length) + more;
       return { convoy: createConvoy(town, title, ids, actor).id, convoyCreated: true };
     }));
   } else addToConvoy(town, convoy, ids, actor);
