@@ -45,6 +45,23 @@ export const MODELLED_KEYS: ReadonlySet<string> = new Set(['id', 'title', 'descr
   'status', 'priority', 'issue_type', 'assignee', 'owner', 'created_at', 'created_by', 'updated_at', 'closed_at', 'close_reason',
   'labels', 'dependencies', 'ephemeral', 'comments', 'external_ref']);
 
+/** The longest title a bead may have (Beads' cap; `bd create` refuses longer). */
+export const MAX_TITLE_LENGTH = 500;
+
+/**
+ * A title made from other text (`Merge: <title>`, `Fix <title>: ...`, a mail subject quoting a
+ * convoy) cut to fit the cap, so one long title never makes the bead that quotes it unfileable.
+ * Whitespace runs become one space (a quoted description may hold newlines). Pure.
+ */
+export function fitTitle(text: string, max = MAX_TITLE_LENGTH): string {
+  const t = text.replace(/\s+/g, ' ').trim();
+  if (t.length <= max) return t;
+  let cut = max - 1;
+  // Never split a surrogate pair: half an emoji is not text.
+  if (/[\uD800-\uDBFF]/.test(t[cut - 1]!)) cut--;
+  return t.slice(0, cut).trimEnd() + '…';
+}
+
 export function isStatus(s: string): s is Status {
   return (STATUSES as readonly string[]).includes(s);
 }

@@ -71,3 +71,14 @@ test('planImport: the file wins, except for ids with unexported local changes', 
   assert.deepEqual([...clean.upsert], ['a']);
   assert.deepEqual(clean.remove, ['b']);
 });
+
+test('fitTitle: short titles unchanged (whitespace folded); long ones cut to the cap with an ellipsis, never mid surrogate pair', async () => {
+  const { fitTitle, MAX_TITLE_LENGTH } = await import('./model.js');
+  assert.equal(fitTitle('  Merge:\n a  title '), 'Merge: a title');
+  const long = fitTitle(`Merge: ${'y'.repeat(MAX_TITLE_LENGTH)}`);
+  assert.equal(long.length, MAX_TITLE_LENGTH);
+  assert.ok(long.endsWith('y…'));
+  const emoji = fitTitle('a'.repeat(8) + '😀'.repeat(5), 10);
+  assert.ok(emoji.length <= 10);
+  assert.doesNotThrow(() => encodeURIComponent(emoji), 'no lone surrogate');
+});

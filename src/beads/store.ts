@@ -14,7 +14,7 @@ import { now as nowStamp } from '../lib/time.js';
 import { childNumber, generateId, validPrefix } from './ids.js';
 import { issueToLine, lineHash, parseJsonl, parseJsonlLines } from './jsonl.js';
 import {
-  BLOCKING_DEP_TYPES, NON_WORK_TYPES, PARENT_CHILD, checkLabel, isStatus,
+  BLOCKING_DEP_TYPES, MAX_TITLE_LENGTH, NON_WORK_TYPES, PARENT_CHILD, checkLabel, isStatus,
   type BeadEvent, type Comment, type Dependency, type Issue, type Status,
 } from './model.js';
 import { computeBlocked, notReadyReasons, findCycles, type GraphEdge } from './ready.js';
@@ -893,7 +893,7 @@ class SqliteStore implements BeadStore {
     return this.write(() => {
       const title = input.title?.trim();
       if (!title) throw new UserError('a title is required', 'bd create "what needs doing"');
-      if (title.length > 500) throw new UserError(`title is ${title.length} characters (at most 500)`);
+      if (title.length > MAX_TITLE_LENGTH) throw new UserError(`title is ${title.length} characters (at most ${MAX_TITLE_LENGTH})`);
       const priority = input.priority ?? 2;
       checkPriority(priority);
       const status = input.status ?? 'open';
@@ -964,6 +964,7 @@ class SqliteStore implements BeadStore {
       if (v === undefined) continue;
       if (k === 'title' && !v.trim()) throw new UserError('title cannot be empty');
       if ((before[k] ?? '') === v) continue;
+      if (k === 'title' && v.trim().length > MAX_TITLE_LENGTH) throw new UserError(`title is ${v.trim().length} characters (at most ${MAX_TITLE_LENGTH})`);
       sets.push(`${k} = ?`); params.push(nonEmpty(v)); changed[k] = v;
     }
     if (patch.priority !== undefined && patch.priority !== before.priority) {

@@ -1,6 +1,7 @@
 // Cooking: a formula plus the caller's variables becomes a proto, the template graph a molecule is
 // poured from (ordered steps with their text filled in and their needs). Pure.
 import { UserError } from '../lib/errors.js';
+import { fitTitle } from '../beads/model.js';
 import { PLACEHOLDER_RE, type Formula } from './formula.js';
 
 export interface ProtoStep {
@@ -63,13 +64,13 @@ export function cook(formula: Formula, given: Record<string, string> = {}): Prot
   const steps = formula.steps.map((s) => {
     const title = substitute(s.title, vars).trim();
     if (!title) throw new UserError(`formula "${formula.name}": step "${s.id}" has an empty title with these variables`, 'give the variables it uses a value');
-    const step: ProtoStep = { id: s.id, title, needs: [...s.needs] };
+    const step: ProtoStep = { id: s.id, title: fitTitle(title), needs: [...s.needs] }; // a long variable must not make it unpourable
     const description = fill(s.description);
     if (description) step.description = description;
     return step;
   });
   const description = fill(formula.description);
-  const proto: Proto = { formula: formula.name, title: description ? `${formula.name}: ${firstLine(description)}` : formula.name, vars, steps };
+  const proto: Proto = { formula: formula.name, title: fitTitle(description ? `${formula.name}: ${firstLine(description)}` : formula.name), vars, steps };
   if (description) proto.description = description;
   return proto;
 }

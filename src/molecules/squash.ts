@@ -3,6 +3,7 @@
 // and its own beads are deleted. Squashing again is a no-op that names the result.
 import { NotFoundError } from '../lib/errors.js';
 import type { Issue, Store } from '../beads/store.js';
+import { fitTitle } from '../beads/model.js';
 import { readMolecule, type Molecule } from './molecule.js';
 import { MOLECULE_TYPE } from './pour.js';
 
@@ -51,7 +52,7 @@ export function squash(store: Store, id: string, opts: { summary?: string; actor
     const fields: Record<string, unknown> = { digest_of: root.id };
     if (root.fields.formula !== undefined) fields.formula = root.fields.formula;
     if (root.fields.formula_vars !== undefined) fields.formula_vars = root.fields.formula_vars;
-    const digest = store.create({ title: `Digest: ${root.title}`, description: digestText(root, steps, summary), issue_type: MOLECULE_TYPE, labels: ['digest'], fields }, actor);
+    const digest = store.create({ title: fitTitle(`Digest: ${root.title}`), description: digestText(root, steps, summary), issue_type: MOLECULE_TYPE, labels: ['digest'], fields }, actor);
     store.closeIssues([digest.id], summary, actor);
     const deleted = [root.id, ...steps.map((s) => s.id)];
     store.purgeWisps(deleted, actor);

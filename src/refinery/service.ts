@@ -13,10 +13,14 @@ import { parseAddress } from '../town/address.js';
 import {
   getMergeRequest, listMergeRequests, updateMergeRequest, type MergeRequest, type MrAttempt,
 } from '../work/merge-request.js';
+import { agentForBead, SLUNG_AGENT } from '../work/sling.js';
 import type { QueueItem } from './plan.js';
 import type { MergeOutcome } from './engine.js';
 import { drainQueue, type DrainReport, type QueueSource } from './drain.js';
-import { fixBeadDescription, fixBeadTitle, bounceReason, type BounceOutcome } from './bounce.js';
+import {
+  BOUNCE_BUDGET, bounceReason, bounceRoot, bounceVerdict, escalationMail, fixBeadDescription, fixBeadTitle,
+  type BounceContext, type BounceOutcome,
+} from './bounce.js';
 import type { RefineryRepo } from './worktree.js';
 
 export interface RefineryRunOptions {
@@ -31,13 +35,19 @@ export interface RefineryRunOptions {
   log?: (line: string) => void;
   /** How fix beads are slung (default: work/sling's sling). */
   sling?: SlingFn;
+  /** Fix beads one original piece of work may get before it goes to the Mayor and the Overseer (default 3). */
+  bounceBudget?: number;
 }
 
 /** The part of work/sling's `sling` the refinery uses to hand bounced work back. */
 export type SlingFn = (town: Town, beadIds: string[], target: string, opts: { actor: string; start: boolean }) =>
   Promise<{ hooked: { agent: string; session?: string; error?: string }[] }>;
 
-export interface BounceRecord { mr: string; source: string; reason: string; fixBead?: string; slungTo?: string; slingError?: string }
+export interface BounceRecord {
+  mr: string; source: string; reason: string; fixBead?: string; slungTo?: string; slingError?: string;
+  /** The work used up its bounce budget: no fix bead, the source is blocked and the Mayor and Overseer were mailed. */
+  escalated?: boolean;
+}
 
 export interface RefineryRunReport extends DrainReport {
   rig: string;
@@ -68,7 +78,7 @@ export async function runRefinery(town: Town, rig: Rig, opts: RefineryRunOptions
   const { repo, stateDir } = refineryRepo(rig);
   const bounces: BounceRecord[] = [];
   const sling: SlingFn = opts.sling ?? (async (...args) => (await import('../work/sling.js')).sling(...args));
-  const queue = new BeadsQueue(town, rig, store, actor, bounces, opts.startFixSessions ?? true, sling, opts.log);
+  const queue = new BeadsQueue(town, rig, store, actor, bounces, opts.startFixSessions ?? true, sling, opts.bounceBudget ?? BOUNCE_BUDGET, opts.log);
   const report = await drainQueue(repo, stateDir, queue, {
     batch: opts.batch,
     once: opts.once,
@@ -100,6 +110,7 @@ class BeadsQueue implements QueueSource {
     private bounces: BounceRecord[],
     private startFixSessions: boolean,
     private sling: SlingFn,
+    private bounceBudget: number,
     private log: (line: string) => void = () => {},
   ) {}
 
@@ -161,7 +172,9 @@ class BeadsQueue implements QueueSource {
     for (const b of branches) await gitTry(this.rig.repoDir, ['branch', '-D', b]);
     try {
       const { refreshConvoys } = await import('../work/convoy.js');
-      refreshConvoys(this.town, closed, this.actor);
+      const failed: { convoy: string; message: string }[] = [];
+      refreshConvoys(this.town, closed, this.actor, failed);
+      for (const f of failed) this.log(`${mr.id}: convoy ${f.convoy} could not be landed: ${f.message}`);
     } catch (e) {
       this.log(`${mr.id}: convoy refresh failed: ${(e as Error).message}`);
     }
@@ -232,7 +245,12 @@ class BeadsQueue implements QueueSource {
   private async bounced(mr: MergeRequest, o: BounceOutcome): Promise<void> {
     const record: BounceRecord = { mr: mr.id, source: mr.source_bead, reason: bounceReason(o) };
     try {
-      record.fixBead = this.fileFixBead(mr, o);
+      const filed = this.fileFixBead(mr, o);
+      if ('fixBead' in filed) record.fixBead = filed.fixBead;
+      else {
+        await this.escalate(mr, o, filed.ctx, filed.fixes);
+        record.escalated = true;
+      }
     } catch (e) {
       this.log(`${mr.id}: could not file the fix bead: ${(e as Error).message}`);
     }
@@ -246,31 +264,68 @@ class BeadsQueue implements QueueSource {
           o.kind === 'conflict' ? o.detail : o.kind === 'error' ? o.detail : undefined,
           'resolutionTried' in o && o.resolutionTried ? "the refinery's agent tried to resolve it first" : undefined,
           record.fixBead ? `returned as ${record.fixBead}` : undefined,
+          record.escalated ? 'bounce budget used up: sent to the mayor and the overseer' : undefined,
         ].filter(Boolean).join('\n') || undefined,
       });
       updateMergeRequest(this.store, mr.id, { state: 'bounced', attempt }, this.actor);
     }
     this.bounces.push(record);
-    this.log(`${mr.id}: bounced (${record.reason})${record.fixBead ? ` -> ${record.fixBead}${record.slungTo ? ` on ${record.slungTo}` : ''}` : ''}`);
+    this.log(`${mr.id}: bounced (${record.reason})${record.fixBead ? ` -> ${record.fixBead}${record.slungTo ? ` on ${record.slungTo}` : ''}` : ''}` +
+      (record.escalated ? '; bounce budget used up: sent to the mayor and the overseer' : ''));
   }
 
-  private fileFixBead(mr: MergeRequest, o: BounceOutcome): string {
+  /**
+   * The fix bead for this MR (one per MR: a replay finds it), or, once the original work has had
+   * its budget of fixes, what the escalation needs. Every fix names the chain's root (`bounce_root`),
+   * so the budget counts bounces of one piece of work, and carries the agent it was slung with.
+   */
+  private fileFixBead(mr: MergeRequest, o: BounceOutcome): { fixBead: string } | { ctx: BounceContext; fixes: string[] } {
     const store = storeForBead(this.town, mr.source_bead);
     return store.write(() => {
       const existing = store.list({ fields: { bounce_mr: mr.id } })[0];
-      if (existing) return existing.id;
+      if (existing) return { fixBead: existing.id };
       const source = store.mustGet(mr.source_bead);
-      const ctx = { mrId: mr.id, source: { id: source.id, title: source.title }, branch: mr.branch, mainBranch: this.rig.mainBranch, mainCommit: o.onto };
+      const rootId = bounceRoot(source);
+      const root = rootId === source.id ? source : store.get(rootId) ?? source;
+      const ctx: BounceContext = {
+        mrId: mr.id, source: { id: source.id, title: source.title }, root: { id: root.id, title: root.title },
+        branch: mr.branch, mainBranch: this.rig.mainBranch, mainCommit: o.onto,
+      };
+      // Fixes filed before roots were recorded name the root only as what they fix.
+      const chain = new Map<string, Issue>();
+      for (const b of [...store.list({ fields: { bounce_root: root.id } }), ...store.list({ fields: { bounce_of: root.id } })]) chain.set(b.id, b);
+      const fixes = [...chain.values()].sort((a, b) => a.created_at.localeCompare(b.created_at)).map((b) => b.id);
+      if (bounceVerdict(fixes.length, this.bounceBudget) === 'escalate') return { ctx, fixes };
+      // The fix is worked by the agent CLI the original was slung with (sling reads it from the bead).
+      const agent = agentForBead(source, undefined) ?? agentForBead(root, undefined);
       const fix = store.create({
         title: fixBeadTitle(ctx, o),
         description: fixBeadDescription(ctx, o),
         issue_type: 'bug',
         priority: source.priority,
         deps: [{ type: 'discovered-from', id: source.id }],
-        fields: { bounce_of: source.id, bounce_mr: mr.id, bounced_branch: mr.branch },
+        fields: { bounce_of: source.id, bounce_root: root.id, bounce_mr: mr.id, bounced_branch: mr.branch, ...(agent ? { [SLUNG_AGENT]: agent } : {}) },
       }, this.actor);
-      return fix.id;
+      return { fixBead: fix.id };
     });
+  }
+
+  /**
+   * Past the budget: the source bead is blocked (a person decides what happens to it) and the
+   * Mayor and the Overseer get the evidence, in one step: a replay finds it blocked and tells no one
+   * twice. The polecat is freed; its branch, holding the work, is kept.
+   */
+  private async escalate(mr: MergeRequest, o: BounceOutcome, ctx: BounceContext, fixes: string[]): Promise<void> {
+    const { sendMail } = await import('../work/mail.js');
+    const store = storeForBead(this.town, mr.source_bead);
+    const mail = escalationMail(ctx, o, fixes, this.rig.name);
+    store.write(() => {
+      if (store.mustGet(mr.source_bead).status === 'blocked') return;
+      store.update(mr.source_bead, { status: 'blocked', assignee: null }, this.actor);
+      store.addComment(mr.source_bead, `${mr.id} bounced (${bounceReason(o)}) past the bounce budget of ${ctx.root.id}; sent to the mayor and the overseer`, this.actor);
+      for (const to of ['mayor', 'overseer']) sendMail(this.town, { from: this.actor, to, subject: mail.subject, body: mail.body }, this.actor);
+    });
+    await this.freePolecat(mr, `bounced ${mr.id} past its budget`);
   }
 
   /** Back to the same polecat if its session still runs, else to the rig (a fresh polecat). */
@@ -286,15 +341,7 @@ class BeadsQueue implements QueueSource {
         alive = isAgentAlive(this.town, mr.polecat);
       } catch { /* no runtime: treat as gone */ }
       if (alive) target = mr.polecat;
-      else {
-        // Free its worktree; keep the branch: the fix starts from it.
-        try {
-          const { decommissionPolecat } = await import('../work/polecat.js');
-          await decommissionPolecat(this.town, this.rig, polecat, { keepBranch: true, reason: `bounced ${mr.id}` });
-        } catch (e) {
-          this.log(`${mr.id}: decommissioning ${mr.polecat} failed: ${(e as Error).message}`);
-        }
-      }
+      else await this.freePolecat(mr, `bounced ${mr.id}`);
     }
     try {
       const r = await this.sling(this.town, [record.fixBead!], target, { actor: this.actor, start: this.startFixSessions });
@@ -304,6 +351,18 @@ class BeadsQueue implements QueueSource {
     } catch (e) {
       record.slingError = (e as Error).message;
       this.log(`${mr.id}: slinging ${record.fixBead} to ${target} failed: ${record.slingError}`);
+    }
+  }
+
+  /** Frees the MR's polecat (session, worktree, identity); keeps its branch: the work is on it. */
+  private async freePolecat(mr: MergeRequest, reason: string): Promise<void> {
+    const polecat = this.ownPolecat(mr);
+    if (!polecat) return;
+    try {
+      const { decommissionPolecat } = await import('../work/polecat.js');
+      await decommissionPolecat(this.town, this.rig, polecat, { keepBranch: true, reason });
+    } catch (e) {
+      this.log(`${mr.id}: decommissioning ${mr.polecat} failed: ${(e as Error).message}`);
     }
   }
 

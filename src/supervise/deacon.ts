@@ -118,21 +118,27 @@ export async function runDeacon(town: Town, opts: DeaconOptions = {}, log: (line
       try {
         const r = await patrolOnce(town, { batch: opts.batch, log: (l) => log(`  ${l}`) });
         hb.patrols++;
-        hb.last_error = r.errors.map((e) => `${e.rig} ${e.phase}: ${e.message}`).join('; ') || undefined;
+        hb.last_error = r.errors.map((e) => `${'rig' in e ? e.rig : e.convoy} ${e.phase}: ${e.message}`).join('; ') || undefined;
+        if (hb.last_error) log(`${new Date().toISOString()} patrol errors: ${hb.last_error}`);
         if (r.busy) log(`${new Date().toISOString()} patrol: ${r.witness.length} witness actions, ${r.refinery.reduce((n, x) => n + x.merged.length, 0)} merged, ${r.landed.length} convoys landed`);
-        if (syncEveryMs > 0 && Date.now() - lastSync >= syncEveryMs) {
-          lastSync = Date.now();
-          for (const x of await syncTown(town)) {
-            const warning = x.error ?? x.report?.remoteError;
-            if (warning) log(`${new Date().toISOString()} beads sync ${x.name}: ${warning}`);
-          }
-        }
         delay = nextDelay(delay, r.busy, 1000, maxDelayMs);
       } catch (e) {
         // One bad patrol (a broken rig config, a full disk) must not end the town's supervision.
         hb.last_error = (e as Error).message;
         log(`${new Date().toISOString()} patrol failed: ${hb.last_error}`);
         delay = nextDelay(delay, false, 1000, maxDelayMs);
+      }
+      // The beads sync is not the patrol's: whatever the patrol hit, the town's beads still reach git.
+      if (syncEveryMs > 0 && Date.now() - lastSync >= syncEveryMs) {
+        lastSync = Date.now();
+        try {
+          for (const x of await syncTown(town)) {
+            const warning = x.error ?? x.report?.remoteError;
+            if (warning) log(`${new Date().toISOString()} beads sync ${x.name}: ${warning}`);
+          }
+        } catch (e) {
+          log(`${new Date().toISOString()} beads sync failed: ${(e as Error).message}`);
+        }
       }
       beat();
       if (!stop) await new Promise<void>((res) => { wake = res; sleeping = setTimeout(res, delay); });

@@ -4,18 +4,21 @@
 import { listRigs } from '../town/rig.js';
 import type { Town } from '../town/town.js';
 import type { RefineryRunReport } from '../refinery/service.js';
-import { refreshConvoys } from '../work/convoy.js';
+import { refreshConvoys, type ConvoyFailure } from '../work/convoy.js';
 import { witnessPatrol, type WitnessReport } from './witness.js';
 
 export interface PatrolReport {
   witness: WitnessReport[];
   refinery: RefineryRunReport[];
   landed: string[];
-  /** Failures of one rig's witness or refinery; the other rigs are still patrolled. */
-  errors: { rig: string; phase: 'witness' | 'refinery'; message: string }[];
+  /** Failures of one rig's witness or refinery, or of one convoy; the other rigs and convoys are still patrolled. */
+  errors: PatrolError[];
   /** Did anything happen? (drives the idle backoff) */
   busy: boolean;
 }
+
+/** What failed (a rig's witness or refinery, or one convoy) and why. */
+export type PatrolError = { rig: string; phase: 'witness' | 'refinery'; message: string } | { convoy: string; phase: 'convoy'; message: string };
 
 export interface PatrolOptions {
   batch?: number;
@@ -39,7 +42,14 @@ export async function patrolOnce(town: Town, opts: PatrolOptions = {}): Promise<
       if (!(e instanceof RefineryBusyError)) report.errors.push({ rig: rig.name, phase: 'refinery', message: (e as Error).message });
     }
   }
-  report.landed = refreshConvoys(town, undefined, 'deacon');
+  const failed: ConvoyFailure[] = [];
+  try {
+    report.landed = refreshConvoys(town, undefined, 'deacon', failed);
+  } catch (e) {
+    failed.push({ convoy: 'convoys', message: (e as Error).message }); // the HQ store itself: still not the patrol's end
+  }
+  report.errors.push(...failed.map((f) => ({ convoy: f.convoy, phase: 'convoy' as const, message: f.message })));
+  for (const f of failed) opts.log?.(`convoy ${f.convoy}: ${f.message}`);
   report.busy = report.witness.some((w) => !w.error) || report.landed.length > 0 || report.refinery.some((r) => r.merged.length + r.bounced.length > 0);
   return report;
 }

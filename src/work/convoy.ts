@@ -2,6 +2,7 @@
 // A convoy closes itself when every tracked bead is closed, and the Mayor and Overseer get mail.
 import { UserError } from '../lib/errors.js';
 import type { Issue } from '../beads/store.js';
+import { fitTitle } from '../beads/model.js';
 import { openHqStore, storeForBead } from '../town/rig.js';
 import type { Town } from '../town/town.js';
 import { sendMail } from './mail.js';
@@ -88,28 +89,42 @@ export function listConvoys(town: Town, opts: { all?: boolean } = {}): ConvoySta
     .map((c) => convoyStatus(town, c.id));
 }
 
+/** A convoy that could not be refreshed, and why; the others were refreshed all the same. */
+export interface ConvoyFailure { convoy: string; message: string }
+
 /**
  * Closes every open convoy (among those tracking `beadIds`, or all) whose tracked beads are all
- * closed, and tells the Mayor and the Overseer. Safe to call any number of times.
+ * closed, and tells the Mayor and the Overseer. Safe to call any number of times. Each convoy is
+ * on its own: one that fails (bad data, a store refusing the write) is added to `failures` and
+ * the rest still land.
  */
-export function refreshConvoys(town: Town, beadIds?: string[], actor = 'gt'): string[] {
+export function refreshConvoys(town: Town, beadIds?: string[], actor = 'gt', failures: ConvoyFailure[] = []): string[] {
   const hq = openHqStore(town);
   const candidates = beadIds ? convoysTracking(town, beadIds) : hq.list({ type: CONVOY_TYPE });
   const landed: string[] = [];
   for (const c of candidates) {
     if (c.status === 'closed') continue;
-    const st = convoyStatus(town, c.id);
-    if (!st.landed) continue;
-    const body = `Convoy ${c.id} "${c.title}" has landed: ${st.total}/${st.total} beads closed.\n\n` +
-      st.tracked.map((t) => `- ${t.id} ${t.title}`).join('\n');
-    // Closing and telling happen in one transaction: a crash cannot land a convoy silently.
-    const closedNow = hq.write(() => {
-      if (hq.mustGet(c.id).status === 'closed') return false;
-      hq.closeIssues([c.id], 'landed: every tracked bead is closed', actor);
-      for (const to of ['mayor', 'overseer']) sendMail(town, { from: 'deacon', to, subject: `Convoy landed: ${c.title}`, body }, actor);
-      return true;
-    });
-    if (closedNow) landed.push(c.id);
+    try {
+      if (landConvoy(town, c, actor)) landed.push(c.id);
+    } catch (e) {
+      failures.push({ convoy: c.id, message: (e as Error).message });
+    }
   }
   return landed;
+}
+
+/** Closes one convoy if every bead it tracks is closed, telling the Mayor and the Overseer; true if it closed now. */
+function landConvoy(town: Town, c: Issue, actor: string): boolean {
+  const hq = openHqStore(town);
+  const st = convoyStatus(town, c.id);
+  if (!st.landed) return false;
+  const body = `Convoy ${c.id} "${c.title}" has landed: ${st.total}/${st.total} beads closed.\n\n` +
+    st.tracked.map((t) => `- ${t.id} ${t.title}`).join('\n');
+  // Closing and telling happen in one transaction: a crash cannot land a convoy silently.
+  return hq.write(() => {
+    if (hq.mustGet(c.id).status === 'closed') return false;
+    hq.closeIssues([c.id], 'landed: every tracked bead is closed', actor);
+    for (const to of ['mayor', 'overseer']) sendMail(town, { from: 'deacon', to, subject: fitTitle(`Convoy landed: ${c.title}`), body }, actor);
+    return true;
+  });
 }

@@ -3,6 +3,7 @@
 // step is checked against persisted state, so a crashed `gt done` can simply run again.
 import { UserError } from '../lib/errors.js';
 import { gitErrorLine, gitTry } from '../lib/git.js';
+import { fitTitle } from '../beads/model.js';
 import { mustGetAgent, updateAgentFields } from '../town/identity.js';
 import { loadRig, openRigStore } from '../town/rig.js';
 import type { Town } from '../town/town.js';
@@ -48,7 +49,7 @@ export async function done(town: Town, address: string, actor: string): Promise<
   // The worktree shares the rig repo's refs, so the branch is already there for the refinery.
   const { mr, created } = fileMergeRequest(
     store,
-    { rig: rig.name, branch: agent.branch, target: rig.mainBranch, source_bead: bead.id, polecat: agent.address, priority: bead.priority, title: `Merge: ${bead.title}` },
+    { rig: rig.name, branch: agent.branch, target: rig.mainBranch, source_bead: bead.id, polecat: agent.address, priority: bead.priority, title: fitTitle(`Merge: ${bead.title}`) },
     actor,
   );
   store.write(() => {

@@ -4,6 +4,7 @@
 import { UserError } from '../lib/errors.js';
 import { now } from '../lib/time.js';
 import type { Issue } from '../beads/store.js';
+import { fitTitle } from '../beads/model.js';
 import { canonicalAddress } from '../town/address.js';
 import { getAgent } from '../town/identity.js';
 import { openHqStore } from '../town/rig.js';
@@ -130,7 +131,7 @@ export function archiveMail(town: Town, id: string, reader: string, actor: strin
 export function replyMail(town: Town, id: string, from: string, body: string, actor: string, subject?: string): Message {
   const parent = messageFromBead(mustGetMessage(town, id, from));
   const to = parent.from === from ? parent.to : parent.from;
-  return sendMail(town, { from, to, subject: subject ?? (parent.subject.startsWith('Re: ') ? parent.subject : `Re: ${parent.subject}`), body, replyTo: id }, actor);
+  return sendMail(town, { from, to, subject: subject ?? (parent.subject.startsWith('Re: ') ? parent.subject : fitTitle(`Re: ${parent.subject}`)), body, replyTo: id }, actor);
 }
 
 export function thread(town: Town, threadId: string): Message[] {

@@ -4,6 +4,7 @@
 import { ConflictError, UserError } from '../lib/errors.js';
 import type { Issue, Store } from '../beads/store.js';
 import { notReadyReasons } from '../beads/ready.js';
+import { fitTitle, MAX_TITLE_LENGTH } from '../beads/model.js';
 import { listRigs, loadRig, openHqStore, storeForBead, type Rig } from '../town/rig.js';
 import { canonicalAddress, parseAddress } from '../town/address.js';
 import { getAgent, mustGetAgent, updateAgentFields, whoami, setAgentState } from '../town/identity.js';
@@ -12,7 +13,10 @@ import { allocatePolecat, ensureWorktree, decommissionPolecat } from './polecat.
 import { createConvoy, addToConvoy, convoysTracking, requireConvoy } from './convoy.js';
 
 export interface SlingOptions {
-  /** Agent adapter for the session (per-sling override of the rig/role config). */
+  /**
+   * Agent adapter for the session (per-sling override of the rig/role config). Recorded on the
+   * bead (`slung_agent`), so later slings of it and of its bounce fixes use it too.
+   */
   agent?: string;
   /** Sling even if the bead is blocked or claimed. */
   force?: boolean;
@@ -41,6 +45,14 @@ export interface SlingResult {
 }
 
 const SLINGABLE: Issue['status'][] = ['open'];
+/** The bead field that remembers the agent CLI a bead was slung with (a fix bead inherits it). */
+export const SLUNG_AGENT = 'slung_agent';
+
+/** The agent CLI for a bead: the one asked for now, else the one it was slung with before. Pure. */
+export function agentForBead(bead: Pick<Issue, 'fields'>, asked: string | undefined): string | undefined {
+  const recorded = bead.fields[SLUNG_AGENT];
+  return asked || (typeof recorded === 'string' && recorded ? recorded : undefined);
+}
 const SLINGABLE_FORCED: Issue['status'][] = ['open', 'in_progress', 'blocked', 'deferred'];
 
 /** Why a bead cannot be slung, or undefined. Pure over the bead and its readiness explanation. */
@@ -113,8 +125,12 @@ export async function sling(town: Town, beadIds: string[], target: string, opts:
   if (opts.convoy) requireConvoy(town, opts.convoy);
 
   const hooked: Hooked[] = [];
+  const agents = new Map<Hooked, string | undefined>();
   for (const { store, bead } of beads) {
-    hooked.push(rig ? await hookToPolecat(town, rig, store, bead.id, actor, opts) : await hookToAgent(town, agentTarget!, store, bead.id, actor));
+    const agent = agentForBead(bead, opts.agent);
+    const h = rig ? await hookToPolecat(town, rig, store, bead.id, actor, { ...opts, agent }) : await hookToAgent(town, agentTarget!, store, bead.id, actor, opts.agent);
+    hooked.push(h);
+    agents.set(h, agent);
   }
 
   // Wrap in a convoy: the given one; an open one already tracking these beads (a re-sling, a racing
@@ -131,7 +147,8 @@ export async function sling(town: Town, beadIds: string[], target: string, opts:
       const open = (cs: Issue[]) => cs.filter((c) => c.status !== 'closed');
       const existing = open(convoysTracking(town, [...ids, ...origins]));
       if (existing.length) return { convoy: addToConvoy(town, existing[0]!.id, ids, actor).id, convoyCreated: false };
-      const title = beads.length === 1 ? beads[0]!.bead.title : `${beads[0]!.bead.title} (+${beads.length - 1})`;
+      const more = beads.length > 1 ? ` (+${beads.length - 1})` : '';
+      const title = fitTitle(beads[0]!.bead.title, MAX_TITLE_LENGTH - more.length) + more;
       return { convoy: createConvoy(town, title, ids, actor).id, convoyCreated: true };
     }));
   } else addToConvoy(town, convoy, ids, actor);
@@ -139,7 +156,7 @@ export async function sling(town: Town, beadIds: string[], target: string, opts:
   if (opts.start !== false) {
     // Launch concurrently: each launch watches its session for an early exit, and those waits
     // should overlap rather than add up when slinging many beads.
-    await Promise.all(hooked.map((h) => startSession(town, h, opts.agent)));
+    await Promise.all(hooked.map((h) => startSession(town, h, agents.get(h))));
   } else {
     // Nobody is starting these: say so, so the Witness (if a deacon runs) starts them, not waits.
     for (const h of hooked) if (h.created) setAgentState(town, h.agent, 'dead', 'slung with --no-start: no session yet', actor);
@@ -157,7 +174,7 @@ async function hookToPolecat(town: Town, rig: Rig, store: Store, beadId: string,
     }
     const agent = allocatePolecat(town, rig, bead.id, actor, opts.agent);
     const statuses = opts.force ? SLINGABLE_FORCED : SLINGABLE;
-    store.compareAndSet(bead.id, { status: statuses }, { status: 'hooked', assignee: agent.address }, actor);
+    store.compareAndSet(bead.id, { status: statuses }, { status: 'hooked', assignee: agent.address, ...recordAgent(opts.agent) }, actor);
     return { agent, created: true };
   });
   const { agent, created } = decided;
@@ -174,14 +191,19 @@ async function hookToPolecat(town: Town, rig: Rig, store: Store, beadId: string,
   return { bead: beadId, agent: agent.address, created, workdir: agent.workdir, branch: agent.branch };
 }
 
-async function hookToAgent(town: Town, address: string, store: Store, beadId: string, actor: string): Promise<Hooked> {
+/** The patch that records an explicitly chosen agent CLI on the bead. */
+function recordAgent(agent: string | undefined): { fields?: Record<string, unknown> } {
+  return agent ? { fields: { [SLUNG_AGENT]: agent } } : {};
+}
+
+async function hookToAgent(town: Town, address: string, store: Store, beadId: string, actor: string, agentCli?: string): Promise<Hooked> {
   const agent = mustGetAgent(town, address);
   if (agent.hook === beadId) return { bead: beadId, agent: address, created: false, workdir: agent.workdir };
   if (agent.hook) throw new ConflictError(`${address} already has ${agent.hook} on its hook`, address);
   store.write(() => {
     const bead = store.mustGet(beadId);
     if (bead.status === 'hooked' && bead.assignee === address) return;
-    store.compareAndSet(beadId, { status: SLINGABLE_FORCED }, { status: 'hooked', assignee: address }, actor);
+    store.compareAndSet(beadId, { status: SLINGABLE_FORCED }, { status: 'hooked', assignee: address, ...recordAgent(agentCli) }, actor);
   });
   try {
     updateAgentFields(town, address, { hook_bead: beadId }, actor);

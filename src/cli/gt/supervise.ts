@@ -34,6 +34,7 @@ export function register(program: Command): void {
           ...d.witness.map((w) => `witness: ${w.agent}: ${w.action.kind}${'reason' in w.action ? ` (${w.action.reason})` : ''}${w.error ? ` FAILED: ${w.error}` : ''}`),
           ...d.refinery.map((x) => `refinery ${x.rig}: ${x.merged.length} merged, ${x.bounced.length} bounced`),
           ...d.landed.map((c) => `convoy ${c} landed`),
+          ...d.errors.map((e) => `${'rig' in e ? `${e.phase} ${e.rig}` : `convoy ${e.convoy}`}: FAILED: ${e.message}`),
         ].join('\n') || 'Nothing to do.',
       );
     });

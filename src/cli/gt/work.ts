@@ -89,7 +89,9 @@ export function register(program: Command): void {
       const town = await currentTown();
       const { convoyStatus, listConvoys, refreshConvoys, requireConvoy } = await import('../../work/convoy.js');
       // Looking at a convoy lands it if its last bead just closed (the patrol would, a moment later).
-      refreshConvoys(town, id ? [...trackedOf(requireConvoy(town, id))] : undefined, await me(town));
+      const failed: { convoy: string; message: string }[] = [];
+      refreshConvoys(town, id ? [...trackedOf(requireConvoy(town, id))] : undefined, await me(town), failed);
+      for (const f of failed) process.stderr.write(`gt: warning: convoy ${f.convoy} could not be landed: ${f.message}\n`);
       const list = id ? [convoyStatus(town, id)] : listConvoys(town);
       const { renderConvoy } = await import('../../work/convoy-view.js');
       output(o.json, id ? list[0] : list, () => (list.length ? list.map(renderConvoy).join('\n\n') : 'No open convoys.'));
