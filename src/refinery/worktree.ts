@@ -159,7 +159,7 @@ export async function casMain(r: RefineryRepo, next: string, expected: string, r
 /** Pushes main to the configured remote; returns an error line instead of throwing (main has landed). */
 export async function pushMain(r: RefineryRepo): Promise<string | undefined> {
   if (!r.remote) return undefined;
-  const res = await gitTry(r.repoDir, ['push', '--quiet', r.remote, `${mainRef(r)}:${mainRef(r)}`], { env: r.env });
+  const res = await gitTry(r.repoDir, ['push', '--quiet', '--', r.remote, `${mainRef(r)}:${mainRef(r)}`], { env: r.env });
   return res.code === 0 ? undefined : `push to ${r.remote} failed: ${outputTail(res.stderr, 3, 500)}`;
 }
 
