@@ -76,10 +76,16 @@ export async function prepareWorktree(r: RefineryRepo): Promise<void> {
   await cleanWorktree(r);
 }
 
-/** Throws away any change in the worktree (tracked and untracked), keeping ignored build caches. */
+/**
+ * Makes the worktree equal its HEAD commit: tracked changes reset, untracked *and ignored* files
+ * removed (`-x`). Ignored files are what one test run leaves for the next (build output, caches,
+ * a bounced MR's artifacts); kept, they could turn a verdict green or red that a clean checkout
+ * of the commit would not give. So nothing is kept here: a cache the tests want must live outside
+ * the worktree and be keyed by content, where it cannot change the result.
+ */
 export async function cleanWorktree(r: RefineryRepo): Promise<void> {
   await git(r.worktree, ['reset', '--quiet', '--hard']);
-  await git(r.worktree, ['clean', '-q', '-ffd']);
+  await git(r.worktree, ['clean', '-q', '-ffdx']);
 }
 
 export type RebaseResult =
@@ -123,9 +129,13 @@ export interface TestRun {
   exitCode: number | null;
 }
 
-/** Runs the rig's test command in the worktree (whatever is checked out), with its timeout. */
+/**
+ * Runs the rig's test command, with its timeout, on a worktree that equals `commit` exactly
+ * (checked out and cleaned of everything an earlier run or rebase left, ignored files included).
+ */
 export async function runTests(r: RefineryRepo, commit: string): Promise<TestRun> {
   if (!r.testCmd) return { passed: true, commit, tail: '(no test command configured)', timedOut: false, durationMs: 0, exitCode: 0 };
+  await checkoutDetached(r, commit);
   // One interleaved stream, so the tail reads like the terminal would have shown it.
   const res = await run('sh', ['-c', `exec 2>&1\n${r.testCmd}`], {
     cwd: r.worktree,
