@@ -3,7 +3,9 @@
 // - a landing journal written just before main is swapped, so a refinery killed between the swap
 //   and recording the outcomes learns on restart which MRs did land;
 // - the verdict on main: whether main's current tip passed the tests (so an MR is blamed for red
-//   only when main itself is green).
+//   only when main itself is green);
+// - the process group of the test command while it runs, so a refinery killed mid-test has it
+//   ended by the next run (lib/terminate's recordGroup / reapRecordedGroup).
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../lib/errors.js';
@@ -39,6 +41,7 @@ export function writeMainVerdict(stateDir: string, v: MainVerdict): void {
   renameSync(tmp, verdictPath(stateDir));
 }
 const lockPath = (stateDir: string) => join(stateDir, 'refinery.lock');
+export const testGroupPath = (stateDir: string) => join(stateDir, 'test.pgid');
 
 export function writeJournal(stateDir: string, j: Journal): void {
   mkdirSync(stateDir, { recursive: true });
