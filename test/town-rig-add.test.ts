@@ -30,6 +30,9 @@ test('a source after -- that looks like a git option is a repository name, never
     assert.match(r.stderr, /cannot read git repository '--upload-pack=/);
     assert.doesNotMatch(r.stderr, /internal error/i);
   }
+  const r = f.gt(['rig', 'add', 'r', f.project, '--branch=--upload-pack=touch']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /invalid branch name '--upload-pack=touch'/);
   assert.deepEqual(townState(), before, 'nothing created');
 });
 

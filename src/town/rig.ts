@@ -154,6 +154,10 @@ export async function addRig(town: Town, name: string, source: string, opts: Add
   if (existsSync(root)) throw new UserError(`${root} already exists and is not a rig`, 'choose another name or remove the directory');
   const existing = listRigs(town);
   const taken = new Set([HQ_PREFIX, ...existing.map((r) => r.prefix)]);
+  // The branch reaches git argv as a positional (worktree add ... <branch>): never an option.
+  if (opts.branch !== undefined && (!opts.branch || opts.branch.startsWith('-'))) {
+    throw new UserError(`invalid branch name '${opts.branch}'`, 'a branch name cannot be empty or start with -');
+  }
   if (opts.prefix !== undefined) {
     if (!/^[a-z][a-z0-9]{0,9}$/.test(opts.prefix)) throw new UserError(`invalid prefix '${opts.prefix}'`, 'use 1-10 lowercase letters or digits, starting with a letter');
     if (taken.has(opts.prefix)) throw new UserError(`prefix '${opts.prefix}' is already used in this town`);
