@@ -3,6 +3,7 @@
 // processes, a real rig repository.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './support/cli.js';
 import { FileQueue, commitFiles, mainSubjects, makeRigRepo, rev } from './support/refinery-fixture.js';
@@ -55,6 +56,25 @@ test("an ignored file a bounced MR's run left does not make main look red (no fa
     const o = q.byId().get('mr-bad')!.outcomes[0]!;
     assert.match(o.kind === 'red' ? o.tail : '', /FAIL: bad MR/);
     assert.deepEqual(mainSubjects(f.repo.repoDir), ['initial', 'check script', 'good MR']);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('a "main is red" verdict cached before tests ran on a clean tree is judged again, so it cannot wedge the queue', async () => {
+  const t = tempDir('gt-refinery-');
+  try {
+    const f = rigWithCheckScript(t.dir, 'true\n');
+    const main0 = rev(f.repo.repoDir, 'main');
+    commitFiles(f.repo.repoDir, 'bad', { 'check.sh': 'echo "FAIL: bad MR"; exit 1\n' }, 'bad MR', main0);
+    // What an older refinery left: main red, as its leftovers made it look.
+    mkdirSync(f.stateDir, { recursive: true });
+    writeFileSync(join(f.stateDir, 'main-verdict.json'), JSON.stringify({ commit: main0, passed: false, tail: 'FAIL: stale leftovers' }));
+    const q = FileQueue.create(join(t.dir, 'q.json'), [mr('mr-bad', 'bad', 1)]);
+    const r = await drainQueue(f.repo, f.stateDir, q);
+    assert.equal(r.mainRed, undefined, 'main was tested again, and is green');
+    assert.deepEqual(r.bounced, ['mr-bad']);
+    assert.equal(r.testRuns, 2, 'the MR, then main alone');
   } finally {
     t.cleanup();
   }

@@ -25,10 +25,16 @@ const verdictPath = (stateDir: string) => join(stateDir, 'main-verdict.json');
 /** What the tests said of one main commit. */
 export interface MainVerdict { commit: string; passed: boolean; tail?: string }
 
+/**
+ * Marks verdicts reached on a tree equal to the commit (ignored files cleaned too). One written
+ * before that (no mark) may be a false red caused by an earlier run's leftovers: judged again.
+ */
+const CLEAN_TREE = 'clean-tree';
+
 export function readMainVerdict(stateDir: string, commit: string): MainVerdict | undefined {
   try {
-    const v = JSON.parse(readFileSync(verdictPath(stateDir), 'utf8')) as MainVerdict;
-    return v.commit === commit ? v : undefined;
+    const v = JSON.parse(readFileSync(verdictPath(stateDir), 'utf8')) as MainVerdict & { tested_on?: string };
+    return v.commit === commit && v.tested_on === CLEAN_TREE ? { commit: v.commit, passed: v.passed, tail: v.tail } : undefined;
   } catch {
     return undefined;
   }
@@ -37,7 +43,7 @@ export function readMainVerdict(stateDir: string, commit: string): MainVerdict |
 export function writeMainVerdict(stateDir: string, v: MainVerdict): void {
   mkdirSync(stateDir, { recursive: true });
   const tmp = `${verdictPath(stateDir)}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(v));
+  writeFileSync(tmp, JSON.stringify({ ...v, tested_on: CLEAN_TREE }));
   renameSync(tmp, verdictPath(stateDir));
 }
 const lockPath = (stateDir: string) => join(stateDir, 'refinery.lock');
