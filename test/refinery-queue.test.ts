@@ -8,6 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTown, asAgent, type TownFixture } from './support/town-fixture.js';
 import { gtBin } from './support/cli.js';
+import { until } from './support/claude.js';
 import { openStore } from '../src/beads/store.js';
 
 const GATE = 'if grep -rl --exclude=.git BAD .; then echo "FAIL: BAD marker found"; exit 1; fi; echo tests ok';
@@ -233,6 +234,70 @@ test('gt refinery killed -9 mid-test: main untouched and clean; the rerun lands 
     for (const id of ids) assert.equal(bead(f, id).status, 'closed');
     assert.equal(f.gtJson(['convoy', 'status', convoy]).landed, true, 'the convoy moved and landed');
   } finally {
+    f.cleanup();
+  }
+});
+
+/** Alive and not a zombie (a killed orphan may wait for a reaper that never comes). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !'ZX'.includes(stat.slice(stat.lastIndexOf(')') + 2)[0]!);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A town whose first test run hangs (a background sleep in the test's process group, its pid
+ * written down) and whose later runs pass; one MR queued. Starts `gt refinery run` on it.
+ */
+async function refineryStuckInTest(f: TownFixture) {
+  const pidFile = join(f.root, 'sleeper.pid');
+  const once = join(f.root, 'hung-once');
+  const gate = `if [ ! -e ${once} ]; then touch ${once}; sleep 300 & echo $! > ${pidFile}; wait; fi; echo tests ok`;
+  const rigToml = join(f.town, 'demo', 'rig.toml');
+  writeFileSync(rigToml, `test_cmd = ${JSON.stringify(gate)}\n` + readFileSync(rigToml, 'utf8'));
+  const id = createBead(f, 'feature hang');
+  const { polecats } = work(f, [{ bead: id, files: { 'h.txt': 'h\n' } }]);
+  const child = spawn(process.execPath, [gtBin, 'refinery', 'run', 'demo', '--no-start'], { cwd: f.root, env: f.env, detached: true, stdio: 'ignore' });
+  const exited = new Promise<NodeJS.Signals | number | null>((r) => child.once('exit', (code, signal) => r(signal ?? code)));
+  const sleeper = Number(await until('the test command to start', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim()));
+  return { child, exited, sleeper, mr: polecats.get(id)!.mr };
+}
+
+test("gt refinery killed -9 mid-test: the next run ends the test command it left running", async () => {
+  const f = makeTown({ testCmd: '' });
+  let sleeper = 0;
+  try {
+    const r = await refineryStuckInTest(f);
+    sleeper = r.sleeper;
+    process.kill(-r.child.pid!, 'SIGKILL'); // the refinery's own group; its test runs in another
+    await r.exited;
+    assert.ok(running(sleeper), 'the kill itself leaves the test running (only the next run can end it)');
+    const rerun = f.gtJson(['refinery', 'run', 'demo', '--no-start']);
+    assert.deepEqual(rerun.merged, [r.mr]);
+    assert.equal(running(sleeper), false, "the next run ended the killed run's test command");
+    assert.equal(existsSync(join(f.town, 'demo', 'refinery', 'test.pgid')), false);
+  } finally {
+    if (sleeper) try { process.kill(sleeper, 'SIGKILL'); } catch { /* gone */ }
+    f.cleanup();
+  }
+});
+
+test('gt refinery stopped by SIGTERM mid-test: it ends its test command on the way out; the MR is tested again next run', async () => {
+  const f = makeTown({ testCmd: '' });
+  let sleeper = 0;
+  try {
+    const r = await refineryStuckInTest(f);
+    sleeper = r.sleeper;
+    process.kill(r.child.pid!, 'SIGTERM');
+    assert.equal(await r.exited, 'SIGTERM', 'the refinery still dies of the signal');
+    await until('the test command to end', () => !running(sleeper));
+    const rerun = f.gtJson(['refinery', 'run', 'demo', '--no-start']);
+    assert.deepEqual(rerun.merged, [r.mr]);
+  } finally {
+    if (sleeper) try { process.kill(sleeper, 'SIGKILL'); } catch { /* gone */ }
     f.cleanup();
   }
 });

@@ -46,7 +46,7 @@ export async function syncTarget(store: BeadStore, over: Partial<BranchSyncOptio
     repo = r.stdout.trim();
   }
   const remote = over.remote ?? (cfg['sync.remote'] || undefined);
-  if (remote && (await gitTry(repo, ['remote', 'get-url', remote])).code !== 0) {
+  if (remote && (await gitTry(repo, ['remote', 'get-url', '--', remote])).code !== 0) {
     throw new UserError(`no remote '${remote}' in ${repo}`, 'add it (git remote add) or pass another --remote');
   }
   return { repo, branch: over.branch ?? (cfg['sync.branch'] || DEFAULT_SYNC_BRANCH), remote, push: over.push ?? cfg['sync.push'] !== 'false' };
@@ -90,7 +90,7 @@ async function syncOnce(store: BeadStore, o: BranchSyncOptions): Promise<BranchS
   let theirs: string | undefined;
   if (o.remote) {
     const trackRef = `refs/remotes/${o.remote}/${branch}`;
-    const f = await gitTry(o.repo, ['fetch', '--quiet', '--no-tags', o.remote, `+${localRef}:${trackRef}`], { timeoutMs: 120_000 });
+    const f = await gitTry(o.repo, ['fetch', '--quiet', '--no-tags', '--', o.remote, `+${localRef}:${trackRef}`], { timeoutMs: 120_000 });
     if (f.code !== 0 && !/couldn't find remote ref/i.test(f.stderr)) remoteError = `fetch from ${o.remote} failed: ${gitErrorLine(f.stderr)}`;
     theirs = await revParse(o.repo, trackRef);
   }
@@ -128,7 +128,7 @@ async function syncOnce(store: BeadStore, o: BranchSyncOptions): Promise<BranchS
 
   let pushed = false;
   if (o.remote && o.push !== false && !remoteError && next && next !== theirs) {
-    const p = await gitTry(o.repo, ['push', '--quiet', '--no-verify', o.remote, `${localRef}:${localRef}`], { timeoutMs: 120_000 });
+    const p = await gitTry(o.repo, ['push', '--quiet', '--no-verify', '--', o.remote, `${localRef}:${localRef}`], { timeoutMs: 120_000 });
     if (p.code === 0) {
       pushed = true;
       await gitTry(o.repo, ['update-ref', `refs/remotes/${o.remote}/${branch}`, next]);

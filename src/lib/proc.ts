@@ -3,13 +3,19 @@
 import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
 import { openSync, closeSync, accessSync, constants, existsSync } from 'node:fs';
 import { UserError } from './errors.js';
+import { terminateGroup } from './terminate.js';
+
+// Process termination is its own module; the signal helper is re-exported for existing callers.
+export { killGroup } from './terminate.js';
 
 export interface RunOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   input?: string;
-  /** Milliseconds before the whole process group is killed (SIGTERM, then SIGKILL after 2 s). */
+  /** Milliseconds before the whole process group is ended (terminateGroup: SIGTERM, grace, SIGKILL). */
   timeoutMs?: number;
+  /** Told the child's pid (= its process group id: it runs detached) as soon as it is spawned. */
+  onSpawn?: (pgid: number) => void;
   /** Keep only the last N bytes of stdout/stderr (test output can be huge). */
   maxOutput?: number;
 }
@@ -42,6 +48,7 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
       stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       detached: true, // own process group, so a timeout kills the whole tree
     });
+    if (child.pid) opts.onSpawn?.(child.pid);
     let stdout = '';
     let stderr = '';
     const keep = (s: string, chunk: string) => {
@@ -57,8 +64,7 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
     if (opts.timeoutMs) {
       timer = setTimeout(() => {
         timedOut = true;
-        killGroup(child.pid, 'SIGTERM');
-        setTimeout(() => killGroup(child.pid, 'SIGKILL'), 2000).unref();
+        if (child.pid) void terminateGroup(child.pid, 2000);
       }, opts.timeoutMs);
     }
     let settled = false;
@@ -138,16 +144,6 @@ export function spawnDetached(cmd: string, args: string[], opts: { cwd?: string;
     return child.pid;
   } finally {
     closeSync(fd);
-  }
-}
-
-/** Sends a signal to a process group (negative pid); ignores groups that are already gone. */
-export function killGroup(pid: number | undefined, signal: NodeJS.Signals = 'SIGTERM'): void {
-  if (!pid) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    try { process.kill(pid, signal); } catch { /* already gone */ }
   }
 }
 

@@ -3,7 +3,8 @@
 import { takeBatch, type QueueItem } from './plan.js';
 import { processRound, type MergeOutcome, type RoundHooks } from './engine.js';
 import { followUpstream } from './upstream.js';
-import { acquireLock, clearJournal, readJournal } from './journal.js';
+import { acquireLock, clearJournal, readJournal, testGroupPath } from './journal.js';
+import { reapRecordedGroup } from '../lib/terminate.js';
 import { committerFallback, isAncestor, mainTip, prepareWorktree, pushMain, type RefineryRepo } from './worktree.js';
 
 /** Where MRs come from and where outcomes go (beads in production, a plain list in tests). */
@@ -45,9 +46,9 @@ const MAX_IDLE_ROUNDS = 5;
 export async function drainQueue(repo: RefineryRepo, stateDir: string, source: QueueSource, opts: DrainOptions = {}): Promise<DrainReport> {
   const release = acquireLock(stateDir);
   try {
-    repo = { ...repo, env: { ...(await committerFallback(repo)), ...repo.env } };
+    repo = { ...repo, env: { ...(await committerFallback(repo)), ...repo.env }, testGroupFile: testGroupPath(stateDir) };
     const report: DrainReport = { rounds: 0, testRuns: 0, merged: [], bounced: [], deferred: [], recovered: [], main: '' };
-    await recover(repo, stateDir, source, report);
+    await recover(repo, stateDir, source, report, opts.log);
     let idle = 0;
     // While main is red, each MR is tried once per drain (one that fixes main lands; the others
     // wait for the next drain) instead of the same head of the queue over and over.
@@ -105,10 +106,14 @@ export async function drainQueue(repo: RefineryRepo, stateDir: string, source: Q
 }
 
 /**
- * After a kill: the worktree may be mid-rebase or dirty (cleaned here); main may have been swapped
- * without the outcomes being recorded (replayed from the journal); MRs left 'testing' are queued again.
+ * After a kill: the killed run's test command may still be running in the worktree (ended here,
+ * before the worktree is touched); the worktree may be mid-rebase or dirty (cleaned here); main
+ * may have been swapped without the outcomes being recorded (replayed from the journal); MRs left
+ * 'testing' are queued again.
  */
-async function recover(repo: RefineryRepo, stateDir: string, source: QueueSource, report: DrainReport): Promise<void> {
+async function recover(repo: RefineryRepo, stateDir: string, source: QueueSource, report: DrainReport, log?: (line: string) => void): Promise<void> {
+  const reaped = await reapRecordedGroup(testGroupPath(stateDir));
+  if (reaped) log?.(`ended the test command a stopped refinery left running (process group ${reaped})`);
   await prepareWorktree(repo);
   const j = readJournal(stateDir);
   if (j) {

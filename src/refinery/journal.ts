@@ -3,7 +3,9 @@
 // - a landing journal written just before main is swapped, so a refinery killed between the swap
 //   and recording the outcomes learns on restart which MRs did land;
 // - the verdict on main: whether main's current tip passed the tests (so an MR is blamed for red
-//   only when main itself is green).
+//   only when main itself is green);
+// - the process group of the test command while it runs, so a refinery killed mid-test has it
+//   ended by the next run (lib/terminate's recordGroup / reapRecordedGroup).
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../lib/errors.js';
@@ -23,10 +25,16 @@ const verdictPath = (stateDir: string) => join(stateDir, 'main-verdict.json');
 /** What the tests said of one main commit. */
 export interface MainVerdict { commit: string; passed: boolean; tail?: string }
 
+/**
+ * Marks verdicts reached on a tree equal to the commit (ignored files cleaned too). One written
+ * before that (no mark) may be a false red caused by an earlier run's leftovers: judged again.
+ */
+const CLEAN_TREE = 'clean-tree';
+
 export function readMainVerdict(stateDir: string, commit: string): MainVerdict | undefined {
   try {
-    const v = JSON.parse(readFileSync(verdictPath(stateDir), 'utf8')) as MainVerdict;
-    return v.commit === commit ? v : undefined;
+    const v = JSON.parse(readFileSync(verdictPath(stateDir), 'utf8')) as MainVerdict & { tested_on?: string };
+    return v.commit === commit && v.tested_on === CLEAN_TREE ? { commit: v.commit, passed: v.passed, tail: v.tail } : undefined;
   } catch {
     return undefined;
   }
@@ -35,10 +43,11 @@ export function readMainVerdict(stateDir: string, commit: string): MainVerdict |
 export function writeMainVerdict(stateDir: string, v: MainVerdict): void {
   mkdirSync(stateDir, { recursive: true });
   const tmp = `${verdictPath(stateDir)}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(v));
+  writeFileSync(tmp, JSON.stringify({ ...v, tested_on: CLEAN_TREE }));
   renameSync(tmp, verdictPath(stateDir));
 }
 const lockPath = (stateDir: string) => join(stateDir, 'refinery.lock');
+export const testGroupPath = (stateDir: string) => join(stateDir, 'test.pgid');
 
 export function writeJournal(stateDir: string, j: Journal): void {
   mkdirSync(stateDir, { recursive: true });

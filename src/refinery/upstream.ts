@@ -19,7 +19,7 @@ const upstreamRef = (r: RefineryRepo) => `refs/gt/upstream/${r.mainBranch}`;
 
 export async function followUpstream(r: RefineryRepo, stateDir: string, log: (line: string) => void = () => {}): Promise<UpstreamStep> {
   if (!r.remote) return { kind: 'in-step' };
-  const f = await gitTry(r.repoDir, ['fetch', '--quiet', '--no-tags', r.remote, `+refs/heads/${r.mainBranch}:${upstreamRef(r)}`], { env: r.env, timeoutMs: 120_000 });
+  const f = await gitTry(r.repoDir, ['fetch', '--quiet', '--no-tags', '--', r.remote, `+refs/heads/${r.mainBranch}:${upstreamRef(r)}`], { env: r.env, timeoutMs: 120_000 });
   if (f.code !== 0) return { kind: 'stuck', reason: `fetch from ${r.remote} failed: ${gitErrorLine(f.stderr)}` };
   const up = await revParse(r.repoDir, upstreamRef(r));
   const local = await mainTip(r);

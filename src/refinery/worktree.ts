@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { git, gitTry } from '../lib/git.js';
 import { run } from '../lib/proc.js';
+import { endGroupWithProcess, forgetGroup, recordGroup, terminateGroup } from '../lib/terminate.js';
 import { outputTail } from './plan.js';
 import { baseEnv } from '../runtime/env.js';
 
@@ -24,6 +25,11 @@ export interface RefineryRepo {
   env?: NodeJS.ProcessEnv;
   /** Caller variables the tests may see beyond the base allow-list (rig.toml `test_env`). */
   testEnv?: string[];
+  /**
+   * Where a running test command's process group is recorded, so that a refinery killed mid-test
+   * has it ended by the next run (drainQueue sets it in the refinery's state directory).
+   */
+  testGroupFile?: string;
 }
 
 const mainRef = (r: RefineryRepo) => `refs/heads/${r.mainBranch}`;
@@ -76,10 +82,16 @@ export async function prepareWorktree(r: RefineryRepo): Promise<void> {
   await cleanWorktree(r);
 }
 
-/** Throws away any change in the worktree (tracked and untracked), keeping ignored build caches. */
+/**
+ * Makes the worktree equal its HEAD commit: tracked changes reset, untracked *and ignored* files
+ * removed (`-x`). Ignored files are what one test run leaves for the next (build output, caches,
+ * a bounced MR's artifacts); kept, they could turn a verdict green or red that a clean checkout
+ * of the commit would not give. So nothing is kept here: a cache the tests want must live outside
+ * the worktree and be keyed by content, where it cannot change the result.
+ */
 export async function cleanWorktree(r: RefineryRepo): Promise<void> {
   await git(r.worktree, ['reset', '--quiet', '--hard']);
-  await git(r.worktree, ['clean', '-q', '-ffd']);
+  await git(r.worktree, ['clean', '-q', '-ffdx']);
 }
 
 export type RebaseResult =
@@ -123,19 +135,40 @@ export interface TestRun {
   exitCode: number | null;
 }
 
-/** Runs the rig's test command in the worktree (whatever is checked out), with its timeout. */
+/**
+ * Runs the rig's test command, with its timeout, on a worktree that equals `commit` exactly
+ * (checked out and cleaned of everything an earlier run or rebase left, ignored files included).
+ */
 export async function runTests(r: RefineryRepo, commit: string): Promise<TestRun> {
   if (!r.testCmd) return { passed: true, commit, tail: '(no test command configured)', timedOut: false, durationMs: 0, exitCode: 0 };
-  // One interleaved stream, so the tail reads like the terminal would have shown it.
-  const res = await run('sh', ['-c', `exec 2>&1\n${r.testCmd}`], {
-    cwd: r.worktree,
-    env: testEnv(r),
-    timeoutMs: r.testTimeoutMs,
-    maxOutput: 64 * 1024,
-  });
-  let tail = outputTail(res.stdout);
-  if (res.timedOut) tail += `\n[refinery] test command timed out after ${Math.round(r.testTimeoutMs / 1000)}s`;
-  return { passed: res.code === 0 && !res.timedOut, commit, tail, timedOut: res.timedOut, durationMs: res.durationMs, exitCode: res.code };
+  await checkoutDetached(r, commit);
+  // The command runs in its own process group (run() spawns detached), and nothing of that group
+  // outlives the run: what it left in the background is ended when it exits, the whole group is
+  // ended on timeout, TERMed if a stop signal ends the refinery, and reaped by the next run (from
+  // testGroupFile) if the refinery is killed outright.
+  let pgid: number | undefined;
+  let untie = () => {};
+  try {
+    // One interleaved stream, so the tail reads like the terminal would have shown it.
+    const res = await run('sh', ['-c', `exec 2>&1\n${r.testCmd}`], {
+      cwd: r.worktree,
+      env: testEnv(r),
+      timeoutMs: r.testTimeoutMs,
+      maxOutput: 64 * 1024,
+      onSpawn: (id) => {
+        pgid = id;
+        untie = endGroupWithProcess(id);
+        if (r.testGroupFile) recordGroup(r.testGroupFile, id);
+      },
+    });
+    let tail = outputTail(res.stdout);
+    if (res.timedOut) tail += `\n[refinery] test command timed out after ${Math.round(r.testTimeoutMs / 1000)}s`;
+    return { passed: res.code === 0 && !res.timedOut, commit, tail, timedOut: res.timedOut, durationMs: res.durationMs, exitCode: res.code };
+  } finally {
+    if (pgid) await terminateGroup(pgid);
+    untie();
+    if (r.testGroupFile) forgetGroup(r.testGroupFile);
+  }
 }
 
 /**
@@ -159,7 +192,7 @@ export async function casMain(r: RefineryRepo, next: string, expected: string, r
 /** Pushes main to the configured remote; returns an error line instead of throwing (main has landed). */
 export async function pushMain(r: RefineryRepo): Promise<string | undefined> {
   if (!r.remote) return undefined;
-  const res = await gitTry(r.repoDir, ['push', '--quiet', r.remote, `${mainRef(r)}:${mainRef(r)}`], { env: r.env });
+  const res = await gitTry(r.repoDir, ['push', '--quiet', '--', r.remote, `${mainRef(r)}:${mainRef(r)}`], { env: r.env });
   return res.code === 0 ? undefined : `push to ${r.remote} failed: ${outputTail(res.stderr, 3, 500)}`;
 }
 

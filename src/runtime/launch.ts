@@ -10,7 +10,7 @@ import { which, spawnDetached } from '../lib/proc.js';
 import { gitSyncTry } from '../lib/git.js';
 import { writeFileAtomic } from '../lib/fsx.js';
 import { tmuxAvailable, TmuxMissingError } from '../lib/tmux.js';
-import type { Town } from '../town/town.js';
+import { TOWN_ENTRIES, type Town } from '../town/town.js';
 import { loadRig, type Rig } from '../town/rig.js';
 import { mustGetAgent, getAgent, recordSession, setAgentState, sessionName, type Agent, type SessionRecord } from '../town/identity.js';
 import { tmuxProvider, headlessProvider, type SessionMode, type SessionProvider } from './session.js';
@@ -28,7 +28,7 @@ export function townSocket(town: Town): string {
 }
 
 export function providerFor(town: Town, mode: SessionMode): SessionProvider {
-  return mode === 'tmux' ? tmuxProvider(townSocket(town)) : headlessProvider(join(town.root, '.runtime', 'sessions'));
+  return mode === 'tmux' ? tmuxProvider(townSocket(town)) : headlessProvider(join(town.root, TOWN_ENTRIES.runtime, 'sessions'));
 }
 
 export function gtBin(town: Town): string {
@@ -224,6 +224,6 @@ export function restartOwnSession(town: Town, address: string): void {
   spawnDetached('/bin/sh', ['-c', 'sleep 1; exec "$0" session restart "$1"', gtBin(town), address], {
     env: { ...process.env, GT_AGENT: '', GT_TOWN: town.root },
     cwd: town.root,
-    logFile: join(town.root, '.runtime', 'restart.log'),
+    logFile: join(town.root, TOWN_ENTRIES.runtime, 'restart.log'),
   });
 }

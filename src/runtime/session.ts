@@ -4,7 +4,8 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tmux from '../lib/tmux.js';
-import { spawnDetached, isAlive, killGroup } from '../lib/proc.js';
+import { spawnDetached, isAlive } from '../lib/proc.js';
+import { terminateGroup } from '../lib/terminate.js';
 import { UserError } from '../lib/errors.js';
 import { sleepSync } from '../lib/time.js';
 
@@ -184,51 +185,11 @@ export function headlessProvider(dir: string): SessionProvider {
   };
 }
 
-/**
- * True while any process of the group lives. Zombies do not count: a killed agent's children can
- * wait seconds for a reaper, and they are dead all the same. (Without /proc: any member counts.)
- */
-export function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  let pids: string[];
-  try {
-    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
-  } catch {
-    return true;
-  }
-  return pids.some((pid) => {
-    try {
-      // stat: "pid (comm) state ppid pgrp ..."; comm may hold spaces or parens, so cut at the last ')'.
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return Number(pgrp) === pgid && state !== 'Z' && state !== 'X';
-    } catch {
-      return false; // exited while we looked
-    }
-  });
-}
-
-async function waitGroupGone(pgid: number, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (groupAlive(pgid)) {
-    if (Date.now() >= end) return false;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return true;
-}
+export { groupAlive } from '../lib/terminate.js';
 
 /** TERM, up to 3 s of grace, then KILL; resolves when the group is gone. The shell-style status. */
 async function endGroup(pgid: number): Promise<number> {
-  if (!groupAlive(pgid)) return 143;
-  killGroup(pgid, 'SIGTERM');
-  if (await waitGroupGone(pgid, 3000)) return 143;
-  killGroup(pgid, 'SIGKILL');
-  await waitGroupGone(pgid, 5000);
-  return 137;
+  return (await terminateGroup(pgid, 3000)) === 'killed' ? 137 : 143;
 }
 
 export function lastLines(text: string, n: number): string {

@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../lib/fsx.js';
 import { lockHolder, tryPidLock } from '../lib/pidlock.js';
 import { isAlive, killGroup, spawnDetached } from '../lib/proc.js';
 import { binDir } from '../lib/paths.js';
-import type { Town } from '../town/town.js';
+import { TOWN_ENTRIES, type Town } from '../town/town.js';
 
 export interface DeaconOptions {
   batch?: number;
@@ -45,7 +45,7 @@ const HEARTBEAT_MS = 5_000;
 export const STALE_AFTER_MS = 2 * 60_000;
 
 export function deaconPaths(town: Town) {
-  const dir = join(town.root, 'deacon');
+  const dir = join(town.root, TOWN_ENTRIES.deacon);
   return { dir, lock: join(dir, 'daemon.lock'), heartbeat: join(dir, 'heartbeat.json'), log: join(dir, 'daemon.log') };
 }
 

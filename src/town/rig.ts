@@ -10,9 +10,9 @@ import { git, gitErrorLine, gitTry } from '../lib/git.js';
 import { readFileOr, writeFileAtomic } from '../lib/fsx.js';
 import type { BeadStore, Store } from '../beads/store.js';
 import { readToml, writeToml, validateRuntime, type RigConfig, type AgentsConfig, type RuntimeMode } from './config.js';
-import { HQ_PREFIX, type Town } from './town.js';
+import { HQ_PREFIX, TOWN_ENTRIES, type Town } from './town.js';
 import { storeAt, forgetStore } from './stores.js';
-import { isValidName } from './address.js';
+import { isValidName, TOWN_ROLES } from './address.js';
 import { recordRigSyncTarget } from './beads-sync.js';
 import { DEFAULT_SYNC_BRANCH } from '../beads/branch-sync.js';
 
@@ -34,7 +34,17 @@ export interface Rig {
   agents?: AgentsConfig;
 }
 
-const RESERVED = new Set(['mayor', 'deacon', 'dogs', 'boot', 'overseer', 'town', 'hq']);
+/**
+ * Names a rig may not take: a rig's directory sits at the town root beside the town's own entries,
+ * and its name leads agent addresses and session names. From the layout itself, so it cannot drift.
+ */
+const RESERVED_RIG_NAMES: ReadonlyMap<string, string> = new Map([
+  ...Object.values(TOWN_ENTRIES).map((n): [string, string] => [n, `the town's own '${n}' entry at its root`]),
+  ...TOWN_ROLES.map((r): [string, string] => [r, `the town-level agent '${r}'`]),
+  ['dogs', "the deacon's dogs' addresses (dogs/<name>)"],
+  ['town', "the town-level session names (gt-town-<role>)"],
+  [HQ_PREFIX, "the town's HQ"],
+]);
 const RIG_FILE = 'rig.toml';
 
 export function rigRoot(town: Town, name: string): string {
@@ -84,7 +94,7 @@ export function openRigStore(rig: Rig): BeadStore {
 }
 
 export function openHqStore(town: Town): BeadStore {
-  return storeAt(join(town.root, '.beads'), { create: true, prefix: HQ_PREFIX });
+  return storeAt(join(town.root, TOWN_ENTRIES.beads), { create: true, prefix: HQ_PREFIX });
 }
 
 /** The rig whose prefix owns a bead id, or undefined for HQ ids. */
@@ -136,26 +146,32 @@ async function projectBeadsPrefix(repoDir: string, branch: string): Promise<{ pr
  * one), route registration. On any failure the half-made rig directory is removed.
  */
 export async function addRig(town: Town, name: string, source: string, opts: AddRigOptions = {}): Promise<Rig> {
-  if (!isValidName(name) || RESERVED.has(name)) {
-    throw new UserError(`invalid rig name '${name}'`, 'use lowercase letters, digits, - and _, not a town role name');
-  }
+  if (!isValidName(name)) throw new UserError(`invalid rig name '${name}'`, 'use lowercase letters, digits, - and _, starting with a letter or digit');
+  const reservedFor = RESERVED_RIG_NAMES.get(name);
+  if (reservedFor) throw new UserError(`rig name '${name}' is reserved: the town uses it for ${reservedFor}`, 'choose another rig name');
   const root = rigRoot(town, name);
   if (existsSync(join(root, RIG_FILE))) throw new UserError(`rig '${name}' already exists`, `see 'gt rig show ${name}'`);
   if (existsSync(root)) throw new UserError(`${root} already exists and is not a rig`, 'choose another name or remove the directory');
   const existing = listRigs(town);
   const taken = new Set([HQ_PREFIX, ...existing.map((r) => r.prefix)]);
+  // The branch reaches git argv as a positional (worktree add ... <branch>): never an option.
+  if (opts.branch !== undefined && (!opts.branch || opts.branch.startsWith('-'))) {
+    throw new UserError(`invalid branch name '${opts.branch}'`, 'a branch name cannot be empty or start with -');
+  }
   if (opts.prefix !== undefined) {
     if (!/^[a-z][a-z0-9]{0,9}$/.test(opts.prefix)) throw new UserError(`invalid prefix '${opts.prefix}'`, 'use 1-10 lowercase letters or digits, starting with a letter');
     if (taken.has(opts.prefix)) throw new UserError(`prefix '${opts.prefix}' is already used in this town`);
   }
   const src = isAbsolute(source) || /^[a-z+]+:\/\//.test(source) || source.includes('@') ? source : resolve(source);
-  const probe = await gitTry(town.root, ['ls-remote', '--symref', src, 'HEAD']);
+  // The source goes after `--` in every git call: a source like `--upload-pack=<cmd>` must be
+  // read as a (nonexistent) repository, never as an option that runs a command.
+  const probe = await gitTry(town.root, ['ls-remote', '--symref', '--', src, 'HEAD']);
   if (probe.code !== 0) throw new UserError(`cannot read git repository '${source}'`, gitErrorLine(probe.stderr));
 
   mkdirSync(root, { recursive: true });
   try {
     const repoDir = join(root, '.repo.git');
-    await git(town.root, ['clone', '--bare', '--quiet', src, repoDir]);
+    await git(town.root, ['clone', '--bare', '--quiet', '--', src, repoDir]);
     // A bare clone maps remote branches straight onto local ones; keep origin fetchable for later.
     await git(repoDir, ['config', 'remote.origin.fetch', '+refs/heads/*:refs/remotes/origin/*']);
     const head = probe.stdout.match(/^ref: refs\/heads\/(\S+)\s+HEAD/m)?.[1];

@@ -22,6 +22,23 @@ export interface Town {
 export const TOWN_FILE = 'town.toml';
 export const HQ_PREFIX = 'hq';
 
+/**
+ * Everything the town keeps at its root for itself, by purpose. The town's own code takes these
+ * names from here, so the names a rig may not take (rig.ts) cannot drift from the layout. The
+ * town-level agents (mayor, deacon, boot) work in directories named for their roles (identity.ts).
+ */
+export const TOWN_ENTRIES = {
+  config: TOWN_FILE,
+  gitignore: '.gitignore',
+  git: '.git',
+  beads: '.beads',
+  mayor: 'mayor',
+  deacon: 'deacon',
+  boot: 'boot',
+  formulas: 'formulas',
+  runtime: '.runtime',
+} as const;
+
 export function defaultTownDir(): string {
   return process.env.GT_TOWN || join(homedir(), 'gt');
 }
@@ -65,10 +82,11 @@ export function createTownLayout(dir: string, name?: string): InstallResult {
   const root = resolve(dir);
   if (existsSync(join(root, TOWN_FILE))) return { town: loadTown(root), created: false };
   mkdirSync(root, { recursive: true });
-  for (const d of ['mayor', 'deacon', '.beads']) mkdirSync(join(root, d), { recursive: true });
+  const e = TOWN_ENTRIES;
+  for (const d of [e.mayor, e.deacon, e.beads]) mkdirSync(join(root, d), { recursive: true });
   // The HQ repo tracks only the town's own files; rigs are their own repos.
-  writeFileAtomic(join(root, '.gitignore'), ['/*', '!/.gitignore', `!/${TOWN_FILE}`, '!/.beads/', '!/mayor/', '!/deacon/', ''].join('\n'));
-  if (!existsSync(join(root, '.git'))) gitSyncTry(root, ['init', '-q', '-b', 'main']);
+  writeFileAtomic(join(root, e.gitignore), ['/*', `!/${e.gitignore}`, `!/${e.config}`, `!/${e.beads}/`, `!/${e.mayor}/`, `!/${e.deacon}/`, ''].join('\n'));
+  if (!existsSync(join(root, e.git))) gitSyncTry(root, ['init', '-q', '-b', 'main']);
   const config: TownConfig = {
     name: name ?? (root.split('/').pop() || 'gt'),
     id: randomBytes(4).readUInt32BE().toString(36).padStart(6, '0').slice(0, 6),

@@ -14,9 +14,9 @@ import { pour } from '../molecules/pour.js';
 import { squash, type Squashed } from '../molecules/squash.js';
 import { burn, type Burned } from '../molecules/burn.js';
 import { listRigs, loadRig, openHqStore, openRigStore, storeForBead, type Rig } from '../town/rig.js';
-import { HQ_PREFIX, type Town } from '../town/town.js';
+import { HQ_PREFIX, TOWN_ENTRIES, type Town } from '../town/town.js';
 
-export const FORMULAS_DIR = 'formulas';
+export const FORMULAS_DIR = TOWN_ENTRIES.formulas;
 
 /** The directories searched for `<name>.formula.toml`: the caller's (in order), then the town's. */
 export function formulaSearchPath(town: Town, dirs: string[] = [], cwd = process.cwd()): string[] {
