@@ -28,7 +28,7 @@ export function townSocket(town: Town): string {
 }
 
 export function providerFor(town: Town, mode: SessionMode): SessionProvider {
-  return mode === 'tmux' ? tmuxProvider(townSocket(town)) : headlessProvider(join(town.root, '.runtime', 'sessions'));
+  return mode === 'tmux' ? tmuxProvider(townSocket(town), join(town.root, '.runtime', 'launch')) : headlessProvider(join(town.root, '.runtime', 'sessions'));
 }
 
 export function gtBin(town: Town): string {
