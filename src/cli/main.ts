@@ -50,6 +50,11 @@ export function output<T>(json: boolean | undefined, data: T, text: (d: T) => st
   }
 }
 
+/** One line of progress on stdout (a command that reports as it goes), escaped like output(). */
+export function say(line: string): void {
+  process.stdout.write(`${printable(line, { multiline: true })}\n`);
+}
+
 /**
  * A failure or warning that does not end the command (the mail went, the nudge did not): one
  * line on stderr, whatever the output mode, so stdout holds only the command's normal output.

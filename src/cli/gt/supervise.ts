@@ -1,6 +1,6 @@
 // gt demo, gt patrol, gt daemon, gt witness.
 import type { Command } from 'commander';
-import { output } from '../main.js';
+import { output, warn } from '../main.js';
 import { currentTown, nonNegativeInt, positiveInt } from './context.js';
 
 export function register(program: Command): void {
@@ -29,9 +29,10 @@ export function register(program: Command): void {
     .action(async (o: { batch: number; json?: boolean }) => {
       const { patrolOnce } = await import('../../supervise/patrol.js');
       const r = await patrolOnce(await currentTown(), { batch: o.batch });
+      for (const w of r.witness) if (w.error) warn('gt', `witness: ${w.agent}: ${w.action.kind} FAILED: ${w.error}`);
       output(o.json, r, (d) =>
         [
-          ...d.witness.map((w) => `witness: ${w.agent}: ${w.action.kind}${'reason' in w.action ? ` (${w.action.reason})` : ''}${w.error ? ` FAILED: ${w.error}` : ''}`),
+          ...d.witness.filter((w) => !w.error).map((w) => `witness: ${w.agent}: ${w.action.kind}${'reason' in w.action ? ` (${w.action.reason})` : ''}`),
           ...d.refinery.map((x) => `refinery ${x.rig}: ${x.merged.length} merged, ${x.bounced.length} bounced`),
           ...d.landed.map((c) => `convoy ${c} landed`),
         ].join('\n') || 'Nothing to do.',
@@ -93,6 +94,7 @@ export function register(program: Command): void {
       const { loadRig } = await import('../../town/rig.js');
       const { witnessPatrol } = await import('../../supervise/witness.js');
       const r = await witnessPatrol(town, loadRig(town, rigName));
-      output(o.json, r, (d) => d.map((w) => `${w.agent}: ${w.action.kind}${'reason' in w.action ? ` (${w.action.reason})` : ''}${w.error ? ` FAILED: ${w.error}` : ''}`).join('\n') || 'All polecats healthy.');
+      for (const w of r) if (w.error) warn('gt', `${w.agent}: ${w.action.kind} FAILED: ${w.error}`);
+      output(o.json, r, (d) => d.filter((w) => !w.error).map((w) => `${w.agent}: ${w.action.kind}${'reason' in w.action ? ` (${w.action.reason})` : ''}`).join('\n') || (r.length ? '' : 'All polecats healthy.'));
     });
 }

@@ -30,9 +30,10 @@ export function register(program: Command): void {
       const town = await currentTown();
       const { sling } = await import('../../work/sling.js');
       const r = await sling(town, args, target, o);
+      for (const h of r.hooked) if (h.session === 'failed') warn('gt', `${h.bead} is hooked to ${h.agent}, but its session FAILED: ${h.error}`);
       output(o.json, r, (d) =>
         [
-          ...d.hooked.map((h) => `${h.created ? 'Hooked' : 'Already hooked:'} ${h.bead} -> ${h.agent}${h.branch ? ` (${h.branch})` : ''}${h.session === 'started' ? ', session started' : h.session === 'failed' ? `, session FAILED: ${h.error}` : ''}`),
+          ...d.hooked.map((h) => `${h.created ? 'Hooked' : 'Already hooked:'} ${h.bead} -> ${h.agent}${h.branch ? ` (${h.branch})` : ''}${h.session === 'started' ? ', session started' : ''}`),
           `Convoy ${d.convoy}${d.convoyCreated ? ' (new)' : ''}`,
         ].join('\n'),
       );
