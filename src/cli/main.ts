@@ -50,9 +50,12 @@ export function output<T>(json: boolean | undefined, data: T, text: (d: T) => st
   }
 }
 
-/** One line of progress on stdout (a command that reports as it goes), escaped like output(). */
-export function say(line: string): void {
-  process.stdout.write(`${printable(line, { multiline: true })}\n`);
+/**
+ * One line of progress (a command that reports as it goes), escaped like output(): on stdout, or
+ * on stderr when stdout holds --json.
+ */
+export function say(line: string, stream: NodeJS.WriteStream = process.stdout): void {
+  stream.write(`${printable(line, { multiline: true })}\n`);
 }
 
 /**

@@ -1,6 +1,6 @@
 // gt demo, gt patrol, gt daemon, gt witness.
 import type { Command } from 'commander';
-import { output, warn } from '../main.js';
+import { output, say, warn } from '../main.js';
 import { currentTown, nonNegativeInt, positiveInt } from './context.js';
 
 export function register(program: Command): void {
@@ -15,8 +15,8 @@ export function register(program: Command): void {
     .option('--json', 'print the summary as JSON (progress goes to stderr)')
     .action(async (o: { agent: string; dir?: string; headless?: boolean; batch: number; timeout: number; json?: boolean }) => {
       const { runDemo, renderSummary } = await import('../../supervise/demo.js');
-      const log = (l: string) => (o.json ? process.stderr : process.stdout).write(l + '\n');
-      const s = await runDemo({ agent: o.agent, dir: o.dir, mode: o.headless ? 'headless' : undefined, batch: o.batch, timeoutSec: o.timeout, log });
+      const log = (l: string) => say(l, o.json ? process.stderr : process.stdout);
+      const s = await runDemo({ agent: o.agent, dir: o.dir, mode: o.headless ? 'headless' : undefined, batch: o.batch, timeoutSec: o.timeout, log, warn: (l) => warn('gt', l) });
       output(o.json, s, renderSummary);
       if (!s.landed) process.exitCode = 1;
     });
@@ -49,7 +49,7 @@ export function register(program: Command): void {
       const { runDeacon } = await import('../../supervise/deacon.js');
       const town = await currentTown();
       process.stdout.write(`gt daemon: patrolling ${town.root} (Ctrl-C to stop)\n`);
-      await runDeacon(town, { batch: o.batch, maxDelaySec: o.maxDelay, syncEverySec: o.syncEvery }, (l) => process.stdout.write(`${l}\n`));
+      await runDeacon(town, { batch: o.batch, maxDelaySec: o.maxDelay, syncEverySec: o.syncEvery }, (l) => say(l));
     });
 
   program
