@@ -75,6 +75,11 @@ test('gt mail send --nudge: a subject with \\r, ESC and ^C types one clean line,
   const town = loadTown(f.town);
   const s = getAgent(town, 'demo/crew/idle')!.sessions.at(-1)!;
   assert.equal(providerFor(town, s.mode).get(s.session_name)?.alive, true, 'no ^C reached the agent');
+
+  const empty = f.gt(['nudge', 'demo/crew/idle', '\x1b[2J\x03\r']);
+  assert.equal(empty.code, 1);
+  assert.equal(empty.stdout, '', 'nothing claimed on stdout');
+  assert.match(empty.stderr, /^gt: not delivered to demo\/crew\/idle: the message has nothing to type/);
 });
 
 test('gt mail send --nudge says so when nothing was typed (busy agent): mail sent, warning on stderr', () => {

@@ -8,7 +8,7 @@ export function newProgram(name: string, description: string): Command {
   const program = new Command(name)
     .description(description)
     // One line per mistake: commander's reason, then where to look.
-    .configureOutput({ outputError: (str, write) => write(`${str.trim()} (see '${name} --help')\n`) })
+    .configureOutput({ outputError: (str, write) => write(`${printable(str.trim())} (see '${name} --help')\n`) })
     .exitOverride();
   return program;
 }
