@@ -62,8 +62,8 @@ function shQuote(word: string): string {
  * open), runs the agent, then prints the status as its last words. It is run as
  * `env -i /bin/sh <file>`, so the environment (API keys, tokens) never appears on a command line:
  * the tmux server keeps the argv of the client that started it for its whole life, and `ps` shows
- * every argv to every local user. Nor do the arguments pass through tmux's own parsing. Every value is
- * quoted for sh, so `;`, quotes, `$`, backticks and newlines reach the agent exactly. Pure.
+ * every argv to every local user. Nor do the agent's arguments pass through tmux's own parsing.
+ * Every value is quoted for sh, so `;`, quotes, `$`, backticks and newlines arrive exactly. Pure.
  */
 export function launchScript(spec: Pick<SessionSpec, 'env' | 'argv'>): string {
   const lines = ['rm -f -- "$0"'];

@@ -116,13 +116,16 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
   const town: Town = loadTown(townDir);
   // Whatever happens, the demo's sessions and its tmux server end with it.
   try {
-    return await landConvoy(town, townDir, root, project, agent, mode, started, opts, log);
+    return await landConvoy(town, { root, project, agent, mode, started }, opts, log);
   } finally {
     await stopAllSessions(town);
   }
 }
 
-async function landConvoy(town: Town, townDir: string, root: string, project: string, agent: string, mode: string, started: number, opts: DemoOptions, log: (l: string) => void): Promise<DemoSummary> {
+interface DemoRun { root: string; project: string; agent: string; mode: string; started: number }
+
+async function landConvoy(town: Town, { root, project, agent, mode, started }: DemoRun, opts: DemoOptions, log: (l: string) => void): Promise<DemoSummary> {
+  const townDir = town.root;
   const { rig } = await setUpRig(town, 'calc', project, { testCmd: SAMPLE_TEST_CMD, prefix: 'calc' });
   log(`Town at ${townDir}; rig 'calc' from ${project} (tests: ${SAMPLE_TEST_CMD}); agents: ${agent} in ${mode} sessions`);
 
