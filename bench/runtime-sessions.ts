@@ -32,7 +32,7 @@ function bench(label: string, p: SessionProvider): void {
 }
 
 try {
-  bench('tmux', tmuxProvider(socket));
+  bench('tmux', tmuxProvider(socket, join(dir, 'launch')));
   bench('headless', headlessProvider(join(dir, 'headless')));
   const stub = await startStubModel([
     { tool: { name: 'Bash', input: { command: 'true', description: 'noop' } } },

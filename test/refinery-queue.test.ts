@@ -452,7 +452,7 @@ test('main red on its own: the MR is not bounced, the mayor and overseer are tol
     const main0 = f.git(repoDir(f), ['rev-parse', 'main']);
     const run = f.gt(['refinery', 'run', 'demo', '--no-start']);
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /main fails its own tests: 1 MR left queued, not bounced/);
+    assert.match(run.stderr, /main fails its own tests: 1 MR left queued, not bounced/);
     assert.equal(f.gtJson(['mq', 'status', mr]).state, 'queued');
     assert.equal(f.git(repoDir(f), ['rev-parse', 'main']), main0);
     const told = (who: string) => f.gtJson(['mail', 'inbox', who]).filter((m: any) => /main is red/.test(m.subject));

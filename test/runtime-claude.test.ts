@@ -63,7 +63,7 @@ test('interactive in tmux: no first-run dialog, typed prompt drives a tool call,
     const { home, work } = workspace('interactive');
     const ctx = { address: 'r/crew/t', role: 'crew', workdir: work, mode: 'tmux' as const, sessionId: crypto.randomUUID(), home, townRoot: work, gtBin: '/bin/true', prompt: 'hello' };
     claude.prepare!(ctx);
-    const p = tmuxProvider(socket);
+    const p = tmuxProvider(socket, join(work, '..', 'launch'));
     const argv = claude.command(ctx);
     argv[0] = claudeBin;
     p.start({ name: 'claude-i', cwd: work, env: { HOME: home, TERM: 'xterm-256color', LANG: 'C.UTF-8', ...claudeEnv(stub.url) }, argv });

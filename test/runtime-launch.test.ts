@@ -77,4 +77,15 @@ test('sling checks the agent name before changing anything; a missing binary is 
   assert.equal(h.session, 'failed');
   assert.match(h.error, /agent binary 'no-such-agent-binary-xyz' not found on PATH/);
   assert.equal(getAgent(town, h.agent)!.state, 'dead');
+  assert.match(r.stderr, /session FAILED: .*not found on PATH/, 'the failure is on stderr in --json mode too');
+});
+
+test('gt sling: a session that fails to start is reported on stderr; stdout holds only the normal output', () => {
+  const s = openStore(join(f.town, 'demo', '.beads'));
+  const id = s.create({ title: 'more ghost work', description: 'x' }, 'overseer').id;
+  s.close();
+  const r = f.gt(['sling', id, 'demo', '--agent', 'ghost']);
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, new RegExp(`^Hooked ${id} -> demo/\\S+ \\(polecat/\\S+\\)\\nConvoy \\S+ \\(new\\)\\n$`));
+  assert.match(r.stderr, new RegExp(`^gt: ${id} is hooked to demo/\\S+, but its session FAILED: could not start .*agent binary 'no-such-agent-binary-xyz' not found on PATH`));
 });

@@ -60,6 +60,41 @@ test('idle agent: the nudge is typed; busy agent past a short timeout: nothing t
   await until('the forced nudge', () => screen('demo/crew/busy').includes('got:typed anyway'));
 });
 
+test('gt mail send --nudge: a subject with \\r, ESC and ^C types one clean line, submits nothing early, interrupts nothing', async () => {
+  const subject = 'hi\rtouch pwned\x1b[2J\x1b]0;owned\x07\x03 end\n';
+  const r = f.gt(['mail', 'send', 'demo/crew/idle', '-s', subject, '--nudge']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^Sent \S+ to demo\/crew\/idle \(nudged\)\n$/);
+  assert.equal(r.stderr, '');
+  await until('the typed nudge', () => /got:You have mail[^\n]*\n(?:[^\n]*\n)*READY/.test(screen('demo/crew/idle')));
+  // The terminal echoes the typed line, then the agent prints what it read: one line, read once.
+  const lines = screen('demo/crew/idle').split('\n').filter((l) => l.includes('touch pwned'));
+  assert.equal(lines.filter((l) => l.startsWith('got:')).length, 1, `one line submitted once: ${JSON.stringify(lines)}`);
+  assert.match(lines.find((l) => l.startsWith('got:'))!, /^got:You have mail from \S+: "hi touch pwned end ?"\. Run `gt mail inbox`\.$/);
+  assert.ok(lines.every((l) => l.includes('You have mail')), `nothing split off the line: ${JSON.stringify(lines)}`);
+  const town = loadTown(f.town);
+  const s = getAgent(town, 'demo/crew/idle')!.sessions.at(-1)!;
+  assert.equal(providerFor(town, s.mode).get(s.session_name)?.alive, true, 'no ^C reached the agent');
+
+  const empty = f.gt(['nudge', 'demo/crew/idle', '\x1b[2J\x03\r']);
+  assert.equal(empty.code, 1);
+  assert.equal(empty.stdout, '', 'nothing claimed on stdout');
+  assert.match(empty.stderr, /^gt: not delivered to demo\/crew\/idle: the message has nothing to type/);
+});
+
+test('gt mail send --nudge says so when nothing was typed (busy agent): mail sent, warning on stderr', () => {
+  const r = f.gt(['mail', 'send', 'demo/crew/busy', '-s', 'while you work', '--nudge', '--nudge-timeout', '1', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const sent = JSON.parse(r.stdout);
+  assert.match(sent.nudged, /^not nudged: demo\/crew\/busy stayed busy/);
+  assert.match(r.stderr, /^gt: not nudged: demo\/crew\/busy stayed busy for \ds \(the mail waits in its inbox\)\n$/);
+  const text = f.gt(['mail', 'send', 'demo/crew/busy', '-s', 'again', '--nudge', '--nudge-timeout', '1']);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^Sent \S+ to demo\/crew\/busy\n$/, 'stdout does not claim a nudge');
+  assert.match(text.stderr, /not nudged/);
+  assert.doesNotMatch(screen('demo/crew/busy'), /got:You have mail/, 'nothing was typed');
+});
+
 test('no session, a dead session, a headless session: NotNudgeableError with its reason', async () => {
   let town = loadTown(f.town);
   const reason = (r: string) => (e: unknown) => e instanceof NotNudgeableError && e.reason === r && e.address === 'demo/crew/quiet';

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { groupAlive, tmuxProvider, headlessProvider, type SessionProvider } from '../src/runtime/session.js';
 import { killServer } from '../src/lib/tmux.js';
 import { tempDir } from './support/cli.js';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until<T>(f: () => T | undefined | false, ms = 10_000): Promise<T> {
@@ -26,7 +27,7 @@ after(() => {
 });
 
 const providers: Array<[string, SessionProvider]> = [
-  ['tmux', tmuxProvider(socket)],
+  ['tmux', tmuxProvider(socket, `${tmp.dir}/launch`)],
   ['headless', headlessProvider(`${tmp.dir}/headless`)],
 ];
 
@@ -113,5 +114,44 @@ for (const [mode, p] of providers) {
       await until(() => p.get(name)?.alive !== true, 8000);
       await p.stop(name);
     });
+  });
+}
+
+/** Every process's argv on this machine, as `ps` would show it to any local user. */
+function allArgv(): string[] {
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map((pid) => {
+    try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '); } catch { return ''; }
+  });
+}
+
+// The agent's env carries API keys: it must never be on a command line (the tmux server keeps
+// the argv of the client that started it for its whole life). And whatever the values hold,
+// they reach the agent exactly. A fresh tmux server, so this launch is the one that starts it.
+const secretSocket = `gt-test-secret-${process.pid}`;
+after(() => killServer(secretSocket));
+const fresh: Array<[string, SessionProvider]> = [
+  ['tmux', tmuxProvider(secretSocket, `${tmp.dir}/launch-secret`)],
+  ['headless', headlessProvider(`${tmp.dir}/headless-secret`)],
+];
+for (const [mode, p] of fresh) {
+  test(`${mode}: the agent sees its env and argv exactly; no process's argv shows the env`, async () => {
+    const secret = `sk-ant-test-${randomUUID()}`;
+    const out = `${tmp.dir}/${mode}-seen.json`;
+    const tricky = ['ends with;', ';', 'a; touch pwned', '$HOME `id` $(id)', "it's \"quoted\"", 'two\nlines', 'back\\slash\\;', '-h', ''];
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmp.dir, ANTHROPIC_API_KEY: secret, TOKEN_TRICKY: 'x; y $Z `w`\n;', OUT: out };
+    const fixture = "require('fs').writeFileSync(process.env.OUT, JSON.stringify({ argv: process.argv.slice(1), env: process.env })); setInterval(() => {}, 1000)";
+    p.start({ name: `${mode}-secret`, cwd: tmp.dir, env, argv: [process.execPath, '-e', fixture, ...tricky] });
+    try {
+      const seen = await until(() => existsSync(out) && JSON.parse(readFileSync(out, 'utf8')) as { argv: string[]; env: Record<string, string> });
+      assert.deepEqual(seen.argv, tricky);
+      const { PWD: _shellsOwn, ...agentEnv } = seen.env;
+      assert.deepEqual(agentEnv, env);
+      const leaks = allArgv().filter((a) => a.includes(secret));
+      assert.deepEqual(leaks, [], 'the secret is on no process\'s command line');
+      assert.equal(existsSync(`${tmp.dir}/pwned`), false);
+      if (mode === 'tmux') assert.deepEqual(readdirSync(`${tmp.dir}/launch-secret`), [], 'the launch script deleted itself');
+    } finally {
+      await p.stop(`${mode}-secret`);
+    }
   });
 }

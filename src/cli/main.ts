@@ -2,12 +2,13 @@
 // message and an exit code (0 ok, 1 user error, 2 usage, 3 internal), and JSON/text printing.
 import { Command, CommanderError } from 'commander';
 import { isUserError } from '../lib/errors.js';
+import { printable } from '../lib/text.js';
 
 export function newProgram(name: string, description: string): Command {
   const program = new Command(name)
     .description(description)
     // One line per mistake: commander's reason, then where to look.
-    .configureOutput({ outputError: (str, write) => write(`${str.trim()} (see '${name} --help')\n`) })
+    .configureOutput({ outputError: (str, write) => write(`${printable(str.trim())} (see '${name} --help')\n`) })
     .exitOverride();
   return program;
 }
@@ -25,7 +26,7 @@ export async function runProgram(program: Command, argv = process.argv): Promise
     }
     const name = program.name();
     if (isUserError(e)) {
-      process.stderr.write(`${name}: ${e.message}${e.hint ? ` (${e.hint})` : ''}\n`);
+      process.stderr.write(`${name}: ${printable(e.message)}${e.hint ? ` (${printable(e.hint)})` : ''}\n`);
       return e.exitCode;
     }
     const err = e as Error;
@@ -35,13 +36,34 @@ export async function runProgram(program: Command, argv = process.argv): Promise
   }
 }
 
-/** Prints data as JSON (--json) or via a text renderer. */
+/**
+ * Prints data as JSON (--json, exact) or via a text renderer. Text output shows control characters
+ * escaped (lib/text.ts printable), always, not only on a TTY: it holds titles and messages anyone
+ * could write, and text piped to a file or a pager reaches a terminal all the same. Programs that
+ * need the exact bytes read --json.
+ */
 export function output<T>(json: boolean | undefined, data: T, text: (d: T) => string): void {
   if (json) process.stdout.write(JSON.stringify(data, null, 2) + '\n');
   else {
-    const s = text(data);
+    const s = printable(text(data), { multiline: true });
     if (s) process.stdout.write(s.endsWith('\n') ? s : s + '\n');
   }
+}
+
+/**
+ * One line of progress (a command that reports as it goes), escaped like output(): on stdout, or
+ * on stderr when stdout holds --json.
+ */
+export function say(line: string, stream: NodeJS.WriteStream = process.stdout): void {
+  stream.write(`${printable(line, { multiline: true })}\n`);
+}
+
+/**
+ * A failure or warning that does not end the command (the mail went, the nudge did not): one
+ * line on stderr, whatever the output mode, so stdout holds only the command's normal output.
+ */
+export function warn(program: 'gt' | 'bd', text: string): void {
+  process.stderr.write(`${program}: ${printable(text)}\n`);
 }
 
 /** Entry helper for bin scripts: run, flush, exit with the code. */

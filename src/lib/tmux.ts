@@ -4,6 +4,7 @@
 import { runSync, runOnTerminal, spawnDetached, which, type RunResult } from './proc.js';
 import { rmSync } from 'node:fs';
 import { UserError } from './errors.js';
+import { typeable } from './text.js';
 
 export class TmuxMissingError extends UserError {
   constructor() {
@@ -27,7 +28,7 @@ export interface TmuxSession {
 export interface NewSessionOptions {
   name: string;
   cwd: string;
-  /** argv executed directly (no shell); the caller builds the exact environment into it. */
+  /** argv executed directly (no shell). Seen by every local user in `ps`: no secrets in it. */
   command: string[];
   width?: number;
   height?: number;
@@ -48,7 +49,17 @@ function clientEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-function tmux(socket: string, args: string[]): RunResult {
+/**
+ * tmux reads an argument ending in ';' as the end of a command (a value like `a;` would be cut and
+ * the rest taken for a new command); with the ';' escaped as '\;' it is taken literally.
+ */
+function literal(arg: string): string {
+  return arg.endsWith(';') ? `${arg.slice(0, -1)}\\;` : arg;
+}
+
+/** Runs tmux commands in one client call; every argument reaches tmux literally. */
+function tmuxSeq(socket: string, commands: string[][]): RunResult {
+  const args = commands.flatMap((c, i) => [...(i ? [';'] : []), ...c.map(literal)]);
   try {
     return runSync('tmux', ['-L', socket, ...args], { env: clientEnv(), timeoutMs: 10_000 });
   } catch (e) {
@@ -57,9 +68,13 @@ function tmux(socket: string, args: string[]): RunResult {
   }
 }
 
-function tmuxOk(socket: string, args: string[]): string {
-  const r = tmux(socket, args);
-  if (r.code !== 0) throw new UserError(`tmux ${args[0]} failed: ${(r.stderr || r.stdout).trim().split('\n')[0]}`);
+function tmux(socket: string, args: string[]): RunResult {
+  return tmuxSeq(socket, [args]);
+}
+
+function tmuxOk(socket: string, ...commands: string[][]): string {
+  const r = tmuxSeq(socket, commands);
+  if (r.code !== 0) throw new UserError(`tmux ${commands.map((c) => c[0]).join(', ')} failed: ${(r.stderr || r.stdout).trim().split('\n')[0]}`);
   return r.stdout;
 }
 
@@ -67,11 +82,14 @@ function tmuxOk(socket: string, args: string[]): string {
 export function newSession(socket: string, o: NewSessionOptions): void {
   // remain-on-exit is set server-wide BEFORE the session exists: set per session afterwards, a
   // command that exits at once would take its session (and its last words) with it.
-  tmuxOk(socket, [
-    'start-server', ';', 'set-option', '-g', 'remain-on-exit', 'on', ';',
-    'new-session', '-d', '-s', o.name, '-c', o.cwd, '-x', String(o.width ?? 200), '-y', String(o.height ?? 50), ...o.command,
-    ';', 'set-option', '-t', o.name, 'history-limit', '5000',
-  ]);
+  // The tmux server keeps the argv of the client that started it for its whole life, visible to
+  // every local user in `ps`: o.command must never hold a secret (see session.ts: launch files).
+  tmuxOk(socket,
+    ['start-server'],
+    ['set-option', '-g', 'remain-on-exit', 'on'],
+    ['new-session', '-d', '-s', o.name, '-c', o.cwd, '-x', String(o.width ?? 200), '-y', String(o.height ?? 50), ...o.command],
+    ['set-option', '-t', o.name, 'history-limit', '5000'],
+  );
 }
 
 const FORMAT = '#{session_name}\t#{session_created}\t#{session_attached}\t#{pane_pid}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_dead_signal}\t#{window_activity}';
@@ -114,9 +132,14 @@ export function capturePane(socket: string, name: string, history = 0): string {
   return out.replace(/\s+$/, '') + '\n';
 }
 
-/** Types text literally (no key-name interpretation), then optionally presses Enter. */
+/**
+ * Types text literally (no key-name interpretation), then optionally presses Enter. Control
+ * characters are taken out first (typeable): typed text must never press keys of its own (a \r
+ * submitting a line, ^C interrupting, ESC sequences driving the agent's UI).
+ */
 export function sendText(socket: string, name: string, text: string, enter = true): void {
-  if (text) tmuxOk(socket, ['send-keys', '-t', `=${name}:`, '-l', text]);
+  const typed = typeable(text);
+  if (typed) tmuxOk(socket, ['send-keys', '-t', `=${name}:`, '-l', '--', typed]);
   if (enter) tmuxOk(socket, ['send-keys', '-t', `=${name}:`, 'Enter']);
 }
 

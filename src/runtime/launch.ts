@@ -9,7 +9,7 @@ import { UserError } from '../lib/errors.js';
 import { which, spawnDetached } from '../lib/proc.js';
 import { gitSyncTry } from '../lib/git.js';
 import { writeFileAtomic } from '../lib/fsx.js';
-import { tmuxAvailable, TmuxMissingError } from '../lib/tmux.js';
+import { killServer, tmuxAvailable, TmuxMissingError } from '../lib/tmux.js';
 import { TOWN_ENTRIES, type Town } from '../town/town.js';
 import { loadRig, type Rig } from '../town/rig.js';
 import { mustGetAgent, getAgent, recordSession, setAgentState, sessionName, type Agent, type SessionRecord } from '../town/identity.js';
@@ -28,7 +28,8 @@ export function townSocket(town: Town): string {
 }
 
 export function providerFor(town: Town, mode: SessionMode): SessionProvider {
-  return mode === 'tmux' ? tmuxProvider(townSocket(town)) : headlessProvider(join(town.root, TOWN_ENTRIES.runtime, 'sessions'));
+  const runtimeDir = join(town.root, TOWN_ENTRIES.runtime);
+  return mode === 'tmux' ? tmuxProvider(townSocket(town), join(runtimeDir, 'launch')) : headlessProvider(join(runtimeDir, 'sessions'));
 }
 
 export function gtBin(town: Town): string {
@@ -128,7 +129,7 @@ async function exitedEarly(p: SessionProvider, name: string, ms: number): Promis
       if (status === 0) return undefined; // a batch agent (shell) may legitimately finish this fast
       let out = '';
       try { out = p.capture(name, 200); } catch { /* gone */ }
-      const lastLine = out.split('\n').map((l) => l.trim()).filter(Boolean).filter((l) => !/^Pane is dead|^\[gt: exited with status/.test(l)).pop() ?? '';
+      const lastLine = lastLineOf(out);
       return { status, lastLine: lastLine.slice(0, 200) };
     }
     if (Date.now() > end && !settling) return undefined;
@@ -198,6 +199,34 @@ export async function stopAgent(town: Town, address: string): Promise<void> {
   if (!agent || !s) return;
   await providerFor(town, s.mode).stop(s.session_name);
   if (!s.ended_at) recordSession(town, address, { ...s, ended_at: new Date().toISOString() });
+}
+
+/**
+ * Ends every session of the town, in both modes, and its tmux server (a town being thrown away:
+ * the demo's, on the way out). Idempotent.
+ */
+export async function stopAllSessions(town: Town): Promise<void> {
+  for (const mode of ['tmux', 'headless'] as const) {
+    const provider = providerFor(town, mode);
+    await Promise.all(provider.list().map((s) => provider.stop(s.name)));
+  }
+  killServer(townSocket(town));
+}
+
+/**
+ * What an identity's agent said last: the last line of its screen or log (the wrapper's exit line
+ * left out), else the reason it was marked dead (a launch that failed before any session ran).
+ */
+export function lastWords(town: Town, agent: Agent): string {
+  const s = lastSession(agent);
+  let screen = '';
+  try { if (s) screen = providerFor(town, s.mode).capture(s.session_name, 200); } catch { /* session gone */ }
+  return lastLineOf(screen) || (agent.reason ?? '');
+}
+
+/** The agent's last line on a captured screen or log: tmux's and the wrapper's exit lines left out. */
+function lastLineOf(screen: string): string {
+  return screen.split('\n').map((l) => l.trim()).filter((l) => l && !/^Pane is dead|^\[gt: exited with status/.test(l)).pop() ?? '';
 }
 
 /** Called from inside the session (`gt done`): records the end, and ends the session shortly after we exit. */

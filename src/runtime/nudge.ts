@@ -4,9 +4,11 @@
 // Outcomes a caller (the witness) can tell apart:
 //   - delivered: true                   the agent was idle (or typeWhenBusy) and the text was typed;
 //   - delivered: false, idle: false    it stayed busy for timeoutMs: nothing typed (try later);
+//   - delivered: false                  the message had nothing typeable (control characters only);
 //   - NotNudgeableError (a UserError)   no live session, or a headless one (no typed input):
 //                                       `reason` is 'no-session' | 'not-running' | 'headless'.
 import { UserError } from '../lib/errors.js';
+import { typeable } from '../lib/text.js';
 import type { Town } from '../town/town.js';
 import { mustGetAgent } from '../town/identity.js';
 import { resolveAdapter, chooseAdapterName } from './adapters/registry.js';
@@ -63,8 +65,9 @@ export async function nudgeAgent(town: Town, address: string, message: string, o
   }
   const result = { agent: agent.address, session: s.session_name, waitedMs: Date.now() - started, idle };
   if (!idle && !opts.typeWhenBusy) return { ...result, delivered: false };
+  const text = typeable(message); // sendText cleans it too; here so that an empty one types nothing
+  if (!text.trim()) return { ...result, delivered: false }; // an Enter alone is no nudge
   try {
-    const text = message.replace(/\r?\n/g, ' ');
     if (adapter.submitDelayMs) {
       provider.send(s.session_name, text, false);
       await new Promise((r) => setTimeout(r, adapter.submitDelayMs));

@@ -1,7 +1,8 @@
 // Session providers: where an agent process lives. Two implementations with one contract (and one
 // conformance suite, test/runtime-session.test.ts): tmux (interactive, one server per town) and
 // headless (detached process group, output to a log file, exit status to a file).
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import * as tmux from '../lib/tmux.js';
 import { spawnDetached, isAlive } from '../lib/proc.js';
@@ -52,15 +53,37 @@ export interface SessionProvider {
   stopSoon(name: string, delaySec?: number): void;
 }
 
-/** `env -i K=V ... argv`: the agent sees exactly spec.env, whatever the tmux server inherited. */
-export function envWrapped(spec: SessionSpec): string[] {
-  return ['env', '-i', ...Object.entries(spec.env).map(([k, v]) => `${k}=${v}`), ...spec.argv];
+/** Quotes one word for sh: the shell reads it back exactly, whatever it holds. */
+function shQuote(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The launch script of a tmux session: sets exactly spec.env, deletes itself (sh already has it
+ * open), runs the agent, then prints the status as its last words. It is run as
+ * `env -i /bin/sh <file>`, so the environment (API keys, tokens) never appears on a command line:
+ * the tmux server keeps the argv of the client that started it for its whole life, and `ps` shows
+ * every argv to every local user. Nor do the agent's arguments pass through tmux's own parsing.
+ * Every value is quoted for sh, so `;`, quotes, `$`, backticks and newlines arrive exactly. Pure.
+ */
+export function launchScript(spec: Pick<SessionSpec, 'env' | 'argv'>): string {
+  const lines = ['rm -f -- "$0"'];
+  for (const [k, v] of Object.entries(spec.env)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new UserError(`environment variable name '${k}' is not valid`, 'use letters, digits and _ only (agents.custom.<name>.env in town.toml or rig.toml)');
+    lines.push(`export ${k}=${shQuote(v)}`);
+  }
+  lines.push(`${spec.argv.map(shQuote).join(' ')}`, 's=$?', 'printf \'\\n[gt: exited with status %s]\\n\' "$s"', 'exit "$s"');
+  return lines.join('\n') + '\n';
 }
 
 /** The wrapper's last words in a tmux pane (see start). */
 const EXIT_LINE = /\[gt: exited with status (\d+)\]/;
 
-export function tmuxProvider(socket: string): SessionProvider {
+/**
+ * Sessions in a tmux server. launchDir holds launch scripts (mode 0600, in a 0700 directory) for
+ * the moment between writing one and the session's shell reading and deleting it.
+ */
+export function tmuxProvider(socket: string, launchDir: string): SessionProvider {
   // tmux 3.3 under load sometimes marks a pane dead without ever filling pane_dead_status, so the
   // wrapper also prints the status as its last words; read it from the screen when tmux lacks it.
   const statusOf = (s: tmux.TmuxSession): number | undefined => {
@@ -81,8 +104,13 @@ export function tmuxProvider(socket: string): SessionProvider {
       const existing = tmux.getSession(socket, spec.name);
       if (existing && !existing.dead) throw new UserError(`session ${spec.name} is already running`, `stop it first: gt session kill ${spec.name}`);
       if (existing) tmux.killSession(socket, spec.name); // a dead pane left by remain-on-exit
-      const wrapped = { ...spec, argv: ['/bin/sh', '-c', '"$@"; s=$?; printf "\\n[gt: exited with status %s]\\n" "$s"; exit $s', 'sh', ...spec.argv] };
-      tmux.newSession(socket, { name: spec.name, cwd: spec.cwd, command: envWrapped(wrapped) });
+      const script = writeLaunchScript(launchDir, spec);
+      try {
+        tmux.newSession(socket, { name: spec.name, cwd: spec.cwd, command: ['env', '-i', '/bin/sh', script] });
+      } catch (e) {
+        rmSync(script, { force: true });
+        throw e;
+      }
       const s = tmux.getSession(socket, spec.name);
       return s ? info(s) : { name: spec.name, mode: 'tmux', alive: false };
     },
@@ -117,6 +145,15 @@ export function tmuxProvider(socket: string): SessionProvider {
     },
     stopSoon: (name, delaySec = 1) => tmux.killSessionSoon(socket, name, delaySec),
   };
+}
+
+function writeLaunchScript(dir: string, spec: SessionSpec): string {
+  const text = launchScript(spec);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700); // the directory may predate us with wider rights
+  const path = join(dir, `${spec.name}.${randomUUID()}.sh`);
+  writeFileSync(path, text, { mode: 0o600, flag: 'wx' });
+  return path;
 }
 
 /**

@@ -16,6 +16,8 @@ import { loadTown, TOWN_FILE, type Town } from '../town/town.js';
 import { convoyStatus, type ConvoyStatus } from '../work/convoy.js';
 import { listMergeRequests, type MergeRequest } from '../work/merge-request.js';
 import { sling } from '../work/sling.js';
+import { listAgents, type Agent } from '../town/identity.js';
+import { agentLiveness, lastWords, providerFor, stopAllSessions } from '../runtime/launch.js';
 import { DEMO_BEADS, SAMPLE_FILES, SAMPLE_TEST_CMD } from './demo-project.js';
 import { patrolOnce } from './patrol.js';
 
@@ -26,6 +28,8 @@ export interface DemoOptions {
   batch?: number;
   timeoutSec?: number;
   log?: (line: string) => void;
+  /** Failures along the way (a session that did not start); default stderr. */
+  warn?: (line: string) => void;
 }
 
 export interface DemoSummary {
@@ -38,6 +42,8 @@ export interface DemoSummary {
   bounced: { mr: string; bead: string; title: string; reason: string }[];
   mainLog: string[];
   status: ConvoyStatus;
+  /** When it did not land: each unfinished polecat and the last thing its agent printed. */
+  stuck?: { agent: string; alive: boolean; lastWords: string }[];
 }
 
 async function makeSampleProject(dir: string): Promise<void> {
@@ -61,6 +67,35 @@ function describeMr(mr: MergeRequest, titles: Map<string, string>): string {
   }
 }
 
+/** What the demo knows of one polecat when it asks whether the convoy can still land. */
+export interface PolecatEvidence {
+  address: string;
+  alive: boolean;
+  /** Its launch failed, or its agent exited non-zero (a clean exit, or a session gone, is not a failure). */
+  failed: boolean;
+  lastWords: string;
+}
+
+/**
+ * Why the demo cannot land, or undefined while it can: no polecat has handed in any work and
+ * every one of them is dead from a failure (the agent could not start, or quit at once: no
+ * credentials, claude refusing to run as root). Waiting longer would only restart it into the
+ * same wall. Pure.
+ */
+export function cannotLand(polecats: PolecatEvidence[], mergeRequests: number): string | undefined {
+  if (mergeRequests > 0 || !polecats.length || polecats.some((p) => p.alive || !p.failed)) return undefined;
+  const words = [...new Set(polecats.map((p) => p.lastWords).filter(Boolean))];
+  return `every polecat's agent failed before handing in any work${words.length ? `; the agent said: ${words.slice(0, 2).join(' / ')}` : ''}`;
+}
+
+function polecatEvidence(town: Town, agent: Agent): PolecatEvidence {
+  const alive = agentLiveness(town, agent.address).alive;
+  const s = agent.sessions.at(-1);
+  const info = s && providerFor(town, s.mode).get(s.session_name);
+  const failed = !alive && (!s || (info !== undefined && info.exitStatus !== undefined && info.exitStatus !== 0));
+  return { address: agent.address, alive, failed, lastWords: alive ? '' : lastWords(town, agent) };
+}
+
 export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
   const log = opts.log ?? ((l: string) => process.stdout.write(l + '\n'));
   const started = Date.now();
@@ -79,6 +114,18 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
   const { town: fresh } = installTown(townDir, 'demo');
   writeToml(join(townDir, TOWN_FILE), { ...fresh.config, runtime: { mode }, agents: { default: agent, roles: { polecat: agent } } });
   const town: Town = loadTown(townDir);
+  // Whatever happens, the demo's sessions and its tmux server end with it.
+  try {
+    return await landConvoy(town, { root, project, agent, mode, started }, opts, log);
+  } finally {
+    await stopAllSessions(town);
+  }
+}
+
+interface DemoRun { root: string; project: string; agent: string; mode: string; started: number }
+
+async function landConvoy(town: Town, { root, project, agent, mode, started }: DemoRun, opts: DemoOptions, log: (l: string) => void): Promise<DemoSummary> {
+  const townDir = town.root;
   const { rig } = await setUpRig(town, 'calc', project, { testCmd: SAMPLE_TEST_CMD, prefix: 'calc' });
   log(`Town at ${townDir}; rig 'calc' from ${project} (tests: ${SAMPLE_TEST_CMD}); agents: ${agent} in ${mode} sessions`);
 
@@ -87,7 +134,11 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
   const titles = new Map(DEMO_BEADS.map((b, i) => [ids[i]!, b.title]));
   log(`Filed ${ids.length} beads; slinging them to rig calc...`);
   const slung = await sling(town, ids, 'calc', { actor: 'mayor' });
-  for (const h of slung.hooked) log(`⚙ hooked    ${h.bead} "${titles.get(h.bead)}" -> ${h.agent}${h.session === 'failed' ? ` (session failed: ${h.error})` : ''}`);
+  const warn = opts.warn ?? ((l: string) => process.stderr.write(l + '\n'));
+  for (const h of slung.hooked) {
+    log(`⚙ hooked    ${h.bead} "${titles.get(h.bead)}" -> ${h.agent}`);
+    if (h.session === 'failed') warn(`session for ${h.agent} failed: ${h.error}`);
+  }
   const convoy = slung.convoy!;
   log(`Convoy ${convoy} tracks them. Polecats are working; the refinery merges as MRs arrive.\n`);
 
@@ -95,7 +146,12 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
   let lastProgress = '';
   const deadline = started + (opts.timeoutSec ?? 110) * 1000;
   let status = convoyStatus(town, convoy);
+  const stopIfHopeless = () => {
+    const why = cannotLand(listAgents(town, { rig: 'calc', role: 'polecat' }).map((a) => polecatEvidence(town, a)), listMergeRequests(store).length);
+    if (why) throw new UserError(`gt demo cannot land its convoy: ${why}`, agent === 'shell' ? 'run gt demo again' : `check that \`${agent}\` runs and is logged in on this machine as this user, or run gt demo without --agent`);
+  };
   while (!status.landed && Date.now() < deadline) {
+    stopIfHopeless();
     await patrolOnce(town, { batch: opts.batch });
     for (const b of store.list({ type: 'bug' })) if (!titles.has(b.id)) titles.set(b.id, b.title);
     // In the order things happened: by each MR's latest attempt, else its filing.
@@ -129,6 +185,10 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
     mainLog,
     status,
   };
+  if (!status.landed) {
+    summary.stuck = listAgents(town, { rig: 'calc', role: 'polecat' })
+      .map((a) => ({ agent: a.address, alive: agentLiveness(town, a.address).alive, lastWords: lastWords(town, a) }));
+  }
   return summary;
 }
 
@@ -137,6 +197,7 @@ export function renderSummary(s: DemoSummary): string {
   const lines = [
     '',
     s.landed ? `Convoy ${s.convoy} LANDED in ${s.seconds}s: ${s.status.closed}/${s.status.total} beads closed.` : `Convoy ${s.convoy} did NOT land in ${s.seconds}s (${s.status.closed}/${s.status.total} closed).`,
+    ...(s.stuck?.length ? ['  unfinished polecats, and the last thing each agent printed:', ...s.stuck.map((p) => `    ${p.agent} (${p.alive ? 'running' : 'dead'}): ${p.lastWords || '(nothing)'}`)] : []),
     `  merged:  ${s.merged.length} MRs`,
     `  bounced: ${s.bounced.length} (${s.bounced.map((b) => `"${b.title}": ${b.reason}`).join('; ') || 'none'})${s.bounced.length && s.landed ? ' — each came back as a fix bead, was redone and merged' : ''}`,
     '',

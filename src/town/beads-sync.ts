@@ -45,11 +45,17 @@ export async function syncTown(town: Town, only?: string): Promise<StoreSyncResu
   return results;
 }
 
+/** What went right, one line per store (failures and warnings: syncProblems). */
 export function renderSync(results: StoreSyncResult[]): string {
-  return results.map(({ name, report: r, error }) => {
-    if (error) return `beads ${name}: FAILED: ${error}`;
+  return results.filter((x) => !x.error).map(({ name, report: r }) => {
     if (!r) return `beads ${name}: ?`;
     const what = r.commit ? `committed ${r.issues} issues to ${r.branch} (${r.commit.slice(0, 8)})` : `${r.branch} up to date (${r.issues} issues)`;
-    return `beads ${name}: ${what}${r.merged ? ', took in origin\'s changes' : ''}${r.pushed ? ', pushed' : ''}${r.remoteError ? `; warning: ${r.remoteError}` : ''}`;
+    return `beads ${name}: ${what}${r.merged ? ', took in origin\'s changes' : ''}${r.pushed ? ', pushed' : ''}`;
   }).join('\n');
+}
+
+/** What went wrong, one line each: failed stores, and remotes that could not be reached. */
+export function syncProblems(results: StoreSyncResult[]): string[] {
+  return results.flatMap(({ name, report: r, error }) =>
+    error ? [`beads ${name}: FAILED: ${error}`] : r?.remoteError ? [`beads ${name}: warning: ${r.remoteError} (committed locally)`] : []);
 }

@@ -1,6 +1,7 @@
 // `gt prime`: the context an agent reads at the start of every session: its role, GUPP, the bead
 // on its hook in full, unread mail, and the predecessor's handoff note. Reads only, except marking
 // the handoff note it shows as read.
+import { printable } from '../lib/text.js';
 import type { Issue } from '../beads/store.js';
 import { mustGetAgent, type Agent } from '../town/identity.js';
 import { storeForBead } from '../town/rig.js';
@@ -22,7 +23,7 @@ export function fill(template: string, vars: Record<string, string | undefined>)
 }
 
 function beadSection(b: Issue): string {
-  const parts = [`## On your hook: ${b.id} — ${b.title}`, `type ${b.issue_type}, priority P${b.priority}, status ${b.status}`];
+  const parts = [`## On your hook: ${b.id} — ${printable(b.title)}`, `type ${b.issue_type}, priority P${b.priority}, status ${b.status}`];
   if (b.description) parts.push('', b.description);
   if (b.design) parts.push('', '### Design', b.design);
   if (b.acceptance_criteria) parts.push('', '### Acceptance criteria', b.acceptance_criteria);
@@ -48,7 +49,7 @@ function moleculeSection(town: Town, hook: Issue): string | undefined {
   const ready = new Set(store.ready({ parent: hook.id, includeEphemeral: true }).map((s) => s.id));
   const { done, total, current } = moleculeStep(steps, ready);
   if (!current) return `## Molecule: all ${total} steps closed — finish up and hand in (\`gt done\`)`;
-  return [`## Molecule: step ${done + 1} of ${total} — ${current.id} ${current.title}`, current.description ?? '', `Close the step when it is done (\`bd close ${current.id}\`), then run \`gt prime\` for the next.`].filter(Boolean).join('\n');
+  return [`## Molecule: step ${done + 1} of ${total} — ${current.id} ${printable(current.title)}`, current.description ?? '', `Close the step when it is done (\`bd close ${current.id}\`), then run \`gt prime\` for the next.`].filter(Boolean).join('\n');
 }
 
 export function prime(town: Town, address: string): PrimeView {

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { existsSync, readFileSync, writeFileSync, appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { output } from '../main.js';
+import { output, warn } from '../main.js';
 import { UserError, UsageError } from '../../lib/errors.js';
 import { gitSyncTry } from '../../lib/git.js';
 import { which } from '../../lib/proc.js';
@@ -381,10 +381,9 @@ export async function sync(c: Ctx): Promise<void> {
     const o = c.opts as { branch?: string; remote?: string; push?: boolean; repo?: string };
     const target = await syncTarget(store, { branch: o.branch, remote: o.remote, repo: o.repo && resolve(o.repo), push: o.push === false ? false : undefined });
     const r = await syncToBranch(store, target);
-    output(g(c).json, { ...r, repo: target.repo, remote: target.remote }, (d) => [
-      `${d.commit ? `Committed ${d.issues} issues to ${d.branch} (${d.commit.slice(0, 8)})` : `${d.branch} at ${d.tip?.slice(0, 8) ?? '(none)'}: nothing to commit (${d.issues} issues)`}${d.merged ? `; took in ${d.remote}'s changes` : ''}${d.pushed ? `; pushed to ${d.remote}` : ''}`,
-      ...(d.remoteError ? [`warning: ${d.remoteError} (committed locally; run bd sync again)`] : []),
-    ].join('\n'));
+    if (r.remoteError) warn('bd', `warning: ${r.remoteError} (committed locally; run bd sync again)`);
+    output(g(c).json, { ...r, repo: target.repo, remote: target.remote }, (d) =>
+      `${d.commit ? `Committed ${d.issues} issues to ${d.branch} (${d.commit.slice(0, 8)})` : `${d.branch} at ${d.tip?.slice(0, 8) ?? '(none)'}: nothing to commit (${d.issues} issues)`}${d.merged ? `; took in ${d.remote}'s changes` : ''}${d.pushed ? `; pushed to ${d.remote}` : ''}`);
   } finally {
     store.close();
   }
@@ -445,5 +444,5 @@ export async function prime(c: Ctx): Promise<void> {
     `## Ready (${data.stats.ready} total, top ${data.ready.length})`,
     ...(data.ready.length ? data.ready.map((i) => `- ${formatIssueLine(i)}`) : ['- no ready work']),
   ];
-  process.stdout.write(lines.join('\n') + '\n');
+  output(false, lines, (l) => l.join('\n'));
 }

@@ -1,6 +1,6 @@
 // gt refinery run, gt mq list|status|retry|remove.
 import type { Command } from 'commander';
-import { output } from '../main.js';
+import { output, say, warn } from '../main.js';
 import { currentTown, me, positiveInt } from './context.js';
 
 const STATE_HELP = 'queued, testing, merged or bounced';
@@ -27,15 +27,15 @@ export function register(program: Command): void {
       const { loadRig } = await import('../../town/rig.js');
       const rig = loadRig(town, rigName);
       const { runRefinery } = await import('../../refinery/service.js');
-      const log = o.json ? undefined : (line: string) => process.stdout.write(`${line}\n`);
-      if (!rig.testCmd) log?.(`warning: rig ${rig.name} has no test command; MRs land rebased but untested (set test_cmd in ${rig.root}/rig.toml)`);
+      const log = o.json ? undefined : (line: string) => say(line);
+      if (!rig.testCmd) warn('gt', `warning: rig ${rig.name} has no test command; MRs land rebased but untested (set test_cmd in ${rig.root}/rig.toml)`);
       const r = await runRefinery(town, rig, { batch, once: o.once, onConflict: o.onConflict, agentTimeoutMs: agentTimeout * 1000, startFixSessions: o.start, log, actor: await me(town) });
+      if (r.upstreamStuck) warn('gt', `warning: ${rig.mainBranch} does not follow ${rig.remote} now: ${r.upstreamStuck}`);
+      if (r.mainRed) warn('gt', `${rig.mainBranch} fails its own tests: ${r.deferred.length} MR${r.deferred.length === 1 ? '' : 's'} left queued, not bounced, until an MR makes it green`);
       output(o.json, r, (d) =>
         `${d.rig}: merged ${d.merged.length}, bounced ${d.bounced.length}` +
         (d.recovered.length ? `, recovered ${d.recovered.length} landed before a crash` : '') +
-        ` (${d.rounds} round${d.rounds === 1 ? '' : 's'}, ${d.testRuns} test run${d.testRuns === 1 ? '' : 's'}); ${rig.mainBranch} at ${d.main.slice(0, 12)}` +
-        (d.upstreamStuck ? `\nwarning: ${rig.mainBranch} does not follow ${rig.remote} now: ${d.upstreamStuck}` : '') +
-        (d.mainRed ? `\n${rig.mainBranch} fails its own tests: ${d.deferred.length} MR${d.deferred.length === 1 ? '' : 's'} left queued, not bounced, until an MR makes it green` : ''),
+        ` (${d.rounds} round${d.rounds === 1 ? '' : 's'}, ${d.testRuns} test run${d.testRuns === 1 ? '' : 's'}); ${rig.mainBranch} at ${d.main.slice(0, 12)}`,
       );
     });
 

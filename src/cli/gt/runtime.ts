@@ -1,6 +1,6 @@
 // gt session list|attach|peek|kill|restart, gt peek, gt nudge, gt seance, gt costs, gt agent shell.
 import type { Command } from 'commander';
-import { output } from '../main.js';
+import { output, warn } from '../main.js';
 import { currentTown, positiveInt } from './context.js';
 import type { Town } from '../../town/town.js';
 
@@ -116,10 +116,14 @@ export function register(program: Command): void {
       const msg = words.join(' ') || 'Check your hook: run `gt prime` and work it (GUPP).';
       // Asked for explicitly: past the wait, type anyway (agent CLIs queue input typed mid-turn).
       const r = await nudgeAgent(town, await addressOf(town, target), msg, { timeoutMs: o.timeout * 1000, typeWhenBusy: true });
+      if (!r.delivered) {
+        // Reached only with nothing to type (a busy agent gets the text anyway, typeWhenBusy).
+        warn('gt', `not delivered to ${r.agent}: the message has nothing to type (control characters only)`);
+        process.exitCode = 1;
+      }
       output(o.json, r, (d) =>
-        d.delivered ? `Nudged ${d.agent} (${d.session})${d.idle ? '' : ` while busy, after waiting ${Math.round(d.waitedMs / 1000)}s for idle`}` : `Not delivered: ${d.agent} stayed busy for ${Math.round(d.waitedMs / 1000)}s`,
+        d.delivered ? `Nudged ${d.agent} (${d.session})${d.idle ? '' : ` while busy, after waiting ${Math.round(d.waitedMs / 1000)}s for idle`}` : '',
       );
-      if (!r.delivered) process.exitCode = 1;
     });
 
   program

@@ -1,6 +1,6 @@
 // gt demo, gt patrol, gt daemon, gt witness.
 import type { Command } from 'commander';
-import { output } from '../main.js';
+import { output, say, warn } from '../main.js';
 import { currentTown, nonNegativeInt, positiveInt } from './context.js';
 
 export function register(program: Command): void {
@@ -15,8 +15,8 @@ export function register(program: Command): void {
     .option('--json', 'print the summary as JSON (progress goes to stderr)')
     .action(async (o: { agent: string; dir?: string; headless?: boolean; batch: number; timeout: number; json?: boolean }) => {
       const { runDemo, renderSummary } = await import('../../supervise/demo.js');
-      const log = (l: string) => (o.json ? process.stderr : process.stdout).write(l + '\n');
-      const s = await runDemo({ agent: o.agent, dir: o.dir, mode: o.headless ? 'headless' : undefined, batch: o.batch, timeoutSec: o.timeout, log });
+      const log = (l: string) => say(l, o.json ? process.stderr : process.stdout);
+      const s = await runDemo({ agent: o.agent, dir: o.dir, mode: o.headless ? 'headless' : undefined, batch: o.batch, timeoutSec: o.timeout, log, warn: (l) => warn('gt', l) });
       output(o.json, s, renderSummary);
       if (!s.landed) process.exitCode = 1;
     });
@@ -29,9 +29,10 @@ export function register(program: Command): void {
     .action(async (o: { batch: number; json?: boolean }) => {
       const { patrolOnce } = await import('../../supervise/patrol.js');
       const r = await patrolOnce(await currentTown(), { batch: o.batch });
+      for (const w of r.witness) if (w.error) warn('gt', `witness: ${w.agent}: ${w.action.kind} FAILED: ${w.error}`);
       output(o.json, r, (d) =>
         [
-          ...d.witness.map((w) => `witness: ${w.agent}: ${w.action.kind}${'reason' in w.action ? ` (${w.action.reason})` : ''}${w.error ? ` FAILED: ${w.error}` : ''}`),
+          ...d.witness.filter((w) => !w.error).map((w) => `witness: ${w.agent}: ${w.action.kind}${'reason' in w.action ? ` (${w.action.reason})` : ''}`),
           ...d.refinery.map((x) => `refinery ${x.rig}: ${x.merged.length} merged, ${x.bounced.length} bounced`),
           ...d.landed.map((c) => `convoy ${c} landed`),
           ...d.errors.map((e) => `${'rig' in e ? `${e.phase} ${e.rig}` : `convoy ${e.convoy}`}: FAILED: ${e.message}`),
@@ -49,7 +50,7 @@ export function register(program: Command): void {
       const { runDeacon } = await import('../../supervise/deacon.js');
       const town = await currentTown();
       process.stdout.write(`gt daemon: patrolling ${town.root} (Ctrl-C to stop)\n`);
-      await runDeacon(town, { batch: o.batch, maxDelaySec: o.maxDelay, syncEverySec: o.syncEvery }, (l) => process.stdout.write(`${l}\n`));
+      await runDeacon(town, { batch: o.batch, maxDelaySec: o.maxDelay, syncEverySec: o.syncEvery }, (l) => say(l));
     });
 
   program
@@ -94,6 +95,7 @@ export function register(program: Command): void {
       const { loadRig } = await import('../../town/rig.js');
       const { witnessPatrol } = await import('../../supervise/witness.js');
       const r = await witnessPatrol(town, loadRig(town, rigName));
-      output(o.json, r, (d) => d.map((w) => `${w.agent}: ${w.action.kind}${'reason' in w.action ? ` (${w.action.reason})` : ''}${w.error ? ` FAILED: ${w.error}` : ''}`).join('\n') || 'All polecats healthy.');
+      for (const w of r) if (w.error) warn('gt', `${w.agent}: ${w.action.kind} FAILED: ${w.error}`);
+      output(o.json, r, (d) => d.filter((w) => !w.error).map((w) => `${w.agent}: ${w.action.kind}${'reason' in w.action ? ` (${w.action.reason})` : ''}`).join('\n') || (r.length ? '' : 'All polecats healthy.'));
     });
 }

@@ -1,6 +1,6 @@
 // gt install, rig, crew, whoami, status, doctor.
 import type { Command } from 'commander';
-import { output } from '../main.js';
+import { output, warn } from '../main.js';
 import { currentTown, me } from './context.js';
 
 export function register(program: Command): void {
@@ -31,7 +31,8 @@ export function register(program: Command): void {
       const town = await currentTown();
       const { setUpRig } = await import('../../town/install.js');
       const { rig: r, beadsSync } = await setUpRig(town, name, source, o);
-      const { renderSync } = await import('../../town/beads-sync.js');
+      const { renderSync, syncProblems } = await import('../../town/beads-sync.js');
+      for (const p of syncProblems([beadsSync])) warn('gt', p);
       output(o.json, { ...r, beads_sync: beadsSync }, (d) => `Added rig '${d.name}' (prefix ${d.prefix}, branch ${d.mainBranch}) from ${d.source}\n${renderSync([beadsSync])}`);
     });
   rig
@@ -116,8 +117,9 @@ export function register(program: Command): void {
     .option('--rig <name>', 'only this rig')
     .option('--json', 'print JSON')
     .action(async (o: { rig?: string; json?: boolean }) => {
-      const { syncTown, renderSync } = await import('../../town/beads-sync.js');
+      const { syncTown, renderSync, syncProblems } = await import('../../town/beads-sync.js');
       const r = await syncTown(await currentTown(), o.rig);
+      for (const p of syncProblems(r)) warn('gt', p);
       output(o.json, r, renderSync);
       if (r.some((x) => x.error)) process.exitCode = 1;
     });
@@ -130,9 +132,10 @@ export function register(program: Command): void {
     .action(async (o: { fix?: boolean; json?: boolean }) => {
       const { doctor } = await import('../../work/doctor.js');
       const findings = await doctor(await currentTown(), { fix: o.fix });
+      for (const f of findings) if (f.error) warn('gt', `fix FAILED: [${f.check}] ${f.subject}: ${f.problem} -> ${f.fix} (${f.error})`);
       output(o.json, findings, (d) =>
         d.length
-          ? d.map((f) => `${f.fixed ? 'fixed' : f.error ? 'FAILED' : 'found'}  [${f.check}] ${f.subject}: ${f.problem} -> ${f.fix}${f.error ? ` (${f.error})` : ''}`).join('\n') + (o.fix ? '' : '\nRun gt doctor --fix to repair.')
+          ? d.filter((f) => !f.error).map((f) => `${f.fixed ? 'fixed' : 'found'}  [${f.check}] ${f.subject}: ${f.problem} -> ${f.fix}`).join('\n') + (o.fix ? '' : '\nRun gt doctor --fix to repair.')
           : 'No problems found.',
       );
       if (findings.some((f) => !f.fixed)) process.exitCode = 1;

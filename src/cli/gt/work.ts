@@ -1,7 +1,7 @@
 // gt hook, sling, unsling, convoy, mail, prime, handoff, done.
 import type { Command } from 'commander';
-import { output } from '../main.js';
-import { currentTown, me } from './context.js';
+import { output, warn } from '../main.js';
+import { currentTown, me, positiveInt } from './context.js';
 
 export function register(program: Command): void {
   program
@@ -30,9 +30,10 @@ export function register(program: Command): void {
       const town = await currentTown();
       const { sling } = await import('../../work/sling.js');
       const r = await sling(town, args, target, o);
+      for (const h of r.hooked) if (h.session === 'failed') warn('gt', `${h.bead} is hooked to ${h.agent}, but its session FAILED: ${h.error}`);
       output(o.json, r, (d) =>
         [
-          ...d.hooked.map((h) => `${h.created ? 'Hooked' : 'Already hooked:'} ${h.bead} -> ${h.agent}${h.branch ? ` (${h.branch})` : ''}${h.session === 'started' ? ', session started' : h.session === 'failed' ? `, session FAILED: ${h.error}` : ''}`),
+          ...d.hooked.map((h) => `${h.created ? 'Hooked' : 'Already hooked:'} ${h.bead} -> ${h.agent}${h.branch ? ` (${h.branch})` : ''}${h.session === 'started' ? ', session started' : ''}`),
           `Convoy ${d.convoy}${d.convoyCreated ? ' (new)' : ''}`,
         ].join('\n'),
       );
@@ -104,21 +105,24 @@ export function register(program: Command): void {
     .requiredOption('-s, --subject <subject>', 'subject')
     .option('-m, --message <body>', 'body', '')
     .option('--nudge', 'also nudge the recipient\'s live session')
+    .option('--nudge-timeout <sec>', 'how long the nudge waits for the recipient to be idle', positiveInt, 30)
     .option('--json', 'print JSON')
-    .action(async (to: string, o: { subject: string; message: string; nudge?: boolean; json?: boolean }) => {
+    .action(async (to: string, o: { subject: string; message: string; nudge?: boolean; nudgeTimeout: number; json?: boolean }) => {
       const town = await currentTown();
       const { sendMail } = await import('../../work/mail.js');
       const from = await me(town);
       const m = sendMail(town, { from, to, subject: o.subject, body: o.message }, from);
       // The mail is delivered either way; the nudge is a courtesy to a live session.
+      // `nudged` says what really happened: 'nudged' only when the text was typed.
       let nudged: string | undefined;
       if (o.nudge) {
         const { nudgeAgent } = await import('../../runtime/launch.js');
-        nudged = await nudgeAgent(town, m.to, `You have mail from ${from}: "${m.subject}". Run \`gt mail inbox\`.`)
-          .then(() => 'nudged')
+        nudged = await nudgeAgent(town, m.to, `You have mail from ${from}: "${m.subject}". Run \`gt mail inbox\`.`, { timeoutMs: o.nudgeTimeout * 1000 })
+          .then((r) => (r.delivered ? 'nudged' : `not nudged: ${r.agent} stayed busy for ${Math.round(r.waitedMs / 1000)}s (the mail waits in its inbox)`))
           .catch((e: Error) => `not nudged: ${e.message}`);
+        if (nudged !== 'nudged') warn('gt', nudged);
       }
-      output(o.json, { ...m, nudged }, (d) => `Sent ${d.id} to ${d.to}${d.nudged ? ` (${d.nudged})` : ''}`);
+      output(o.json, { ...m, nudged }, (d) => `Sent ${d.id} to ${d.to}${d.nudged === 'nudged' ? ` (nudged)` : ''}`);
     });
   mail
     .command('inbox [agent]')

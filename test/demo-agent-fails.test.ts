@@ -1,0 +1,67 @@
+// `gt demo --agent claude` where claude cannot run (here: a `claude` on PATH that refuses, as the
+// real one does as root): the demo stops as soon as every polecat has failed, says why in the
+// agent's own words, exits non-zero, and leaves no session or tmux server behind.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { gt, testEnv, tempDir } from './support/cli.js';
+import { sweepTown, townId } from './support/claude.js';
+import { groupAlive } from '../src/runtime/session.js';
+import { listAgents } from '../src/town/identity.js';
+import { loadTown } from '../src/town/town.js';
+
+const REFUSAL = '--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons';
+
+for (const mode of ['tmux', 'headless'] as const) {
+  test(`gt demo --agent claude (${mode}) whose claude refuses to start: fails at once with its words, cleans up`, () => {
+    const { dir, cleanup } = tempDir('gt-demo-fail-');
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'claude'), `#!/bin/sh\necho "${REFUSAL}" >&2\nexit 1\n`);
+    chmodSync(join(bin, 'claude'), 0o755);
+    const env = testEnv({ HOME: dir });
+    env.PATH = `${bin}:${env.PATH}`;
+    delete env.GT_TOWN;
+    const town = join(dir, 'demo', 'town');
+    try {
+      const r = gt(['demo', '--agent', 'claude', '--dir', join(dir, 'demo'), '--timeout', '100', ...(mode === 'headless' ? ['--headless'] : [])], { cwd: dir, env });
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      // It stopped for the reason, not at the timeout (which would print the summary instead).
+      assert.match(r.stderr, /gt: gt demo cannot land its convoy: every polecat's agent failed before handing in any work; the agent said: .*cannot be used with root\/sudo privileges/);
+      assert.doesNotMatch(r.stdout, /did NOT land/);
+      // Nothing of the demo runs on: no tmux server for its town, no headless session process.
+      assert.notEqual(spawnSync('tmux', ['-L', `gt-${townId(town)}`, 'list-sessions'], { encoding: 'utf8' }).status, 0, 'the tmux server is gone');
+      for (const a of listAgents(loadTown(town), { role: 'polecat' })) {
+        const pid = a.sessions.at(-1)?.pid;
+        if (pid) assert.equal(groupAlive(pid), false, `${a.address}'s session is gone`);
+      }
+    } finally {
+      sweepTown(town);
+      cleanup();
+    }
+  });
+}
+
+test('gt demo --agent claude whose claude waits at a login screen: at the timeout it says what each agent shows', () => {
+  const { dir, cleanup } = tempDir('gt-demo-stuck-');
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'claude'), '#!/bin/sh\necho "Invalid API key · Please run /login"\nexec sleep 300\n');
+  chmodSync(join(bin, 'claude'), 0o755);
+  const env = testEnv({ HOME: dir });
+  env.PATH = `${bin}:${env.PATH}`;
+  delete env.GT_TOWN;
+  const town = join(dir, 'demo', 'town');
+  try {
+    const r = gt(['demo', '--agent', 'claude', '--dir', join(dir, 'demo'), '--timeout', '3'], { cwd: dir, env });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /did NOT land/);
+    assert.match(r.stdout, /unfinished polecats, and the last thing each agent printed:\n {4}calc\/polecats\/\S+ \(running\): Invalid API key · Please run \/login\n/);
+    assert.notEqual(spawnSync('tmux', ['-L', `gt-${townId(town)}`, 'list-sessions'], { encoding: 'utf8' }).status, 0, 'the tmux server is gone');
+  } finally {
+    sweepTown(town);
+    cleanup();
+  }
+});
