@@ -12,13 +12,14 @@ import { ConflictError, InternalError, NotFoundError, UserError } from '../lib/e
 import { writeFileAtomic } from '../lib/fsx.js';
 import { now as nowStamp } from '../lib/time.js';
 import { childNumber, generateId, validPrefix } from './ids.js';
-import { issueToLine, lineHash, parseJsonl, parseJsonlLines } from './jsonl.js';
+import { issueToLine, lineHash, newStatuses, parseJsonlLines, validateRecords, type JsonlRecord } from './jsonl.js';
 import {
-  BLOCKING_DEP_TYPES, NON_WORK_TYPES, PARENT_CHILD, checkLabel, isStatus,
-  type BeadEvent, type Comment, type Dependency, type Issue, type Status,
+  BLOCKING_DEP_TYPES, CUSTOM_STATUS_KEY, NON_WORK_TYPES, PARENT_CHILD, checkLabel, parseCustomStatuses,
+  STATUSES, type BeadEvent, type BuiltinStatus, type Comment, type Dependency, type Issue, type Status,
 } from './model.js';
 import { computeBlocked, notReadyReasons, findCycles, type GraphEdge } from './ready.js';
 import { migrate } from './schema.js';
+import { idProblem, issueProblem, knownStatuses, type Checked } from './validate.js';
 import { fileSignature, patchJsonl, planImport, readIfExists, statSignature } from './sync.js';
 
 export { resolveActor } from './actor.js';
@@ -229,6 +230,31 @@ class SqliteStore implements BeadStore {
     });
   }
 
+  /** Create and update refuse what the one validator refuses (import does too, in admitRecords). */
+  private check(i: Checked): void {
+    const problem = issueProblem(i, this.statuses());
+    if (problem) throw new UserError(problem, /unknown status/.test(problem) ? undefined : 'nothing was changed');
+  }
+
+  /** The statuses this store accepts: the built-in ones and `status.custom`. */
+  statuses(): Set<string> {
+    return knownStatuses(parseCustomStatuses(this.getConfig(CUSTOM_STATUS_KEY)));
+  }
+
+  /**
+   * Validates records about to be imported (inside the write). A custom status Beads uses that is
+   * not configured here yet is registered, not refused: refusing would freeze this store on a
+   * file another clone wrote, and dropping the issues would lose them.
+   */
+  private admitRecords(records: JsonlRecord[], source: string): void {
+    const known = this.statuses();
+    const added = newStatuses(records, known);
+    validateRecords(records, source, new Set([...known, ...added]));
+    if (!added.length) return;
+    this.setMeta(`config.${CUSTOM_STATUS_KEY}`, [...known].filter((st) => !STATUSES.includes(st as BuiltinStatus)).concat(added).join(','));
+    process.stderr.write(`bd: registered custom status ${added.join(', ')} from ${source} (bd config get ${CUSTOM_STATUS_KEY})\n`);
+  }
+
   private meta(key: string): string | undefined {
     return (this.q('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
   }
@@ -301,7 +327,7 @@ class SqliteStore implements BeadStore {
     if (fileSignature(this.jsonlPath) !== (this.meta('jsonl_sig') ?? 'missing')) this.flush();
     if (this.badFile && !this.warnedBadFile) {
       this.warnedBadFile = true;
-      process.stderr.write(`bd: warning: ${this.badFile.message}; reading the database as last synced (resolve the file, or 'bd export' rewrites it from the database)\n`);
+      process.stderr.write(`bd: warning: ${this.badFile.message}; reading the database as last synced (resolve the conflict or fix that line; writes wait until then)\n`);
     }
   }
 
@@ -392,14 +418,16 @@ class SqliteStore implements BeadStore {
     const buf = readIfExists(this.jsonlPath, 'raw') ?? Buffer.alloc(0);
     const known = new Map((this.q('SELECT line_hash, id FROM issues WHERE line_hash IS NOT NULL').all() as { line_hash: string; id: string }[])
       .map((r) => [r.line_hash, r.id]));
-    let records: { id: string; line: string; issue?: Issue }[];
+    let records: JsonlRecord[];
     try {
       records = parseJsonlLines(buf.toString('utf8'), this.jsonlPath, (line) => known.get(lineHash(line)));
+      this.admitRecords(records, this.jsonlPath);
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
       if (bad === 'refuse') {
-        throw new UserError(`${e.message}: changes are refused until the file parses`,
-          "resolve the conflict or fix the line, or run 'bd export' to rewrite it from the database");
+        // No hint to 'bd export' here: it would overwrite the file, losing whatever the file holds that the database does not.
+        throw new UserError(`${e.message}: changes are refused until the file is valid`,
+          `resolve the conflict or fix that line of ${this.jsonlPath} (git shows what changed: git diff -- ${JSONL}), then retry`);
       }
       if (bad === 'warn') {
         this.badFile = e; // the command's read warns (once); flushes on open and close stay quiet
@@ -515,10 +543,12 @@ class SqliteStore implements BeadStore {
   }
 
   importText(text: string, source: string, actor: string): { created: number; updated: number; unchanged: number } {
-    const records = parseJsonl(text, source); // parse everything first: a bad line changes nothing
     const counts = { created: 0, updated: 0, unchanged: 0 };
     this.write(() => {
-      for (const r of records) {
+      // Parse and validate everything first: a bad line changes nothing.
+      const records = parseJsonlLines(text, source);
+      this.admitRecords(records, source);
+      for (const { issue: r } of records as Required<JsonlRecord>[]) {
         const before = this.getExact(r.id);
         if (before && issueToLine(before) === issueToLine(r)) { counts.unchanged++; continue; }
         this.upsertRecord(r);
@@ -845,9 +875,9 @@ class SqliteStore implements BeadStore {
     const integrity = this.db.pragma('integrity_check', { simple: true });
     if (integrity !== 'ok') problems.push(`sqlite integrity_check: ${integrity}`);
     const onDisk = readIfExists(this.jsonlPath);
-    const parseError = onDisk === undefined ? undefined : unparseable(onDisk, this.jsonlPath);
+    const parseError = onDisk === undefined ? undefined : unparseable(onDisk, this.jsonlPath, this.statuses());
     if (onDisk === undefined) problems.push(`${this.jsonlPath} is missing (run 'bd export')`);
-    else if (parseError) problems.push(`${parseError} (resolve it, or run 'bd export' to rewrite it from the database)`);
+    else if (parseError) problems.push(`${parseError} (resolve the conflict or fix that line: the file may hold changes the database has not taken in)`);
     else {
       const expected = this.exportText();
       if (onDisk !== expected) {
@@ -893,18 +923,16 @@ class SqliteStore implements BeadStore {
     return this.write(() => {
       const title = input.title?.trim();
       if (!title) throw new UserError('a title is required', 'bd create "what needs doing"');
-      if (title.length > 500) throw new UserError(`title is ${title.length} characters (at most 500)`);
       const priority = input.priority ?? 2;
-      checkPriority(priority);
       const status = input.status ?? 'open';
-      if (!isStatus(status)) throw new UserError(`unknown status "${status}"`);
       const type = input.issue_type?.trim() || 'task';
       const parent = input.parent !== undefined ? this.resolveId(input.parent) : undefined;
       const taken = (id: string) => !!this.q('SELECT 1 FROM issues WHERE id = ?').get(id);
       let id: string;
       if (input.id) {
         id = input.id.trim();
-        if (!/^[A-Za-z][\w.-]*$/.test(id)) throw new UserError(`invalid id "${id}"`, 'ids look like <prefix>-<hash>');
+        const bad = idProblem(id);
+        if (bad) throw new UserError(bad);
         if (taken(id)) throw new ConflictError(`issue ${id} already exists`);
       } else if (parent) {
         id = this.nextChildId(parent);
@@ -912,6 +940,9 @@ class SqliteStore implements BeadStore {
         const count = (this.q('SELECT count(*) AS n FROM issues').get() as { n: number }).n;
         id = generateId(this.prefix, `${title}\0${actor}\0${process.pid}\0${Date.now()}\0${Math.random()}`, count, taken);
       }
+      this.check({ id, title, status, priority, issue_type: type, description: input.description, design: input.design,
+        acceptance_criteria: input.acceptance_criteria, notes: input.notes, assignee: input.assignee, owner: input.owner,
+        external_ref: input.external_ref });
       const now = nowStamp();
       const fields = input.fields && Object.keys(input.fields).length ? JSON.stringify(input.fields) : null;
       this.q(`INSERT INTO issues (id, title, description, design, acceptance_criteria, notes, status, priority, issue_type,
@@ -967,7 +998,6 @@ class SqliteStore implements BeadStore {
       sets.push(`${k} = ?`); params.push(nonEmpty(v)); changed[k] = v;
     }
     if (patch.priority !== undefined && patch.priority !== before.priority) {
-      checkPriority(patch.priority);
       sets.push('priority = ?'); params.push(patch.priority); changed.priority = patch.priority;
     }
     if (patch.issue_type !== undefined && patch.issue_type !== before.issue_type) {
@@ -991,13 +1021,15 @@ class SqliteStore implements BeadStore {
     }
     let statusChanged = false;
     if (patch.status !== undefined && patch.status !== before.status) {
-      if (!isStatus(patch.status)) throw new UserError(`unknown status "${patch.status}"`, `use one of open, in_progress, blocked, deferred, closed, pinned, hooked`);
       sets.push('status = ?'); params.push(patch.status);
       if (patch.status === 'closed') { sets.push('closed_at = ?'); params.push(now); }
       else if (before.status === 'closed') { sets.push('closed_at = NULL', 'close_reason = NULL'); }
       statusChanged = true;
     }
     if (!sets.length) return before;
+    const after = { ...before, ...changed, status: patch.status ?? before.status } as Checked;
+    for (const k of ['assignee', 'owner', 'external_ref'] as const) if (after[k] === null) delete after[k];
+    this.check(after);
     sets.push('updated_at = ?'); params.push(now);
     this.q(`UPDATE issues SET ${sets.join(', ')} WHERE id = ?`).run(...params, id);
     this.dirty.add(id);
@@ -1184,10 +1216,11 @@ function rowToIssue(r: IssueRow): Issue {
   return issue;
 }
 
-/** The parse error of a JSONL text, or undefined when it parses. */
-function unparseable(text: string, source: string): string | undefined {
+/** The parse or validation error of a JSONL text, or undefined when it imports (new custom statuses would be registered). */
+function unparseable(text: string, source: string, statuses: ReadonlySet<string>): string | undefined {
   try {
-    parseJsonl(text, source);
+    const records = parseJsonlLines(text, source);
+    validateRecords(records, source, new Set([...statuses, ...newStatuses(records, statuses)]));
     return undefined;
   } catch (e) {
     if (e instanceof UserError) return e.message;
@@ -1212,9 +1245,6 @@ function nonEmpty(v: string | undefined): string | null {
   return v === undefined || v === '' ? null : v;
 }
 
-function checkPriority(p: number): void {
-  if (!Number.isInteger(p) || p < 0 || p > 4) throw new UserError(`invalid priority ${p}`, 'priority is 0 (critical) to 4 (backlog)');
-}
 
 function jsonPath(key: string): string {
   return `$."${key.replace(/"/g, '\\"')}"`;

@@ -10,7 +10,7 @@ import { openStore, resolveActor, type BeadStore, type CreateInput, type ListFil
 import { findBeadsDir, openLocalStore, openStoreForId } from '../../beads/routes.js';
 import { importJsonl, issueToRecord } from '../../beads/jsonl.js';
 import { NON_WORK_TYPES } from '../../beads/model.js';
-import { isStatus, parsePriority, type Issue, type Status } from '../../beads/model.js';
+import { isStatus, parsePriority, statusShaped, type Issue, type Status } from '../../beads/model.js';
 import { formatIssueLine, formatIssueFull, formatTree, type TreeNode } from './format.js';
 
 interface Ctx { program: Command; args: unknown[]; opts: Record<string, unknown> }
@@ -44,7 +44,10 @@ function priority(v: unknown): number | undefined {
 function status(v: unknown): Status | undefined {
   if (v === undefined) return undefined;
   const s = String(v).replace('-', '_');
-  if (!isStatus(s) || s === 'tombstone') throw new UserError(`invalid status "${v}"`, 'use open, in_progress, blocked, deferred, closed, pinned or hooked');
+  // A custom status (bd config set status.custom ...) is checked by the store, which knows them.
+  if ((!isStatus(s) && !statusShaped(s)) || s === 'tombstone') {
+    throw new UserError(`invalid status "${v}"`, 'use open, in_progress, blocked, deferred, closed, pinned, hooked or a configured custom status');
+  }
   return s;
 }
 function statuses(v: unknown): Status[] | undefined {
