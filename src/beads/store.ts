@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ConflictError, InternalError, NotFoundError, UserError } from '../lib/errors.js';
-import { writeFileAtomic } from '../lib/fsx.js';
+import { removeStaleTemps, writeFileAtomic } from '../lib/fsx.js';
 import { now as nowStamp } from '../lib/time.js';
 import { childNumber, generateId, validPrefix } from './ids.js';
 import { issueToLine, lineHash, newStatuses, parseJsonlLines, validateRecords, type JsonlRecord } from './jsonl.js';
@@ -19,6 +19,7 @@ import {
 } from './model.js';
 import { computeBlocked, notReadyReasons, findCycles, type GraphEdge } from './ready.js';
 import { migrate } from './schema.js';
+import { busyError, busyTimeoutMs, clearHolder, HOLDER_FILE, isBusy, noteHolder, readHolder } from './write-lock.js';
 import { idProblem, issueProblem, knownStatuses, type Checked } from './validate.js';
 import { fileSignature, patchJsonl, planImport, readIfExists, statSignature } from './sync.js';
 
@@ -135,14 +136,16 @@ export function openStore(beadsDir: string, opts: { create?: boolean; prefix?: s
     throw new UserError(`invalid prefix "${opts.prefix}"`, 'use letters, digits, _ or - (start with a letter, at most 16, no trailing -)');
   }
   if (opts.create) mkdirSync(beadsDir, { recursive: true });
-  const db = new Database(dbPath, { timeout: 60_000 });
+  const timeout = busyTimeoutMs();
+  const db = new Database(dbPath, { timeout });
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     migrate(db);
-    return new SqliteStore(db, beadsDir, opts);
+    return new SqliteStore(db, beadsDir, opts, timeout);
   } catch (e) {
     db.close();
+    if (isBusy(e)) throw busyError(readHolder(join(beadsDir, HOLDER_FILE)), dbPath, timeout);
     throw e;
   }
 }
@@ -174,8 +177,11 @@ class SqliteStore implements BeadStore {
   private badFile: UserError | undefined;
   private warnedBadFile = false;
 
-  constructor(private db: Database.Database, readonly beadsDir: string, opts: { create?: boolean; prefix?: string }) {
+  private readonly holderPath: string;
+
+  constructor(private db: Database.Database, readonly beadsDir: string, opts: { create?: boolean; prefix?: string }, private busyTimeout: number) {
     this.dbPath = join(beadsDir, DB);
+    this.holderPath = join(beadsDir, HOLDER_FILE);
     this.jsonlPath = join(beadsDir, JSONL);
     const stored = this.meta('prefix');
     if (stored) this.prefix = stored;
@@ -305,16 +311,26 @@ class SqliteStore implements BeadStore {
 
   /** BEGIN IMMEDIATE (the write lock, so processes serialize) .. COMMIT, or ROLLBACK on a throw. */
   private transaction<T>(fn: () => T): T {
-    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+    } catch (e) {
+      if (isBusy(e)) throw busyError(readHolder(this.holderPath), this.dbPath, this.busyTimeout);
+      throw e;
+    }
+    noteHolder(this.holderPath); // for whoever waits on us: who, since when
     this.depth = 1;
     this.dirty = new Set();
     this.rewrite = false;
     try {
       const result = fn();
+      clearHolder(this.holderPath);
       this.db.exec('COMMIT');
       return result;
     } catch (e) {
-      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      if (this.db.inTransaction) {
+        clearHolder(this.holderPath);
+        this.db.exec('ROLLBACK');
+      }
       throw e;
     } finally {
       this.depth = 0;
@@ -470,6 +486,7 @@ class SqliteStore implements BeadStore {
    * abandoned, the new file imported, and the export redone over it.
    */
   private exportPending(bad: OnBadFile): void {
+    removeStaleTemps(this.jsonlPath); // a writer that died between write and rename left its temp file
     for (let attempt = 1; ; attempt++) {
       const ids = (this.q('SELECT id FROM dirty').all() as { id: string }[]).map((r) => r.id);
       const rewrite = this.meta('jsonl_rewrite') !== undefined;
