@@ -72,3 +72,62 @@ test('a writer killed between write and rename leaves a temp file; the next expo
     p.cleanup();
   }
 });
+
+const git = (cwd: string, args: string[]) => {
+  const r = runSync('git', args, { cwd, env: testEnv() });
+  assert.equal(r.code, 0, `git ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout.trim();
+};
+
+test('bd sync refuses to commit a JSONL that does not import (truncated line, conflict markers), and a remote one that does not', () => {
+  const { dir, cleanup } = tempDir('beads-sync-bad-');
+  try {
+    const env = testEnv({ BD_ACTOR: 'tester' });
+    const remote = join(dir, 'remote.git');
+    git(dir, ['init', '-q', '--bare', remote]);
+    const clone = (name: string) => {
+      const c = join(dir, name);
+      git(dir, ['init', '-q', '-b', 'main', c]);
+      git(c, ['remote', 'add', 'origin', remote]);
+      for (const args of [['init', '--prefix', 'sy'], ['config', 'set', 'sync.remote', 'origin']]) assert.equal(bd(args, { cwd: c, env }).code, 0);
+      return c;
+    };
+    const a = clone('a');
+    assert.equal(bd(['create', 'shared'], { cwd: a, env }).code, 0);
+    assert.equal(bd(['sync'], { cwd: a, env }).code, 0, 'a good file syncs');
+    const tip = git(a, ['rev-parse', 'beads-sync']);
+    const jsonl = join(a, '.beads', 'issues.jsonl');
+    const good = readFileSync(jsonl, 'utf8');
+    for (const [bad, why] of [
+      [good + '{"id":"sy-cut","title":"trunc', /issues\.jsonl:2: malformed JSON/],
+      [`<<<<<<< HEAD\n${good}=======\n${good.replace('shared', 'theirs')}>>>>>>> other\n`, /issues\.jsonl:1: git conflict marker/],
+    ] as const) {
+      writeFileSync(jsonl, bad);
+      const r = bd(['sync'], { cwd: a, env });
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, /^bd: refusing to commit .*issues\.jsonl to beads-sync: /);
+      assert.match(r.stderr, why);
+      assert.equal(git(a, ['rev-parse', 'beads-sync']), tip, 'the branch did not move');
+      assert.equal(git(remote, ['rev-parse', 'beads-sync']), tip, 'nothing was pushed');
+    }
+    writeFileSync(jsonl, good);
+
+    // A bad file pushed by something else (a plain git merge, a hand edit): the next clone refuses to take it in.
+    const w = join(dir, 'w');
+    git(dir, ['clone', '-q', '-b', 'beads-sync', remote, w]);
+    writeFileSync(join(w, '.beads', 'issues.jsonl'), good + '{"id":"sy-cut","title":"trunc\n');
+    git(w, ['commit', '-qam', 'broken by hand']);
+    git(w, ['push', '-q', 'origin', 'beads-sync']);
+    const b = clone('b');
+    assert.equal(bd(['create', 'mine'], { cwd: b, env }).code, 0);
+    const before = readFileSync(join(b, '.beads', 'issues.jsonl'), 'utf8');
+    const r = bd(['sync'], { cwd: b, env });
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /^bd: cannot take in origin\/beads-sync: .*issues\.jsonl:2: malformed JSON/);
+    assert.equal(readFileSync(join(b, '.beads', 'issues.jsonl'), 'utf8'), before);
+  } finally {
+    cleanup();
+  }
+});

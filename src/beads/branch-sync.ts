@@ -13,6 +13,7 @@ import { writeFileAtomic } from '../lib/fsx.js';
 import { UserError } from '../lib/errors.js';
 import { mergeJsonl } from './merge.js';
 import { readIfExists } from './sync.js';
+import { jsonlProblem } from './jsonl.js';
 import type { BeadStore } from './store.js';
 
 export const DEFAULT_SYNC_BRANCH = 'beads-sync';
@@ -102,13 +103,19 @@ async function syncOnce(store: BeadStore, o: BranchSyncOptions): Promise<BranchS
   let parents = tip ? [tip] : [];
   if (theirs && theirs !== tip && !(tip && (await isAncestor(o.repo, theirs, tip)))) {
     const base = tip ? await mergeBase(o.repo, tip, theirs) : undefined;
-    await mergeIntoStore(store, base ? await jsonlAt(o.repo, base) : '', await jsonlAt(o.repo, theirs));
+    await mergeIntoStore(store, base ? await jsonlAt(o.repo, base) : '', await jsonlAt(o.repo, theirs), `${o.remote}/${branch}`);
     merged = true;
     parents = !tip || (await isAncestor(o.repo, tip, theirs)) ? [theirs] : [tip, theirs];
   }
 
   store.flush();
   const text = readIfExists(store.jsonlPath) ?? '';
+  // What is pushed is imported by every other clone: a file that would not import there is never committed.
+  const problem = jsonlProblem(text, store.jsonlPath, store.statuses());
+  if (problem) {
+    throw new UserError(`refusing to commit ${store.jsonlPath} to ${branch}: ${problem}`,
+      `fix that line or resolve the conflict, then run bd sync again; ${branch}${o.remote ? ` and ${o.remote}` : ''} are unchanged`);
+  }
   const issues = countLines(text);
   const tree = await treeFor(o.repo, text);
   let commit: string | undefined;
@@ -143,7 +150,12 @@ async function syncOnce(store: BeadStore, o: BranchSyncOptions): Promise<BranchS
  * Three-way merges the remote's JSONL into the database: under the store's write lock (so no bd
  * write interleaves), the file becomes merge(base, database, theirs), then the store imports it.
  */
-async function mergeIntoStore(store: BeadStore, baseText: string, theirsText: string): Promise<void> {
+async function mergeIntoStore(store: BeadStore, baseText: string, theirsText: string, theirName: string): Promise<void> {
+  const bad = jsonlProblem(theirsText, `${theirName}:${TREE_PATH.join('/')}`, store.statuses());
+  if (bad) {
+    throw new UserError(`cannot take in ${theirName}: ${bad}`,
+      `nothing was changed here; revert the commit that broke ${theirName} (git log ${theirName}), push, then run bd sync again`);
+  }
   store.flush();
   store.write(() => {
     const ours = store.exportText();

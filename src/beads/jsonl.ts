@@ -154,6 +154,21 @@ export function validateRecords(records: JsonlRecord[], source: string, statuses
   }
 }
 
+/**
+ * Why a JSONL text could not be imported (parse or validation, first problem, one line), or
+ * undefined when it could. Custom statuses an import would register do not count as problems.
+ */
+export function jsonlProblem(text: string, source: string, statuses: ReadonlySet<string>): string | undefined {
+  try {
+    const records = parseJsonlLines(text, source);
+    validateRecords(records, source, new Set([...statuses, ...newStatuses(records, statuses)]));
+    return undefined;
+  } catch (e) {
+    if (e instanceof UserError) return e.message;
+    throw e;
+  }
+}
+
 /** Upserts the records of a JSONL file into a store (what `bd import <file>` does). */
 export function importJsonl(store: Store, path: string, actor = 'import'): { created: number; updated: number; unchanged: number } {
   let text: string;

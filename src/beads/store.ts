@@ -12,7 +12,7 @@ import { ConflictError, InternalError, NotFoundError, UserError } from '../lib/e
 import { removeStaleTemps, writeFileAtomic } from '../lib/fsx.js';
 import { now as nowStamp } from '../lib/time.js';
 import { childNumber, generateId, validPrefix } from './ids.js';
-import { issueToLine, lineHash, newStatuses, parseJsonlLines, validateRecords, type JsonlRecord } from './jsonl.js';
+import { issueToLine, jsonlProblem, lineHash, newStatuses, parseJsonlLines, validateRecords, type JsonlRecord } from './jsonl.js';
 import {
   BLOCKING_DEP_TYPES, CUSTOM_STATUS_KEY, NON_WORK_TYPES, PARENT_CHILD, checkLabel, parseCustomStatuses,
   STATUSES, type BeadEvent, type BuiltinStatus, type Comment, type Dependency, type Issue, type Status,
@@ -111,6 +111,8 @@ export interface BeadStore extends Store {
   getConfig(key: string): string | undefined;
   /** Sets a setting (undefined unsets it). */
   setConfig(key: string, value: string | undefined): void;
+  /** The statuses this store accepts: the built-in ones and the configured custom ones (status.custom). */
+  statuses(): Set<string>;
 }
 
 const JSONL = 'issues.jsonl';
@@ -892,7 +894,7 @@ class SqliteStore implements BeadStore {
     const integrity = this.db.pragma('integrity_check', { simple: true });
     if (integrity !== 'ok') problems.push(`sqlite integrity_check: ${integrity}`);
     const onDisk = readIfExists(this.jsonlPath);
-    const parseError = onDisk === undefined ? undefined : unparseable(onDisk, this.jsonlPath, this.statuses());
+    const parseError = onDisk === undefined ? undefined : jsonlProblem(onDisk, this.jsonlPath, this.statuses());
     if (onDisk === undefined) problems.push(`${this.jsonlPath} is missing (run 'bd export')`);
     else if (parseError) problems.push(`${parseError} (resolve the conflict or fix that line: the file may hold changes the database has not taken in)`);
     else {
@@ -1231,18 +1233,6 @@ function rowToIssue(r: IssueRow): Issue {
   if (r.external_ref !== null) issue.external_ref = r.external_ref;
   if (r.ephemeral) issue.ephemeral = true;
   return issue;
-}
-
-/** The parse or validation error of a JSONL text, or undefined when it imports (new custom statuses would be registered). */
-function unparseable(text: string, source: string, statuses: ReadonlySet<string>): string | undefined {
-  try {
-    const records = parseJsonlLines(text, source);
-    validateRecords(records, source, new Set([...statuses, ...newStatuses(records, statuses)]));
-    return undefined;
-  } catch (e) {
-    if (e instanceof UserError) return e.message;
-    throw e;
-  }
 }
 
 /** write() runs fn inside one transaction, so fn cannot be async: it would commit before it settled. */
