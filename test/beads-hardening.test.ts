@@ -131,3 +131,41 @@ test('bd sync refuses to commit a JSONL that does not import (truncated line, co
     cleanup();
   }
 });
+
+test('bd init on a fresh clone takes the prefix of the project\'s issues (work tree JSONL, or the sync branch), not the directory\'s name', () => {
+  const { dir, cleanup } = tempDir('beads-init-prefix-');
+  try {
+    const env = testEnv({ BD_ACTOR: 'tester' });
+    const line = (id: string) => `{"id":"${id}","title":"t","status":"open","priority":2,"issue_type":"task","created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}`;
+    // A checkout whose .beads/issues.jsonl came with the clone.
+    const withFile = join(dir, 'someproject');
+    git(dir, ['init', '-q', '-b', 'main', withFile]);
+    runSync('mkdir', ['-p', join(withFile, '.beads')]);
+    writeFileSync(join(withFile, '.beads', 'issues.jsonl'), [line('my-app-a1'), line('my-app-a1.1'), line('my-app-b2')].join('\n') + '\n');
+    const init = bd(['init', '--json'], { cwd: withFile, env });
+    assert.equal(init.code, 0, init.stderr);
+    assert.equal(JSON.parse(init.stdout).prefix, 'my-app');
+    const created = bd(['create', 'new', '--silent'], { cwd: withFile, env });
+    assert.match(created.stdout, /^my-app-[0-9a-z]+\n$/);
+
+    // A clone whose issues live only on the remote's beads-sync branch.
+    const remote = join(dir, 'remote.git');
+    git(dir, ['init', '-q', '--bare', remote]);
+    const a = join(dir, 'origin-side');
+    git(dir, ['init', '-q', '-b', 'main', a]);
+    git(a, ['remote', 'add', 'origin', remote]);
+    for (const args of [['init', '--prefix', 'qq'], ['create', 'one'], ['sync', '--remote', 'origin']]) {
+      const r = bd(args, { cwd: a, env });
+      assert.equal(r.code, 0, r.stderr);
+    }
+    const fresh = join(dir, 'fresh-clone');
+    git(dir, ['init', '-q', '-b', 'main', fresh]);
+    git(fresh, ['remote', 'add', 'origin', remote]);
+    git(fresh, ['fetch', '-q', 'origin']);
+    const r = bd(['init', '--json'], { cwd: fresh, env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).prefix, 'qq');
+  } finally {
+    cleanup();
+  }
+});

@@ -72,3 +72,12 @@ test('planImport: the file wins, except for ids with unexported local changes', 
   assert.deepEqual([...clean.upsert], ['a']);
   assert.deepEqual(clean.remove, ['b']);
 });
+
+test('prefixOfJsonl: the prefix most ids use (dashes in the prefix, children, identities)', async () => {
+  const { idPrefix, prefixOfJsonl } = await import('./ids.js');
+  assert.equal(idPrefix('my-proj-a1b2.3'), 'my-proj');
+  assert.equal(idPrefix('nohash'), undefined);
+  const l = (id: string) => `{"id":"${id}","title":"x"}`;
+  assert.equal(prefixOfJsonl([l('bd-a1'), l('bd-a1.1'), l('gt-gastown-polecat-nux'), l('bd-c3'), '{"id": broken'].join('\n')), 'bd');
+  assert.equal(prefixOfJsonl(''), undefined);
+});

@@ -11,7 +11,7 @@ import { basename, dirname, join } from 'node:path';
 import { ConflictError, InternalError, NotFoundError, UserError } from '../lib/errors.js';
 import { removeStaleTemps, writeFileAtomic } from '../lib/fsx.js';
 import { now as nowStamp } from '../lib/time.js';
-import { childNumber, generateId, validPrefix } from './ids.js';
+import { childNumber, generateId, prefixOfJsonl, validPrefix } from './ids.js';
 import { issueToLine, jsonlProblem, lineHash, newStatuses, parseJsonlLines, validateRecords, type JsonlRecord } from './jsonl.js';
 import {
   BLOCKING_DEP_TYPES, CUSTOM_STATUS_KEY, NON_WORK_TYPES, PARENT_CHILD, checkLabel, parseCustomStatuses,
@@ -188,7 +188,8 @@ class SqliteStore implements BeadStore {
     const stored = this.meta('prefix');
     if (stored) this.prefix = stored;
     else {
-      this.prefix = opts.prefix ?? defaultPrefix(beadsDir);
+      // A fresh clone: the project's issues already name the prefix; otherwise Beads' default, the directory's name.
+      this.prefix = opts.prefix ?? prefixOfJsonl(readIfExists(join(beadsDir, JSONL)) ?? '') ?? defaultPrefix(beadsDir);
       this.write(() => this.setMeta('prefix', this.prefix));
     }
     this.flush(); // a crashed writer's dirty rows, or a JSONL changed under us

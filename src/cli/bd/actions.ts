@@ -10,6 +10,8 @@ import { openStore, resolveActor, type BeadStore, type CreateInput, type ListFil
 import { findBeadsDir, openLocalStore, openStoreForId } from '../../beads/routes.js';
 import { importJsonl, issueToRecord } from '../../beads/jsonl.js';
 import { NON_WORK_TYPES } from '../../beads/model.js';
+import { prefixOfJsonl } from '../../beads/ids.js';
+import { DEFAULT_SYNC_BRANCH } from '../../beads/branch-sync.js';
 import { isStatus, parsePriority, statusShaped, type Issue, type Status } from '../../beads/model.js';
 import { formatIssueLine, formatIssueFull, formatTree, type TreeNode } from './format.js';
 
@@ -63,8 +65,8 @@ function count(v: unknown, name: string): number | undefined {
 
 export async function init(c: Ctx): Promise<void> {
   const dir = g(c).db ? findBeadsDir(cwd(), g(c).db)! : join(cwd(), '.beads');
-  const prefix = c.opts.prefix as string | undefined;
   const existed = existsSync(join(dir, 'beads.db'));
+  const prefix = (c.opts.prefix as string | undefined) ?? (existed ? undefined : prefixOnSyncBranch(dirname(dir)));
   const store = openStore(dir, { create: true, prefix });
   const info = using(store, (s) => {
     if (prefix && s.prefix !== prefix) throw new UserError(`${dir} already uses prefix "${s.prefix}"`, 'a database keeps its prefix; use another directory');
@@ -90,6 +92,20 @@ export async function init(c: Ctx): Promise<void> {
   }
   output(g(c).json, { ...info, merge_driver: merge }, (d) =>
     `${d.created ? 'Initialized' : 'Already initialized:'} beads in ${d.path} (prefix ${d.prefix})${d.merge_driver ? '; git merge driver installed' : ''}`);
+}
+
+/**
+ * A fresh clone whose issues live only on the sync branch (local or the remote's): their prefix.
+ * (A `.beads/issues.jsonl` in the work tree is read by the store itself.)
+ */
+function prefixOnSyncBranch(project: string): string | undefined {
+  if (existsSync(join(project, '.beads', 'issues.jsonl'))) return undefined;
+  for (const ref of [DEFAULT_SYNC_BRANCH, `origin/${DEFAULT_SYNC_BRANCH}`]) {
+    const r = gitSyncTry(project, ['show', `${ref}:.beads/issues.jsonl`]);
+    const p = r.code === 0 ? prefixOfJsonl(r.stdout) : undefined;
+    if (p) return p;
+  }
+  return undefined;
 }
 
 function writeIfMissing(path: string, text: string): void {
