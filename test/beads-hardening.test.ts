@@ -169,3 +169,43 @@ test('bd init on a fresh clone takes the prefix of the project\'s issues (work t
     cleanup();
   }
 });
+
+test('two clones create different issues under one id: bd sync keeps both, re-ids the later one and says so', () => {
+  const { dir, cleanup } = tempDir('beads-sync-dup-');
+  try {
+    const env = testEnv({ BD_ACTOR: 'tester' });
+    const remote = join(dir, 'remote.git');
+    git(dir, ['init', '-q', '--bare', remote]);
+    const ok = (cwd: string, args: string[]) => {
+      const r = bd(args, { cwd, env });
+      assert.equal(r.code, 0, `bd ${args.join(' ')}: ${r.stderr}`);
+      return r.stdout;
+    };
+    const clone = (name: string) => {
+      const c = join(dir, name);
+      git(dir, ['init', '-q', '-b', 'main', c]);
+      git(c, ['remote', 'add', 'origin', remote]);
+      ok(c, ['init', '--prefix', 'sy']);
+      ok(c, ['config', 'set', 'sync.remote', 'origin']);
+      return c;
+    };
+    const a = clone('a'), b = clone('b');
+    ok(a, ['create', 'made in a', '--id', 'sy-dup']);
+    ok(b, ['create', 'made in b', '--id', 'sy-dup']);
+    ok(b, ['create', 'waits on b\'s', '--id', 'sy-w', '--deps', 'blocks:sy-dup']);
+    ok(a, ['sync']);
+    const out = ok(b, ['sync']);
+    const m = /sy-dup -> (sy-[0-9a-z]+): this clone had created a different issue under sy-dup \("made in b"\); both kept/.exec(out);
+    assert.ok(m, out);
+    const moved = m[1]!;
+    ok(a, ['sync']);
+    for (const c of [a, b]) {
+      const all = new Map((JSON.parse(ok(c, ['list', '--all', '--json'])) as { id: string; title: string; dependencies?: { depends_on_id: string }[] }[]).map((i) => [i.id, i]));
+      assert.equal(all.get('sy-dup')?.title, 'made in a');
+      assert.equal(all.get(moved)?.title, 'made in b');
+      assert.deepEqual(all.get('sy-w')?.dependencies?.map((d) => d.depends_on_id), [moved], 'b\'s edge follows b\'s issue');
+    }
+  } finally {
+    cleanup();
+  }
+});

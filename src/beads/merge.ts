@@ -5,6 +5,7 @@ import { goJson } from './jsonl.js';
 import { KEY_ORDER } from './model.js';
 import { UserError } from '../lib/errors.js';
 import { compareStamps } from '../lib/time.js';
+import { generateId, idPrefix } from './ids.js';
 
 type Rec = Record<string, unknown>;
 
@@ -87,9 +88,22 @@ export function mergeRecord(base: Rec | undefined, ours: Rec, theirs: Rec): Rec 
   return out;
 }
 
+/** An issue given a new id because the other side had created a different issue under its id. */
+export interface Renamed { from: string; to: string; side: 'ours' | 'theirs'; title: string }
+
 /** Merges three JSONL texts; the result is sorted by id, one canonical line per issue. */
 export function mergeJsonl(baseText: string, oursText: string, theirsText: string): string {
+  return mergeJsonlReport(baseText, oursText, theirsText).text;
+}
+
+/**
+ * mergeJsonl, also saying which issues were re-id'd: two sides that created different issues
+ * (different created_at) under one id neither had in the base are not one issue to merge field by
+ * field; both are kept, the later-created one under a fresh id.
+ */
+export function mergeJsonlReport(baseText: string, oursText: string, theirsText: string): { text: string; renamed: Renamed[] } {
   const base = parse(baseText, 'base'), ours = parse(oursText, 'ours'), theirs = parse(theirsText, 'theirs');
+  const renamed = separateCollisions(base, ours, theirs);
   const ids = [...new Set([...base.keys(), ...ours.keys(), ...theirs.keys()])].sort();
   const lines: string[] = [];
   for (const id of ids) {
@@ -100,5 +114,45 @@ export function mergeJsonl(baseText: string, oursText: string, theirsText: strin
     else if (t) r = b && same(t, b) ? undefined : t;
     if (r) lines.push(goJson(r));
   }
-  return lines.map((l) => l + '\n').join('');
+  return { text: lines.map((l) => l + '\n').join(''), renamed };
+}
+
+/** Two records under one id are different issues when neither side got it from the base and they were created apart. */
+function differentIssues(b: Rec | undefined, o: Rec, t: Rec): boolean {
+  if (b) return false;
+  const oc = stamp(o.created_at), tc = stamp(t.created_at);
+  return oc !== undefined && tc !== undefined && compareStamps(oc, tc) !== 0;
+}
+
+/**
+ * Re-ids the later-created issue of each colliding pair on its own side, and points that side's
+ * dependencies at the new id (the other side never knew the issue, so its edges mean its own).
+ * The new id is derived from the record, so every clone merging the same pair picks the same one.
+ */
+function separateCollisions(base: Map<string, Rec>, ours: Map<string, Rec>, theirs: Map<string, Rec>): Renamed[] {
+  const renamed: Renamed[] = [];
+  const taken = new Set([...base.keys(), ...ours.keys(), ...theirs.keys()]);
+  for (const id of [...ours.keys()].sort()) {
+    const o = ours.get(id)!, t = theirs.get(id);
+    if (!t || !differentIssues(base.get(id), o, t)) continue;
+    const side = compareStamps(stamp(o.created_at), stamp(t.created_at)) > 0 ? 'ours' : 'theirs';
+    const recs = side === 'ours' ? ours : theirs;
+    const rec = recs.get(id)!;
+    const to = generateId(idPrefix(id) ?? id, `${id}\0${String(rec.created_at)}\0${String(rec.title)}`, taken.size, (x) => taken.has(x));
+    taken.add(to);
+    recs.delete(id);
+    recs.set(to, { ...rec, id: to });
+    for (const [k, r] of recs) {
+      if (!Array.isArray(r.dependencies)) continue;
+      const deps = (r.dependencies as Rec[]).map((d) => {
+        const moved = { ...d };
+        if (d.issue_id === id && k === to) moved.issue_id = to;
+        if (d.depends_on_id === id) moved.depends_on_id = to;
+        return moved;
+      });
+      recs.set(k, { ...recs.get(k)!, dependencies: deps });
+    }
+    renamed.push({ from: id, to, side, title: typeof rec.title === 'string' ? rec.title : '' });
+  }
+  return renamed;
 }

@@ -402,6 +402,7 @@ export async function sync(c: Ctx): Promise<void> {
     const r = await syncToBranch(store, target);
     output(g(c).json, { ...r, repo: target.repo, remote: target.remote }, (d) => [
       `${d.commit ? `Committed ${d.issues} issues to ${d.branch} (${d.commit.slice(0, 8)})` : `${d.branch} at ${d.tip?.slice(0, 8) ?? '(none)'}: nothing to commit (${d.issues} issues)`}${d.merged ? `; took in ${d.remote}'s changes` : ''}${d.pushed ? `; pushed to ${d.remote}` : ''}`,
+      ...d.renamed.map((r) => `${r.from} -> ${r.to}: ${r.side === 'ours' ? 'this clone' : d.remote} had created a different issue under ${r.from} ("${r.title}"); both kept, the later one re-id'd`),
       ...(d.remoteError ? [`warning: ${d.remoteError} (committed locally; run bd sync again)`] : []),
     ].join('\n'));
   } finally {
