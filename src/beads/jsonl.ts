@@ -50,13 +50,19 @@ function str(o: Record<string, unknown>, k: string, where: string, required = fa
   return v;
 }
 
+/** JSON.parse quotes the bad input in its message: keep that to one short printable line. */
+function printable(s: string): string {
+  const one = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
+  return one.length > 160 ? `${one.slice(0, 159)}…` : one;
+}
+
 /** Parses one JSONL line into an Issue; `where` names the line in error messages. */
 export function parseIssueLine(line: string, where: string): Issue {
   let o: unknown;
   try {
     o = JSON.parse(line);
   } catch (e) {
-    throw new UserError(`${where}: malformed JSON (${(e as Error).message})`, 'fix or remove the line, then import again');
+    throw new UserError(`${where}: malformed JSON (${printable((e as Error).message)})`, 'fix or remove the line, then import again');
   }
   if (!o || typeof o !== 'object' || Array.isArray(o)) throw new UserError(`${where}: expected a JSON object`);
   const r = o as Record<string, unknown>;
