@@ -904,7 +904,7 @@ class SqliteStore implements BeadStore {
         const a = new Map(onDisk.split('\n').filter(Boolean).map((l) => [l.slice(0, 80).match(/"id":"([^"]+)"/)?.[1] ?? l, l]));
         const b = new Map(expected.split('\n').filter(Boolean).map((l) => [l.match(/"id":"([^"]+)"/)?.[1] ?? l, l]));
         const diff = [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k));
-        problems.push(`JSONL differs from the database for ${diff.length} issue(s): ${diff.slice(0, 5).join(', ')}${diff.length > 5 ? ', ...' : ''} (run 'bd export' to rewrite it, or 'bd import' to load it)`);
+        problems.push(`JSONL differs from the database for ${diff.length} issue(s): ${diff.slice(0, 5).join(', ')}${diff.length > 5 ? ', ...' : ''} (see which side is right first: 'bd import' takes the file's version in, 'bd export' rewrites the file from the database and drops what only the file has)`);
       }
     }
     const want = this.blockedFromGraph();
