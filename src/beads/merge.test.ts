@@ -14,10 +14,11 @@ test('two sides that created different issues under one id: both kept, the later
   const ours = lines(rec('bd-old', 'shared', '2026-01-01T00:00:00Z'), rec('bd-x1', 'ours made this', '2026-01-02T10:00:00Z'),
     rec('bd-y2', 'ours waits on it', '2026-01-02T10:00:01Z', ['bd-x1']));
   const theirs = lines(rec('bd-old', 'shared', '2026-01-01T00:00:00Z', ['bd-x1']), rec('bd-x1', 'theirs made this', '2026-01-02T11:00:00Z'),
-    rec('bd-z3', 'theirs waits on it', '2026-01-02T11:00:01Z', ['bd-x1']));
+    rec('bd-x1.1', 'a child of theirs', '2026-01-02T11:00:02Z', ['bd-x1']), rec('bd-z3', 'theirs waits on it', '2026-01-02T11:00:01Z', ['bd-x1']));
   const r = mergeJsonlReport(base, ours, theirs);
-  assert.equal(r.renamed.length, 1);
-  const [mv] = r.renamed;
+  assert.equal(r.renamed.length, 2);
+  const [mv, child] = r.renamed;
+  assert.deepEqual(child, { from: 'bd-x1.1', to: `${mv!.to}.1`, side: 'theirs', title: 'a child of theirs' }, 'children move with their parent');
   assert.deepEqual({ from: mv!.from, side: mv!.side, title: mv!.title }, { from: 'bd-x1', side: 'theirs', title: 'theirs made this' });
   assert.match(mv!.to, /^bd-[0-9a-z]+$/);
   const out = parse(r.text);
@@ -25,6 +26,8 @@ test('two sides that created different issues under one id: both kept, the later
   assert.equal(out.get(mv!.to).title, 'theirs made this');
   assert.equal(out.get(mv!.to).created_at, '2026-01-02T11:00:00Z');
   assert.deepEqual(out.get('bd-y2').dependencies.map((d: { depends_on_id: string }) => d.depends_on_id), ['bd-x1']);
+  assert.deepEqual(out.get(`${mv!.to}.1`).dependencies.map((d: { issue_id: string; depends_on_id: string }) => [d.issue_id, d.depends_on_id]), [[`${mv!.to}.1`, mv!.to]]);
+  assert.equal(out.has('bd-x1.1'), false);
   assert.deepEqual(out.get('bd-z3').dependencies.map((d: { depends_on_id: string }) => d.depends_on_id), [mv!.to]);
   assert.deepEqual(out.get('bd-old').dependencies.map((d: { depends_on_id: string }) => d.depends_on_id), [mv!.to], 'an edge theirs added to a shared issue follows');
   // Symmetric: merging from the other side gives the same file (both clones converge).

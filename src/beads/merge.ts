@@ -125,34 +125,38 @@ function differentIssues(b: Rec | undefined, o: Rec, t: Rec): boolean {
 }
 
 /**
- * Re-ids the later-created issue of each colliding pair on its own side, and points that side's
- * dependencies at the new id (the other side never knew the issue, so its edges mean its own).
- * The new id is derived from the record, so every clone merging the same pair picks the same one.
+ * Re-ids the later-created issue of each colliding pair on its own side (its children `<id>.N`
+ * there move with it), and points that side's dependencies at the new ids: the other side never
+ * knew those issues, so its edges mean its own. New ids derive from the record, so every clone
+ * merging the same pair picks the same one.
  */
 function separateCollisions(base: Map<string, Rec>, ours: Map<string, Rec>, theirs: Map<string, Rec>): Renamed[] {
   const renamed: Renamed[] = [];
   const taken = new Set([...base.keys(), ...ours.keys(), ...theirs.keys()]);
   for (const id of [...ours.keys()].sort()) {
-    const o = ours.get(id)!, t = theirs.get(id);
-    if (!t || !differentIssues(base.get(id), o, t)) continue;
+    const o = ours.get(id), t = theirs.get(id);
+    if (!o || !t || !differentIssues(base.get(id), o, t)) continue;
     const side = compareStamps(stamp(o.created_at), stamp(t.created_at)) > 0 ? 'ours' : 'theirs';
     const recs = side === 'ours' ? ours : theirs;
     const rec = recs.get(id)!;
     const to = generateId(idPrefix(id) ?? id, `${id}\0${String(rec.created_at)}\0${String(rec.title)}`, taken.size, (x) => taken.has(x));
-    taken.add(to);
-    recs.delete(id);
-    recs.set(to, { ...rec, id: to });
+    const moves = new Map([[id, to]]);
+    for (const k of recs.keys()) if (k.startsWith(id + '.') && !base.has(k)) moves.set(k, to + k.slice(id.length));
+    for (const [from, dest] of moves) {
+      taken.add(dest);
+      const r = recs.get(from)!;
+      recs.delete(from);
+      recs.set(dest, { ...r, id: dest });
+      renamed.push({ from, to: dest, side, title: typeof r.title === 'string' ? r.title : '' });
+    }
     for (const [k, r] of recs) {
       if (!Array.isArray(r.dependencies)) continue;
-      const deps = (r.dependencies as Rec[]).map((d) => {
-        const moved = { ...d };
-        if (d.issue_id === id && k === to) moved.issue_id = to;
-        if (d.depends_on_id === id) moved.depends_on_id = to;
-        return moved;
-      });
-      recs.set(k, { ...recs.get(k)!, dependencies: deps });
+      recs.set(k, { ...r, dependencies: (r.dependencies as Rec[]).map((d) => ({
+        ...d,
+        ...(typeof d.issue_id === 'string' && moves.has(d.issue_id) ? { issue_id: k } : {}),
+        ...(typeof d.depends_on_id === 'string' && moves.has(d.depends_on_id) ? { depends_on_id: moves.get(d.depends_on_id) } : {}),
+      })) });
     }
-    renamed.push({ from: id, to, side, title: typeof rec.title === 'string' ? rec.title : '' });
   }
   return renamed;
 }

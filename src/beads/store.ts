@@ -242,7 +242,7 @@ class SqliteStore implements BeadStore {
   /** Create and update refuse what the one validator refuses (import does too, in admitRecords). */
   private check(i: Checked): void {
     const problem = issueProblem(i, this.statuses());
-    if (problem) throw new UserError(problem, /unknown status/.test(problem) ? undefined : 'nothing was changed');
+    if (problem) throw new UserError(problem);
   }
 
   /** The statuses this store accepts: the built-in ones and `status.custom`. */
