@@ -28,7 +28,7 @@ test('bad input: one line, non-zero exit, database and JSONL unchanged', () => {
       [['update', 'ee-doesnotexist', '--status', 'closed'], 1, /issue not found/],
       [['create', 'x', '-p', '7'], 1, /invalid priority "7"/],
       [['update', a, '-p', 'high'], 1, /invalid priority "high"/],
-      [['update', a, '--status', 'done'], 1, /invalid status "done"/],
+      [['update', a, '--status', 'done'], 1, /unknown status "done" \(configure it: bd config set status.custom "done"\)/],
       [['dep', 'add', a, b], 1, /would create a dependency cycle/],
       [['import', bad], 1, /bad\.jsonl:2: malformed JSON/],
       [['close', a, 'ee-nope'], 1, /issue not found: ee-nope/],
@@ -169,7 +169,8 @@ test('a conflicted issues.jsonl: reads warn in one line, writes are refused, doc
     const create = bd(['create', 'two'], { cwd: dir, env });
     assert.equal(create.code, 1);
     assert.equal(create.stderr.trim().split('\n').length, 1);
-    assert.match(create.stderr, /git conflict marker: changes are refused until the file parses .*bd export/);
+    assert.match(create.stderr, /git conflict marker: changes are refused until the file is valid \(resolve the conflict/);
+    assert.doesNotMatch(create.stderr, /bd export/, 'never suggest the command that overwrites the file');
     assert.equal(readFileSync(path, 'utf8'), conflicted);
     const doc = bd(['doctor'], { cwd: dir, env });
     assert.equal(doc.code, 1);

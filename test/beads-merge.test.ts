@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bd, tempDir, testEnv } from './support/cli.js';
-import { git } from '../src/lib/git.js';
+import { git, gitTry } from '../src/lib/git.js';
 import { mergeJsonl } from '../src/beads/merge.js';
 
 test('git merge of two branches editing the same issue: field-level, no conflict markers', async () => {
@@ -106,4 +106,39 @@ test('mergeJsonl: status, closed_at and close_reason come from one side (never i
   const retitledLater = line({ status: 'open', title: 'renamed', updated_at: '2026-01-01T03:00:00Z' });
   const closed = JSON.parse(mergeJsonl(base, closedEarlier, retitledLater));
   assert.deepEqual([closed.status, closed.closed_at, closed.close_reason, closed.title], ['closed', '2026-01-01T01:00:00Z', 'done', 'renamed']);
+});
+
+test('git merge of two branches that created different issues under one id: both kept, the later re-id\'d, the driver says so', async () => {
+  const { dir, cleanup } = tempDir('beads-merge-dup-');
+  try {
+    const env = testEnv({ BD_ACTOR: 'merger' });
+    const run = (args: string[]) => {
+      const r = bd(args, { cwd: dir, env });
+      assert.equal(r.code, 0, `bd ${args.join(' ')}: ${r.stderr}`);
+      return r.stdout.trim();
+    };
+    await git(dir, ['init', '-q', '-b', 'main'], { env });
+    run(['init', '--prefix', 'mg']);
+    run(['create', 'base issue']);
+    await git(dir, ['add', '.'], { env });
+    await git(dir, ['commit', '-q', '-m', 'base'], { env });
+    await git(dir, ['checkout', '-q', '-b', 'left'], { env });
+    run(['create', 'made on left', '--id', 'mg-dup']);
+    await git(dir, ['commit', '-q', '-am', 'left'], { env });
+    await git(dir, ['checkout', '-q', 'main'], { env });
+    await git(dir, ['checkout', '-q', '-b', 'right'], { env });
+    run(['create', 'made on right', '--id', 'mg-dup']);
+    await git(dir, ['commit', '-q', '-am', 'right'], { env });
+    await git(dir, ['checkout', '-q', 'left'], { env });
+    const m = await gitTry(dir, ['merge', '--no-edit', 'right'], { env });
+    assert.equal(m.code, 0, m.stderr);
+    const said = /bd merge: mg-dup -> (mg-[0-9a-z]+): both branches created a different issue under mg-dup \("made on right"\)/.exec(m.stderr + m.stdout);
+    assert.ok(said, m.stderr + m.stdout);
+    const titles = new Map(JSON.parse(run(['list', '--json'])).map((i: { id: string; title: string }) => [i.id, i.title]));
+    assert.equal(titles.get('mg-dup'), 'made on left');
+    assert.equal(titles.get(said[1]!), 'made on right');
+    assert.equal(titles.size, 3);
+  } finally {
+    cleanup();
+  }
 });

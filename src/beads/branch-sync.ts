@@ -11,8 +11,9 @@ import { dirname, join, resolve } from 'node:path';
 import { git, gitErrorLine, gitTry } from '../lib/git.js';
 import { writeFileAtomic } from '../lib/fsx.js';
 import { UserError } from '../lib/errors.js';
-import { mergeJsonl } from './merge.js';
+import { mergeJsonlReport, type Renamed } from './merge.js';
 import { readIfExists } from './sync.js';
+import { jsonlProblem } from './jsonl.js';
 import type { BeadStore } from './store.js';
 
 export const DEFAULT_SYNC_BRANCH = 'beads-sync';
@@ -64,6 +65,8 @@ export interface BranchSyncReport {
   pushed: boolean;
   /** The remote could not be reached or refused the push: local state is committed; run again. */
   remoteError?: string;
+  /** Issues re-id'd because the remote had created a different issue under the same id. */
+  renamed: Renamed[];
 }
 
 export async function syncToBranch(store: BeadStore, o: BranchSyncOptions): Promise<BranchSyncReport> {
@@ -99,16 +102,23 @@ async function syncOnce(store: BeadStore, o: BranchSyncOptions): Promise<BranchS
   // The remote has something this database has not taken in: merge it (three-way, against what
   // both last shared). When the remote simply moved ahead of us, the result builds on it alone.
   let merged = false;
+  let renamed: Renamed[] = [];
   let parents = tip ? [tip] : [];
   if (theirs && theirs !== tip && !(tip && (await isAncestor(o.repo, theirs, tip)))) {
     const base = tip ? await mergeBase(o.repo, tip, theirs) : undefined;
-    await mergeIntoStore(store, base ? await jsonlAt(o.repo, base) : '', await jsonlAt(o.repo, theirs));
+    renamed = await mergeIntoStore(store, base ? await jsonlAt(o.repo, base) : '', await jsonlAt(o.repo, theirs), `${o.remote}/${branch}`);
     merged = true;
     parents = !tip || (await isAncestor(o.repo, tip, theirs)) ? [theirs] : [tip, theirs];
   }
 
   store.flush();
   const text = readIfExists(store.jsonlPath) ?? '';
+  // What is pushed is imported by every other clone: a file that would not import there is never committed.
+  const problem = jsonlProblem(text, store.jsonlPath, store.statuses());
+  if (problem) {
+    throw new UserError(`refusing to commit ${store.jsonlPath} to ${branch}: ${problem}`,
+      `fix that line or resolve the conflict, then run bd sync again; ${branch}${o.remote ? ` and ${o.remote}` : ''} are unchanged`);
+  }
   const issues = countLines(text);
   const tree = await treeFor(o.repo, text);
   let commit: string | undefined;
@@ -136,21 +146,28 @@ async function syncOnce(store: BeadStore, o: BranchSyncOptions): Promise<BranchS
       remoteError = `push to ${o.remote} failed: ${gitErrorLine(p.stderr)}`;
     }
   }
-  return { branch, tip: next, commit, merged, issues, pushed, remoteError };
+  return { branch, tip: next, commit, merged, issues, pushed, remoteError, renamed };
 }
 
 /**
  * Three-way merges the remote's JSONL into the database: under the store's write lock (so no bd
  * write interleaves), the file becomes merge(base, database, theirs), then the store imports it.
  */
-async function mergeIntoStore(store: BeadStore, baseText: string, theirsText: string): Promise<void> {
+async function mergeIntoStore(store: BeadStore, baseText: string, theirsText: string, theirName: string): Promise<Renamed[]> {
+  const bad = jsonlProblem(theirsText, `${theirName}:${TREE_PATH.join('/')}`, store.statuses());
+  if (bad) {
+    throw new UserError(`cannot take in ${theirName}: ${bad}`,
+      `nothing was changed here; revert the commit that broke ${theirName} (git log ${theirName}), push, then run bd sync again`);
+  }
   store.flush();
-  store.write(() => {
+  const renamed = store.write(() => {
     const ours = store.exportText();
-    const merged = mergeJsonl(baseText, ours, theirsText);
-    if (merged !== ours) writeFileAtomic(store.jsonlPath, merged);
+    const merged = mergeJsonlReport(baseText, ours, theirsText);
+    if (merged.text !== ours) writeFileAtomic(store.jsonlPath, merged.text);
+    return merged.renamed;
   });
   store.refresh(); // takes the new file in (creates, updates, and removals the remote made)
+  return renamed;
 }
 
 async function treeFor(repo: string, text: string): Promise<string> {

@@ -43,3 +43,27 @@ export function childNumber(parent: string, id: string): number | undefined {
 export function validPrefix(p: string): boolean {
   return /^[a-z][a-z0-9_-]{0,15}$/i.test(p) && !p.endsWith('-');
 }
+
+/** The prefix of an id: what precedes the hash (`my-proj-a1b2.3` -> `my-proj`), or undefined. */
+export function idPrefix(id: string): string | undefined {
+  const top = id.replace(/(\.\d+)+$/, '');
+  const cut = top.lastIndexOf('-');
+  const p = cut > 0 ? top.slice(0, cut) : undefined;
+  return p && validPrefix(p) ? p : undefined;
+}
+
+/**
+ * The prefix most of a JSONL's issues use (a fresh clone's `bd init` keeps the project's prefix
+ * rather than naming it after the directory). Reads ids only, so a file that does not parse
+ * still tells; undefined when it holds no issue.
+ */
+export function prefixOfJsonl(text: string): string | undefined {
+  const counts = new Map<string, number>();
+  for (const m of text.matchAll(/^\s*\{\s*"id"\s*:\s*"([^"\\]+)"/gm)) {
+    const p = idPrefix(m[1]!);
+    if (p) counts.set(p, (counts.get(p) ?? 0) + 1);
+  }
+  let best: string | undefined;
+  for (const [p, n] of counts) if (!best || n > counts.get(best)! || (n === counts.get(best) && p < best)) best = p;
+  return best;
+}

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Store } from './store.js';
 import { KEY_ORDER, MODELLED_KEYS, isStatus, type Comment, type Dependency, type Issue } from './model.js';
+import { issueProblem } from './validate.js';
 
 const GO_ESCAPES = /[<>&\u2028\u2029]/g;
 const goEscape = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
@@ -49,19 +50,24 @@ function str(o: Record<string, unknown>, k: string, where: string, required = fa
   return v;
 }
 
+/** JSON.parse quotes the bad input in its message: keep that to one short printable line. */
+function printable(s: string): string {
+  const one = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
+  return one.length > 160 ? `${one.slice(0, 159)}…` : one;
+}
+
 /** Parses one JSONL line into an Issue; `where` names the line in error messages. */
 export function parseIssueLine(line: string, where: string): Issue {
   let o: unknown;
   try {
     o = JSON.parse(line);
   } catch (e) {
-    throw new UserError(`${where}: malformed JSON (${(e as Error).message})`, 'fix or remove the line, then import again');
+    throw new UserError(`${where}: malformed JSON (${printable((e as Error).message)})`, 'fix or remove the line, then import again');
   }
   if (!o || typeof o !== 'object' || Array.isArray(o)) throw new UserError(`${where}: expected a JSON object`);
   const r = o as Record<string, unknown>;
   const id = str(r, 'id', where, true)!;
-  const status = str(r, 'status', where) ?? 'open';
-  if (!isStatus(status)) throw new UserError(`${where}: unknown status "${status}"`);
+  const status = str(r, 'status', where) ?? 'open'; // a custom status is checked by validateRecords
   const priority = r.priority ?? 2;
   if (typeof priority !== 'number' || !Number.isInteger(priority)) throw new UserError(`${where}: priority must be an integer`);
   const ts = str(r, 'created_at', where) ?? '';
@@ -97,33 +103,76 @@ export function parseIssueLine(line: string, where: string): Issue {
   return issue;
 }
 
-/** Parses a whole JSONL text; blank lines are skipped, a bad line names its line number. */
-export function parseJsonl(text: string, source: string): Issue[] {
-  return parseJsonlLines(text, source).map((r) => r.issue!);
+/** One issue line of a JSONL file; `issue` is absent for a line the caller already holds. */
+export interface JsonlRecord { id: string; line: string; lineNo: number; issue?: Issue }
+
+/** Parses and validates a whole JSONL text (every status must be known); a bad line names its line number. */
+export function parseJsonl(text: string, source: string, statuses: ReadonlySet<string>): Issue[] {
+  const records = parseJsonlLines(text, source);
+  validateRecords(records, source, statuses);
+  return records.map((r) => r.issue!);
 }
 
 /**
- * parseJsonl, keeping each record's line as it is in the file. Lines `known` recognizes (returns
- * their id) are not parsed: the caller already holds them (import skips the unchanged lines).
+ * Parses a JSONL text, keeping each record's line as it is in the file. Lines `known` recognizes
+ * (returns their id) are not parsed: the caller already holds them (import skips the unchanged
+ * lines). Refuses conflict markers and an id on two lines (which line would win is a guess).
  */
-export function parseJsonlLines(text: string, source: string, known?: (line: string) => string | undefined): { id: string; line: string; issue?: Issue }[] {
-  const out: { id: string; line: string; issue?: Issue }[] = [];
+export function parseJsonlLines(text: string, source: string, known?: (line: string) => string | undefined): JsonlRecord[] {
+  const out: JsonlRecord[] = [];
+  const lineOf = new Map<string, number>();
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!;
     const line = raw.trim();
     if (!line) continue;
-    if (line.startsWith('<<<<<<<') || line.startsWith('>>>>>>>') || line === '=======') {
+    if (line.startsWith('<<<<<<<') || line.startsWith('>>>>>>>') || line.startsWith('|||||||') || line === '=======') {
       throw new UserError(`${source}:${i + 1}: git conflict marker`, 'resolve the merge (bd merge is the merge driver), then retry');
     }
     const id = known?.(raw);
-    if (id !== undefined) out.push({ id, line: raw });
-    else {
+    const rec: JsonlRecord = id !== undefined ? { id, line: raw, lineNo: i + 1 } : (() => {
       const issue = parseIssueLine(line, `${source}:${i + 1}`);
-      out.push({ id: issue.id, line: raw, issue });
+      return { id: issue.id, line: raw, lineNo: i + 1, issue };
+    })();
+    const first = lineOf.get(rec.id);
+    if (first !== undefined) {
+      throw new UserError(`${source}:${i + 1}: duplicate id ${rec.id} (also on line ${first})`, 'keep one line per issue (merge them or remove one), then retry');
     }
+    lineOf.set(rec.id, i + 1);
+    out.push(rec);
   }
   return out;
+}
+
+/** The custom statuses a file uses that are not in `known` (import registers them rather than lose the issues). */
+export function newStatuses(records: JsonlRecord[], known: ReadonlySet<string>): string[] {
+  const found = new Set<string>();
+  for (const r of records) if (r.issue && !known.has(r.issue.status) && !isStatus(r.issue.status)) found.add(r.issue.status);
+  return [...found].sort();
+}
+
+/** Runs the one validator over the parsed records; the first bad one throws, naming its line. */
+export function validateRecords(records: JsonlRecord[], source: string, statuses: ReadonlySet<string>): void {
+  for (const r of records) {
+    if (!r.issue) continue;
+    const problem = issueProblem(r.issue, statuses);
+    if (problem) throw new UserError(`${source}:${r.lineNo}: ${problem}`, 'fix or remove the line, then retry (nothing was imported)');
+  }
+}
+
+/**
+ * Why a JSONL text could not be imported (parse or validation, first problem, one line), or
+ * undefined when it could. Custom statuses an import would register do not count as problems.
+ */
+export function jsonlProblem(text: string, source: string, statuses: ReadonlySet<string>): string | undefined {
+  try {
+    const records = parseJsonlLines(text, source);
+    validateRecords(records, source, new Set([...statuses, ...newStatuses(records, statuses)]));
+    return undefined;
+  } catch (e) {
+    if (e instanceof UserError) return e.message;
+    throw e;
+  }
 }
 
 /** Upserts the records of a JSONL file into a store (what `bd import <file>` does). */

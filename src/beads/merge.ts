@@ -5,6 +5,7 @@ import { goJson } from './jsonl.js';
 import { KEY_ORDER } from './model.js';
 import { UserError } from '../lib/errors.js';
 import { compareStamps } from '../lib/time.js';
+import { generateId, idPrefix } from './ids.js';
 
 type Rec = Record<string, unknown>;
 
@@ -87,9 +88,22 @@ export function mergeRecord(base: Rec | undefined, ours: Rec, theirs: Rec): Rec 
   return out;
 }
 
+/** An issue given a new id because the other side had created a different issue under its id. */
+export interface Renamed { from: string; to: string; side: 'ours' | 'theirs'; title: string }
+
 /** Merges three JSONL texts; the result is sorted by id, one canonical line per issue. */
 export function mergeJsonl(baseText: string, oursText: string, theirsText: string): string {
+  return mergeJsonlReport(baseText, oursText, theirsText).text;
+}
+
+/**
+ * mergeJsonl, also saying which issues were re-id'd: two sides that created different issues
+ * (different created_at) under one id neither had in the base are not one issue to merge field by
+ * field; both are kept, the later-created one under a fresh id.
+ */
+export function mergeJsonlReport(baseText: string, oursText: string, theirsText: string): { text: string; renamed: Renamed[] } {
   const base = parse(baseText, 'base'), ours = parse(oursText, 'ours'), theirs = parse(theirsText, 'theirs');
+  const renamed = separateCollisions(base, ours, theirs);
   const ids = [...new Set([...base.keys(), ...ours.keys(), ...theirs.keys()])].sort();
   const lines: string[] = [];
   for (const id of ids) {
@@ -100,5 +114,49 @@ export function mergeJsonl(baseText: string, oursText: string, theirsText: strin
     else if (t) r = b && same(t, b) ? undefined : t;
     if (r) lines.push(goJson(r));
   }
-  return lines.map((l) => l + '\n').join('');
+  return { text: lines.map((l) => l + '\n').join(''), renamed };
+}
+
+/** Two records under one id are different issues when neither side got it from the base and they were created apart. */
+function differentIssues(b: Rec | undefined, o: Rec, t: Rec): boolean {
+  if (b) return false;
+  const oc = stamp(o.created_at), tc = stamp(t.created_at);
+  return oc !== undefined && tc !== undefined && compareStamps(oc, tc) !== 0;
+}
+
+/**
+ * Re-ids the later-created issue of each colliding pair on its own side (its children `<id>.N`
+ * there move with it), and points that side's dependencies at the new ids: the other side never
+ * knew those issues, so its edges mean its own. New ids derive from the record, so every clone
+ * merging the same pair picks the same one.
+ */
+function separateCollisions(base: Map<string, Rec>, ours: Map<string, Rec>, theirs: Map<string, Rec>): Renamed[] {
+  const renamed: Renamed[] = [];
+  const taken = new Set([...base.keys(), ...ours.keys(), ...theirs.keys()]);
+  for (const id of [...ours.keys()].sort()) {
+    const o = ours.get(id), t = theirs.get(id);
+    if (!o || !t || !differentIssues(base.get(id), o, t)) continue;
+    const side = compareStamps(stamp(o.created_at), stamp(t.created_at)) > 0 ? 'ours' : 'theirs';
+    const recs = side === 'ours' ? ours : theirs;
+    const rec = recs.get(id)!;
+    const to = generateId(idPrefix(id) ?? id, `${id}\0${String(rec.created_at)}\0${String(rec.title)}`, taken.size, (x) => taken.has(x));
+    const moves = new Map([[id, to]]);
+    for (const k of recs.keys()) if (k.startsWith(id + '.') && !base.has(k)) moves.set(k, to + k.slice(id.length));
+    for (const [from, dest] of moves) {
+      taken.add(dest);
+      const r = recs.get(from)!;
+      recs.delete(from);
+      recs.set(dest, { ...r, id: dest });
+      renamed.push({ from, to: dest, side, title: typeof r.title === 'string' ? r.title : '' });
+    }
+    for (const [k, r] of recs) {
+      if (!Array.isArray(r.dependencies)) continue;
+      recs.set(k, { ...r, dependencies: (r.dependencies as Rec[]).map((d) => ({
+        ...d,
+        ...(typeof d.issue_id === 'string' && moves.has(d.issue_id) ? { issue_id: k } : {}),
+        ...(typeof d.depends_on_id === 'string' && moves.has(d.depends_on_id) ? { depends_on_id: moves.get(d.depends_on_id) } : {}),
+      })) });
+    }
+  }
+  return renamed;
 }

@@ -2,9 +2,14 @@
 // (statuses, dependency kinds, non-work types) that readiness decisions are made from.
 import { UserError } from '../lib/errors.js';
 
-export type Status = 'open' | 'in_progress' | 'blocked' | 'deferred' | 'closed' | 'pinned' | 'hooked' | 'tombstone';
+export type BuiltinStatus = 'open' | 'in_progress' | 'blocked' | 'deferred' | 'closed' | 'pinned' | 'hooked' | 'tombstone';
+/** A built-in status, or a custom one configured as Beads does (`bd config set status.custom "in_review,qa"`).
+ *  A custom status is neither ready nor closed: its issue still blocks what depends on it. */
+export type Status = BuiltinStatus | (string & {});
 
-export const STATUSES: readonly Status[] = ['open', 'in_progress', 'blocked', 'deferred', 'closed', 'pinned', 'hooked', 'tombstone'];
+export const STATUSES: readonly BuiltinStatus[] = ['open', 'in_progress', 'blocked', 'deferred', 'closed', 'pinned', 'hooked', 'tombstone'];
+/** The config key holding the custom statuses, comma-separated (Beads' key). */
+export const CUSTOM_STATUS_KEY = 'status.custom';
 
 export interface Dependency { issue_id: string; depends_on_id: string; type: string; created_at: string; created_by?: string }
 
@@ -62,8 +67,18 @@ export function fitTitle(text: string, max = MAX_TITLE_LENGTH): string {
   return t.slice(0, cut).trimEnd() + '…';
 }
 
-export function isStatus(s: string): s is Status {
+export function isStatus(s: string): s is BuiltinStatus {
   return (STATUSES as readonly string[]).includes(s);
+}
+
+/** What a status name may look like (built-in or custom): one lowercase word. */
+export function statusShaped(s: string): boolean {
+  return /^[a-z][a-z0-9_-]{0,31}$/.test(s);
+}
+
+/** The custom statuses of a `status.custom` setting ("in_review, qa" -> in_review, qa). */
+export function parseCustomStatuses(setting: string | undefined): string[] {
+  return (setting ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 }
 
 /** Priority 0 (critical) to 4 (backlog); accepts `P2` as Beads does. Returns undefined if invalid. */

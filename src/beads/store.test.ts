@@ -303,7 +303,7 @@ test('a conflicted JSONL: reads warn and serve the database, writes are refused,
   const conflicted = `<<<<<<< HEAD\n${good}=======\n${good}>>>>>>> other\n`;
   writeFileSync(path, conflicted);
   assert.deepEqual(s.list().map((i) => i.id), [a.id]);
-  assert.throws(() => s.create({ title: 'b' }, 'x'), (e: unknown) => e instanceof UserError && /git conflict marker: changes are refused/.test(e.message) && /bd export/.test(e.hint ?? ''));
+  assert.throws(() => s.create({ title: 'b' }, 'x'), (e: unknown) => e instanceof UserError && /git conflict marker: changes are refused/.test(e.message) && /resolve the conflict/.test(e.hint ?? '') && !/bd export/.test(e.hint ?? ''));
   assert.equal(readFileSync(path, 'utf8'), conflicted); // reads and refused writes leave it alone
   assert.match(s.doctor().problems.join('\n'), /issues\.jsonl:1: git conflict marker/);
   assert.equal(s.exportAll().count, 1);

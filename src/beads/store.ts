@@ -9,16 +9,18 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ConflictError, InternalError, NotFoundError, UserError } from '../lib/errors.js';
-import { writeFileAtomic } from '../lib/fsx.js';
+import { removeStaleTemps, writeFileAtomic } from '../lib/fsx.js';
 import { now as nowStamp } from '../lib/time.js';
-import { childNumber, generateId, validPrefix } from './ids.js';
-import { issueToLine, lineHash, parseJsonl, parseJsonlLines } from './jsonl.js';
+import { childNumber, generateId, prefixOfJsonl, validPrefix } from './ids.js';
+import { issueToLine, jsonlProblem, lineHash, newStatuses, parseJsonlLines, validateRecords, type JsonlRecord } from './jsonl.js';
 import {
-  BLOCKING_DEP_TYPES, MAX_TITLE_LENGTH, NON_WORK_TYPES, PARENT_CHILD, checkLabel, isStatus,
-  type BeadEvent, type Comment, type Dependency, type Issue, type Status,
+  BLOCKING_DEP_TYPES, CUSTOM_STATUS_KEY, NON_WORK_TYPES, PARENT_CHILD, checkLabel, parseCustomStatuses,
+  STATUSES, type BeadEvent, type BuiltinStatus, type Comment, type Dependency, type Issue, type Status,
 } from './model.js';
 import { computeBlocked, notReadyReasons, findCycles, type GraphEdge } from './ready.js';
 import { migrate } from './schema.js';
+import { busyError, busyTimeoutMs, clearHolder, HOLDER_FILE, isBusy, noteHolder, readHolder } from './write-lock.js';
+import { idProblem, issueProblem, knownStatuses, type Checked } from './validate.js';
 import { fileSignature, patchJsonl, planImport, readIfExists, statSignature } from './sync.js';
 
 export { resolveActor } from './actor.js';
@@ -109,6 +111,8 @@ export interface BeadStore extends Store {
   getConfig(key: string): string | undefined;
   /** Sets a setting (undefined unsets it). */
   setConfig(key: string, value: string | undefined): void;
+  /** The statuses this store accepts: the built-in ones and the configured custom ones (status.custom). */
+  statuses(): Set<string>;
 }
 
 const JSONL = 'issues.jsonl';
@@ -134,14 +138,16 @@ export function openStore(beadsDir: string, opts: { create?: boolean; prefix?: s
     throw new UserError(`invalid prefix "${opts.prefix}"`, 'use letters, digits, _ or - (start with a letter, at most 16, no trailing -)');
   }
   if (opts.create) mkdirSync(beadsDir, { recursive: true });
-  const db = new Database(dbPath, { timeout: 60_000 });
+  const timeout = busyTimeoutMs();
+  const db = new Database(dbPath, { timeout });
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     migrate(db);
-    return new SqliteStore(db, beadsDir, opts);
+    return new SqliteStore(db, beadsDir, opts, timeout);
   } catch (e) {
     db.close();
+    if (isBusy(e)) throw busyError(readHolder(join(beadsDir, HOLDER_FILE)), dbPath, timeout);
     throw e;
   }
 }
@@ -173,13 +179,17 @@ class SqliteStore implements BeadStore {
   private badFile: UserError | undefined;
   private warnedBadFile = false;
 
-  constructor(private db: Database.Database, readonly beadsDir: string, opts: { create?: boolean; prefix?: string }) {
+  private readonly holderPath: string;
+
+  constructor(private db: Database.Database, readonly beadsDir: string, opts: { create?: boolean; prefix?: string }, private busyTimeout: number) {
     this.dbPath = join(beadsDir, DB);
+    this.holderPath = join(beadsDir, HOLDER_FILE);
     this.jsonlPath = join(beadsDir, JSONL);
     const stored = this.meta('prefix');
     if (stored) this.prefix = stored;
     else {
-      this.prefix = opts.prefix ?? defaultPrefix(beadsDir);
+      // A fresh clone: the project's issues already name the prefix; otherwise Beads' default, the directory's name.
+      this.prefix = opts.prefix ?? prefixOfJsonl(readIfExists(join(beadsDir, JSONL)) ?? '') ?? defaultPrefix(beadsDir);
       this.write(() => this.setMeta('prefix', this.prefix));
     }
     this.flush(); // a crashed writer's dirty rows, or a JSONL changed under us
@@ -227,6 +237,31 @@ class SqliteStore implements BeadStore {
       if (value === undefined) this.q('DELETE FROM meta WHERE key = ?').run(`config.${key}`);
       else this.setMeta(`config.${key}`, value);
     });
+  }
+
+  /** Create and update refuse what the one validator refuses (import does too, in admitRecords). */
+  private check(i: Checked): void {
+    const problem = issueProblem(i, this.statuses());
+    if (problem) throw new UserError(problem);
+  }
+
+  /** The statuses this store accepts: the built-in ones and `status.custom`. */
+  statuses(): Set<string> {
+    return knownStatuses(parseCustomStatuses(this.getConfig(CUSTOM_STATUS_KEY)));
+  }
+
+  /**
+   * Validates records about to be imported (inside the write). A custom status Beads uses that is
+   * not configured here yet is registered, not refused: refusing would freeze this store on a
+   * file another clone wrote, and dropping the issues would lose them.
+   */
+  private admitRecords(records: JsonlRecord[], source: string): void {
+    const known = this.statuses();
+    const added = newStatuses(records, known);
+    validateRecords(records, source, new Set([...known, ...added]));
+    if (!added.length) return;
+    this.setMeta(`config.${CUSTOM_STATUS_KEY}`, [...known].filter((st) => !STATUSES.includes(st as BuiltinStatus)).concat(added).join(','));
+    process.stderr.write(`bd: registered custom status ${added.join(', ')} from ${source} (bd config get ${CUSTOM_STATUS_KEY})\n`);
   }
 
   private meta(key: string): string | undefined {
@@ -279,16 +314,26 @@ class SqliteStore implements BeadStore {
 
   /** BEGIN IMMEDIATE (the write lock, so processes serialize) .. COMMIT, or ROLLBACK on a throw. */
   private transaction<T>(fn: () => T): T {
-    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+    } catch (e) {
+      if (isBusy(e)) throw busyError(readHolder(this.holderPath), this.dbPath, this.busyTimeout);
+      throw e;
+    }
+    noteHolder(this.holderPath); // for whoever waits on us: who, since when
     this.depth = 1;
     this.dirty = new Set();
     this.rewrite = false;
     try {
       const result = fn();
+      clearHolder(this.holderPath);
       this.db.exec('COMMIT');
       return result;
     } catch (e) {
-      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      if (this.db.inTransaction) {
+        clearHolder(this.holderPath);
+        this.db.exec('ROLLBACK');
+      }
       throw e;
     } finally {
       this.depth = 0;
@@ -301,7 +346,7 @@ class SqliteStore implements BeadStore {
     if (fileSignature(this.jsonlPath) !== (this.meta('jsonl_sig') ?? 'missing')) this.flush();
     if (this.badFile && !this.warnedBadFile) {
       this.warnedBadFile = true;
-      process.stderr.write(`bd: warning: ${this.badFile.message}; reading the database as last synced (resolve the file, or 'bd export' rewrites it from the database)\n`);
+      process.stderr.write(`bd: warning: ${this.badFile.message}; reading the database as last synced (resolve the conflict or fix that line; writes wait until then)\n`);
     }
   }
 
@@ -392,14 +437,16 @@ class SqliteStore implements BeadStore {
     const buf = readIfExists(this.jsonlPath, 'raw') ?? Buffer.alloc(0);
     const known = new Map((this.q('SELECT line_hash, id FROM issues WHERE line_hash IS NOT NULL').all() as { line_hash: string; id: string }[])
       .map((r) => [r.line_hash, r.id]));
-    let records: { id: string; line: string; issue?: Issue }[];
+    let records: JsonlRecord[];
     try {
       records = parseJsonlLines(buf.toString('utf8'), this.jsonlPath, (line) => known.get(lineHash(line)));
+      this.admitRecords(records, this.jsonlPath);
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
       if (bad === 'refuse') {
-        throw new UserError(`${e.message}: changes are refused until the file parses`,
-          "resolve the conflict or fix the line, or run 'bd export' to rewrite it from the database");
+        // No hint to 'bd export' here: it would overwrite the file, losing whatever the file holds that the database does not.
+        throw new UserError(`${e.message}: changes are refused until the file is valid`,
+          `resolve the conflict or fix that line of ${this.jsonlPath} (git shows what changed: git diff -- ${JSONL}), then retry`);
       }
       if (bad === 'warn') {
         this.badFile = e; // the command's read warns (once); flushes on open and close stay quiet
@@ -442,6 +489,7 @@ class SqliteStore implements BeadStore {
    * abandoned, the new file imported, and the export redone over it.
    */
   private exportPending(bad: OnBadFile): void {
+    removeStaleTemps(this.jsonlPath); // a writer that died between write and rename left its temp file
     for (let attempt = 1; ; attempt++) {
       const ids = (this.q('SELECT id FROM dirty').all() as { id: string }[]).map((r) => r.id);
       const rewrite = this.meta('jsonl_rewrite') !== undefined;
@@ -515,10 +563,12 @@ class SqliteStore implements BeadStore {
   }
 
   importText(text: string, source: string, actor: string): { created: number; updated: number; unchanged: number } {
-    const records = parseJsonl(text, source); // parse everything first: a bad line changes nothing
     const counts = { created: 0, updated: 0, unchanged: 0 };
     this.write(() => {
-      for (const r of records) {
+      // Parse and validate everything first: a bad line changes nothing.
+      const records = parseJsonlLines(text, source);
+      this.admitRecords(records, source);
+      for (const { issue: r } of records as Required<JsonlRecord>[]) {
         const before = this.getExact(r.id);
         if (before && issueToLine(before) === issueToLine(r)) { counts.unchanged++; continue; }
         this.upsertRecord(r);
@@ -845,16 +895,16 @@ class SqliteStore implements BeadStore {
     const integrity = this.db.pragma('integrity_check', { simple: true });
     if (integrity !== 'ok') problems.push(`sqlite integrity_check: ${integrity}`);
     const onDisk = readIfExists(this.jsonlPath);
-    const parseError = onDisk === undefined ? undefined : unparseable(onDisk, this.jsonlPath);
+    const parseError = onDisk === undefined ? undefined : jsonlProblem(onDisk, this.jsonlPath, this.statuses());
     if (onDisk === undefined) problems.push(`${this.jsonlPath} is missing (run 'bd export')`);
-    else if (parseError) problems.push(`${parseError} (resolve it, or run 'bd export' to rewrite it from the database)`);
+    else if (parseError) problems.push(`${parseError} (resolve the conflict or fix that line: the file may hold changes the database has not taken in)`);
     else {
       const expected = this.exportText();
       if (onDisk !== expected) {
         const a = new Map(onDisk.split('\n').filter(Boolean).map((l) => [l.slice(0, 80).match(/"id":"([^"]+)"/)?.[1] ?? l, l]));
         const b = new Map(expected.split('\n').filter(Boolean).map((l) => [l.match(/"id":"([^"]+)"/)?.[1] ?? l, l]));
         const diff = [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k));
-        problems.push(`JSONL differs from the database for ${diff.length} issue(s): ${diff.slice(0, 5).join(', ')}${diff.length > 5 ? ', ...' : ''} (run 'bd export' to rewrite it, or 'bd import' to load it)`);
+        problems.push(`JSONL differs from the database for ${diff.length} issue(s): ${diff.slice(0, 5).join(', ')}${diff.length > 5 ? ', ...' : ''} (see which side is right first: 'bd import' takes the file's version in, 'bd export' rewrites the file from the database and drops what only the file has)`);
       }
     }
     const want = this.blockedFromGraph();
@@ -893,18 +943,16 @@ class SqliteStore implements BeadStore {
     return this.write(() => {
       const title = input.title?.trim();
       if (!title) throw new UserError('a title is required', 'bd create "what needs doing"');
-      if (title.length > MAX_TITLE_LENGTH) throw new UserError(`title is ${title.length} characters (at most ${MAX_TITLE_LENGTH})`);
       const priority = input.priority ?? 2;
-      checkPriority(priority);
       const status = input.status ?? 'open';
-      if (!isStatus(status)) throw new UserError(`unknown status "${status}"`);
       const type = input.issue_type?.trim() || 'task';
       const parent = input.parent !== undefined ? this.resolveId(input.parent) : undefined;
       const taken = (id: string) => !!this.q('SELECT 1 FROM issues WHERE id = ?').get(id);
       let id: string;
       if (input.id) {
         id = input.id.trim();
-        if (!/^[A-Za-z][\w.-]*$/.test(id)) throw new UserError(`invalid id "${id}"`, 'ids look like <prefix>-<hash>');
+        const bad = idProblem(id);
+        if (bad) throw new UserError(bad);
         if (taken(id)) throw new ConflictError(`issue ${id} already exists`);
       } else if (parent) {
         id = this.nextChildId(parent);
@@ -912,6 +960,9 @@ class SqliteStore implements BeadStore {
         const count = (this.q('SELECT count(*) AS n FROM issues').get() as { n: number }).n;
         id = generateId(this.prefix, `${title}\0${actor}\0${process.pid}\0${Date.now()}\0${Math.random()}`, count, taken);
       }
+      this.check({ id, title, status, priority, issue_type: type, description: input.description, design: input.design,
+        acceptance_criteria: input.acceptance_criteria, notes: input.notes, assignee: input.assignee, owner: input.owner,
+        external_ref: input.external_ref });
       const now = nowStamp();
       const fields = input.fields && Object.keys(input.fields).length ? JSON.stringify(input.fields) : null;
       this.q(`INSERT INTO issues (id, title, description, design, acceptance_criteria, notes, status, priority, issue_type,
@@ -964,11 +1015,9 @@ class SqliteStore implements BeadStore {
       if (v === undefined) continue;
       if (k === 'title' && !v.trim()) throw new UserError('title cannot be empty');
       if ((before[k] ?? '') === v) continue;
-      if (k === 'title' && v.trim().length > MAX_TITLE_LENGTH) throw new UserError(`title is ${v.trim().length} characters (at most ${MAX_TITLE_LENGTH})`);
       sets.push(`${k} = ?`); params.push(nonEmpty(v)); changed[k] = v;
     }
     if (patch.priority !== undefined && patch.priority !== before.priority) {
-      checkPriority(patch.priority);
       sets.push('priority = ?'); params.push(patch.priority); changed.priority = patch.priority;
     }
     if (patch.issue_type !== undefined && patch.issue_type !== before.issue_type) {
@@ -992,13 +1041,15 @@ class SqliteStore implements BeadStore {
     }
     let statusChanged = false;
     if (patch.status !== undefined && patch.status !== before.status) {
-      if (!isStatus(patch.status)) throw new UserError(`unknown status "${patch.status}"`, `use one of open, in_progress, blocked, deferred, closed, pinned, hooked`);
       sets.push('status = ?'); params.push(patch.status);
       if (patch.status === 'closed') { sets.push('closed_at = ?'); params.push(now); }
       else if (before.status === 'closed') { sets.push('closed_at = NULL', 'close_reason = NULL'); }
       statusChanged = true;
     }
     if (!sets.length) return before;
+    const after = { ...before, ...changed, status: patch.status ?? before.status } as Checked;
+    for (const k of ['assignee', 'owner', 'external_ref'] as const) if (after[k] === null) delete after[k];
+    this.check(after);
     sets.push('updated_at = ?'); params.push(now);
     this.q(`UPDATE issues SET ${sets.join(', ')} WHERE id = ?`).run(...params, id);
     this.dirty.add(id);
@@ -1185,17 +1236,6 @@ function rowToIssue(r: IssueRow): Issue {
   return issue;
 }
 
-/** The parse error of a JSONL text, or undefined when it parses. */
-function unparseable(text: string, source: string): string | undefined {
-  try {
-    parseJsonl(text, source);
-    return undefined;
-  } catch (e) {
-    if (e instanceof UserError) return e.message;
-    throw e;
-  }
-}
-
 /** write() runs fn inside one transaction, so fn cannot be async: it would commit before it settled. */
 function synchronous<T>(result: T): T {
   if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
@@ -1213,9 +1253,6 @@ function nonEmpty(v: string | undefined): string | null {
   return v === undefined || v === '' ? null : v;
 }
 
-function checkPriority(p: number): void {
-  if (!Number.isInteger(p) || p < 0 || p > 4) throw new UserError(`invalid priority ${p}`, 'priority is 0 (critical) to 4 (backlog)');
-}
 
 function jsonPath(key: string): string {
   return `$."${key.replace(/"/g, '\\"')}"`;

@@ -2,7 +2,9 @@
 // database, each with its own store handle, the way many agents' bd calls do.
 //   claim <beadsDir> <actor> <idsJsonFile> <goFile>  -> claims every id in order, prints {won, lost, errors}
 //   mixed <beadsDir> <actor> <n>                      -> n mixed writes, prints {created, errors}
-import { existsSync, readFileSync } from 'node:fs';
+//   hold <beadsDir> <actor> <readyFile> <goFile>      -> holds a write transaction: writes readyFile
+//                                                        inside it, commits once goFile exists
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { openStore } from '../../src/beads/store.js';
 import { ConflictError } from '../../src/lib/errors.js';
 
@@ -45,5 +47,11 @@ if (mode === 'claim') {
     }
   }
   process.stdout.write(JSON.stringify({ created, errors }));
+} else if (mode === 'hold') {
+  store.write(() => {
+    store.create({ title: `held by ${actor}` }, actor);
+    writeFileSync(arg, String(process.pid));
+    while (!existsSync(goFile)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+  });
 }
 store.close();

@@ -10,7 +10,9 @@ import { openStore, resolveActor, type BeadStore, type CreateInput, type ListFil
 import { findBeadsDir, openLocalStore, openStoreForId } from '../../beads/routes.js';
 import { importJsonl, issueToRecord } from '../../beads/jsonl.js';
 import { NON_WORK_TYPES } from '../../beads/model.js';
-import { isStatus, parsePriority, type Issue, type Status } from '../../beads/model.js';
+import { prefixOfJsonl } from '../../beads/ids.js';
+import { DEFAULT_SYNC_BRANCH } from '../../beads/branch-sync.js';
+import { isStatus, parsePriority, statusShaped, type Issue, type Status } from '../../beads/model.js';
 import { formatIssueLine, formatIssueFull, formatTree, type TreeNode } from './format.js';
 
 interface Ctx { program: Command; args: unknown[]; opts: Record<string, unknown> }
@@ -44,7 +46,10 @@ function priority(v: unknown): number | undefined {
 function status(v: unknown): Status | undefined {
   if (v === undefined) return undefined;
   const s = String(v).replace('-', '_');
-  if (!isStatus(s) || s === 'tombstone') throw new UserError(`invalid status "${v}"`, 'use open, in_progress, blocked, deferred, closed, pinned or hooked');
+  // A custom status (bd config set status.custom ...) is checked by the store, which knows them.
+  if ((!isStatus(s) && !statusShaped(s)) || s === 'tombstone') {
+    throw new UserError(`invalid status "${v}"`, 'use open, in_progress, blocked, deferred, closed, pinned, hooked or a configured custom status');
+  }
   return s;
 }
 function statuses(v: unknown): Status[] | undefined {
@@ -60,8 +65,8 @@ function count(v: unknown, name: string): number | undefined {
 
 export async function init(c: Ctx): Promise<void> {
   const dir = g(c).db ? findBeadsDir(cwd(), g(c).db)! : join(cwd(), '.beads');
-  const prefix = c.opts.prefix as string | undefined;
   const existed = existsSync(join(dir, 'beads.db'));
+  const prefix = (c.opts.prefix as string | undefined) ?? (existed ? undefined : prefixOnSyncBranch(dirname(dir)));
   const store = openStore(dir, { create: true, prefix });
   const info = using(store, (s) => {
     if (prefix && s.prefix !== prefix) throw new UserError(`${dir} already uses prefix "${s.prefix}"`, 'a database keeps its prefix; use another directory');
@@ -87,6 +92,20 @@ export async function init(c: Ctx): Promise<void> {
   }
   output(g(c).json, { ...info, merge_driver: merge }, (d) =>
     `${d.created ? 'Initialized' : 'Already initialized:'} beads in ${d.path} (prefix ${d.prefix})${d.merge_driver ? '; git merge driver installed' : ''}`);
+}
+
+/**
+ * A fresh clone whose issues live only on the sync branch (local or the remote's): their prefix.
+ * (A `.beads/issues.jsonl` in the work tree is read by the store itself.)
+ */
+function prefixOnSyncBranch(project: string): string | undefined {
+  if (existsSync(join(project, '.beads', 'issues.jsonl'))) return undefined;
+  for (const ref of [DEFAULT_SYNC_BRANCH, `origin/${DEFAULT_SYNC_BRANCH}`]) {
+    const r = gitSyncTry(project, ['show', `${ref}:.beads/issues.jsonl`]);
+    const p = r.code === 0 ? prefixOfJsonl(r.stdout) : undefined;
+    if (p) return p;
+  }
+  return undefined;
 }
 
 function writeIfMissing(path: string, text: string): void {
@@ -382,8 +401,10 @@ export async function sync(c: Ctx): Promise<void> {
     const target = await syncTarget(store, { branch: o.branch, remote: o.remote, repo: o.repo && resolve(o.repo), push: o.push === false ? false : undefined });
     const r = await syncToBranch(store, target);
     if (r.remoteError) warn('bd', `warning: ${r.remoteError} (committed locally; run bd sync again)`);
-    output(g(c).json, { ...r, repo: target.repo, remote: target.remote }, (d) =>
-      `${d.commit ? `Committed ${d.issues} issues to ${d.branch} (${d.commit.slice(0, 8)})` : `${d.branch} at ${d.tip?.slice(0, 8) ?? '(none)'}: nothing to commit (${d.issues} issues)`}${d.merged ? `; took in ${d.remote}'s changes` : ''}${d.pushed ? `; pushed to ${d.remote}` : ''}`);
+    output(g(c).json, { ...r, repo: target.repo, remote: target.remote }, (d) => [
+      `${d.commit ? `Committed ${d.issues} issues to ${d.branch} (${d.commit.slice(0, 8)})` : `${d.branch} at ${d.tip?.slice(0, 8) ?? '(none)'}: nothing to commit (${d.issues} issues)`}${d.merged ? `; took in ${d.remote}'s changes` : ''}${d.pushed ? `; pushed to ${d.remote}` : ''}`,
+      ...d.renamed.map((x) => `${x.from} -> ${x.to}: ${x.side === 'ours' ? 'this clone' : d.remote} had created a different issue under ${x.from} ("${x.title}"); both kept, the later one re-id'd`),
+    ].join('\n'));
   } finally {
     store.close();
   }

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError } from '../../lib/errors.js';
-import { mergeJsonl } from '../../beads/merge.js';
+import { mergeJsonlReport } from '../../beads/merge.js';
 
 export async function merge(c: { args: unknown[]; program: Command }): Promise<void> {
   const [base, ours, theirs] = (c.args as string[]).map((p) => resolve(p));
@@ -15,5 +15,9 @@ export async function merge(c: { args: unknown[]; program: Command }): Promise<v
       throw new UserError(`cannot read ${p}: ${(e as NodeJS.ErrnoException).code ?? e}`);
     }
   };
-  writeFileSync(ours!, mergeJsonl(read(base!), read(ours!), read(theirs!))); // git reads the result from %A
+  const r = mergeJsonlReport(read(base!), read(ours!), read(theirs!));
+  writeFileSync(ours!, r.text); // git reads the result from %A
+  for (const x of r.renamed) {
+    process.stderr.write(`bd merge: ${x.from} -> ${x.to}: both branches created a different issue under ${x.from} ("${x.title}"); both kept, the later one re-id'd\n`);
+  }
 }
