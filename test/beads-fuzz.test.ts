@@ -5,18 +5,18 @@
 // refusal is one line. The seed is in the test names: FUZZ_SEED=<n> reruns a failure.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bd, repoRoot, tempDir, testEnv } from './support/cli.js';
+import { bd, tempDir, testEnv } from './support/cli.js';
+import { sharedData, skipUnlessShared } from './support/shared-data.js';
 import { openStore, type BeadStore } from '../src/beads/store.js';
 import { jsonlProblem } from '../src/beads/jsonl.js';
 import { parseFormula } from '../src/molecules/formula.js';
 import { UserError } from '../src/lib/errors.js';
 
-const dataDir = join(repoRoot, '..', 'shared', 'data');
-const exportFile = join(dataDir, 'beads-export.jsonl');
-const formulaDir = join(dataDir, 'gastown-formulas');
-const skip = existsSync(exportFile) && existsSync(formulaDir) ? false : `the shared test data is absent (looked in ${dataDir})`;
+const exportFile = sharedData('beads-export.jsonl') ?? '';
+const formulaDir = sharedData('gastown-formulas') ?? '';
+const skip = skipUnlessShared('beads-export.jsonl') || skipUnlessShared('gastown-formulas');
 const SEED = Number(process.env.FUZZ_SEED ?? 20261130);
 
 /** mulberry32: small, seedable, good enough to pick mutations. */
