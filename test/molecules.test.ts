@@ -90,11 +90,12 @@ test('pour into demo: root + <root>.N steps with blocks edges; only step 1 is re
   assert.deepEqual([p.root.fields.formula, p.root.fields.formula_vars], ['release', { version: '1.2', channel: 'stable' }]);
   const ids = [1, 2, 3].map((n) => `${root}.${n}`);
   assert.deepEqual(p.steps.map((s: any) => s.id), ids);
-  assert.deepEqual(p.steps.map((s: any) => s.title), ['Bump to 1.2', 'Tag v1.2', 'Publish 1.2']);
-  assert.equal(p.steps[0].description, 'Set the version to 1.2 on stable.');
+  assert.deepEqual(p.steps.map((s: any) => [s.step, s.title]), [['bump', 'Bump to 1.2'], ['tag', 'Tag v1.2'], ['publish', 'Publish 1.2']]);
+  const beads = ids.map((id) => bdJson(['show', id])[0]);
+  assert.equal(beads[0].description, 'Set the version to 1.2 on stable.');
   const blocks = (s: any) => s.dependencies.filter((d: any) => d.type === 'blocks').map((d: any) => d.depends_on_id);
-  assert.deepEqual(p.steps.map(blocks), [[], [ids[0]], [ids[1]]]);
-  assert.ok(p.steps.every((s: any) => s.dependencies.some((d: any) => d.type === 'parent-child' && d.depends_on_id === root)));
+  assert.deepEqual(beads.map(blocks), [[], [ids[0]], [ids[1]]]);
+  assert.ok(beads.every((s: any) => s.dependencies.some((d: any) => d.type === 'parent-child' && d.depends_on_id === root)));
   assert.ok([root, ...ids].every((id) => jsonlIds().includes(id)), 'a poured molecule is exported');
 
   const readyOfRoot = () => bdJson(['ready']).map((b: any) => b.id).filter((id: string) => id.startsWith(`${root}.`));
@@ -128,7 +129,7 @@ test('a wisp is never exported; squashing it leaves one exported digest and dele
   const w = f.gtJson(['mol', 'wisp', 'release', '--rig', 'demo', '--var', 'version=9']);
   const root = w.root.id as string;
   assert.equal(w.wisp, true);
-  assert.ok(w.steps.every((s: any) => s.ephemeral));
+  assert.ok(w.steps.every((s: any) => bdJson(['show', s.id])[0].ephemeral));
   const st = f.gtJson(['mol', 'status', root]);
   assert.deepEqual([st.wisp, st.total, st.current], [true, 3, `${root}.1`]);
   assert.ok(!rigJsonl().includes(root), 'not in the rig\'s issues.jsonl');

@@ -3,6 +3,7 @@
 // with `needs`. Every problem is one line naming the file and what is wrong with it.
 import { parse, TomlError } from 'smol-toml';
 import { UserError } from '../lib/errors.js';
+import { findCycles } from '../beads/ready.js';
 
 export interface FormulaVar {
   name: string;
@@ -165,29 +166,10 @@ function parseSteps(raw: unknown, fail: (p: string) => never): FormulaStep[] {
   return steps;
 }
 
-/** A cycle among the steps' needs as a path (first id repeated at the end), or undefined. */
+/** A cycle among the steps' needs as a path (first id repeated at the end), or undefined. Iterative: a chain of a million steps is fine. */
 export function findNeedsCycle(steps: Pick<FormulaStep, 'id' | 'needs'>[]): string[] | undefined {
-  const needs = new Map(steps.map((s) => [s.id, s.needs]));
-  const state = new Map<string, 'visiting' | 'done'>();
-  const path: string[] = [];
-  const visit = (id: string): string[] | undefined => {
-    if (state.get(id) === 'done') return undefined;
-    if (state.get(id) === 'visiting') return [...path.slice(path.indexOf(id)), id];
-    state.set(id, 'visiting');
-    path.push(id);
-    for (const n of needs.get(id) ?? []) {
-      const c = visit(n);
-      if (c) return c;
-    }
-    path.pop();
-    state.set(id, 'done');
-    return undefined;
-  };
-  for (const s of steps) {
-    const c = visit(s.id);
-    if (c) return c;
-  }
-  return undefined;
+  const cycle = findCycles(steps.flatMap((s) => s.needs.map((n) => ({ issue_id: s.id, depends_on_id: n, type: 'blocks' }))))[0];
+  return cycle && [...cycle, cycle[0]!];
 }
 
 function unknownKeys(t: Record<string, unknown>, known: Set<string>, where: string, fail: (p: string) => never): void {

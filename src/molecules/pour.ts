@@ -1,13 +1,23 @@
 // Pouring: a proto becomes real beads in one store transaction (all of it, or nothing): a root of
 // type molecule carrying the formula and its variables, one child per step (`<root>.1`, `<root>.2`,
 // ... in step order), and a `blocks` dependency for each need. A wisp is the same, ephemeral.
-import type { Issue, Store } from '../beads/store.js';
+// The steps and edges go in with one bulk insert (the cook already checked the graph), so a pour
+// costs time linear in its steps and holds the write lock only that long.
+import type { ChildEdge, Issue, Store } from '../beads/store.js';
 import type { Proto } from './cook.js';
+
+export interface PouredStep {
+  /** The step's bead id. */
+  id: string;
+  /** The formula's step id. */
+  step: string;
+  title: string;
+}
 
 export interface Poured {
   root: Issue;
   /** In step order. */
-  steps: Issue[];
+  steps: PouredStep[];
 }
 
 export const MOLECULE_TYPE = 'molecule';
@@ -19,15 +29,13 @@ export function pour(store: Store, proto: Proto, opts: { actor: string; ephemera
     const fields: Record<string, unknown> = { formula: proto.formula };
     if (Object.keys(proto.vars).length) fields.formula_vars = proto.vars;
     const root = store.create({ title: proto.title, description: proto.description, issue_type: MOLECULE_TYPE, ephemeral, fields }, actor);
-    // Every step first, then the edges: a step may need one listed after it.
-    const idOf = new Map<string, string>();
-    for (const s of proto.steps) {
-      const bead = store.create({ title: s.title, description: s.description, parent: root.id, ephemeral, fields: { mol_step: s.id } }, actor);
-      idOf.set(s.id, bead.id);
-    }
-    for (const s of proto.steps) {
-      for (const n of s.needs) store.addDependency(idOf.get(s.id)!, idOf.get(n)!, 'blocks', actor);
-    }
-    return { root: store.mustGet(root.id), steps: proto.steps.map((s) => store.mustGet(idOf.get(s.id)!)) };
+    const index = new Map(proto.steps.map((s, i) => [s.id, i]));
+    const edges: ChildEdge[] = [];
+    proto.steps.forEach((s, i) => {
+      for (const n of s.needs) edges.push({ from: i, to: index.get(n)!, type: 'blocks' });
+    });
+    const children = proto.steps.map((s) => ({ title: s.title, description: s.description, ephemeral, fields: { mol_step: s.id } }));
+    const ids = store.createChildren(root.id, children, edges, actor);
+    return { root: store.mustGet(root.id), steps: proto.steps.map((s, i) => ({ id: ids[i]!, step: s.id, title: s.title })) };
   });
 }

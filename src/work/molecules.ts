@@ -10,7 +10,7 @@ import type { Formula } from '../molecules/formula.js';
 import { listFormulas, loadFormula, type FormulaEntry } from '../molecules/library.js';
 import { readMolecule } from '../molecules/molecule.js';
 import { moleculeProgress, type MoleculeProgress } from '../molecules/progress.js';
-import { pour } from '../molecules/pour.js';
+import { pour, type PouredStep } from '../molecules/pour.js';
 import { squash, type Squashed } from '../molecules/squash.js';
 import { burn, type Burned } from '../molecules/burn.js';
 import { listRigs, loadRig, openHqStore, openRigStore, storeForBead, type Rig } from '../town/rig.js';
@@ -60,7 +60,8 @@ export interface PourResult {
   formula: string;
   wisp: boolean;
   root: Issue;
-  steps: Issue[];
+  /** The step beads' ids with their formula step ids, in step order. */
+  steps: PouredStep[];
 }
 
 /** Cooks the formula (every problem found before any bead is made), then pours it in one transaction. */
