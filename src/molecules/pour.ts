@@ -1,9 +1,10 @@
 // Pouring: a proto becomes real beads in one store transaction (all of it, or nothing): a root of
 // type molecule carrying the formula and its variables, one child per step (`<root>.1`, `<root>.2`,
-// ... in step order), and a `blocks` dependency for each need. A wisp is the same, ephemeral.
+// ... in step order), and a `blocks` dependency for each need. A step keeps its gate (`gate`) and,
+// for a convoy leg, its focus (`mol_leg`) in its fields. A wisp is the same, ephemeral.
 // The steps and edges go in with one bulk insert (the cook already checked the graph), so a pour
 // costs time linear in its steps and holds the write lock only that long.
-import type { ChildEdge, Issue, Store } from '../beads/store.js';
+import type { ChildEdge, ChildInput, Issue, Store } from '../beads/store.js';
 import type { Proto } from './cook.js';
 
 export interface PouredStep {
@@ -28,13 +29,21 @@ export function pour(store: Store, proto: Proto, opts: { actor: string; ephemera
   return store.write(() => {
     const fields: Record<string, unknown> = { formula: proto.formula };
     if (Object.keys(proto.vars).length) fields.formula_vars = proto.vars;
+    Object.assign(fields, proto.extra);
     const root = store.create({ title: proto.title, description: proto.description, issue_type: MOLECULE_TYPE, ephemeral, fields }, actor);
     const index = new Map(proto.steps.map((s, i) => [s.id, i]));
     const edges: ChildEdge[] = [];
     proto.steps.forEach((s, i) => {
       for (const n of s.needs) edges.push({ from: i, to: index.get(n)!, type: 'blocks' });
     });
-    const children = proto.steps.map((s) => ({ title: s.title, description: s.description, ephemeral, fields: { mol_step: s.id } }));
+    const children = proto.steps.map((s): ChildInput => {
+      const f: Record<string, unknown> = { mol_step: s.id };
+      if (s.gate) f.gate = s.gate;
+      if (s.leg) f.mol_leg = s.leg.focus ?? true;
+      const c: ChildInput = { title: s.title, description: s.description, acceptance_criteria: s.acceptance, ephemeral, fields: f };
+      if (s.type) c.issue_type = s.type;
+      return c;
+    });
     const ids = store.createChildren(root.id, children, edges, actor);
     return { root: store.mustGet(root.id), steps: proto.steps.map((s, i) => ({ id: ids[i]!, step: s.id, title: s.title })) };
   });

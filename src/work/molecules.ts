@@ -7,7 +7,7 @@ import { UserError } from '../lib/errors.js';
 import type { Issue, Status } from '../beads/store.js';
 import { cook } from '../molecules/cook.js';
 import type { Formula } from '../molecules/formula.js';
-import { listFormulas, loadFormula, type FormulaEntry } from '../molecules/library.js';
+import { listFormulas, loadComposed, type FormulaEntry } from '../molecules/library.js';
 import { readMolecule } from '../molecules/molecule.js';
 import { moleculeProgress, type MoleculeProgress } from '../molecules/progress.js';
 import { pour, type PouredStep } from '../molecules/pour.js';
@@ -31,8 +31,9 @@ export function townFormulas(town: Town, dirs?: string[]): FormulaEntry[] {
   return listFormulas(formulaSearchPath(town, dirs));
 }
 
+/** The formula with extends/compose applied (what a pour makes). */
 export function townFormula(town: Town, name: string, dirs?: string[]): Formula {
-  return loadFormula(name, formulaSearchPath(town, dirs));
+  return loadComposed(name, formulaSearchPath(town, dirs));
 }
 
 /** The rig whose directory holds cwd (`<town>/<rig>/...`), if any. */

@@ -9,14 +9,23 @@ import type { PourResult } from '../../work/molecules.js';
 const DIR_HELP = 'also look for <name>.formula.toml here (repeatable; searched before the town\'s formulas/)';
 
 function renderFormula(f: Formula): string {
-  const lines = [`${f.name}${f.version !== undefined ? ` v${f.version}` : ''} (${f.source})`];
+  const lines = [`${f.name}${f.version !== undefined ? ` v${f.version}` : ''} ${f.type} (${f.source})`];
   if (f.description) lines.push(f.description);
   if (f.vars.length) {
     lines.push('', 'Variables:');
     for (const v of f.vars) lines.push(`  ${v.name.padEnd(14)} ${v.required ? 'required' : `default "${v.default ?? ''}"`}${v.description ? `  ${v.description}` : ''}`);
   }
   lines.push('', 'Steps:');
-  f.steps.forEach((s, i) => lines.push(`  ${String(i + 1).padStart(2)}. ${s.id.padEnd(14)} ${s.title}${s.needs.length ? `  (needs ${s.needs.join(', ')})` : ''}`));
+  f.steps.forEach((s, i) => {
+    const notes = [
+      s.needs.length ? `needs ${s.needs.join(', ')}` : '',
+      s.leg ? 'leg' : '',
+      s.gate ? `${s.gate.type} gate` : '',
+      s.condition ? `if ${s.condition}` : '',
+      s.forEach ? `for each of ${s.forEach}` : '',
+    ].filter(Boolean);
+    lines.push(`  ${String(i + 1).padStart(2)}. ${s.id.padEnd(14)} ${s.title}${notes.length ? `  (${notes.join('; ')})` : ''}`);
+  });
   return lines.join('\n');
 }
 
