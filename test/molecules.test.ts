@@ -207,14 +207,20 @@ test('when a molecule\'s MR merges, its steps left open close with it (no stray 
 test('bad input: one line, exit 1, no bead created', () => {
   writeFileSync(join(f.town, 'formulas', 'loop.formula.toml'), 'formula = "loop"\n[[steps]]\nid = "a"\ntitle = "A"\nneeds = ["b"]\n[[steps]]\nid = "b"\ntitle = "B"\nneeds = ["a"]\n');
   writeFileSync(join(f.town, 'formulas', 'typo.formula.toml'), 'formula = "typo"\n[[steps]]\nid = "a"\ntitle = "A {{who}}"\n');
+  writeFileSync(join(f.town, 'formulas', 'needsx.formula.toml'), 'formula = "needsx"\n[[steps]]\nid = "a"\ntitle = "A"\n[[steps]]\nid = "b"\ntitle = "B"\nneeds = ["a", "zz"]\n');
+  writeFileSync(join(f.town, 'formulas', 'keyx.formula.toml'), 'formula = "keyx"\n[[steps]]\nid = "a"\ntitle = "A"\nneed = ["b"]\n');
+  writeFileSync(join(f.town, 'formulas', 'humanx.formula.toml'), 'formula = "humanx"\n\n[[steps]]\nid = "a"\ntitle = "A"\ntype = "human"\n');
   const beadsBefore = allRigBeads();
   const jsonlBefore = rigJsonl();
   refused(['mol', 'pour', 'nope', '--rig', 'demo'], /formula not found: nope/);
   refused(['mol', 'pour', 'release', '--rig', 'demo'], /formula "release" needs variable "version"/);
   refused(['mol', 'wisp', 'release', '--rig', 'demo', '--var', 'version=1', '--var', 'verison=2'], /has no variable "verison"/);
   refused(['mol', 'pour', 'release', '--rig', 'demo', '--var', 'version'], /invalid --var "version"/);
-  refused(['mol', 'pour', 'loop', '--rig', 'demo'], /loop\.formula\.toml: steps form a cycle through needs: a -> b -> a/);
-  refused(['mol', 'pour', 'typo', '--rig', 'demo'], /typo\.formula\.toml: step "a" title uses \{\{who\}\}, which is not a declared variable/);
+  refused(['mol', 'pour', 'loop', '--rig', 'demo'], /loop\.formula\.toml:2: steps form a cycle through needs: a -> b -> a/);
+  refused(['mol', 'pour', 'typo', '--rig', 'demo'], /typo\.formula\.toml:4: step "a" title uses \{\{who\}\}, which is not a declared variable/);
+  refused(['mol', 'pour', 'needsx', '--rig', 'demo'], /needsx\.formula\.toml:5: step "b" needs unknown step "zz"/);
+  refused(['mol', 'wisp', 'keyx', '--rig', 'demo'], /keyx\.formula\.toml:5: unknown key "need" in step "a"/);
+  refused(['mol', 'pour', 'humanx', '--rig', 'demo'], /humanx\.formula\.toml:6: step "a" has unknown type the string "human"/);
   refused(['mol', 'pour', 'release', '--rig', 'nowhere', '--var', 'version=1'], /rig not found: nowhere/);
   refused(['formula', 'show', 'release', '--dir', join(f.root, 'missing')], /formula directory not found/);
   refused(['mol', 'status', `${beadsBefore.find((id) => id.includes('.'))}`], /is not a molecule/);

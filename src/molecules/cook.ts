@@ -77,7 +77,7 @@ const GO_FIELD_RE = /\{\{-?\s*\.([A-Za-z_][A-Za-z0-9_]*)\s*-?\}\}/g;
  */
 export function substitute(text: string, vars: Record<string, string>): string {
   return text
-    .replace(PLACEHOLDER_RE, (whole, name: string) => vars[name] ?? whole)
+    .replace(PLACEHOLDER_RE, (whole, name: string) => (Object.hasOwn(vars, name) ? vars[name]! : whole))
     .replace(GO_FIELD_RE, (whole, name: string) => (Object.hasOwn(vars, name) ? vars[name]! : whole));
 }
 

@@ -54,9 +54,9 @@ test('a valid formula parses into vars and steps in file order', () => {
   assert.equal(f.source, 'release.formula.toml');
 });
 
-test('variables: a bare default string, required by default without a default, optional with required = false', () => {
-  const f = parseFormula(`formula = "v"\n[vars]\na = "x"\n[vars.b]\n[vars.c]\nrequired = false\n${step('s')}`, 'v');
-  assert.deepEqual(f.vars, [{ name: 'a', required: false, default: 'x' }, { name: 'b', required: true }, { name: 'c', required: false }]);
+test('variables as Gas Town reads them: a bare default string; required only with required = true; a default wins over required', () => {
+  const f = parseFormula(`formula = "v"\n[vars]\na = "x"\n[vars.b]\nrequired = true\n[vars.c]\n[vars.d]\nrequired = true\ndefault = "deacon"\n[inputs.e]\nrequired_unless = ["a"]\n${step('s')}`, 'v');
+  assert.deepEqual(f.vars, [{ name: 'a', required: false, default: 'x' }, { name: 'b', required: true }, { name: 'c', required: false }, { name: 'd', required: false, default: 'deacon' }, { name: 'e', required: false, requiredUnless: ['a'] }]);
 });
 
 test('structural problems are named', () => {

@@ -107,9 +107,12 @@ const VAR_KEYS = ['description', 'required', 'default', 'type', 'required_unless
 const GATE_KEYS = ['type', 'after', 'bead', 'command', 'condition', 'description'];
 const TYPES: FormulaType[] = ['workflow', 'convoy', 'expansion', 'aspect'];
 
+/** Go-template words that look like `{{name}}` but are actions (`{{else}}`, `{{end}}`). */
+const TEMPLATE_WORDS = new Set(['else', 'end', 'if', 'range', 'with', 'define', 'template', 'block', 'break', 'continue', 'nil']);
+
 /** The variable names a template refers to, in order of first use. */
 export function placeholders(text: string): string[] {
-  return [...new Set([...text.matchAll(PLACEHOLDER_RE)].map((m) => m[1]!))];
+  return [...new Set([...text.matchAll(PLACEHOLDER_RE)].map((m) => m[1]!).filter((n) => !TEMPLATE_WORDS.has(n)))];
 }
 
 type Fail = (problem: string, at?: KeyPath) => never;
@@ -279,9 +282,9 @@ function parseVars(raw: unknown, key: 'vars' | 'inputs', fail: Fail): FormulaVar
     if (t.required !== undefined && typeof t.required !== 'boolean') fail(`${key}.${name}.required must be true or false (got ${show(t.required)})`, [...at, 'required']);
     if (t.type !== undefined && !['string', 'number', 'boolean', 'list'].includes(t.type as string)) fail(`${key}.${name}.type must be string, number, boolean or list (got ${show(t.type)})`, [...at, 'type']);
     const unless = stringList(t.required_unless, [...at, 'required_unless'], fail, false);
-    // A default makes a variable optional (Gas Town files say `required = true` beside one);
-    // without one, it must be given unless `required = false` or required_unless says otherwise.
-    const required = def === undefined && !unless.length && t.required !== false;
+    // As in Gas Town: required only when it says `required = true`, and a default makes it
+    // optional even then (Gas Town files carry both).
+    const required = def === undefined && !unless.length && t.required === true;
     const v: FormulaVar = { name, required };
     if (description !== undefined) v.description = description;
     if (def !== undefined) v.default = def;
