@@ -804,9 +804,12 @@ class SqliteStore implements BeadStore {
 
   explain(id: string): string[] {
     const issue = this.mustGet(id);
+    const blockers = this.openBlockers(issue.id);
+    const gates: Record<string, string> = {};
+    for (const r of this.rowsByIds(blockers)) if (r.issue_type === 'gate') gates[r.id] = r.title;
     return notReadyReasons({
       status: issue.status, issue_type: issue.issue_type, ephemeral: issue.ephemeral,
-      blockers: this.openBlockers(issue.id), blockedAncestor: this.blockedAncestor(issue.id),
+      blockers, blockedAncestor: this.blockedAncestor(issue.id), gates,
     });
   }
 

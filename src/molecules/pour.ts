@@ -6,6 +6,7 @@
 // costs time linear in its steps and holds the write lock only that long.
 import type { ChildEdge, ChildInput, Issue, Store } from '../beads/store.js';
 import type { Proto } from './cook.js';
+import { durationMs, gateTitle, GATE_TYPE, needsGateBead, type GateState } from './gates.js';
 
 export interface PouredStep {
   /** The step's bead id. */
@@ -23,7 +24,7 @@ export interface Poured {
 
 export const MOLECULE_TYPE = 'molecule';
 
-export function pour(store: Store, proto: Proto, opts: { actor: string; ephemeral?: boolean }): Poured {
+export function pour(store: Store, proto: Proto, opts: { actor: string; ephemeral?: boolean; now?: number }): Poured {
   const { actor } = opts;
   const ephemeral = !!opts.ephemeral;
   return store.write(() => {
@@ -44,7 +45,20 @@ export function pour(store: Store, proto: Proto, opts: { actor: string; ephemera
       if (s.type) c.issue_type = s.type;
       return c;
     });
+    // Gate beads after the steps (so step N stays <root>.N), each step depending on its gate.
+    const now = opts.now ?? Date.now();
+    proto.steps.forEach((s, i) => {
+      if (!s.gate || !needsGateBead(s.gate)) return;
+      const state: GateState = { gate: s.gate, gate_step: s.id };
+      if (s.gate.type === 'timer') state.open_at = new Date(now + durationMs(s.gate.after!)).toISOString();
+      edges.push({ from: i, to: children.length, type: 'blocks' });
+      children.push({ title: gateTitle(s.gate, s.title), issue_type: GATE_TYPE, ephemeral, fields: state as unknown as Record<string, unknown> });
+    });
     const ids = store.createChildren(root.id, children, edges, actor);
+    // A bead gate is a plain dependency on that bead.
+    proto.steps.forEach((s, i) => {
+      if (s.gate?.type === 'bead') store.addDependency(ids[i]!, s.gate.bead!, 'blocks', actor);
+    });
     return { root: store.mustGet(root.id), steps: proto.steps.map((s, i) => ({ id: ids[i]!, step: s.id, title: s.title })) };
   });
 }

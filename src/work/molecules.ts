@@ -13,6 +13,8 @@ import { moleculeProgress, type MoleculeProgress } from '../molecules/progress.j
 import { pour, type PouredStep } from '../molecules/pour.js';
 import { squash, type Squashed } from '../molecules/squash.js';
 import { burn, type Burned } from '../molecules/burn.js';
+import { checkGates, resolveGate, type GateCheck } from '../molecules/gates.js';
+import { run } from '../lib/proc.js';
 import { listRigs, loadRig, openHqStore, openRigStore, storeForBead, type Rig } from '../town/rig.js';
 import { HQ_PREFIX, type Town } from '../town/town.js';
 
@@ -77,10 +79,10 @@ export function pourFormula(town: Town, name: string, opts: PourOptions): PourRe
 
 export function moleculeStatus(town: Town, id: string): MoleculeProgress {
   const store = storeForBead(town, id);
-  const { root, steps } = readMolecule(store, id);
-  const known = new Map<string, Status>(steps.map((s) => [s.id, s.status]));
+  const { root, steps, gates } = readMolecule(store, id);
+  const known = new Map<string, Status>([...steps, ...gates].map((s) => [s.id, s.status]));
   const statusOf = (dep: string) => known.get(dep) ?? store.getExact(dep)?.status;
-  return moleculeProgress(root, steps, statusOf);
+  return moleculeProgress(root, steps, statusOf, gates);
 }
 
 export function squashMolecule(town: Town, id: string, opts: { summary?: string; actor: string }): Squashed {
@@ -89,4 +91,26 @@ export function squashMolecule(town: Town, id: string, opts: { summary?: string;
 
 export function burnMolecule(town: Town, id: string, actor: string): Burned {
   return burn(storeForBead(town, id), id, actor);
+}
+
+/** Opens a gate by hand: `gt gate approve` (a human gate) or `bd gate resolve`. */
+export function approveGate(town: Town, id: string, actor: string, reason?: string): Issue {
+  return resolveGate(storeForBead(town, id), id, actor, reason);
+}
+
+/**
+ * The deacon's gate pass over HQ and every rig: due timers open, due command checks run (in the
+ * rig's directory) with back-off. One line in the deacon's loop calls it.
+ */
+export async function checkTownGates(town: Town, actor: string, now = Date.now()): Promise<(GateCheck & { rig: string })[]> {
+  const places = [{ name: HQ_PREFIX, dir: town.root, store: openHqStore(town) }, ...listRigs(town).map((r) => ({ name: r.name, dir: r.root, store: openRigStore(r) }))];
+  const out: (GateCheck & { rig: string })[] = [];
+  for (const p of places) {
+    const done = await checkGates(p.store, now, actor, async (command) => {
+      const r = await run('sh', ['-c', command], { cwd: p.dir, timeoutMs: 120_000, maxOutput: 64_000 });
+      return { code: r.code, output: `${r.stdout}${r.stderr}` };
+    });
+    out.push(...done.map((d) => ({ ...d, rig: p.name })));
+  }
+  return out;
 }

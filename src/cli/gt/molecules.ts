@@ -34,7 +34,8 @@ function renderProgress(p: MoleculeProgress): string {
   const width = Math.max(0, ...p.steps.map((s) => s.id.length));
   const rows = p.steps.map((s) => {
     const mark = s.status === 'closed' ? '[x]' : s.current ? '[>]' : '[ ]';
-    const why = s.status === 'closed' ? '' : s.current ? '  <- current' : s.blockedBy.length ? `  (waits for ${s.blockedBy.join(', ')})` : s.status === 'open' ? '' : `  (${s.status})`;
+    const gate = s.gate && !s.gate.open && s.status !== 'closed' ? `  (waits for ${s.gate.type} gate ${s.gate.id ?? ''}${s.gate.title ? `: ${s.gate.title.replace(/^Gate \([a-z]+\): /, '')}` : ''})` : '';
+    const why = s.status === 'closed' ? '' : gate || (s.current ? '  <- current' : s.blockedBy.length ? `  (waits for ${s.blockedBy.join(', ')})` : s.status === 'open' ? '' : `  (${s.status})`);
     return `  ${mark} ${s.id.padEnd(width)}  ${s.title}${why}`;
   });
   return [head, ...rows].join('\n');
@@ -121,5 +122,27 @@ export function register(program: Command): void {
       const town = await currentTown();
       const { burnMolecule } = await import('../../work/molecules.js');
       output(o.json, burnMolecule(town, id, await me(town)), (d) => `Burned ${d.root} (${d.deleted.length} bead(s) deleted)`);
+    });
+
+  const gate = program.command('gate').description('molecule gates: steps that wait for a person, a timer, a bead or a command');
+  gate
+    .command('approve <id>')
+    .description('open a gate (a human gate\'s approval; the id is in gt mol status); the step it held back becomes ready')
+    .option('-r, --reason <text>', 'why it opens')
+    .option('--json', 'print JSON')
+    .action(async (id: string, o: { reason?: string; json?: boolean }) => {
+      const town = await currentTown();
+      const { approveGate } = await import('../../work/molecules.js');
+      output(o.json, approveGate(town, id, await me(town), o.reason), (g) => `Gate ${g.id} open: ${g.close_reason ?? ''}`);
+    });
+  gate
+    .command('check')
+    .description('open due timer gates and run due command checks once, in every rig (the deacon does this on each patrol)')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }) => {
+      const town = await currentTown();
+      const { checkTownGates } = await import('../../work/molecules.js');
+      output(o.json, await checkTownGates(town, await me(town)), (d) =>
+        d.length ? d.map((x) => `${x.rig} ${x.id} ${x.type} gate ${x.action}: ${x.detail.split('\n').pop()}`).join('\n') : 'no gate was due');
     });
 }
