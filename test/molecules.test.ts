@@ -100,6 +100,7 @@ test('pour into demo: root + <root>.N steps with blocks edges; only step 1 is re
 
   const readyOfRoot = () => bdJson(['ready']).map((b: any) => b.id).filter((id: string) => id.startsWith(`${root}.`));
   assert.deepEqual(readyOfRoot(), [ids[0]]);
+  assert.deepEqual(bdJson(['mol', 'current', root]).current.id, ids[0], 'bd mol current: the step to work now');
   let st = f.gtJson(['mol', 'status', root]);
   assert.deepEqual([st.done, st.total, st.current], [0, 3, ids[0]]);
   assert.deepEqual(st.steps[2].blockedBy, [ids[1]]);
@@ -112,6 +113,7 @@ test('pour into demo: root + <root>.N steps with blocks edges; only step 1 is re
   }
   const text = f.gt(['mol', 'status', root]);
   assert.match(text.stdout, /3\/3 steps done/);
+  assert.equal(bd(['mol', 'current', root], { cwd: rigDir(), env: f.env }).stdout.trim(), `${root}: all 3 steps done`);
   assert.deepEqual(f.gtJson(['mol', 'squash', root, '-m', 'shipped']).closed, [root]);
   assert.equal(bdJson(['show', root])[0].close_reason, 'shipped');
 });
