@@ -233,6 +233,18 @@ test('bad input: one line, exit 1, no bead created', () => {
   assert.match(broken.error, /cycle/);
 });
 
+test('protomolecules: gt formula cook freezes a formula with its variables; list --protos; a pour from the proto', () => {
+  const c = f.gtJson(['formula', 'cook', 'release', '--rig', 'demo', '--var', 'version=7.1']);
+  const id = c.proto.id as string;
+  assert.equal(c.steps, 3);
+  assert.ok(f.gtJson(['formula', 'list', '--protos']).some((p: any) => p.id === id && p.rig === 'demo' && p.formula === 'release'));
+  assert.equal(bdJson(['ready', '-n', '0']).filter((b: any) => b.id === id).length, 0, 'a proto is not work');
+  const p = f.gtJson(['mol', 'pour', id, '--rig', 'demo']);
+  assert.deepEqual(p.steps.map((s: any) => s.title), ['Bump to 7.1', 'Tag v7.1', 'Publish 7.1']);
+  assert.equal(p.formula, 'release');
+  refused(['mol', 'pour', id, '--rig', 'demo', '--var', 'version=8'], /is a protomolecule: its variables were fixed when it was cooked/);
+});
+
 test('--dir formulas come before the town\'s', () => {
   const dir = join(f.root, 'more');
   mkdirSync(dir);

@@ -5,7 +5,8 @@ import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../lib/errors.js';
 import type { Issue, Status } from '../beads/store.js';
-import { cook } from '../molecules/cook.js';
+import { cook, type Proto } from '../molecules/cook.js';
+import { listProtos, protoOf, PROTO_LABEL, saveProto } from '../molecules/proto.js';
 import type { Formula } from '../molecules/formula.js';
 import { listFormulas, loadComposed, type FormulaEntry } from '../molecules/library.js';
 import { readMolecule } from '../molecules/molecule.js';
@@ -67,10 +68,13 @@ export interface PourResult {
   steps: PouredStep[];
 }
 
-/** Cooks the formula (every problem found before any bead is made), then pours it in one transaction. */
+/**
+ * Cooks the formula (every problem found before any bead is made), then pours it in one
+ * transaction. `name` may also be a protomolecule's id (`gt formula cook`): its frozen proto is poured.
+ */
 export function pourFormula(town: Town, name: string, opts: PourOptions): PourResult {
   const cwd = opts.cwd ?? process.cwd();
-  const proto = cook(townFormula(town, name, opts.dirs), opts.vars ?? {});
+  const proto = storedProto(town, name, opts.vars) ?? cook(townFormula(town, name, opts.dirs), opts.vars ?? {});
   const rig = opts.rig === undefined ? rigOfCwd(town, cwd) : opts.rig === HQ_PREFIX ? undefined : loadRig(town, opts.rig);
   const store = rig ? openRigStore(rig) : openHqStore(town);
   const { root, steps } = pour(store, proto, { actor: opts.actor, ephemeral: opts.wisp });
@@ -113,4 +117,32 @@ export async function checkTownGates(town: Town, actor: string, now = Date.now()
     out.push(...done.map((d) => ({ ...d, rig: p.name })));
   }
   return out;
+}
+
+/** A proto bead's proto when `name` is a proto id (and no formula is named so), else undefined. */
+function storedProto(town: Town, name: string, vars: Record<string, string> | undefined): Proto | undefined {
+  if (!/^[A-Za-z][\w]*-[a-z0-9]+$/.test(name)) return undefined;
+  let bead: Issue | undefined;
+  try {
+    bead = storeForBead(town, name).getExact(name);
+  } catch {
+    return undefined; // not a prefix of this town: a formula name after all
+  }
+  if (!bead || !bead.labels.includes(PROTO_LABEL)) return undefined;
+  if (vars && Object.keys(vars).length) throw new UserError(`${bead.id} is a protomolecule: its variables were fixed when it was cooked`, 'cook another one with the values you want');
+  return protoOf(bead);
+}
+
+/** gt formula cook: composes and cooks a formula and freezes it as a proto bead (rig or HQ). */
+export function cookProto(town: Town, name: string, opts: Omit<PourOptions, 'wisp'>): { rig: string; proto: Issue; steps: number } {
+  const proto = cook(townFormula(town, name, opts.dirs), opts.vars ?? {});
+  const rig = opts.rig === undefined ? rigOfCwd(town, opts.cwd ?? process.cwd()) : opts.rig === HQ_PREFIX ? undefined : loadRig(town, opts.rig);
+  const store = rig ? openRigStore(rig) : openHqStore(town);
+  return { rig: rig?.name ?? HQ_PREFIX, proto: saveProto(store, proto, opts.actor), steps: proto.steps.length };
+}
+
+/** Every protomolecule in HQ and the rigs. */
+export function townProtos(town: Town): { rig: string; id: string; formula: string; title: string; steps: number }[] {
+  const places = [{ name: HQ_PREFIX, store: openHqStore(town) }, ...listRigs(town).map((r) => ({ name: r.name, store: openRigStore(r) }))];
+  return places.flatMap((p) => listProtos(p.store).map((b) => ({ rig: p.name, id: b.id, formula: String(b.fields.formula), title: b.title, steps: protoOf(b).steps.length })));
 }

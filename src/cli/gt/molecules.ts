@@ -49,12 +49,17 @@ export function register(program: Command): void {
   const formula = program.command('formula').description('formulas: TOML workflow templates (<town>/formulas/<name>.formula.toml, and built-in ones)');
   formula
     .command('list')
-    .description('list the formulas this town can pour')
+    .description('list the formulas this town can pour (--protos: the protomolecules cooked from them)')
     .option('--dir <dir>', DIR_HELP, collect, [])
+    .option('--protos', 'list protomolecules (gt formula cook) instead')
     .option('--json', 'print JSON')
-    .action(async (o: { dir: string[]; json?: boolean }) => {
+    .action(async (o: { dir: string[]; protos?: boolean; json?: boolean }) => {
       const town = await currentTown();
-      const { townFormulas } = await import('../../work/molecules.js');
+      const { townFormulas, townProtos } = await import('../../work/molecules.js');
+      if (o.protos) {
+        output(o.json, townProtos(town), (d) => d.map((p) => `${p.id.padEnd(14)} ${p.rig.padEnd(10)} ${String(p.steps).padStart(3)} steps  ${p.title}`).join('\n') || 'no protomolecules');
+        return;
+      }
       output(o.json, townFormulas(town, o.dir), (d) =>
         d.map((e) => `${e.name.padEnd(20)} ${e.formula ? `${String(e.formula.steps.length).padStart(2)} steps  ${e.formula.description ?? ''}` : `BROKEN: ${e.error}`}`).join('\n'));
     });
@@ -69,6 +74,20 @@ export function register(program: Command): void {
       output(o.json, townFormula(town, name, o.dir), renderFormula);
     });
 
+  formula
+    .command('cook <name>')
+    .description('freeze a formula (composed, with these variables) into a protomolecule in the tracker; pour it later with gt mol pour <proto-id>')
+    .option('--rig <rig>', 'the rig whose beads hold it, or hq (default: the rig of the current directory, else hq)')
+    .option('--var <name=value>', 'a formula variable (repeatable)', collect, [])
+    .option('--dir <dir>', DIR_HELP, collect, [])
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { rig?: string; var: string[]; dir: string[]; json?: boolean }) => {
+      const { parseVarArgs } = await import('../../molecules/cook.js');
+      const vars = parseVarArgs(o.var);
+      const town = await currentTown();
+      const { cookProto } = await import('../../work/molecules.js');
+      output(o.json, cookProto(town, name, { rig: o.rig, vars, dirs: o.dir, actor: await me(town) }), (d) => `Cooked ${d.proto.id}: ${d.proto.title} (${d.steps} steps) in ${d.rig}`);
+    });
   const mol = program.command('mol').description('molecules: formulas poured as real beads (one child bead per step, worked in order)');
   const pourCommand = (name: 'pour' | 'wisp', description: string) =>
     mol
