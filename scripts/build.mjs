@@ -2,7 +2,7 @@
 // CLIs into dist/bin with code splitting, so a command loads only the chunks it imports.
 // Type checking is separate (`npm run typecheck`, part of `npm test`).
 import { build } from 'esbuild';
-import { readdirSync, rmSync, symlinkSync, chmodSync, existsSync } from 'node:fs';
+import { readdirSync, rmSync, symlinkSync, chmodSync, existsSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -52,3 +52,8 @@ for (const name of ['bd', 'gt']) {
   // Extensionless names so agents can call `bd`/`gt` from PATH; node resolves the link to the .js.
   symlinkSync(`${name}.js`, join(dist, 'bin', name));
 }
+
+// Built-in formulas are data files: beside the transpiled module and beside the bundles, where
+// molecules/builtin.ts looks for them at run time.
+const formulas = join(root, 'src', 'molecules', 'formulas');
+for (const to of [join(dist, 'src', 'molecules', 'formulas'), join(dist, 'bin', 'formulas')]) cpSync(formulas, to, { recursive: true });

@@ -90,15 +90,17 @@ test('pour into demo: root + <root>.N steps with blocks edges; only step 1 is re
   assert.deepEqual([p.root.fields.formula, p.root.fields.formula_vars], ['release', { version: '1.2', channel: 'stable' }]);
   const ids = [1, 2, 3].map((n) => `${root}.${n}`);
   assert.deepEqual(p.steps.map((s: any) => s.id), ids);
-  assert.deepEqual(p.steps.map((s: any) => s.title), ['Bump to 1.2', 'Tag v1.2', 'Publish 1.2']);
-  assert.equal(p.steps[0].description, 'Set the version to 1.2 on stable.');
+  assert.deepEqual(p.steps.map((s: any) => [s.step, s.title]), [['bump', 'Bump to 1.2'], ['tag', 'Tag v1.2'], ['publish', 'Publish 1.2']]);
+  const beads = ids.map((id) => bdJson(['show', id])[0]);
+  assert.equal(beads[0].description, 'Set the version to 1.2 on stable.');
   const blocks = (s: any) => s.dependencies.filter((d: any) => d.type === 'blocks').map((d: any) => d.depends_on_id);
-  assert.deepEqual(p.steps.map(blocks), [[], [ids[0]], [ids[1]]]);
-  assert.ok(p.steps.every((s: any) => s.dependencies.some((d: any) => d.type === 'parent-child' && d.depends_on_id === root)));
+  assert.deepEqual(beads.map(blocks), [[], [ids[0]], [ids[1]]]);
+  assert.ok(beads.every((s: any) => s.dependencies.some((d: any) => d.type === 'parent-child' && d.depends_on_id === root)));
   assert.ok([root, ...ids].every((id) => jsonlIds().includes(id)), 'a poured molecule is exported');
 
   const readyOfRoot = () => bdJson(['ready']).map((b: any) => b.id).filter((id: string) => id.startsWith(`${root}.`));
   assert.deepEqual(readyOfRoot(), [ids[0]]);
+  assert.deepEqual(bdJson(['mol', 'current', root]).current.id, ids[0], 'bd mol current: the step to work now');
   let st = f.gtJson(['mol', 'status', root]);
   assert.deepEqual([st.done, st.total, st.current], [0, 3, ids[0]]);
   assert.deepEqual(st.steps[2].blockedBy, [ids[1]]);
@@ -111,6 +113,7 @@ test('pour into demo: root + <root>.N steps with blocks edges; only step 1 is re
   }
   const text = f.gt(['mol', 'status', root]);
   assert.match(text.stdout, /3\/3 steps done/);
+  assert.equal(bd(['mol', 'current', root], { cwd: rigDir(), env: f.env }).stdout.trim(), `${root}: all 3 steps done`);
   assert.deepEqual(f.gtJson(['mol', 'squash', root, '-m', 'shipped']).closed, [root]);
   assert.equal(bdJson(['show', root])[0].close_reason, 'shipped');
 });
@@ -128,7 +131,7 @@ test('a wisp is never exported; squashing it leaves one exported digest and dele
   const w = f.gtJson(['mol', 'wisp', 'release', '--rig', 'demo', '--var', 'version=9']);
   const root = w.root.id as string;
   assert.equal(w.wisp, true);
-  assert.ok(w.steps.every((s: any) => s.ephemeral));
+  assert.ok(w.steps.every((s: any) => bdJson(['show', s.id])[0].ephemeral));
   const st = f.gtJson(['mol', 'status', root]);
   assert.deepEqual([st.wisp, st.total, st.current], [true, 3, `${root}.1`]);
   assert.ok(!rigJsonl().includes(root), 'not in the rig\'s issues.jsonl');
@@ -206,14 +209,20 @@ test('when a molecule\'s MR merges, its steps left open close with it (no stray 
 test('bad input: one line, exit 1, no bead created', () => {
   writeFileSync(join(f.town, 'formulas', 'loop.formula.toml'), 'formula = "loop"\n[[steps]]\nid = "a"\ntitle = "A"\nneeds = ["b"]\n[[steps]]\nid = "b"\ntitle = "B"\nneeds = ["a"]\n');
   writeFileSync(join(f.town, 'formulas', 'typo.formula.toml'), 'formula = "typo"\n[[steps]]\nid = "a"\ntitle = "A {{who}}"\n');
+  writeFileSync(join(f.town, 'formulas', 'needsx.formula.toml'), 'formula = "needsx"\n[[steps]]\nid = "a"\ntitle = "A"\n[[steps]]\nid = "b"\ntitle = "B"\nneeds = ["a", "zz"]\n');
+  writeFileSync(join(f.town, 'formulas', 'keyx.formula.toml'), 'formula = "keyx"\n[[steps]]\nid = "a"\ntitle = "A"\nneed = ["b"]\n');
+  writeFileSync(join(f.town, 'formulas', 'humanx.formula.toml'), 'formula = "humanx"\n\n[[steps]]\nid = "a"\ntitle = "A"\ntype = "human"\n');
   const beadsBefore = allRigBeads();
   const jsonlBefore = rigJsonl();
   refused(['mol', 'pour', 'nope', '--rig', 'demo'], /formula not found: nope/);
   refused(['mol', 'pour', 'release', '--rig', 'demo'], /formula "release" needs variable "version"/);
   refused(['mol', 'wisp', 'release', '--rig', 'demo', '--var', 'version=1', '--var', 'verison=2'], /has no variable "verison"/);
   refused(['mol', 'pour', 'release', '--rig', 'demo', '--var', 'version'], /invalid --var "version"/);
-  refused(['mol', 'pour', 'loop', '--rig', 'demo'], /loop\.formula\.toml: steps form a cycle through needs: a -> b -> a/);
-  refused(['mol', 'pour', 'typo', '--rig', 'demo'], /typo\.formula\.toml: step "a" title uses \{\{who\}\}, which is not a declared variable/);
+  refused(['mol', 'pour', 'loop', '--rig', 'demo'], /loop\.formula\.toml:2: steps form a cycle through needs: a -> b -> a/);
+  refused(['mol', 'pour', 'typo', '--rig', 'demo'], /typo\.formula\.toml:4: step "a" title uses \{\{who\}\}, which is not a declared variable/);
+  refused(['mol', 'pour', 'needsx', '--rig', 'demo'], /needsx\.formula\.toml:5: step "b" needs unknown step "zz"/);
+  refused(['mol', 'wisp', 'keyx', '--rig', 'demo'], /keyx\.formula\.toml:5: unknown key "need" in step "a"/);
+  refused(['mol', 'pour', 'humanx', '--rig', 'demo'], /humanx\.formula\.toml:6: step "a" has unknown type the string "human"/);
   refused(['mol', 'pour', 'release', '--rig', 'nowhere', '--var', 'version=1'], /rig not found: nowhere/);
   refused(['formula', 'show', 'release', '--dir', join(f.root, 'missing')], /formula directory not found/);
   refused(['mol', 'status', `${beadsBefore.find((id) => id.includes('.'))}`], /is not a molecule/);
@@ -222,6 +231,18 @@ test('bad input: one line, exit 1, no bead created', () => {
   // A broken file is listed with its problem rather than hidden.
   const broken = f.gtJson(['formula', 'list']).find((e: any) => e.name === 'loop');
   assert.match(broken.error, /cycle/);
+});
+
+test('protomolecules: gt formula cook freezes a formula with its variables; list --protos; a pour from the proto', () => {
+  const c = f.gtJson(['formula', 'cook', 'release', '--rig', 'demo', '--var', 'version=7.1']);
+  const id = c.proto.id as string;
+  assert.equal(c.steps, 3);
+  assert.ok(f.gtJson(['formula', 'list', '--protos']).some((p: any) => p.id === id && p.rig === 'demo' && p.formula === 'release'));
+  assert.equal(bdJson(['ready', '-n', '0']).filter((b: any) => b.id === id).length, 0, 'a proto is not work');
+  const p = f.gtJson(['mol', 'pour', id, '--rig', 'demo']);
+  assert.deepEqual(p.steps.map((s: any) => s.title), ['Bump to 7.1', 'Tag v7.1', 'Publish 7.1']);
+  assert.equal(p.formula, 'release');
+  refused(['mol', 'pour', id, '--rig', 'demo', '--var', 'version=8'], /is a protomolecule: its variables were fixed when it was cooked/);
 });
 
 test('--dir formulas come before the town\'s', () => {

@@ -45,6 +45,8 @@ export interface ReadinessFacts {
   blockers: string[];
   /** The nearest blocked ancestor, if blocking is inherited through parent-child. */
   blockedAncestor?: string;
+  /** Blockers that are gates (type gate), with their titles: said as what the issue waits for. */
+  gates?: Record<string, string>;
 }
 
 /** The reasons an issue is not ready to work on; [] means ready. */
@@ -53,7 +55,7 @@ export function notReadyReasons(f: ReadinessFacts): string[] {
   if (f.status !== 'open') why.push(`status is ${f.status} (ready work must be open)`);
   if (f.ephemeral) why.push('it is ephemeral (a wisp), not tracked work');
   if (NON_WORK_TYPES.includes(f.issue_type)) why.push(`type ${f.issue_type} is bookkeeping, not work`);
-  for (const b of f.blockers) why.push(`blocked by ${b} (still open)`);
+  for (const b of f.blockers) why.push(f.gates?.[b] ? `waits for gate ${b}: ${f.gates[b]}` : `blocked by ${b} (still open)`);
   if (f.blockedAncestor) why.push(`its parent chain is blocked at ${f.blockedAncestor}`);
   return why;
 }

@@ -17,7 +17,7 @@ import {
   BLOCKING_DEP_TYPES, CUSTOM_STATUS_KEY, NON_WORK_TYPES, PARENT_CHILD, checkLabel, parseCustomStatuses,
   STATUSES, type BeadEvent, type BuiltinStatus, type Comment, type Dependency, type Issue, type Status,
 } from './model.js';
-import { computeBlocked, notReadyReasons, findCycles, type GraphEdge } from './ready.js';
+import { computeBlocked, isOpenBlocker, notReadyReasons, findCycles, type GraphEdge } from './ready.js';
 import { migrate } from './schema.js';
 import { busyError, busyTimeoutMs, clearHolder, HOLDER_FILE, isBusy, noteHolder, readHolder } from './write-lock.js';
 import { idProblem, issueProblem, knownStatuses, type Checked } from './validate.js';
@@ -33,6 +33,10 @@ export interface CreateInput {
   fields?: Record<string, unknown>;
   external_ref?: string;
 }
+/** A child for createChildren: the parent, status and dependencies come from the call. */
+export type ChildInput = Pick<CreateInput, 'title' | 'description' | 'issue_type' | 'priority' | 'labels' | 'ephemeral' | 'fields' | 'acceptance_criteria'>;
+/** `children[from]` depends on `children[to]` with this type. */
+export interface ChildEdge { from: number; to: number; type: string }
 export interface UpdatePatch {
   title?: string; description?: string; design?: string; acceptance_criteria?: string; notes?: string;
   status?: Status; priority?: number; issue_type?: string; assignee?: string | null; /* null clears */
@@ -66,6 +70,13 @@ export interface Store {
   getExact(id: string): Issue | undefined;
   mustGet(idOrPartial: string): Issue;
   resolveId(partial: string): string;
+  /**
+   * Creates many children of one parent in a single write (a poured molecule's steps): ids
+   * `<parent>.N` in order, a parent-child edge each, the given edges between them (indices into
+   * `children`), and their blocked state computed once in memory. Refuses, creating nothing, if
+   * the edges form a cycle. Returns the new ids in order.
+   */
+  createChildren(parent: string, children: ChildInput[], edges: ChildEdge[], actor: string): string[];
   update(id: string, patch: UpdatePatch, actor: string): Issue;
   closeIssues(ids: string[], reason: string | undefined, actor: string): Issue[];
   reopen(id: string, actor: string): Issue;
@@ -843,9 +854,12 @@ class SqliteStore implements BeadStore {
 
   explain(id: string): string[] {
     const issue = this.mustGet(id);
+    const blockers = this.openBlockers(issue.id);
+    const gates: Record<string, string> = {};
+    for (const r of this.rowsByIds(blockers)) if (r.issue_type === 'gate') gates[r.id] = r.title;
     return notReadyReasons({
       status: issue.status, issue_type: issue.issue_type, ephemeral: issue.ephemeral,
-      blockers: this.openBlockers(issue.id), blockedAncestor: this.blockedAncestor(issue.id),
+      blockers, blockedAncestor: this.blockedAncestor(issue.id), gates,
     });
   }
 
@@ -981,6 +995,70 @@ class SqliteStore implements BeadStore {
       this.statusChanged(id); // issues may already depend on this id (explicit --id, imported edges)
       return this.mustGet(id);
     });
+  }
+
+  createChildren(parentRef: string, children: ChildInput[], edges: ChildEdge[], actor: string): string[] {
+    return this.write(() => {
+      const parent = this.resolveId(parentRef);
+      for (const e of edges) {
+        if (!children[e.from] || !children[e.to]) throw new InternalError(`createChildren: edge ${e.from} -> ${e.to} is outside 0..${children.length - 1}`);
+        if (!/^[a-z][a-z0-9_:-]*$/i.test(e.type)) throw new UserError(`invalid dependency type "${e.type}"`);
+      }
+      // The new beads only point at each other and the parent, so a cycle can only be among them.
+      const cycle = findCycles(edges.filter((e) => BLOCKING_DEP_TYPES.includes(e.type))
+        .map((e) => ({ issue_id: String(e.from), depends_on_id: String(e.to), type: e.type })))[0];
+      if (cycle) throw new UserError(`these children would form a dependency cycle: ${cycle.map((i) => children[Number(i)]!.title).join(' -> ')}`);
+      const ids = this.nextChildIds(parent, children.length);
+      const parentRow = this.q('SELECT status, blocked FROM issues WHERE id = ?').get(parent) as { status: Status; blocked: number };
+      const parentBlocks = parentRow.blocked === 1 && isOpenBlocker(parentRow.status);
+      // Every child starts open, so any blocking edge among them blocks its source.
+      const blocked = new Uint8Array(children.length).fill(parentBlocks ? 1 : 0);
+      for (const e of edges) if (BLOCKING_DEP_TYPES.includes(e.type)) blocked[e.from] = 1;
+      const now = nowStamp();
+      const insert = this.q(`INSERT INTO issues (id, title, description, design, acceptance_criteria, notes, status, priority, issue_type,
+          assignee, owner, created_at, created_by, updated_at, closed_at, external_ref, ephemeral, wisp, fields, blocked)
+        VALUES (?, ?, ?, NULL, ?, NULL, 'open', ?, ?, NULL, NULL, ?, ?, ?, NULL, NULL, ?, ?, ?, ?)`);
+      const event = this.q('INSERT INTO events (issue_id, event_type, actor, old_value, new_value, comment, created_at) VALUES (?, ?, ?, NULL, ?, NULL, ?)');
+      const dep = this.q('INSERT OR IGNORE INTO dependencies (issue_id, depends_on_id, type, created_at, created_by) VALUES (?, ?, ?, ?, ?)');
+      const lab = this.q('INSERT OR IGNORE INTO labels (issue_id, label) VALUES (?, ?)');
+      const statuses = this.statuses();
+      children.forEach((c, i) => {
+        const id = ids[i]!;
+        const title = c.title?.trim();
+        if (!title) throw new UserError(`child ${i + 1} of ${parent} has no title`);
+        const priority = c.priority ?? 2;
+        const problem = issueProblem({ id, title, status: 'open', priority, issue_type: c.issue_type?.trim() || 'task',
+          description: c.description, acceptance_criteria: c.acceptance_criteria, labels: c.labels }, statuses);
+        if (problem) throw new UserError(problem);
+        const fields = c.fields && Object.keys(c.fields).length ? JSON.stringify(c.fields) : null;
+        const eph = c.ephemeral ? 1 : 0;
+        insert.run(id, title, nonEmpty(c.description), nonEmpty(c.acceptance_criteria), priority, c.issue_type?.trim() || 'task', now, actor, now, eph, eph, fields, blocked[i]!);
+        // One event per child: its dependencies were born with it (a molecule's steps number in
+        // the millions; an event per edge would double the pour).
+        event.run(id, 'created', actor, title, now);
+        for (const l of c.labels ?? []) lab.run(id, checkLabel(l));
+        dep.run(id, parent, PARENT_CHILD, now, actor);
+        if (!eph) this.dirty.add(id);
+      });
+      for (const e of edges) dep.run(ids[e.from]!, ids[e.to]!, e.type, now, actor);
+      return ids;
+    });
+  }
+
+  /** The next n child ids of a parent, in order, with its counter moved past them (one read, one write). */
+  private nextChildIds(parent: string, n: number): string[] {
+    if (!n) return [];
+    const first = Number(this.nextChildId(parent).slice(parent.length + 1));
+    const glob = parent.replace(/[*?[\]]/g, (c) => `[${c}]`) + '.*';
+    const taken = new Set((this.q('SELECT id FROM issues WHERE id GLOB ?').all(glob) as { id: string }[]).map((r) => r.id));
+    const ids = [`${parent}.${first}`];
+    let last = first;
+    while (ids.length < n) {
+      const id = `${parent}.${++last}`;
+      if (!taken.has(id)) ids.push(id);
+    }
+    this.q('INSERT OR REPLACE INTO child_counters (parent_id, last) VALUES (?, ?)').run(parent, last);
+    return ids;
   }
 
   private nextChildId(parent: string): string {

@@ -77,6 +77,10 @@ program.command('update').description('change fields of issues; --claim takes on
 
 program.command('close').description('close issues').argument('<ids...>')
   .option('-r, --reason <text>', 'why it is closed').action(lazy('close'));
+program.command('mol').description('molecules (formulas poured as beads)').command('current').description('the step of a molecule to work now, and its progress')
+  .argument('<root>').action(lazy('molCurrent', () => import('./bd/mol.js')));
+program.command('gate').description('molecule gates').command('resolve').description('open a gate (a human gate\'s approval); the step it held back becomes ready')
+  .argument('<id>').option('-r, --reason <text>', 'why it opens').action(lazy('gateResolve', () => import('./bd/gate.js')));
 program.command('reopen').description('reopen closed issues').argument('<ids...>').action(lazy('reopen'));
 
 program.command('ready').description('open work nothing blocks, by priority then age')

@@ -12,9 +12,9 @@ export interface Burned {
 
 export function burn(store: Store, id: string, actor: string): Burned {
   return store.write(() => {
-    const { root, steps } = readMolecule(store, id);
+    const { root, steps, gates } = readMolecule(store, id);
     if (!root.ephemeral) throw new UserError(`${root.id} is not a wisp: a poured molecule is kept in the beads' history`, `'gt mol squash ${root.id}' closes it with a summary`);
-    const deleted = [root.id, ...steps.map((s) => s.id)];
+    const deleted = [root.id, ...steps.map((s) => s.id), ...gates.map((g) => g.id)];
     store.purgeWisps(deleted, actor);
     return { root: root.id, deleted };
   });

@@ -58,3 +58,66 @@ test('--var parsing: name=value, value may hold "=", a later value wins, no name
 test('substitute leaves what is not a placeholder alone', () => {
   assert.equal(substitute('{{a}}{ {a} }{{ b}}', { a: 'x', b: 'y' }), 'x{ {a} }y');
 });
+
+test('for_each repeats a step per item of a list variable; whoever needed it needs every copy', () => {
+  const f = parseFormula(`formula = "fe"
+[vars.services]
+required = true
+[[steps]]
+id = "plan"
+title = "Plan"
+[[steps]]
+id = "deploy"
+title = "Deploy {{item}}"
+for_each = "services"
+needs = ["plan"]
+[[steps]]
+id = "verify"
+title = "Verify"
+needs = ["deploy"]
+`, 'fe.formula.toml');
+  const p = cook(f, { services: 'api, web\nworker' });
+  assert.deepEqual(p.steps.map((s) => [s.id, s.title, s.needs]), [
+    ['plan', 'Plan', []],
+    ['deploy-1', 'Deploy api', ['plan']], ['deploy-2', 'Deploy web', ['plan']], ['deploy-3', 'Deploy worker', ['plan']],
+    ['verify', 'Verify', ['deploy-1', 'deploy-2', 'deploy-3']],
+  ]);
+  // An empty list drops the step; its dependents take its needs.
+  assert.deepEqual(cook(f, { services: '' }).steps.map((s) => [s.id, s.needs]), [['plan', []], ['verify', ['plan']]]);
+});
+
+test('condition drops a step when false and wires its needs through; var, !var, == and !=', () => {
+  const f = parseFormula(`formula = "c"
+[vars.env]
+default = "staging"
+[vars.skip_tests]
+default = ""
+[[steps]]
+id = "build"
+title = "Build"
+[[steps]]
+id = "test"
+title = "Test"
+needs = ["build"]
+condition = "!skip_tests"
+[[steps]]
+id = "approve"
+title = "Approve"
+needs = ["test"]
+condition = "env == 'prod'"
+[[steps]]
+id = "deploy"
+title = "Deploy to {{env}}"
+needs = ["approve"]
+condition = "env != none"
+`, 'c.formula.toml');
+  assert.deepEqual(cook(f).steps.map((s) => [s.id, s.needs]), [['build', []], ['test', ['build']], ['deploy', ['test']]]);
+  assert.deepEqual(cook(f, { env: 'prod', skip_tests: 'yes' }).steps.map((s) => [s.id, s.needs]), [['build', []], ['approve', ['build']], ['deploy', ['approve']]]);
+  assert.deepEqual(cook(f, { env: 'none', skip_tests: '1' }).steps.map((s) => s.id), ['build']);
+  const bad = parseFormula(`formula = "b"\n[[steps]]\nid = "a"\ntitle = "A"\ncondition = "nope"\n`, 'b.formula.toml');
+  assert.throws(() => cook(bad), /b\.formula\.toml: step "a" condition uses "nope", which is not a declared variable/);
+});
+
+test('Go-template {{.var}} fields are filled from the variables; actions and unknown fields are left for the prompt', () => {
+  assert.equal(substitute('{{.problem}} / {{ .scope }} / {{.leg.id}} / {{if .x}}y{{end}} / {{- .problem -}}', { problem: 'p', scope: 's' }), 'p / s / {{.leg.id}} / {{if .x}}y{{end}} / p');
+});

@@ -1,14 +1,21 @@
-// Cooking: a formula plus the caller's variables becomes a proto, the template graph a molecule is
-// poured from (ordered steps with their text filled in and their needs). Pure.
+// Cooking: a composed formula plus the caller's variables becomes a proto, the template graph a
+// molecule is poured from (ordered steps with their text filled in and their needs). Conditions
+// drop steps, for_each repeats them, and the needs are wired through both. Pure.
 import { UserError } from '../lib/errors.js';
 import { fitTitle } from '../beads/model.js';
-import { PLACEHOLDER_RE, type Formula } from './formula.js';
+import { PLACEHOLDER_RE, type Formula, type FormulaStep, type StepGate } from './formula.js';
 
 export interface ProtoStep {
   id: string;
   title: string;
   description?: string;
+  acceptance?: string;
   needs: string[];
+  /** The bead type, when not task. */
+  type?: string;
+  gate?: StepGate;
+  /** A convoy leg: slung to its own polecat. */
+  leg?: { focus?: string };
 }
 
 export interface Proto {
@@ -19,6 +26,10 @@ export interface Proto {
   /** Every variable's value (given or defaulted). */
   vars: Record<string, string>;
   steps: ProtoStep[];
+  /** The formula asks to be poured (kept), not wisped. */
+  pour?: boolean;
+  /** Formula settings carried to the root (squash, prompts, presets, output). */
+  extra?: Record<string, unknown>;
 }
 
 /** `k=v` arguments (repeatable --var) into a map; a later value for the same key wins. */
@@ -50,29 +61,110 @@ export function resolveVars(formula: Formula, given: Record<string, string>): Re
     }
     vars[v.name] = value;
   }
+  for (const v of formula.vars) {
+    const group = [v.name, ...(v.requiredUnless ?? [])];
+    if (v.requiredUnless && !group.some((n) => given[n]?.trim())) {
+      throw new UserError(`formula "${formula.name}" needs one of the variables ${group.join(', ')}`, `pass --var ${v.name}=...`);
+    }
+  }
   return vars;
 }
 
-/** Fills `{{name}}` placeholders (validation already made sure every name is declared). */
+const GO_FIELD_RE = /\{\{-?\s*\.([A-Za-z_][A-Za-z0-9_]*)\s*-?\}\}/g;
+
+/**
+ * Fills `{{name}}` placeholders, and Go-template `{{.name}}` ones that name a variable. Other Go
+ * template actions (`{{if}}`, `{{range}}`, `{{.leg.id}}`) are left for whoever renders the prompt.
+ */
 export function substitute(text: string, vars: Record<string, string>): string {
-  return text.replace(PLACEHOLDER_RE, (whole, name: string) => vars[name] ?? whole);
+  return text
+    .replace(PLACEHOLDER_RE, (whole, name: string) => (Object.hasOwn(vars, name) ? vars[name]! : whole))
+    .replace(GO_FIELD_RE, (whole, name: string) => (Object.hasOwn(vars, name) ? vars[name]! : whole));
+}
+
+/** Does a step's condition hold over the variables? (`var`: non-empty and not "false"/"0"/"no"). */
+export function conditionHolds(condition: string, vars: Record<string, string>): boolean {
+  const m = /^([A-Za-z_][A-Za-z0-9_]*)\s*(==|!=)\s*(.*)$/.exec(condition);
+  if (m) {
+    const want = m[3]!.trim().replace(/^(["'])(.*)\1$/, '$2');
+    return (vars[m[1]!] ?? '') === want ? m[2] === '==' : m[2] === '!=';
+  }
+  const negated = condition.startsWith('!');
+  const value = (vars[condition.replace(/^!\s*/, '')] ?? '').trim().toLowerCase();
+  const truthy = value !== '' && !['false', '0', 'no', 'off'].includes(value);
+  return negated ? !truthy : truthy;
+}
+
+/** A list variable's items: comma- or newline-separated, trimmed, empty ones dropped. */
+export function listItems(value: string): string[] {
+  return value.split(/[,\n]/).map((s) => s.trim()).filter(Boolean);
 }
 
 export function cook(formula: Formula, given: Record<string, string> = {}): Proto {
   const vars = resolveVars(formula, given);
-  const fill = (t: string | undefined) => (t === undefined ? undefined : substitute(t, vars));
-  const steps = formula.steps.map((s) => {
-    const title = substitute(s.title, vars).trim();
+  for (const s of formula.steps) {
+    if (s.condition) checkNamed(formula, s, s.condition.replace(/^!\s*/, '').split(/\s*[!=]=/)[0]!.trim(), 'condition');
+    if (s.forEach) checkNamed(formula, s, s.forEach, 'for_each');
+  }
+  // What each formula step became: its own id, its copies (for_each), or nothing (condition false).
+  const became = new Map<string, string[]>();
+  const kept: { step: FormulaStep; id: string; item?: string }[] = [];
+  for (const s of formula.steps) {
+    if (s.condition && !conditionHolds(s.condition, vars)) {
+      became.set(s.id, []);
+      continue;
+    }
+    if (s.forEach) {
+      const items = listItems(vars[s.forEach]!);
+      const copies = items.map((item, i) => ({ step: s, id: `${s.id}-${i + 1}`, item }));
+      became.set(s.id, copies.map((c) => c.id));
+      kept.push(...copies);
+      continue;
+    }
+    became.set(s.id, [s.id]);
+    kept.push({ step: s, id: s.id });
+  }
+  // A dropped step passes its own needs on to whoever needed it.
+  const needsOf = new Map(formula.steps.map((s) => [s.id, s.needs]));
+  const resolved = new Map<string, string[]>();
+  const through = (id: string): string[] => {
+    const done = resolved.get(id);
+    if (done) return done;
+    const out = became.get(id)!.length ? became.get(id)! : [...new Set(needsOf.get(id)!.flatMap(through))];
+    resolved.set(id, out);
+    return out;
+  };
+  const steps = kept.map(({ step: s, id, item }) => {
+    const v = item === undefined ? vars : { ...vars, item };
+    const title = substitute(s.title, v).trim();
     if (!title) throw new UserError(`formula "${formula.name}": step "${s.id}" has an empty title with these variables`, 'give the variables it uses a value');
-    const step: ProtoStep = { id: s.id, title: fitTitle(title), needs: [...s.needs] }; // a long variable must not make it unpourable
-    const description = fill(s.description);
+    // A long variable must not make the step unpourable.
+    const step: ProtoStep = { id, title: fitTitle(title), needs: [...new Set(s.needs.flatMap(through))] };
+    const description = s.description === undefined ? undefined : substitute(s.description, v);
     if (description) step.description = description;
+    if (s.acceptance) step.acceptance = substitute(s.acceptance, v);
+    if (s.type && s.type !== 'task' && s.type !== 'parallel') step.type = s.type;
+    if (s.gate) step.gate = fillGate(s.gate, v);
+    if (s.leg) step.leg = s.leg;
     return step;
   });
-  const description = fill(formula.description);
+  if (!steps.length) throw new UserError(`formula "${formula.name}": no step is left with these variables (every condition is false)`);
+  const description = formula.description === undefined ? undefined : substitute(formula.description, vars);
   const proto: Proto = { formula: formula.name, title: fitTitle(description ? `${formula.name}: ${firstLine(description)}` : formula.name), vars, steps };
   if (description) proto.description = description;
+  if (formula.pour !== undefined) proto.pour = formula.pour;
+  if (Object.keys(formula.extra).length) proto.extra = formula.extra;
   return proto;
+}
+
+function checkNamed(formula: Formula, s: FormulaStep, name: string, what: string): void {
+  if (!formula.vars.some((v) => v.name === name)) throw new UserError(`${formula.source}: step "${s.id}" ${what} uses "${name}", which is not a declared variable (add [vars.${name}])`);
+}
+
+function fillGate(g: StepGate, vars: Record<string, string>): StepGate {
+  const out: StepGate = { ...g };
+  for (const k of ['after', 'bead', 'command', 'condition', 'description'] as const) if (out[k] !== undefined) out[k] = substitute(out[k]!, vars);
+  return out;
 }
 
 function firstLine(text: string): string {

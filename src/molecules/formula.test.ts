@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UserError } from '../lib/errors.js';
 import { findNeedsCycle, parseFormula, placeholders } from './formula.js';
-import { BUILTIN_FORMULAS } from './builtin.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { builtinFormulaDir } from './builtin.js';
 
 const RELEASE = `
 formula = "release"
@@ -31,8 +33,8 @@ function problem(text: string, name?: string): string {
   } catch (e) {
     assert.ok(e instanceof UserError, `a UserError, not ${String(e)}`);
     assert.doesNotMatch(e.message, /\n/, 'one line');
-    assert.match(e.message, /^x\.formula\.toml: /, 'names the file');
-    return e.message.slice('x.formula.toml: '.length);
+    assert.match(e.message, /^x\.formula\.toml(:\d+)?: /, 'names the file');
+    return e.message.replace(/^x\.formula\.toml(:\d+)?: /, '');
   }
   assert.fail('expected a problem');
 }
@@ -52,9 +54,9 @@ test('a valid formula parses into vars and steps in file order', () => {
   assert.equal(f.source, 'release.formula.toml');
 });
 
-test('variables: a bare default string, required by default without a default, optional with required = false', () => {
-  const f = parseFormula(`formula = "v"\n[vars]\na = "x"\n[vars.b]\n[vars.c]\nrequired = false\n${step('s')}`, 'v');
-  assert.deepEqual(f.vars, [{ name: 'a', required: false, default: 'x' }, { name: 'b', required: true }, { name: 'c', required: false }]);
+test('variables as Gas Town reads them: a bare default string; required only with required = true; a default wins over required', () => {
+  const f = parseFormula(`formula = "v"\n[vars]\na = "x"\n[vars.b]\nrequired = true\n[vars.c]\n[vars.d]\nrequired = true\ndefault = "deacon"\n[inputs.e]\nrequired_unless = ["a"]\n${step('s')}`, 'v');
+  assert.deepEqual(f.vars, [{ name: 'a', required: false, default: 'x' }, { name: 'b', required: true }, { name: 'c', required: false }, { name: 'd', required: false, default: 'deacon' }, { name: 'e', required: false, requiredUnless: ['a'] }]);
 });
 
 test('structural problems are named', () => {
@@ -85,7 +87,6 @@ test('wrong types, unknown keys and bad TOML are one line each', () => {
   assert.match(problem(`formula = "x"\n${step('a', 'need = ["b"]')}`), /unknown key "need" in step "a"/);
   assert.match(problem(`formula = "x"\nstep = 1\n${step('a')}`), /unknown key "step" in the formula/);
   assert.match(problem(`formula = "x"\n[vars.v]\nrequired = "yes"\n${step('a')}`), /vars\.v\.required must be true or false/);
-  assert.match(problem(`formula = "x"\n[vars.v]\nrequired = true\ndefault = "d"\n${step('a')}`), /vars\.v is required and has a default/);
   assert.match(problem(`formula = "x"\nvars = 1\n${step('a')}`), /vars must be a table/);
   assert.match(problem(`formula = "x"\nsteps = "a"`), /steps must be an array/);
   assert.match(problem(`formula = "x"\n[[steps]\n`), /invalid TOML at line 2, column \d+/);
@@ -98,10 +99,46 @@ test('placeholders and cycles, as pure helpers', () => {
   assert.deepEqual(findNeedsCycle([{ id: 'a', needs: ['b'] }, { id: 'b', needs: ['a'] }]), ['a', 'b', 'a']);
 });
 
-test('the built-in formulas are valid', () => {
-  for (const [name, text] of Object.entries(BUILTIN_FORMULAS)) {
-    const f = parseFormula(text, `builtin:${name}`, name);
+test('the built-in formulas are real files shipped with the package, and valid', () => {
+  const dir = builtinFormulaDir();
+  const names = readdirSync(dir).filter((f) => f.endsWith('.formula.toml')).map((f) => f.slice(0, -'.formula.toml'.length)).sort();
+  assert.deepEqual(names, ['bug-fix', 'code-review', 'polecat-work', 'release', 'shiny', 'towers-of-hanoi']);
+  for (const name of names) {
+    const f = parseFormula(readFileSync(join(dir, `${name}.formula.toml`), 'utf8'), name, name);
     assert.ok(f.steps.length >= 3, name);
-    assert.ok(f.steps.slice(1).every((s) => s.needs.length), `${name}: steps run in order`);
   }
+});
+
+/** The line the message names (file:line: ...). */
+function lineOfProblem(text: string): number {
+  try {
+    parseFormula(text, 'x.formula.toml');
+  } catch (e) {
+    const m = /^x\.formula\.toml:(\d+): /.exec((e as Error).message);
+    assert.ok(m, `a line in: ${(e as Error).message}`);
+    return Number(m[1]);
+  }
+  assert.fail('expected a problem');
+}
+
+test('unknown keys and unknown step types name the file and the line', () => {
+  const text = `formula = "x"\ndescription = """\nneed = 1 inside a string is not a key\n"""\n${step('a')}${step('b', 'need = ["a"]')}`;
+  assert.equal(lineOfProblem(text), 12, 'not line 3, inside the string');
+  assert.match(problem(text), /unknown key "need" in step "b"/);
+  const human = `formula = "x"\n${step('a')}${step('b', 'type = "human"')}`;
+  assert.equal(lineOfProblem(human), 9);
+  assert.match(problem(human), /step "b" has unknown type the string "human" \(known: task, bug, feature, chore, epic, parallel\); a step that waits for a person is `gate = \{ type = "human" \}`/);
+  assert.equal(lineOfProblem(`formula = "x"\n\n[vars.v]\ndefault = "1"\nrequird = true\n${step('a')}`), 5);
+  assert.equal(lineOfProblem(`formula = "x"\n${step('a')}${step('b', 'gate = { type = "robot" }')}`), 9);
+  assert.equal(lineOfProblem(`formula = "x"\nflavour = "y"\n${step('a')}`), 2);
+  assert.equal(lineOfProblem(`formula = "x"\n${step('a')}${step('b', 'needs = ["zz"]')}`), 6, 'an unknown need names its step');
+  assert.match(problem(`formula = "x"\ntype = "pipeline"\n${step('a')}`), /unknown formula type the string "pipeline"/);
+});
+
+test('gates: the four kinds and Gas Town\'s conditional, each checked for what it needs', () => {
+  const f = parseFormula(`formula = "g"\n${step('a', 'gate = { type = "human" }')}${step('b', 'gate = { type = "timer", after = "30m" }')}${step('c', 'gate = { type = "bead", bead = "gt-abc" }')}${step('d', 'gate = { type = "command", command = "test -f ok" }')}${step('e', 'gate = { type = "conditional", condition = "no_response" }')}`, 'g');
+  assert.deepEqual(f.steps.map((s) => s.gate), [{ type: 'human' }, { type: 'timer', after: '30m' }, { type: 'bead', bead: 'gt-abc' }, { type: 'command', command: 'test -f ok' }, { type: 'conditional', condition: 'no_response' }]);
+  assert.match(problem(`formula = "x"\n${step('a', 'gate = { type = "timer" }')}`), /step "a" has a timer gate without `after`/);
+  assert.match(problem(`formula = "x"\n${step('a', 'gate = { type = "timer", after = "soon" }')}`), /gate after must be a duration/);
+  assert.match(problem(`formula = "x"\n${step('a', 'gate = { type = "command" }')}`), /command gate without `command`/);
 });

@@ -2,10 +2,13 @@
 import { UserError } from '../lib/errors.js';
 import type { Issue, Store } from '../beads/store.js';
 import { MOLECULE_TYPE } from './pour.js';
+import { GATE_TYPE } from './gates.js';
 
 export interface Molecule {
   root: Issue;
   steps: Issue[];
+  /** The gate beads its gated steps wait for. */
+  gates: Issue[];
 }
 
 /** Child ids in step order: `<root>.2` before `<root>.10`. */
@@ -18,6 +21,6 @@ export function readMolecule(store: Store, id: string): Molecule {
   if (root.issue_type !== MOLECULE_TYPE) {
     throw new UserError(`${root.id} is not a molecule (it is a ${root.issue_type})`, "pass the root id that 'gt mol pour' printed");
   }
-  const steps = store.list({ parent: root.id, includeEphemeral: true }).sort(byStepOrder);
-  return { root, steps };
+  const children = store.list({ parent: root.id, includeEphemeral: true }).sort(byStepOrder);
+  return { root, steps: children.filter((c) => c.issue_type !== GATE_TYPE), gates: children.filter((c) => c.issue_type === GATE_TYPE) };
 }

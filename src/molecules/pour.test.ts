@@ -52,7 +52,9 @@ const exported = (s: BeadStore, dir: string) => {
 };
 
 test('pour: a molecule root, children <root>.N in step order, blocks edges from needs; only the first step is ready', withStore((s, dir) => {
-  const { root, steps } = pour(s, cook(formula, { version: '1.2' }), { actor: 'me' });
+  const { root, steps: poured } = pour(s, cook(formula, { version: '1.2' }), { actor: 'me' });
+  assert.deepEqual(poured.map((p) => [p.step, p.title]), [['bump', 'Bump to 1.2'], ['publish', 'Publish 1.2'], ['tag', 'Tag v1.2']]);
+  const steps = poured.map((p) => s.mustGet(p.id));
   assert.equal(root.issue_type, 'molecule');
   assert.equal(root.title, 'release: Cut 1.2');
   assert.deepEqual(root.fields, { formula: 'release', formula_vars: { version: '1.2' } });
@@ -64,6 +66,32 @@ test('pour: a molecule root, children <root>.N in step order, blocks edges from 
   assert.deepEqual(s.ready().map((b) => b.id), [`${root.id}.1`]);
   assert.deepEqual(readMolecule(s, root.id).steps.map((b) => b.id), steps.map((b) => b.id));
   assert.equal(exported(s, dir).length, 4);
+  assert.deepEqual(s.doctor(), { ok: true, problems: [] }, 'the bulk insert leaves the blocked state the graph implies');
+}));
+
+test('a step that needs a later one is blocked; closing steps unblocks in order (blocked state from the bulk insert)', withStore((s) => {
+  const { steps } = pour(s, cook(formula, { version: '1' }), { actor: 'me' });
+  const [bump, publish, tag] = steps.map((p) => p.id);
+  assert.deepEqual(s.blocked().map((b) => b.issue.id).sort(), [publish, tag].sort());
+  s.closeIssues([bump!], undefined, 'me');
+  assert.deepEqual(s.ready().map((b) => b.id), [tag]);
+  s.closeIssues([tag!], undefined, 'me');
+  assert.deepEqual(s.ready().map((b) => b.id), [publish]);
+}));
+
+test('createChildren refuses a cycle among the new beads and creates nothing', withStore((s) => {
+  const parent = s.create({ title: 'p' }, 'me');
+  const kids = [{ title: 'a' }, { title: 'b' }, { title: 'c' }];
+  assert.throws(() => s.createChildren(parent.id, kids, [{ from: 0, to: 1, type: 'blocks' }, { from: 1, to: 2, type: 'blocks' }, { from: 2, to: 0, type: 'blocks' }], 'me'),
+    (e: unknown) => e instanceof UserError && /would form a dependency cycle: a -> b -> c/.test(e.message));
+  assert.deepEqual(s.list().map((i) => i.id), [parent.id]);
+  // A child under a blocked parent inherits the block.
+  const gate = s.create({ title: 'gate' }, 'me');
+  s.addDependency(parent.id, gate.id, 'blocks', 'me');
+  const [kid] = s.createChildren(parent.id, [{ title: 'k' }], [], 'me');
+  assert.equal(kid, `${parent.id}.1`);
+  assert.deepEqual(s.explain(kid!), [`its parent chain is blocked at ${parent.id}`]);
+  assert.deepEqual(s.doctor(), { ok: true, problems: [] });
 }));
 
 test('pour is one transaction: a failure part-way leaves nothing', withStore((s) => {
@@ -87,7 +115,7 @@ test('squash a poured molecule: open steps and root closed with the summary; aga
 
 test('squash a wisp: one exported, closed digest; the wisp is gone; again names the digest', withStore((s, dir) => {
   const { root, steps } = pour(s, cook(formula, { version: '3' }), { actor: 'me', ephemeral: true });
-  assert.ok(steps.every((b) => b.ephemeral));
+  assert.ok(steps.every((b) => s.mustGet(b.id).ephemeral));
   assert.deepEqual(s.ready(), [], 'wisps are never ready work');
   assert.deepEqual(exported(s, dir), [], 'a wisp is never exported');
   s.closeIssues([steps[0]!.id], 'bumped', 'me');

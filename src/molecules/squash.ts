@@ -41,11 +41,12 @@ export function squash(store: Store, id: string, opts: { summary?: string; actor
       if (!d) throw e;
       return { root: String(d.fields.digest_of), wisp: true, summary: d.close_reason ?? '', closed: [], deleted: [], digest: d.id, already: true };
     }
-    const { root, steps } = mol;
+    const { root, steps, gates } = mol;
     const open = steps.filter((s) => s.status !== 'closed');
+    const openGates = gates.filter((g) => g.status !== 'closed');
     const summary = opts.summary?.trim() || `squashed with ${steps.length - open.length}/${steps.length} steps done`;
     if (!root.ephemeral) {
-      const closing = [...open.map((s) => s.id), ...(root.status === 'closed' ? [] : [root.id])];
+      const closing = [...open.map((s) => s.id), ...openGates.map((g) => g.id), ...(root.status === 'closed' ? [] : [root.id])];
       if (closing.length) store.closeIssues(closing, summary, actor);
       return { root: root.id, wisp: false, summary, closed: closing, deleted: [], already: !closing.length };
     }
@@ -54,7 +55,7 @@ export function squash(store: Store, id: string, opts: { summary?: string; actor
     if (root.fields.formula_vars !== undefined) fields.formula_vars = root.fields.formula_vars;
     const digest = store.create({ title: fitTitle(`Digest: ${root.title}`), description: digestText(root, steps, summary), issue_type: MOLECULE_TYPE, labels: ['digest'], fields }, actor);
     store.closeIssues([digest.id], summary, actor);
-    const deleted = [root.id, ...steps.map((s) => s.id)];
+    const deleted = [root.id, ...steps.map((s) => s.id), ...gates.map((g) => g.id)];
     store.purgeWisps(deleted, actor);
     return { root: root.id, wisp: true, summary, closed: [], deleted, digest: digest.id, already: false };
   });

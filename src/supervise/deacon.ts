@@ -117,6 +117,7 @@ export async function runDeacon(town: Town, opts: DeaconOptions = {}, log: (line
     while (!stop) {
       try {
         const r = await patrolOnce(town, { batch: opts.batch, log: (l) => log(`  ${l}`) });
+        for (const c of await (await import('../work/molecules.js')).checkTownGates(town, 'deacon')) log(`${new Date().toISOString()} gate ${c.id} (${c.rig}, ${c.type}) ${c.action}: ${c.detail.split('\n').pop()}`);
         hb.patrols++;
         hb.last_error = r.errors.map((e) => `${'rig' in e ? e.rig : e.convoy} ${e.phase}: ${e.message}`).join('; ') || undefined;
         if (hb.last_error) log(`${new Date().toISOString()} patrol errors: ${hb.last_error}`);

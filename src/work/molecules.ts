@@ -5,14 +5,17 @@ import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../lib/errors.js';
 import type { Issue, Status } from '../beads/store.js';
-import { cook } from '../molecules/cook.js';
+import { cook, type Proto } from '../molecules/cook.js';
+import { listProtos, protoOf, PROTO_LABEL, saveProto } from '../molecules/proto.js';
 import type { Formula } from '../molecules/formula.js';
-import { listFormulas, loadFormula, type FormulaEntry } from '../molecules/library.js';
+import { listFormulas, loadComposed, type FormulaEntry } from '../molecules/library.js';
 import { readMolecule } from '../molecules/molecule.js';
 import { moleculeProgress, type MoleculeProgress } from '../molecules/progress.js';
-import { pour } from '../molecules/pour.js';
+import { pour, type PouredStep } from '../molecules/pour.js';
 import { squash, type Squashed } from '../molecules/squash.js';
 import { burn, type Burned } from '../molecules/burn.js';
+import { checkGates, resolveGate, type GateCheck } from '../molecules/gates.js';
+import { run } from '../lib/proc.js';
 import { listRigs, loadRig, openHqStore, openRigStore, storeForBead, type Rig } from '../town/rig.js';
 import { HQ_PREFIX, TOWN_ENTRIES, type Town } from '../town/town.js';
 
@@ -31,8 +34,9 @@ export function townFormulas(town: Town, dirs?: string[]): FormulaEntry[] {
   return listFormulas(formulaSearchPath(town, dirs));
 }
 
+/** The formula with extends/compose applied (what a pour makes). */
 export function townFormula(town: Town, name: string, dirs?: string[]): Formula {
-  return loadFormula(name, formulaSearchPath(town, dirs));
+  return loadComposed(name, formulaSearchPath(town, dirs));
 }
 
 /** The rig whose directory holds cwd (`<town>/<rig>/...`), if any. */
@@ -60,13 +64,17 @@ export interface PourResult {
   formula: string;
   wisp: boolean;
   root: Issue;
-  steps: Issue[];
+  /** The step beads' ids with their formula step ids, in step order. */
+  steps: PouredStep[];
 }
 
-/** Cooks the formula (every problem found before any bead is made), then pours it in one transaction. */
+/**
+ * Cooks the formula (every problem found before any bead is made), then pours it in one
+ * transaction. `name` may also be a protomolecule's id (`gt formula cook`): its frozen proto is poured.
+ */
 export function pourFormula(town: Town, name: string, opts: PourOptions): PourResult {
   const cwd = opts.cwd ?? process.cwd();
-  const proto = cook(townFormula(town, name, opts.dirs), opts.vars ?? {});
+  const proto = storedProto(town, name, opts.vars) ?? cook(townFormula(town, name, opts.dirs), opts.vars ?? {});
   const rig = opts.rig === undefined ? rigOfCwd(town, cwd) : opts.rig === HQ_PREFIX ? undefined : loadRig(town, opts.rig);
   const store = rig ? openRigStore(rig) : openHqStore(town);
   const { root, steps } = pour(store, proto, { actor: opts.actor, ephemeral: opts.wisp });
@@ -75,10 +83,10 @@ export function pourFormula(town: Town, name: string, opts: PourOptions): PourRe
 
 export function moleculeStatus(town: Town, id: string): MoleculeProgress {
   const store = storeForBead(town, id);
-  const { root, steps } = readMolecule(store, id);
-  const known = new Map<string, Status>(steps.map((s) => [s.id, s.status]));
+  const { root, steps, gates } = readMolecule(store, id);
+  const known = new Map<string, Status>([...steps, ...gates].map((s) => [s.id, s.status]));
   const statusOf = (dep: string) => known.get(dep) ?? store.getExact(dep)?.status;
-  return moleculeProgress(root, steps, statusOf);
+  return moleculeProgress(root, steps, statusOf, gates);
 }
 
 export function squashMolecule(town: Town, id: string, opts: { summary?: string; actor: string }): Squashed {
@@ -87,4 +95,54 @@ export function squashMolecule(town: Town, id: string, opts: { summary?: string;
 
 export function burnMolecule(town: Town, id: string, actor: string): Burned {
   return burn(storeForBead(town, id), id, actor);
+}
+
+/** Opens a gate by hand: `gt gate approve` (a human gate) or `bd gate resolve`. */
+export function approveGate(town: Town, id: string, actor: string, reason?: string): Issue {
+  return resolveGate(storeForBead(town, id), id, actor, reason);
+}
+
+/**
+ * The deacon's gate pass over HQ and every rig: due timers open, due command checks run (in the
+ * rig's directory) with back-off. One line in the deacon's loop calls it.
+ */
+export async function checkTownGates(town: Town, actor: string, now = Date.now()): Promise<(GateCheck & { rig: string })[]> {
+  const places = [{ name: HQ_PREFIX, dir: town.root, store: openHqStore(town) }, ...listRigs(town).map((r) => ({ name: r.name, dir: r.root, store: openRigStore(r) }))];
+  const out: (GateCheck & { rig: string })[] = [];
+  for (const p of places) {
+    const done = await checkGates(p.store, now, actor, async (command) => {
+      const r = await run('sh', ['-c', command], { cwd: p.dir, timeoutMs: 120_000, maxOutput: 64_000 });
+      return { code: r.code, output: `${r.stdout}${r.stderr}` };
+    });
+    out.push(...done.map((d) => ({ ...d, rig: p.name })));
+  }
+  return out;
+}
+
+/** A proto bead's proto when `name` is a proto id (and no formula is named so), else undefined. */
+function storedProto(town: Town, name: string, vars: Record<string, string> | undefined): Proto | undefined {
+  if (!/^[A-Za-z][\w]*-[a-z0-9]+$/.test(name)) return undefined;
+  let bead: Issue | undefined;
+  try {
+    bead = storeForBead(town, name).getExact(name);
+  } catch {
+    return undefined; // not a prefix of this town: a formula name after all
+  }
+  if (!bead || !bead.labels.includes(PROTO_LABEL)) return undefined;
+  if (vars && Object.keys(vars).length) throw new UserError(`${bead.id} is a protomolecule: its variables were fixed when it was cooked`, 'cook another one with the values you want');
+  return protoOf(bead);
+}
+
+/** gt formula cook: composes and cooks a formula and freezes it as a proto bead (rig or HQ). */
+export function cookProto(town: Town, name: string, opts: Omit<PourOptions, 'wisp'>): { rig: string; proto: Issue; steps: number } {
+  const proto = cook(townFormula(town, name, opts.dirs), opts.vars ?? {});
+  const rig = opts.rig === undefined ? rigOfCwd(town, opts.cwd ?? process.cwd()) : opts.rig === HQ_PREFIX ? undefined : loadRig(town, opts.rig);
+  const store = rig ? openRigStore(rig) : openHqStore(town);
+  return { rig: rig?.name ?? HQ_PREFIX, proto: saveProto(store, proto, opts.actor), steps: proto.steps.length };
+}
+
+/** Every protomolecule in HQ and the rigs. */
+export function townProtos(town: Town): { rig: string; id: string; formula: string; title: string; steps: number }[] {
+  const places = [{ name: HQ_PREFIX, store: openHqStore(town) }, ...listRigs(town).map((r) => ({ name: r.name, store: openRigStore(r) }))];
+  return places.flatMap((p) => listProtos(p.store).map((b) => ({ rig: p.name, id: b.id, formula: String(b.fields.formula), title: b.title, steps: protoOf(b).steps.length })));
 }

@@ -44,7 +44,9 @@ export function moleculeStep(steps: Issue[], ready: Set<string>): { done: number
 function moleculeSection(town: Town, hook: Issue): string | undefined {
   const store = storeForBead(town, hook.id);
   // A hooked wisp (a patrol's, say) is worked like any molecule: its ephemeral steps count.
-  const steps = store.list({ parent: hook.id, includeEphemeral: true }).sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true }));
+  // Gate beads (a gated step's gate) are children too, but not steps to work.
+  const steps = store.list({ parent: hook.id, includeEphemeral: true }).filter((s) => s.issue_type !== 'gate')
+    .sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true }));
   if (!steps.length) return undefined;
   const ready = new Set(store.ready({ parent: hook.id, includeEphemeral: true }).map((s) => s.id));
   const { done, total, current } = moleculeStep(steps, ready);

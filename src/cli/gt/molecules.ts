@@ -9,14 +9,23 @@ import type { PourResult } from '../../work/molecules.js';
 const DIR_HELP = 'also look for <name>.formula.toml here (repeatable; searched before the town\'s formulas/)';
 
 function renderFormula(f: Formula): string {
-  const lines = [`${f.name}${f.version !== undefined ? ` v${f.version}` : ''} (${f.source})`];
+  const lines = [`${f.name}${f.version !== undefined ? ` v${f.version}` : ''} ${f.type} (${f.source})`];
   if (f.description) lines.push(f.description);
   if (f.vars.length) {
     lines.push('', 'Variables:');
     for (const v of f.vars) lines.push(`  ${v.name.padEnd(14)} ${v.required ? 'required' : `default "${v.default ?? ''}"`}${v.description ? `  ${v.description}` : ''}`);
   }
   lines.push('', 'Steps:');
-  f.steps.forEach((s, i) => lines.push(`  ${String(i + 1).padStart(2)}. ${s.id.padEnd(14)} ${s.title}${s.needs.length ? `  (needs ${s.needs.join(', ')})` : ''}`));
+  f.steps.forEach((s, i) => {
+    const notes = [
+      s.needs.length ? `needs ${s.needs.join(', ')}` : '',
+      s.leg ? 'leg' : '',
+      s.gate ? `${s.gate.type} gate` : '',
+      s.condition ? `if ${s.condition}` : '',
+      s.forEach ? `for each of ${s.forEach}` : '',
+    ].filter(Boolean);
+    lines.push(`  ${String(i + 1).padStart(2)}. ${s.id.padEnd(14)} ${s.title}${notes.length ? `  (${notes.join('; ')})` : ''}`);
+  });
   return lines.join('\n');
 }
 
@@ -25,7 +34,8 @@ function renderProgress(p: MoleculeProgress): string {
   const width = Math.max(0, ...p.steps.map((s) => s.id.length));
   const rows = p.steps.map((s) => {
     const mark = s.status === 'closed' ? '[x]' : s.current ? '[>]' : '[ ]';
-    const why = s.status === 'closed' ? '' : s.current ? '  <- current' : s.blockedBy.length ? `  (waits for ${s.blockedBy.join(', ')})` : s.status === 'open' ? '' : `  (${s.status})`;
+    const gate = s.gate && !s.gate.open && s.status !== 'closed' ? `  (waits for ${s.gate.type} gate ${s.gate.id ?? ''}${s.gate.title ? `: ${s.gate.title.replace(/^Gate \([a-z]+\): /, '')}` : ''})` : '';
+    const why = s.status === 'closed' ? '' : gate || (s.current ? '  <- current' : s.blockedBy.length ? `  (waits for ${s.blockedBy.join(', ')})` : s.status === 'open' ? '' : `  (${s.status})`);
     return `  ${mark} ${s.id.padEnd(width)}  ${s.title}${why}`;
   });
   return [head, ...rows].join('\n');
@@ -39,12 +49,17 @@ export function register(program: Command): void {
   const formula = program.command('formula').description('formulas: TOML workflow templates (<town>/formulas/<name>.formula.toml, and built-in ones)');
   formula
     .command('list')
-    .description('list the formulas this town can pour')
+    .description('list the formulas this town can pour (--protos: the protomolecules cooked from them)')
     .option('--dir <dir>', DIR_HELP, collect, [])
+    .option('--protos', 'list protomolecules (gt formula cook) instead')
     .option('--json', 'print JSON')
-    .action(async (o: { dir: string[]; json?: boolean }) => {
+    .action(async (o: { dir: string[]; protos?: boolean; json?: boolean }) => {
       const town = await currentTown();
-      const { townFormulas } = await import('../../work/molecules.js');
+      const { townFormulas, townProtos } = await import('../../work/molecules.js');
+      if (o.protos) {
+        output(o.json, townProtos(town), (d) => d.map((p) => `${p.id.padEnd(14)} ${p.rig.padEnd(10)} ${String(p.steps).padStart(3)} steps  ${p.title}`).join('\n') || 'no protomolecules');
+        return;
+      }
       output(o.json, townFormulas(town, o.dir), (d) =>
         d.map((e) => `${e.name.padEnd(20)} ${e.formula ? `${String(e.formula.steps.length).padStart(2)} steps  ${e.formula.description ?? ''}` : `BROKEN: ${e.error}`}`).join('\n'));
     });
@@ -59,6 +74,20 @@ export function register(program: Command): void {
       output(o.json, townFormula(town, name, o.dir), renderFormula);
     });
 
+  formula
+    .command('cook <name>')
+    .description('freeze a formula (composed, with these variables) into a protomolecule in the tracker; pour it later with gt mol pour <proto-id>')
+    .option('--rig <rig>', 'the rig whose beads hold it, or hq (default: the rig of the current directory, else hq)')
+    .option('--var <name=value>', 'a formula variable (repeatable)', collect, [])
+    .option('--dir <dir>', DIR_HELP, collect, [])
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { rig?: string; var: string[]; dir: string[]; json?: boolean }) => {
+      const { parseVarArgs } = await import('../../molecules/cook.js');
+      const vars = parseVarArgs(o.var);
+      const town = await currentTown();
+      const { cookProto } = await import('../../work/molecules.js');
+      output(o.json, cookProto(town, name, { rig: o.rig, vars, dirs: o.dir, actor: await me(town) }), (d) => `Cooked ${d.proto.id}: ${d.proto.title} (${d.steps} steps) in ${d.rig}`);
+    });
   const mol = program.command('mol').description('molecules: formulas poured as real beads (one child bead per step, worked in order)');
   const pourCommand = (name: 'pour' | 'wisp', description: string) =>
     mol
@@ -112,5 +141,27 @@ export function register(program: Command): void {
       const town = await currentTown();
       const { burnMolecule } = await import('../../work/molecules.js');
       output(o.json, burnMolecule(town, id, await me(town)), (d) => `Burned ${d.root} (${d.deleted.length} bead(s) deleted)`);
+    });
+
+  const gate = program.command('gate').description('molecule gates: steps that wait for a person, a timer, a bead or a command');
+  gate
+    .command('approve <id>')
+    .description('open a gate (a human gate\'s approval; the id is in gt mol status); the step it held back becomes ready')
+    .option('-r, --reason <text>', 'why it opens')
+    .option('--json', 'print JSON')
+    .action(async (id: string, o: { reason?: string; json?: boolean }) => {
+      const town = await currentTown();
+      const { approveGate } = await import('../../work/molecules.js');
+      output(o.json, approveGate(town, id, await me(town), o.reason), (g) => `Gate ${g.id} open: ${g.close_reason ?? ''}`);
+    });
+  gate
+    .command('check')
+    .description('open due timer gates and run due command checks once, in every rig (the deacon does this on each patrol)')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }) => {
+      const town = await currentTown();
+      const { checkTownGates } = await import('../../work/molecules.js');
+      output(o.json, await checkTownGates(town, await me(town)), (d) =>
+        d.length ? d.map((x) => `${x.rig} ${x.id} ${x.type} gate ${x.action}: ${x.detail.split('\n').pop()}`).join('\n') : 'no gate was due');
     });
 }

@@ -1,0 +1,112 @@
+// Gates: a step that waits for something besides its predecessors. A pour gives each gated step
+// a gate bead (type gate, a child of the root after the steps) that the step depends on, so the
+// tracker's own blocked state holds the step back until the gate bead closes:
+//   human   - closed by a person (`gt gate approve`, `bd gate resolve`);
+//   timer   - closed by the deacon once `after` has passed since the pour;
+//   command - closed by the deacon when its shell check exits 0 (retried with back-off; the
+//             output is recorded);
+//   bead    - no gate bead: the step depends on that bead directly.
+// Gas Town's `conditional` gate does not block: the agent judges the condition at that step.
+import { UserError } from '../lib/errors.js';
+import type { Issue, Store } from '../beads/store.js';
+import { DURATION_RE, type StepGate } from './formula.js';
+
+export const GATE_TYPE = 'gate';
+
+/** What a gate bead carries in its fields. */
+export interface GateState {
+  gate: StepGate;
+  /** The formula step it holds back. */
+  gate_step: string;
+  /** timer: when it opens (ISO). */
+  open_at?: string;
+  /** command: when to run the check next (ISO), how many times it failed, what it said last. */
+  next_check_at?: string;
+  attempts?: number;
+  last_output?: string;
+}
+
+/** Gates the tracker enforces with a gate bead. */
+export function needsGateBead(g: StepGate): boolean {
+  return g.type === 'human' || g.type === 'timer' || g.type === 'command';
+}
+
+export function durationMs(after: string): number {
+  const m = DURATION_RE.exec(after.trim());
+  if (!m) throw new UserError(`invalid duration "${after}"`, 'use e.g. 30s, 30m, 2h or 1d');
+  return Number(m[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
+}
+
+/** The gate bead's title: what the step waits for, in words. */
+export function gateTitle(g: StepGate, stepTitle: string): string {
+  const what = g.description ?? {
+    human: `a person approves "${stepTitle}"`,
+    timer: `${g.after} pass before "${stepTitle}"`,
+    command: `\`${g.command}\` succeeds before "${stepTitle}"`,
+    bead: `${g.bead} closes`,
+    conditional: `${g.condition}`,
+  }[g.type];
+  return `Gate (${g.type}): ${what}`.slice(0, 500);
+}
+
+/** Back-off between failed command checks: 30 s doubling, at most 30 min. */
+export function backoffMs(attempts: number): number {
+  return Math.min(30_000 * 2 ** Math.max(0, attempts - 1), 30 * 60_000);
+}
+
+export type GateDecision = 'open' | 'check' | 'wait';
+
+/** What the deacon does with an open gate at `now` (pure). */
+export function gateDecision(s: GateState, now: number): GateDecision {
+  if (s.gate.type === 'timer') return s.open_at && Date.parse(s.open_at) <= now ? 'open' : 'wait';
+  if (s.gate.type === 'command') return !s.next_check_at || Date.parse(s.next_check_at) <= now ? 'check' : 'wait';
+  return 'wait';
+}
+
+function gateState(i: Issue): GateState {
+  return i.fields as unknown as GateState;
+}
+
+/** Opens a gate by hand (a human gate's approval; any gate can be forced open). */
+export function resolveGate(store: Store, id: string, actor: string, reason?: string): Issue {
+  return store.write(() => {
+    const g = store.mustGet(id);
+    if (g.issue_type !== GATE_TYPE) throw new UserError(`${g.id} is not a gate (it is a ${g.issue_type})`, "'gt mol status <molecule>' shows each gated step's gate id");
+    if (g.status === 'closed') return g;
+    const by = reason?.trim() || `${gateState(g).gate?.type === 'human' ? 'approved' : 'resolved'} by ${actor}`;
+    return store.closeIssues([g.id], by, actor)[0]!;
+  });
+}
+
+export interface GateCheck { id: string; type: string; action: 'opened' | 'failed'; detail: string }
+
+/**
+ * The deacon's pass over a store's open timer and command gates: opens the due timers, runs the
+ * due checks (`run` runs one shell command), and records what happened.
+ */
+export async function checkGates(store: Store, now: number, actor: string,
+  run: (command: string) => Promise<{ code: number | null; output: string }>): Promise<GateCheck[]> {
+  const done: GateCheck[] = [];
+  const open = store.list({ type: GATE_TYPE, status: 'open', includeEphemeral: true });
+  for (const g of open) {
+    const s = gateState(g);
+    const decision = gateDecision(s, now);
+    if (decision === 'open') {
+      store.closeIssues([g.id], `timer passed (${s.gate.after})`, actor);
+      done.push({ id: g.id, type: s.gate.type, action: 'opened', detail: `timer ${s.gate.after}` });
+    } else if (decision === 'check') {
+      const r = await run(s.gate.command!);
+      const output = r.output.trim().slice(-2000);
+      if (r.code === 0) {
+        store.closeIssues([g.id], `check passed: ${output.split('\n').pop() || 'exit 0'}`, actor);
+        store.update(g.id, { notes: output || '(no output)' }, actor);
+        done.push({ id: g.id, type: 'command', action: 'opened', detail: output });
+      } else {
+        const attempts = (s.attempts ?? 0) + 1;
+        store.update(g.id, { fields: { attempts, last_output: output, next_check_at: new Date(now + backoffMs(attempts)).toISOString() } }, actor);
+        done.push({ id: g.id, type: 'command', action: 'failed', detail: `exit ${r.code}: ${output}` });
+      }
+    }
+  }
+  return done;
+}
