@@ -1,7 +1,7 @@
 // gt hook, sling, unsling, convoy, mail, prime, handoff, done.
 import type { Command } from 'commander';
 import { output } from '../main.js';
-import { currentTown, me } from './context.js';
+import { currentTown, me, positiveInt } from './context.js';
 
 export function register(program: Command): void {
   program
@@ -17,13 +17,14 @@ export function register(program: Command): void {
 
   program
     .command('sling <args...>')
-    .description('put beads on a hook: `gt sling <bead...> <rig>` spawns a polecat per bead; `gt sling <bead> <agent>` hooks an existing agent')
+    .description('put beads on a hook: `gt sling <bead...|epic> <rig>` spawns a polecat per ready bead within capacity and stages the rest on the convoy (the deacon slings them as blockers land and slots free); `gt sling <bead> <agent>` hooks an existing agent')
     .option('--agent <name>', 'agent CLI for the session (claude, codex, gemini, opencode, amp, shell, or a custom one)')
     .option('--convoy <id>', 'add to this convoy instead of creating one')
+    .option('--max-concurrent <n>', "at most this many of the convoy's beads in flight at once", positiveInt)
     .option('--force', 'sling even if the bead is blocked or claimed')
     .option('--no-start', 'hook only; do not start a session')
     .option('--json', 'print JSON')
-    .action(async (args: string[], o: { agent?: string; convoy?: string; force?: boolean; start?: boolean; json?: boolean }) => {
+    .action(async (args: string[], o: { agent?: string; convoy?: string; force?: boolean; start?: boolean; maxConcurrent?: number; json?: boolean }) => {
       const { UsageError } = await import('../../lib/errors.js');
       if (args.length < 2) throw new UsageError('gt sling needs at least one bead and a target', 'gt sling <bead...> <rig|agent>');
       const target = args.pop()!;
@@ -33,7 +34,8 @@ export function register(program: Command): void {
       output(o.json, r, (d) =>
         [
           ...d.hooked.map((h) => `${h.created ? 'Hooked' : 'Already hooked:'} ${h.bead} -> ${h.agent}${h.branch ? ` (${h.branch})` : ''}${h.session === 'started' ? ', session started' : h.session === 'failed' ? `, session FAILED: ${h.error}` : ''}`),
-          `Convoy ${d.convoy}${d.convoyCreated ? ' (new)' : ''}`,
+          ...d.staged.map((x) => `Staged ${x.bead} (${x.reason})`),
+          `Convoy ${d.convoy}${d.convoyCreated ? ' (new)' : ''}${d.staged.length ? `; ${d.staged.length} staged bead(s) are slung by the deacon (gt up) as they become ready` : ''}`,
         ].join('\n'),
       );
       if (r.hooked.some((h) => h.session === 'failed')) process.exitCode = 1;
