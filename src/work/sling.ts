@@ -152,13 +152,18 @@ export async function sling(town: Town, beadIds: string[], target: string, opts:
   let free = freeSlots(slots);
   const hooked: Hooked[] = [];
   const staged: Staged[] = [];
+  const queued: string[] = [];
   const ready = beads.filter((b) => !b.blockers.length).sort((a, b) => byPriority(a.bead, b.bead));
   for (const b of ready) {
     const h = b.bead.status === 'hooked' || free > 0 ? await hookToPolecat(town, rig, b.store, b.bead.id, actor, opts, rigLimit(town, rig)) : undefined;
     if (h) {
       hooked.push(h);
       if (h.created) free--;
-    } else staged.push({ bead: b.bead.id, reason: `queued: ${describeSlots(fullest(slots))}` });
+    } else queued.push(b.bead.id);
+  }
+  if (queued.length) {
+    const full = describeSlots(fullest(slotsFor(town, rig, convoy)));
+    for (const id of queued) staged.push({ bead: id, reason: `queued: ${full}` });
   }
   for (const b of beads) if (b.blockers.length) staged.push({ bead: b.bead.id, reason: b.blockers.join('; ') });
   unstage(town, convoy, hooked.map((h) => h.bead), actor);
