@@ -97,6 +97,17 @@ export function register(program: Command): void {
       output(o.json, id ? list[0] : list, () => (list.length ? list.map(renderConvoy).join('\n\n') : 'No open convoys.'));
     });
 
+  convoy
+    .command('stranded [convoy]')
+    .description('tracked beads that cannot progress on their own, and why (a cycle, a blocker outside the convoy nobody works, a given-up or retired holder, a bounced MR with no worker)')
+    .option('--json', 'print JSON')
+    .action(async (id: string | undefined, o: { json?: boolean }) => {
+      const { strandedBeads } = await import('../../work/stranded.js');
+      const r = strandedBeads(await currentTown(), id);
+      output(o.json, r, (d) => (d.length ? d.map((x) => `${x.convoy} ${x.bead}: ${x.reason}`).join('\n') : 'Nothing stranded.'));
+      if (r.length) process.exitCode = 1;
+    });
+
   const mail = program.command('mail').description('mail between identities (mayor, overseer, <rig>/witness, <rig>/<polecat>, <rig>/crew/<name>)');
   mail
     .command('send <to>')
