@@ -1,7 +1,8 @@
 // `gt demo`: a fresh town in a temp dir with a small sample project that has real tests, a convoy
-// of eight beads (two that conflict with each other, one that breaks a test) slung to polecats run
-// by the built-in shell agent (or real Claude Code with --agent claude), the refinery merging,
-// bouncing and re-merging, and live progress until the convoy lands.
+// of eight beads (two that conflict with each other, one that breaks a test, one that waits for
+// another to land) slung to a rig whose capacity is three polecats, run by the built-in shell agent
+// (or real Claude Code with --agent claude): staged and queued work slung as it frees up, the
+// refinery merging, bouncing and re-merging, and live progress until the convoy lands.
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,7 +17,9 @@ import { loadTown, TOWN_FILE, type Town } from '../town/town.js';
 import { convoyStatus, type ConvoyStatus } from '../work/convoy.js';
 import { listMergeRequests, type MergeRequest } from '../work/merge-request.js';
 import { sling } from '../work/sling.js';
-import { DEMO_BEADS, SAMPLE_FILES, SAMPLE_TEST_CMD } from './demo-project.js';
+import { DEMO_BEADS, DEMO_MAX_POLECATS, SAMPLE_FILES, SAMPLE_TEST_CMD } from './demo-project.js';
+import { readToml } from '../town/config.js';
+import { capacityView } from '../work/capacity.js';
 import { patrolOnce } from './patrol.js';
 
 export interface DemoOptions {
@@ -78,25 +81,34 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
   await makeSampleProject(project);
   const { town: fresh } = installTown(townDir, 'demo');
   writeToml(join(townDir, TOWN_FILE), { ...fresh.config, runtime: { mode }, agents: { default: agent, roles: { polecat: agent } } });
-  const town: Town = loadTown(townDir);
-  const { rig } = await setUpRig(town, 'calc', project, { testCmd: SAMPLE_TEST_CMD, prefix: 'calc' });
-  log(`Town at ${townDir}; rig 'calc' from ${project} (tests: ${SAMPLE_TEST_CMD}); agents: ${agent} in ${mode} sessions`);
+  let town: Town = loadTown(townDir);
+  const { rig: added } = await setUpRig(town, 'calc', project, { testCmd: SAMPLE_TEST_CMD, prefix: 'calc' });
+  const rigToml = join(added.root, 'rig.toml');
+  writeToml(rigToml, { ...readToml<object>(rigToml), max_polecats: DEMO_MAX_POLECATS });
+  town = loadTown(townDir); // rigs are read once per town object: see the new capacity
+  log(`Town at ${townDir}; rig 'calc' from ${project} (tests: ${SAMPLE_TEST_CMD}; at most ${DEMO_MAX_POLECATS} polecats at once); agents: ${agent} in ${mode} sessions`);
 
-  const store = openRigStore(rig);
-  const ids = DEMO_BEADS.map((b) => store.create({ title: b.title, description: b.description, priority: b.priority, issue_type: 'task' }, 'mayor').id);
+  const store = openRigStore(added);
+  const ids: string[] = [];
+  for (const b of DEMO_BEADS) {
+    const deps = b.blockedBy === undefined ? [] : [{ type: 'blocks', id: ids[b.blockedBy]! }];
+    ids.push(store.create({ title: b.title, description: b.description, priority: b.priority, issue_type: 'task', deps }, 'mayor').id);
+  }
   const titles = new Map(DEMO_BEADS.map((b, i) => [ids[i]!, b.title]));
-  log(`Filed ${ids.length} beads; slinging them to rig calc...`);
+  log(`Filed ${ids.length} beads ("${DEMO_BEADS.find((b) => b.blockedBy !== undefined)!.title}" waits for "${DEMO_BEADS[DEMO_BEADS.find((b) => b.blockedBy !== undefined)!.blockedBy!]!.title}"); slinging them to rig calc...`);
   const slung = await sling(town, ids, 'calc', { actor: 'mayor' });
   for (const h of slung.hooked) log(`⚙ hooked    ${h.bead} "${titles.get(h.bead)}" -> ${h.agent}${h.session === 'failed' ? ` (session failed: ${h.error})` : ''}`);
+  for (const x of slung.staged) log(`⏸ staged    ${x.bead} "${titles.get(x.bead)}": ${x.reason}`);
   const convoy = slung.convoy!;
-  log(`Convoy ${convoy} tracks them. Polecats are working; the refinery merges as MRs arrive.\n`);
+  log(`Convoy ${convoy} tracks them. Polecats are working; the refinery merges as MRs arrive; the deacon's patrol slings staged work as it frees up.\n`);
 
   const seen = new Map<string, string>();
   let lastProgress = '';
   const deadline = started + (opts.timeoutSec ?? 110) * 1000;
   let status = convoyStatus(town, convoy);
   while (!status.landed && Date.now() < deadline) {
-    await patrolOnce(town, { batch: opts.batch });
+    const patrol = await patrolOnce(town, { batch: opts.batch });
+    for (const x of patrol.fed.slung) log(`⚙ slung     ${x.bead} "${titles.get(x.bead) ?? x.bead}" -> ${x.agent} (it was staged; a slot freed${DEMO_BEADS.some((b, i) => ids[i] === x.bead && b.blockedBy !== undefined) ? ' and its blocker landed' : ''})`);
     for (const b of store.list({ type: 'bug' })) if (!titles.has(b.id)) titles.set(b.id, b.title);
     // In the order things happened: by each MR's latest attempt, else its filing.
     const when = (m: MergeRequest) => m.attempts.at(-1)?.at ?? m.created_at;
@@ -108,7 +120,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
       }
     }
     status = convoyStatus(town, convoy);
-    const progress = `  convoy ${status.closed}/${status.total} landed`;
+    const slots = capacityView(town).rigs.calc!;
+    const progress = `  convoy ${status.closed}/${status.total} landed; polecats ${slots.running}/${slots.limit}${status.staged.length ? `; ${status.staged.length} staged` : ''}`;
     if (progress !== lastProgress) {
       log(progress);
       lastProgress = progress;
@@ -117,7 +130,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
   }
 
   const mrs = listMergeRequests(store);
-  const mainLog = (await git(rig.repoDir, ['log', '--oneline', rig.mainBranch])).split('\n');
+  const mainLog = (await git(added.repoDir, ['log', '--oneline', added.mainBranch])).split('\n');
   const summary: DemoSummary = {
     root,
     town: townDir,
