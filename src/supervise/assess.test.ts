@@ -49,3 +49,12 @@ test('a polecat whose bead was taken from it is released; one a sling is still s
   assert.equal(assessAgent({ ...base, state: 'spawning', alive: false, idleMs: 2_000 }).kind, 'none');
   assert.equal(assessAgent({ ...base, state: 'spawning', alive: false, idleMs: 5 * 60_000 }).kind, 'restart');
 });
+
+test('the GUPP delay comes from rig.toml, else town.toml, else a minute', async () => {
+  const { guppNudgeMs } = await import('./witness.js');
+  const town = (gupp?: number) => ({ root: '/t', id: 'x', name: 't', binDir: '/b', config: { name: 't', id: 'x', gupp_nudge_sec: gupp } });
+  const rig = (gupp?: number) => ({ name: 'demo', guppNudgeSec: gupp }) as unknown as Parameters<typeof guppNudgeMs>[1];
+  assert.equal(guppNudgeMs(town(), rig()), 60_000);
+  assert.equal(guppNudgeMs(town(20), rig()), 20_000);
+  assert.equal(guppNudgeMs(town(20), rig(5)), 5_000);
+});
