@@ -1,5 +1,6 @@
 // `gt demo` from the built binary: a fresh town, eight beads, shell-agent polecats in real tmux
-// sessions, the refinery merging, one conflict and one red test bounced and redone, convoy landed.
+// sessions (at most three at once), a bead that waits for another, the refinery merging, one
+// conflict and one red test bounced and redone, convoy landed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -22,6 +23,11 @@ test('gt demo lands its convoy, bouncing and fixing a conflict and a red test', 
     assert.equal(s.mainLog.length, 9, 'initial commit + 8 merges');
     assert.match(r.stderr, /✗ bounced .*conflict in FEATURES\.md/);
     assert.match(r.stderr, /convoy 10\/10 landed/);
+    // Capacity 3 of 8 beads, and a chain: staged and queued work is shown, then slung as it frees up.
+    assert.match(r.stderr, /⏸ staged .*queued: capacity 3\/3/);
+    assert.match(r.stderr, /⏸ staged .*"Write a usage guide": blocked by /);
+    assert.match(r.stderr, /⚙ slung .*"Write a usage guide" .*its blocker landed/);
+    assert.doesNotMatch(r.stderr, /polecats [4-9]\/3/, 'never more than three polecats');
     // main is green: the sample project's tests pass at its tip
     const town = join(dir, 'town');
     const check = join(dir, 'check');

@@ -188,12 +188,16 @@ test('gt done refuses a dirty worktree and changes nothing', () => {
   assert.equal(noCommit.code, 1);
 });
 
-test('blocked beads are refused unless --force; slinging to an agent hooks it there', () => {
+test('blocked beads are staged on the convoy (refused by an agent) unless --force; slinging to an agent hooks it there', () => {
   const blocker = createBead('blocker');
   const blocked = createBead('blocked one', { deps: [{ type: 'blocks', id: blocker }] });
-  const r = f.gt(['sling', blocked, 'demo', '--no-start']);
-  assert.equal(r.code, 1);
-  assert.match(r.stderr, /not ready/);
+  const r = f.gtJson(['sling', blocked, 'demo', '--no-start']);
+  assert.deepEqual(r.hooked, [], 'nothing hooked while it is blocked');
+  assert.deepEqual(r.staged, [{ bead: blocked, reason: `blocked by ${blocker} (still open)` }]);
+  assert.equal(beadOf(blocked).status, 'open');
+  const toAgent = f.gt(['sling', blocked, 'demo/crew/ann', '--no-start']);
+  assert.equal(toAgent.code, 1);
+  assert.match(toAgent.stderr, /not ready/);
   const forced = f.gtJson(['sling', blocked, 'demo', '--no-start', '--force']);
   assert.equal(forced.hooked[0].created, true);
 

@@ -60,6 +60,11 @@ export function notReadyReasons(f: ReadinessFacts): string[] {
   return why;
 }
 
+/** Is this reason (from notReadyReasons) a blocker that will clear by itself once other work closes? */
+export function isBlockerReason(reason: string): boolean {
+  return reason.startsWith('blocked by ') || reason.startsWith('its parent chain is blocked');
+}
+
 /** Finds dependency cycles among blocking + parent-child edges; each cycle listed once. */
 export function findCycles(edges: GraphEdge[]): string[][] {
   const adj = new Map<string, string[]>();

@@ -9,17 +9,22 @@ import { openStore, type BeadStore } from './store.js';
 
 export interface Route { prefix: string; path: string }
 
-/** The `.beads` directory to use: explicit (--db: a .beads dir or its beads.db), BEADS_DIR, else walk up. */
+/** The `.beads` directory to use: explicit (--db: a .beads dir or its beads.db), BEADS_DIR, else walk up (a database first). */
 export function findBeadsDir(startDir: string, explicit?: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const given = explicit || env.BEADS_DIR;
   if (given) {
     const p = resolve(startDir, given);
     return p.endsWith('.db') ? dirname(p) : p;
   }
+  // The nearest database wins over a nearer checkout's JSONL: a worktree of a project that tracks
+  // its own .beads/issues.jsonl sits inside the directory whose database it belongs to. With no
+  // database above, the nearest JSONL is the project's (bd opens it and builds its database).
+  let jsonlOnly: string | undefined;
   for (let dir = resolve(startDir); ; dir = dirname(dir)) {
     const candidate = join(dir, '.beads');
-    if (existsSync(join(candidate, 'beads.db')) || existsSync(join(candidate, 'issues.jsonl'))) return candidate;
-    if (dirname(dir) === dir) return undefined;
+    if (existsSync(join(candidate, 'beads.db'))) return candidate;
+    if (!jsonlOnly && existsSync(join(candidate, 'issues.jsonl'))) jsonlOnly = candidate;
+    if (dirname(dir) === dir) return jsonlOnly;
   }
 }
 

@@ -6,6 +6,7 @@ import { newProgram, main } from './main.js';
 const program = newProgram('bd', 'Beads: a git-backed issue tracker for agents (SQLite + JSONL in git)');
 program.version('0.1.0')
   .option('--db <path>', 'the .beads directory (or its beads.db) to use; default: BEADS_DIR, else the nearest .beads above the cwd')
+  .option('--rig <name>', "in a Gas Town: that rig's database (instead of the one the cwd is in)")
   .option('--actor <name>', 'who is making the change; default: BD_ACTOR, else git user.name')
   .option('--json', 'print machine-readable JSON')
   .addHelpText('after', `
@@ -145,5 +146,16 @@ program.command('prime').description('short Markdown context for agents: how to 
 program.command('merge').description('git merge driver: field-level 3-way merge of issues.jsonl (bd merge %O %A %B)')
   .argument('<base>').argument('<ours>').argument('<theirs>')
   .action(lazy('merge', () => import('./bd/merge.js'))); // git runs it on every JSONL merge: no SQLite
+
+// --rig names a Gas Town rig's database; it becomes --db before any command runs.
+program.hook('preAction', async () => {
+  const o = program.opts() as { db?: string; rig?: string };
+  if (!o.rig) return;
+  const { UsageError } = await import('../lib/errors.js');
+  if (o.db) throw new UsageError('--rig and --db both name a database; give one');
+  const { findTown } = await import('../town/town.js');
+  const { loadRig } = await import('../town/rig.js');
+  program.setOptionValue('db', loadRig(findTown(), o.rig).beadsDir);
+});
 
 main(program);

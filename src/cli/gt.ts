@@ -8,6 +8,7 @@ import { register as registerRefinery } from './gt/refinery.js';
 import { register as registerSupervise } from './gt/supervise.js';
 import { register as registerMolecules } from './gt/molecules.js';
 import { register as registerDashboard } from './gt/dashboard.js';
+import { register as registerFleet } from './gt/fleet.js';
 
 const program = newProgram('gt', 'Gas Town: run many coding agents on the same projects, and land their work');
 program.version('0.1.0');
@@ -17,6 +18,7 @@ program.addHelpText(
 Getting started:
   gt install                               create a town in ~/gt (or GT_TOWN / a dir you name)
   gt rig add <name> <git-url-or-path> --test-cmd "npm test"
+  gt up && gt mayor attach                 the deacon keeps work moving; tell the Mayor what you want
   bd create "what to do" -p 1              (in <town>/<rig>) file a bead
   gt sling <bead> <rig>                    a polecat works it in its own worktree
   gt convoy status                         watch it land; gt daemon keeps things moving
@@ -30,4 +32,5 @@ registerRefinery(program);
 registerSupervise(program);
 registerMolecules(program);
 registerDashboard(program);
+registerFleet(program);
 main(program);

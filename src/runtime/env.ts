@@ -3,9 +3,10 @@
 //   always:  PATH (town bin dir first), HOME, USER, LOGNAME, SHELL, TERM, LANG, LC_*, TZ, TMPDIR, XDG_*
 //   git:     GIT_AUTHOR_*, GIT_COMMITTER_*, GIT_CONFIG_NOSYSTEM, GIT_CONFIG_GLOBAL (identity for commits)
 //   adapter: its passEnv names/prefixes (ANTHROPIC_*, CLAUDE_*, IS_SANDBOX for claude; OPENAI_* for codex ...)
-//   gas town: GT_TOWN, GT_RIG, GT_ROLE, GT_AGENT, GT_SESSION, BD_ACTOR, and BEADS_DIR: the identity's
-//   own database, so `bd` in a worktree of a project that tracks its own .beads/ (JSONL, no db)
-//   reads the rig's database rather than failing on the checkout's copy.
+//   gas town: GT_TOWN, GT_RIG, GT_ROLE, GT_AGENT, GT_SESSION, BD_ACTOR. No BEADS_DIR: `bd` in an
+//   agent's session finds its database by directory and routes ids by prefix, as it does for a
+//   person (a Mayor that cds into a rig files there), and the nearest database wins over a
+//   worktree's tracked JSONL (beads/routes.ts).
 const BASE = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'TZ', 'TMPDIR', 'TERM', 'GIT_CONFIG_NOSYSTEM', 'GIT_CONFIG_GLOBAL', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'XDG_STATE_HOME', 'XDG_CACHE_HOME', 'XDG_RUNTIME_DIR'];
 const BASE_PREFIXES = ['LC_', 'GIT_AUTHOR_', 'GIT_COMMITTER_'];
 
@@ -31,8 +32,6 @@ export interface AgentEnvInput {
   role: string;
   address: string;
   session: string;
-  /** The identity's beads database directory (the rig's, or the town's HQ). */
-  beadsDir?: string;
   /** Adapter/config-specific additions (custom agent env), applied last. */
   extra?: Record<string, string>;
 }
@@ -49,6 +48,5 @@ export function agentEnv(i: AgentEnvInput): Record<string, string> {
   env.GT_AGENT = i.address;
   env.GT_SESSION = i.session;
   env.BD_ACTOR = i.address;
-  if (i.beadsDir) env.BEADS_DIR = i.beadsDir;
   return { ...env, ...(i.extra ?? {}) };
 }

@@ -61,7 +61,6 @@ export function resolveRuntime(town: Town, agent: Agent, opts: { adapter?: strin
   const env = agentEnv({
     parent: process.env, passEnv: adapter.passEnv, binDir: town.binDir, town: town.root,
     rig: agent.rig, role: agent.role, address: agent.address, session, extra: custom?.env,
-    beadsDir: rig ? rig.beadsDir : join(town.root, '.beads'),
   });
   const ctx: LaunchContext = {
     address: agent.address, role: agent.role, workdir: agent.workdir, mode,

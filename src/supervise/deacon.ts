@@ -92,7 +92,7 @@ export async function runDeacon(town: Town, opts: DeaconOptions = {}, log: (line
   mkdirSync(p.dir, { recursive: true });
   const lock = tryPidLock(p.lock);
   if (!lock || 'holder' in lock) throw new UserError(`a deacon already runs for this town${lock ? ` (pid ${lock.holder})` : ''}`, "see 'gt status'; stop it with 'gt down'");
-  const { patrolOnce, nextDelay } = await import('./patrol.js');
+  const { patrolOnce, nextDelay, IN_FLIGHT_MAX_DELAY_MS } = await import('./patrol.js');
   const { syncTown } = await import('../town/beads-sync.js');
   const hb: Heartbeat = { pid: process.pid, at: new Date().toISOString(), started_at: new Date().toISOString(), patrols: 0 };
   // The heartbeat has its own timer: a long refinery test run must not look like a hang.
@@ -122,7 +122,7 @@ export async function runDeacon(town: Town, opts: DeaconOptions = {}, log: (line
         hb.last_error = r.errors.map((e) => `${'rig' in e ? e.rig : e.convoy} ${e.phase}: ${e.message}`).join('; ') || undefined;
         if (hb.last_error) log(`${new Date().toISOString()} patrol errors: ${hb.last_error}`);
         if (r.busy) log(`${new Date().toISOString()} patrol: ${r.witness.length} witness actions, ${r.refinery.reduce((n, x) => n + x.merged.length, 0)} merged, ${r.landed.length} convoys landed`);
-        delay = nextDelay(delay, r.busy, 1000, maxDelayMs);
+        delay = nextDelay(delay, r.busy, 1000, r.inFlight ? Math.min(maxDelayMs, IN_FLIGHT_MAX_DELAY_MS) : maxDelayMs);
       } catch (e) {
         // One bad patrol (a broken rig config, a full disk) must not end the town's supervision.
         hb.last_error = (e as Error).message;

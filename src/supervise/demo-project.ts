@@ -23,7 +23,12 @@ export interface DemoBead {
   title: string;
   description: string;
   priority: number;
+  /** Index of the demo bead this one waits for (a dependency chain the deacon feeds). */
+  blockedBy?: number;
 }
+
+/** The demo rig's capacity: below the number of beads, so work visibly waits its turn. */
+export const DEMO_MAX_POLECATS = 3;
 
 const sh = (script: string, fix?: string) => '```sh\n' + script.trim() + '\n```\n' + (fix ? '\n```sh fix\n' + fix.trim() + '\n```\n' : '');
 
@@ -45,39 +50,39 @@ JS`;
 export const DEMO_BEADS: DemoBead[] = [
   {
     title: 'Add multiply',
-    priority: 1,
+    priority: 2,
     description: 'Add `multiply(a, b)` in src/multiply.js with tests.\n\n' + sh(fn('multiply', 'a, b', 'return a * b;', 'assert.equal(multiply(3, 4), 12);\nassert.equal(multiply(-2, 5), -10);')),
   },
   {
     title: 'Add divide with a zero check',
-    priority: 1,
+    priority: 2,
     description: 'Add `divide(a, b)` that throws on b = 0.\n\n' +
       sh(fn('divide', 'a, b', "if (b === 0) throw new RangeError('division by zero');\n  return a / b;", 'assert.equal(divide(8, 2), 4);\nassert.throws(() => divide(1, 0), RangeError);')),
   },
   {
     title: 'Add power',
-    priority: 2,
+    priority: 3,
     description: 'Add `power(base, exp)` for integer exponents.\n\n' + sh(fn('power', 'base, exp', 'return base ** exp;', 'assert.equal(power(2, 10), 1024);\nassert.equal(power(5, 0), 1);')),
   },
   {
     title: 'Add clamp',
-    priority: 2,
+    priority: 3,
     description: 'Add `clamp(x, lo, hi)`.\n\n' + sh(fn('clamp', 'x, lo, hi', 'return Math.min(hi, Math.max(lo, x));', 'assert.equal(clamp(5, 0, 3), 3);\nassert.equal(clamp(-1, 0, 3), 0);')),
   },
   {
     title: 'List multiply in FEATURES.md',
-    priority: 2,
+    priority: 0,
     description: 'Append multiply to the feature list.\n\n' + sh('echo "- multiply" >> FEATURES.md'),
   },
   {
     title: 'List divide in FEATURES.md',
-    priority: 3,
+    priority: 0,
     description: 'Append divide to the feature list. (It edits the same lines as the multiply entry, so one of the two will conflict and come back to be redone on top of the other.)\n\n' +
       sh('echo "- divide" >> FEATURES.md'),
   },
   {
     title: 'Make add variadic',
-    priority: 3,
+    priority: 1,
     description: 'Let `add` take any number of arguments. (The first attempt has an off-by-one that the existing tests catch; the fix does it right.)\n\n' +
       sh(
         "cat > src/add.js <<'JS'\nexport function add(...xs) {\n  return xs.reduce((s, x) => s + x, 1);\n}\nJS",
@@ -86,8 +91,9 @@ export const DEMO_BEADS: DemoBead[] = [
   },
   {
     title: 'Write a usage guide',
-    priority: 4,
-    description: 'Add USAGE.md with an example.\n\n' +
-      sh("cat > USAGE.md <<'MD'\n# Usage\n\n```js\nimport { add } from './src/add.js';\nadd(2, 3); // 5\n```\nMD"),
+    priority: 1,
+    blockedBy: 6, // documents the variadic add, so it waits for it to land
+    description: 'Add USAGE.md with an example of the variadic add.\n\n' +
+      sh("cat > USAGE.md <<'MD'\n# Usage\n\n```js\nimport { add } from './src/add.js';\nadd(2, 3, 4); // 9\n```\nMD"),
   },
 ];

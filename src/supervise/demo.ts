@@ -1,7 +1,8 @@
 // `gt demo`: a fresh town in a temp dir with a small sample project that has real tests, a convoy
-// of eight beads (two that conflict with each other, one that breaks a test) slung to polecats run
-// by the built-in shell agent (or real Claude Code with --agent claude), the refinery merging,
-// bouncing and re-merging, and live progress until the convoy lands.
+// of eight beads (two that conflict with each other, one that breaks a test, one that waits for
+// another to land) slung to a rig whose capacity is three polecats, run by the built-in shell agent
+// (or real Claude Code with --agent claude): staged and queued work slung as it frees up, the
+// refinery merging, bouncing and re-merging, and live progress until the convoy lands.
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -18,7 +19,9 @@ import { listMergeRequests, type MergeRequest } from '../work/merge-request.js';
 import { sling } from '../work/sling.js';
 import { listAgents, type Agent } from '../town/identity.js';
 import { agentLiveness, lastWords, providerFor, stopAllSessions } from '../runtime/launch.js';
-import { DEMO_BEADS, SAMPLE_FILES, SAMPLE_TEST_CMD } from './demo-project.js';
+import { DEMO_BEADS, DEMO_MAX_POLECATS, SAMPLE_FILES, SAMPLE_TEST_CMD } from './demo-project.js';
+import { readToml } from '../town/config.js';
+import { capacityView } from '../work/capacity.js';
 import { patrolOnce } from './patrol.js';
 
 export interface DemoOptions {
@@ -124,23 +127,31 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
 
 interface DemoRun { root: string; project: string; agent: string; mode: string; started: number }
 
-async function landConvoy(town: Town, { root, project, agent, mode, started }: DemoRun, opts: DemoOptions, log: (l: string) => void): Promise<DemoSummary> {
-  const townDir = town.root;
-  const { rig } = await setUpRig(town, 'calc', project, { testCmd: SAMPLE_TEST_CMD, prefix: 'calc' });
-  log(`Town at ${townDir}; rig 'calc' from ${project} (tests: ${SAMPLE_TEST_CMD}); agents: ${agent} in ${mode} sessions`);
+async function landConvoy(fresh: Town, { root, project, agent, mode, started }: DemoRun, opts: DemoOptions, log: (l: string) => void): Promise<DemoSummary> {
+  const townDir = fresh.root;
+  const { rig: added } = await setUpRig(fresh, 'calc', project, { testCmd: SAMPLE_TEST_CMD, prefix: 'calc' });
+  const rigToml = join(added.root, 'rig.toml');
+  writeToml(rigToml, { ...readToml<object>(rigToml), max_polecats: DEMO_MAX_POLECATS });
+  const town = loadTown(townDir); // rigs are read once per town object: see the new capacity
+  log(`Town at ${townDir}; rig 'calc' from ${project} (tests: ${SAMPLE_TEST_CMD}; at most ${DEMO_MAX_POLECATS} polecats at once); agents: ${agent} in ${mode} sessions`);
 
-  const store = openRigStore(rig);
-  const ids = DEMO_BEADS.map((b) => store.create({ title: b.title, description: b.description, priority: b.priority, issue_type: 'task' }, 'mayor').id);
+  const store = openRigStore(added);
+  const ids: string[] = [];
+  for (const b of DEMO_BEADS) {
+    const deps = b.blockedBy === undefined ? [] : [{ type: 'blocks', id: ids[b.blockedBy]! }];
+    ids.push(store.create({ title: b.title, description: b.description, priority: b.priority, issue_type: 'task', deps }, 'mayor').id);
+  }
   const titles = new Map(DEMO_BEADS.map((b, i) => [ids[i]!, b.title]));
-  log(`Filed ${ids.length} beads; slinging them to rig calc...`);
+  log(`Filed ${ids.length} beads ("${DEMO_BEADS.find((b) => b.blockedBy !== undefined)!.title}" waits for "${DEMO_BEADS[DEMO_BEADS.find((b) => b.blockedBy !== undefined)!.blockedBy!]!.title}"); slinging them to rig calc...`);
   const slung = await sling(town, ids, 'calc', { actor: 'mayor' });
   const warn = opts.warn ?? ((l: string) => process.stderr.write(l + '\n'));
   for (const h of slung.hooked) {
     log(`⚙ hooked    ${h.bead} "${titles.get(h.bead)}" -> ${h.agent}`);
     if (h.session === 'failed') warn(`session for ${h.agent} failed: ${h.error}`);
   }
+  for (const x of slung.staged) log(`⏸ staged    ${x.bead} "${titles.get(x.bead)}": ${x.reason}`);
   const convoy = slung.convoy!;
-  log(`Convoy ${convoy} tracks them. Polecats are working; the refinery merges as MRs arrive.\n`);
+  log(`Convoy ${convoy} tracks them. Polecats are working; the refinery merges as MRs arrive; the deacon's patrol slings staged work as it frees up.\n`);
 
   const seen = new Map<string, string>();
   let lastProgress = '';
@@ -152,7 +163,8 @@ async function landConvoy(town: Town, { root, project, agent, mode, started }: D
   };
   while (!status.landed && Date.now() < deadline) {
     stopIfHopeless();
-    await patrolOnce(town, { batch: opts.batch });
+    const patrol = await patrolOnce(town, { batch: opts.batch });
+    for (const x of patrol.fed.slung) log(`⚙ slung     ${x.bead} "${titles.get(x.bead) ?? x.bead}" -> ${x.agent} (it was staged; a slot freed${DEMO_BEADS.some((b, i) => ids[i] === x.bead && b.blockedBy !== undefined) ? ' and its blocker landed' : ''})`);
     for (const b of store.list({ type: 'bug' })) if (!titles.has(b.id)) titles.set(b.id, b.title);
     // In the order things happened: by each MR's latest attempt, else its filing.
     const when = (m: MergeRequest) => m.attempts.at(-1)?.at ?? m.created_at;
@@ -164,7 +176,8 @@ async function landConvoy(town: Town, { root, project, agent, mode, started }: D
       }
     }
     status = convoyStatus(town, convoy);
-    const progress = `  convoy ${status.closed}/${status.total} landed`;
+    const slots = capacityView(town).rigs.calc!;
+    const progress = `  convoy ${status.closed}/${status.total} landed; polecats ${slots.running}/${slots.limit}${status.staged.length ? `; ${status.staged.length} staged` : ''}`;
     if (progress !== lastProgress) {
       log(progress);
       lastProgress = progress;
@@ -173,7 +186,7 @@ async function landConvoy(town: Town, { root, project, agent, mode, started }: D
   }
 
   const mrs = listMergeRequests(store);
-  const mainLog = (await git(rig.repoDir, ['log', '--oneline', rig.mainBranch])).split('\n');
+  const mainLog = (await git(added.repoDir, ['log', '--oneline', added.mainBranch])).split('\n');
   const summary: DemoSummary = {
     root,
     town: townDir,

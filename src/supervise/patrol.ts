@@ -1,24 +1,31 @@
 // One patrol pass over the town: each rig's Witness (restart the dead, nudge the idle), each rig's
-// Refinery (drain the merge queue), then convoys (close the landed ones). The daemon and the demo
+// Refinery (drain the merge queue), then convoys (close the landed ones, sling staged beads whose
+// blockers have landed while capacity allows). The daemon and the demo
 // call it in a loop; every step is idempotent, so passes may overlap with manual commands.
 import { listRigs } from '../town/rig.js';
 import type { Town } from '../town/town.js';
 import type { RefineryRunReport } from '../refinery/service.js';
 import { refreshConvoys, type ConvoyFailure } from '../work/convoy.js';
+import { feedConvoys, type FeedReport } from '../work/feed.js';
+import { capacityView } from '../work/capacity.js';
 import { witnessPatrol, type WitnessReport } from './witness.js';
 
 export interface PatrolReport {
   witness: WitnessReport[];
   refinery: RefineryRunReport[];
   landed: string[];
-  /** Failures of one rig's witness or refinery, or of one convoy; the other rigs and convoys are still patrolled. */
+  /** Staged convoy beads slung this pass. */
+  fed: FeedReport;
+  /** Failures of one rig's witness or refinery, of one convoy, or of feeding; the rest is still patrolled. */
   errors: PatrolError[];
   /** Did anything happen? (drives the idle backoff) */
   busy: boolean;
+  /** Polecats exist or beads wait staged: work is moving, so the next patrol should come soon. */
+  inFlight: boolean;
 }
 
 /** What failed (a rig's witness or refinery, or one convoy) and why. */
-export type PatrolError = { rig: string; phase: 'witness' | 'refinery'; message: string } | { convoy: string; phase: 'convoy'; message: string };
+export type PatrolError = { rig: string; phase: 'witness' | 'refinery' | 'feed'; message: string } | { convoy: string; phase: 'convoy'; message: string };
 
 export interface PatrolOptions {
   batch?: number;
@@ -28,7 +35,7 @@ export interface PatrolOptions {
 export async function patrolOnce(town: Town, opts: PatrolOptions = {}): Promise<PatrolReport> {
   const { runRefinery } = await import('../refinery/service.js');
   const { RefineryBusyError } = await import('../refinery/journal.js');
-  const report: PatrolReport = { witness: [], refinery: [], landed: [], errors: [], busy: false };
+  const report: PatrolReport = { witness: [], refinery: [], landed: [], fed: { slung: [], waiting: 0, errors: [] }, errors: [], busy: false, inFlight: false };
   for (const rig of listRigs(town)) {
     try {
       report.witness.push(...(await witnessPatrol(town, rig)));
@@ -50,9 +57,20 @@ export async function patrolOnce(town: Town, opts: PatrolOptions = {}): Promise<
   }
   report.errors.push(...failed.map((f) => ({ convoy: f.convoy, phase: 'convoy' as const, message: f.message })));
   for (const f of failed) opts.log?.(`convoy ${f.convoy}: ${f.message}`);
-  report.busy = report.witness.some((w) => !w.error) || report.landed.length > 0 || report.refinery.some((r) => r.merged.length + r.bounced.length > 0);
+  try {
+    report.fed = await feedConvoys(town, { actor: 'deacon', log: opts.log });
+    for (const e of report.fed.errors) report.errors.push({ rig: '-', phase: 'feed', message: `${e.bead}: ${e.message}` });
+  } catch (e) {
+    report.errors.push({ rig: '-', phase: 'feed', message: (e as Error).message });
+  }
+  report.busy = report.witness.some((w) => !w.error) || report.landed.length > 0 || report.fed.slung.length > 0 ||
+    report.refinery.some((r) => r.merged.length + r.bounced.length > 0);
+  report.inFlight = report.fed.waiting > 0 || capacityView(town).town.running > 0;
   return report;
 }
+
+/** While work is in flight the deacon patrols at least this often (a handed-in MR waits no longer). */
+export const IN_FLIGHT_MAX_DELAY_MS = 2000;
 
 /** Exponential backoff while idle: base, 2x, 4x ... capped; back to base after work. */
 export function nextDelay(prevMs: number, busy: boolean, baseMs = 1000, maxMs = 60_000): number {

@@ -1,11 +1,13 @@
 // The Witness patrol of one rig: for each agent with hooked work, gather the evidence, decide
-// (assess.ts), act — restart a dead session on the same worktree and hook, nudge an idle one, or
-// give up and tell the Mayor — and record the new state with its reason.
-import { ageMs } from '../lib/time.js';
-import { listAgents, setAgentState, updateAgentFields, type Agent } from '../town/identity.js';
-import type { Rig } from '../town/rig.js';
+// (assess.ts), act — restart a dead session on the same worktree and hook (backing off), nudge an
+// idle one (GUPP), hand a polecat's bead to a fresh polecat when it cannot finish, or tell the
+// Mayor with the session's last words — and record the new state with its reason.
+import { ageMs, now } from '../lib/time.js';
+import { DEFAULT_GUPP_NUDGE_SEC } from '../town/config.js';
+import { getAgent, listAgents, setAgentState, updateAgentFields, type Agent } from '../town/identity.js';
+import { storeForBead, type Rig } from '../town/rig.js';
 import type { Town } from '../town/town.js';
-import { assessAgent, DEFAULT_POLICY, type WitnessPolicy, type WitnessAction } from './assess.js';
+import { assessAgent, DEFAULT_POLICY, type AgentEvidence, type WitnessPolicy, type WitnessAction } from './assess.js';
 
 export interface WitnessRuntime {
   /** Is its session running, and when did it last show work (screen/log output, transcript writes; ms since the epoch)? */
@@ -13,6 +15,8 @@ export interface WitnessRuntime {
   launch(town: Town, address: string, prompt: string): Promise<unknown>;
   /** Types a message once the agent is idle; gives up quickly on a busy one (it is working). */
   nudge(town: Town, address: string, message: string): Promise<{ delivered: boolean }>;
+  /** How its last session ended (exit status, how long it ran) and what it printed last; undefined if unknown. */
+  lastExit?(town: Town, address: string): { status?: number; ranMs?: number; lastWords: string } | undefined;
 }
 
 export interface WitnessReport { agent: string; action: WitnessAction; error?: string }
@@ -27,21 +31,38 @@ async function defaultRuntime(): Promise<WitnessRuntime> {
     liveness: rt.agentLiveness,
     launch: (t, a, prompt) => rt.launchAgent(t, a, { prompt }),
     nudge: (t, a, message) => rt.nudgeAgent(t, a, message, { timeoutMs: 3000 }),
+    lastExit: (t, a) => {
+      const s = getAgent(t, a)?.sessions.at(-1);
+      if (!s) return undefined;
+      const provider = rt.providerFor(t, s.mode);
+      const info = provider.get(s.session_name);
+      if (!info || info.alive) return undefined;
+      const ended = info.activityAt ?? Date.now();
+      let lastWords = '';
+      try { lastWords = provider.capture(s.session_name, 15).trim(); } catch { /* gone */ }
+      return { status: info.exitStatus, ranMs: Math.max(0, ended - Date.parse(s.started_at)), lastWords };
+    },
   };
+}
+
+/** GUPP's delay for a rig: rig.toml, else town.toml, else a minute. */
+export function guppNudgeMs(town: Town, rig: Rig): number {
+  return (rig.guppNudgeSec ?? town.config.gupp_nudge_sec ?? DEFAULT_GUPP_NUDGE_SEC) * 1000;
 }
 
 export async function witnessPatrol(town: Town, rig: Rig, opts: { policy?: WitnessPolicy; runtime?: WitnessRuntime; now?: number } = {}): Promise<WitnessReport[]> {
   const rt = opts.runtime ?? (await defaultRuntime());
-  const policy = opts.policy ?? DEFAULT_POLICY;
+  const policy = opts.policy ?? { ...DEFAULT_POLICY, nudgeAfterMs: guppNudgeMs(town, rig) };
   const at = opts.now ?? Date.now();
   const reports: WitnessReport[] = [];
   const agents = listAgents(town, { rig: rig.name }).filter((a) => a.role === 'polecat' || a.role === 'crew');
   for (const agent of agents) {
-    const action = assessAgent(evidence(town, agent, rt, at), policy);
+    const e = evidence(town, agent, rt, at);
+    const action = assessAgent(e, policy);
     if (action.kind === 'none') continue;
     const report: WitnessReport = { agent: agent.address, action };
     try {
-      await act(town, agent, action, rt);
+      await act(town, agent, action, rt, e);
     } catch (e) {
       report.error = (e as Error).message;
     }
@@ -50,27 +71,43 @@ export async function witnessPatrol(town: Town, rig: Rig, opts: { policy?: Witne
   return reports;
 }
 
-function evidence(town: Town, a: Agent, rt: WitnessRuntime, at: number) {
+function evidence(town: Town, a: Agent, rt: WitnessRuntime, at: number): AgentEvidence & { lastWords?: string } {
   const live = rt.liveness(town, a.address);
+  const exit = !live.alive && a.hook ? rt.lastExit?.(town, a.address) : undefined;
   return {
     role: a.role,
     state: a.state,
     hook: a.hook,
+    hookHeld: a.hook ? hookHeld(town, a.hook, a.address) : false,
     alive: live.alive,
     // Quiet in the tracker is not idle: an agent busy coding writes no beads, but its screen moves.
     idleMs: Math.min(ageMs(a.last_activity, at), at - (live.activityAt ?? -Infinity)),
     restarts: a.restarts,
+    sinceRestartMs: a.restartedAt ? at - Date.parse(a.restartedAt) : Infinity,
+    lastExit: exit && { status: exit.status, ranMs: exit.ranMs },
+    lastWords: exit?.lastWords,
     interactive: a.sessions.at(-1)?.mode === 'tmux',
     gaveUp: a.gaveUp,
+    sinceGaveUpMs: a.gaveUpAt ? at - Date.parse(a.gaveUpAt) : Infinity,
   };
 }
 
-async function act(town: Town, agent: Agent, action: WitnessAction, rt: WitnessRuntime): Promise<void> {
+/** Is the bead on its hook still its own? A bead closed or gone is left to the refinery and doctor. */
+function hookHeld(town: Town, beadId: string, address: string): boolean {
+  try {
+    const bead = storeForBead(town, beadId).get(beadId);
+    return !bead || bead.status === 'closed' || bead.assignee === address;
+  } catch {
+    return true; // its rig is gone: nothing the witness can do about it
+  }
+}
+
+async function act(town: Town, agent: Agent, action: WitnessAction, rt: WitnessRuntime, e: { lastWords?: string }): Promise<void> {
   const who = `${agent.rig}/witness`;
   switch (action.kind) {
     case 'restart':
-      // Count the restart before trying, so a launch that keeps failing still spends the budget.
-      updateAgentFields(town, agent.address, { agent_state: 'dead', state_reason: action.reason, restarts: agent.restarts + 1 }, who);
+      // Count the restart before trying, so a launch that keeps failing still moves toward release.
+      updateAgentFields(town, agent.address, { agent_state: 'dead', state_reason: action.reason, restarts: agent.restarts + 1, restarted_at: now() }, who);
       await rt.launch(town, agent.address, RESUME_PROMPT);
       return;
     case 'nudge': {
@@ -79,9 +116,20 @@ async function act(town: Town, agent: Agent, action: WitnessAction, rt: WitnessR
       return;
     }
     case 'give-up': {
-      updateAgentFields(town, agent.address, { agent_state: 'dead', state_reason: action.reason, gave_up: true }, who);
+      updateAgentFields(town, agent.address, { agent_state: 'dead', state_reason: action.reason, gave_up: true, gave_up_at: now() }, who);
       const { sendMail } = await import('../work/mail.js');
-      sendMail(town, { from: who, to: 'mayor', subject: `Polecat ${agent.address} is dead`, body: `${action.reason}. Its worktree ${agent.workdir} and branch ${agent.branch ?? ''} are kept.` }, who);
+      const next = agent.role === 'polecat' ? 'Its bead goes back to its convoy for a fresh polecat after a cool-down, unless you take it first (gt unsling, then sling it yourself).' : 'Restart it with gt session restart when the cause is fixed.';
+      const words = e.lastWords ? `\n\nIts last words:\n${e.lastWords}` : '';
+      sendMail(town, { from: who, to: 'mayor', subject: `${agent.address} cannot continue ${agent.hook ?? ''}`.trim(), body: `${action.reason}. Its worktree ${agent.workdir} and branch ${agent.branch ?? ''} are kept. ${next}${words}` }, who);
+      return;
+    }
+    case 'release': {
+      const { releasePolecat } = await import('../work/release.js');
+      const r = await releasePolecat(town, agent.address, action.reason, who);
+      if (r.reopened) {
+        const { sendMail } = await import('../work/mail.js');
+        sendMail(town, { from: who, to: 'mayor', subject: `Released ${r.bead} from ${agent.address}`, body: `${action.reason}. The bead is open again${r.convoy ? ` and staged on convoy ${r.convoy}` : ''}; a fresh polecat takes it when a slot frees. Branch ${agent.branch ?? ''} is kept.` }, who);
+      }
       return;
     }
   }

@@ -21,14 +21,22 @@ export interface AgentsConfig {
   custom?: Record<string, CustomAgentConfig>;
 }
 
-export interface TownConfig {
+/** Autonomy settings a town sets and a rig may narrow (capacity, GUPP). */
+export interface AutonomyConfig {
+  /** Polecats that may exist at once (from sling until merged or decommissioned). */
+  max_polecats?: number;
+  /** Nudge an agent idle at its prompt with work on its hook after this many seconds. */
+  gupp_nudge_sec?: number;
+}
+
+export interface TownConfig extends AutonomyConfig {
   name: string;
   id: string;
   runtime?: { mode?: RuntimeMode };
   agents?: AgentsConfig;
 }
 
-export interface RigConfig {
+export interface RigConfig extends AutonomyConfig {
   name: string;
   prefix: string;
   source: string;
@@ -66,5 +74,21 @@ const MODES = new Set(['tmux', 'headless']);
 export function validateRuntime(path: string, r: { mode?: string } | undefined): void {
   if (r?.mode !== undefined && !MODES.has(r.mode)) {
     throw new UserError(`${path}: runtime.mode must be "tmux" or "headless", not "${r.mode}"`);
+  }
+}
+
+/** Town-wide polecat capacity when town.toml sets none: a handful of sessions one machine can carry. */
+export const DEFAULT_MAX_POLECATS = 20;
+/** GUPP: how long an agent may sit idle at its prompt with hooked work before it is nudged. */
+export const DEFAULT_GUPP_NUDGE_SEC = 60;
+
+/** Rejects capacity and GUPP settings that are not whole numbers of at least 1, naming the key. */
+export function validateAutonomy(path: string, c: AutonomyConfig): void {
+  for (const key of ['max_polecats', 'gupp_nudge_sec'] as const) {
+    const v = c[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+      throw new UserError(`${path}: ${key} must be a whole number of at least 1, not ${JSON.stringify(v)}`, key === 'max_polecats' ? 'remove it for the default, or set how many polecats may run at once' : undefined);
+    }
   }
 }

@@ -38,8 +38,12 @@ export interface Agent {
   last_activity?: string;
   /** Sessions the Witness restarted after this identity's session died. */
   restarts: number;
+  /** When the Witness last restarted it (ISO). */
+  restartedAt?: string;
   /** The Witness gave up restarting it (and told the Mayor). */
   gaveUp: boolean;
+  /** When it gave up (ISO). */
+  gaveUpAt?: string;
   /** false once decommissioned (the bead is closed). */
   active: boolean;
 }
@@ -81,7 +85,9 @@ export function agentFromBead(bead: Issue): Agent {
     sessions: (f.sessions as SessionRecord[]) ?? [],
     last_activity: (f.last_activity as string) || undefined,
     restarts: Number(f.restarts ?? 0),
+    restartedAt: (f.restarted_at as string) || undefined,
     gaveUp: f.gave_up === true,
+    gaveUpAt: (f.gave_up_at as string) || undefined,
     active: bead.status !== 'closed',
   };
 }
@@ -123,7 +129,9 @@ export function ensureAgent(town: Town, address: string, actor: string, opts: En
       branch: opts.branch ?? null,
       adapter: opts.adapter ?? null,
       restarts: null,
+      restarted_at: null,
       gave_up: null,
+      gave_up_at: null,
       last_activity: now(),
     };
     if (existing && existing.id === beadId) {

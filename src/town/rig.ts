@@ -9,7 +9,7 @@ import { NotFoundError, UserError } from '../lib/errors.js';
 import { git, gitErrorLine, gitTry } from '../lib/git.js';
 import { readFileOr, writeFileAtomic } from '../lib/fsx.js';
 import type { BeadStore, Store } from '../beads/store.js';
-import { readToml, writeToml, validateRuntime, type RigConfig, type AgentsConfig, type RuntimeMode } from './config.js';
+import { readToml, writeToml, validateAutonomy, validateRuntime, type RigConfig, type AgentsConfig, type RuntimeMode } from './config.js';
 import { HQ_PREFIX, TOWN_ENTRIES, type Town } from './town.js';
 import { storeAt, forgetStore } from './stores.js';
 import { isValidName, TOWN_ROLES } from './address.js';
@@ -32,6 +32,10 @@ export interface Rig {
   remote?: string;
   runtime?: { mode?: RuntimeMode };
   agents?: AgentsConfig;
+  /** This rig's own polecat capacity (the town's also applies). */
+  maxPolecats?: number;
+  /** GUPP nudge delay for this rig's agents, seconds (else the town's). */
+  guppNudgeSec?: number;
 }
 
 /**
@@ -57,6 +61,7 @@ export function loadRig(town: Town, name: string): Rig {
   if (!isValidName(name) || !existsSync(path)) throw new NotFoundError('rig', name, "see 'gt rig list'");
   const c = readToml<RigConfig>(path);
   validateRuntime(path, c.runtime);
+  validateAutonomy(path, c);
   return {
     name,
     prefix: c.prefix,
@@ -71,6 +76,8 @@ export function loadRig(town: Town, name: string): Rig {
     remote: c.push ? 'origin' : undefined,
     runtime: c.runtime,
     agents: c.agents,
+    maxPolecats: c.max_polecats,
+    guppNudgeSec: c.gupp_nudge_sec,
   };
 }
 

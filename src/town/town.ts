@@ -8,7 +8,7 @@ import { UserError } from '../lib/errors.js';
 import { binDir } from '../lib/paths.js';
 import { gitSyncTry } from '../lib/git.js';
 import { writeFileAtomic } from '../lib/fsx.js';
-import { readToml, writeToml, validateRuntime, type TownConfig } from './config.js';
+import { readToml, writeToml, validateAutonomy, validateRuntime, type TownConfig } from './config.js';
 
 export interface Town {
   root: string;
@@ -68,6 +68,7 @@ export function loadTown(root: string): Town {
   const config = readToml<TownConfig>(path);
   if (!config.id || !config.name) throw new UserError(`${path} lacks name or id`);
   validateRuntime(path, config.runtime);
+  validateAutonomy(path, config);
   return { root: abs, id: config.id, name: config.name, config, binDir: binDir() };
 }
 

@@ -6,6 +6,7 @@ import { fitTitle } from '../beads/model.js';
 import { openHqStore, storeForBead } from '../town/rig.js';
 import type { Town } from '../town/town.js';
 import { sendMail } from './mail.js';
+import { capacityView, describeSlots } from './capacity.js';
 
 export const CONVOY_TYPE = 'convoy';
 
@@ -25,6 +26,8 @@ export interface ConvoyStatus {
   closed: number;
   tracked: TrackedBead[];
   landed: boolean;
+  /** Tracked beads staged for the deacon to sling, with why each waits. */
+  staged: { id: string; target: string; reason: string }[];
 }
 
 export function requireConvoy(town: Town, id: string): Issue {
@@ -56,7 +59,53 @@ export function addToConvoy(town: Town, convoyId: string, beadIds: string[], act
   });
 }
 
-function trackedIds(convoy: Issue): string[] {
+/** Where a staged bead goes when it is slung: a rig, with the sling's agent choice. */
+export interface StagedEntry { target: string; agent?: string }
+
+/** Beads staged on a convoy: tracked, not yet slung (blocked, or waiting for capacity). */
+export function stagedOf(convoy: Issue): Record<string, StagedEntry> {
+  const s = convoy.fields.staged;
+  return s && typeof s === 'object' ? { ...(s as Record<string, StagedEntry>) } : {};
+}
+
+/** The convoy's own limit on beads in flight at once (`gt sling --max-concurrent`). */
+export function convoyMaxConcurrent(convoy: Issue): number | undefined {
+  const n = convoy.fields.max_concurrent;
+  return typeof n === 'number' ? n : undefined;
+}
+
+/**
+ * Stages beads on a convoy (the deacon slings them as they become ready and slots free) and
+ * records the sling's settings. Call before hooking: a crash in between leaves them staged, not lost.
+ */
+export function stageOnConvoy(town: Town, convoyId: string, entries: Record<string, StagedEntry>, settings: { maxConcurrent?: number; epics?: string[] }, actor: string): void {
+  const hq = openHqStore(town);
+  hq.write(() => {
+    const convoy = hq.mustGet(convoyId);
+    const fields: Record<string, unknown> = { staged: { ...stagedOf(convoy), ...entries } };
+    if (settings.maxConcurrent !== undefined) fields.max_concurrent = settings.maxConcurrent;
+    if (settings.epics?.length) fields.epics = [...new Set([...epicsOf(convoy), ...settings.epics])];
+    hq.update(convoyId, { fields }, actor);
+  });
+}
+
+/** Takes beads off a convoy's staging (slung, or no longer workable). */
+export function unstage(town: Town, convoyId: string, beadIds: string[], actor: string): void {
+  if (!beadIds.length) return;
+  const hq = openHqStore(town);
+  hq.write(() => {
+    const staged = stagedOf(hq.mustGet(convoyId));
+    let changed = false;
+    for (const id of beadIds) if (id in staged) { delete staged[id]; changed = true; }
+    if (changed) hq.update(convoyId, { fields: { staged: Object.keys(staged).length ? staged : null } }, actor);
+  });
+}
+
+function epicsOf(convoy: Issue): string[] {
+  return Array.isArray(convoy.fields.epics) ? (convoy.fields.epics as string[]) : [];
+}
+
+export function trackedIds(convoy: Issue): string[] {
   return convoy.dependencies.filter((d) => d.type === 'tracks').map((d) => d.depends_on_id);
 }
 
@@ -78,7 +127,30 @@ export function convoyStatus(town: Town, id: string): ConvoyStatus {
     return { id: tid, title: '(missing)', status: 'missing', missing: true };
   });
   const closed = tracked.filter((t) => t.status === 'closed').length;
-  return { id: convoy.id, title: convoy.title, status: convoy.status, total: tracked.length, closed, tracked, landed: tracked.length > 0 && closed === tracked.length };
+  const staged = stagedReasons(town, convoy, tracked);
+  return { id: convoy.id, title: convoy.title, status: convoy.status, total: tracked.length, closed, tracked, landed: tracked.length > 0 && closed === tracked.length, staged };
+}
+
+/** Why each staged bead still waits: its blockers, or the capacity it is queued behind. */
+function stagedReasons(town: Town, convoy: Issue, tracked: TrackedBead[]): ConvoyStatus['staged'] {
+  const open = new Set(tracked.filter((t) => t.status === 'open').map((t) => t.id));
+  const entries = Object.entries(stagedOf(convoy)).filter(([id]) => open.has(id));
+  if (!entries.length) return [];
+  const view = capacityView(town);
+  const limit = convoyMaxConcurrent(convoy);
+  const inFlight = tracked.filter((t) => t.status === 'hooked' || t.status === 'in_progress').length;
+  return entries.map(([id, e]) => {
+    const blockers = storeForBead(town, id).explain(id);
+    if (blockers.length) return { id, target: e.target, reason: blockers.join('; ') };
+    const slots = [view.rigs[e.target], view.town, limit === undefined ? undefined : { running: inFlight, limit }];
+    const full = slots.find((x) => x && x.running >= x.limit);
+    return { id, target: e.target, reason: full ? `queued: ${describeSlots(full)}` : 'ready: the deacon slings it at its next patrol' };
+  });
+}
+
+/** Tracked beads being worked right now (hooked, or handed in and waiting to merge). */
+export function convoyInFlight(town: Town, id: string): number {
+  return convoyStatus(town, id).tracked.filter((t) => t.status === 'hooked' || t.status === 'in_progress').length;
 }
 
 export function listConvoys(town: Town, opts: { all?: boolean } = {}): ConvoyStatus[] {
@@ -124,7 +196,18 @@ function landConvoy(town: Town, c: Issue, actor: string): boolean {
   return hq.write(() => {
     if (hq.mustGet(c.id).status === 'closed') return false;
     hq.closeIssues([c.id], 'landed: every tracked bead is closed', actor);
+    closeLandedEpics(town, epicsOf(c), c.id, actor);
     for (const to of ['mayor', 'overseer']) sendMail(town, { from: 'deacon', to, subject: fitTitle(`Convoy landed: ${c.title}`), body }, actor);
     return true;
   });
+}
+
+/** An epic slung as its children is done when its convoy lands. */
+function closeLandedEpics(town: Town, epics: string[], convoyId: string, actor: string): void {
+  for (const id of epics) {
+    try {
+      const store = storeForBead(town, id);
+      if (store.get(id)?.status !== 'closed') store.closeIssues([id], `every child landed (convoy ${convoyId})`, actor);
+    } catch { /* its rig was removed */ }
+  }
 }

@@ -5,7 +5,7 @@ import { UserError } from '../lib/errors.js';
 import { gitErrorLine, gitTry } from '../lib/git.js';
 import { fitTitle } from '../beads/model.js';
 import { mustGetAgent, updateAgentFields } from '../town/identity.js';
-import { loadRig, openRigStore } from '../town/rig.js';
+import { loadRig, openRigStore, storeForBead } from '../town/rig.js';
 import type { Town } from '../town/town.js';
 import { fileMergeRequest, listMergeRequests, type MergeRequest } from './merge-request.js';
 
@@ -45,16 +45,18 @@ export async function done(town: Town, address: string, actor: string): Promise<
   const ahead = Number(await gitOut(agent.workdir, ['rev-list', '--count', `${rig.mainBranch}..HEAD`]));
   if (!ahead) throw new UserError(`no commits on ${agent.branch} beyond ${rig.mainBranch}`, 'commit your work, then run gt done');
 
-  const bead = store.mustGet(agent.hook);
+  // The hooked bead may live in another database than the MR (an HQ bead slung to this rig).
+  const beadStore = storeForBead(town, agent.hook);
+  const bead = beadStore.mustGet(agent.hook);
   // The worktree shares the rig repo's refs, so the branch is already there for the refinery.
   const { mr, created } = fileMergeRequest(
     store,
     { rig: rig.name, branch: agent.branch, target: rig.mainBranch, source_bead: bead.id, polecat: agent.address, priority: bead.priority, title: fitTitle(`Merge: ${bead.title}`) },
     actor,
   );
-  store.write(() => {
-    const b = store.mustGet(bead.id);
-    if (b.status === 'hooked') store.update(bead.id, { status: 'in_progress' }, actor);
+  beadStore.write(() => {
+    const b = beadStore.mustGet(bead.id);
+    if (b.status === 'hooked') beadStore.update(bead.id, { status: 'in_progress' }, actor);
   });
   updateAgentFields(town, agent.address, { hook_bead: null, agent_state: 'done', state_reason: `filed ${mr.id}` }, actor);
   return { agent: agent.address, bead: bead.id, mr, created };

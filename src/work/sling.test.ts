@@ -26,3 +26,10 @@ test('blocked, claimed or deferred work is refused unless forced', () => {
 test('hooked beads are decided by where they are hooked, not refused here', () => {
   assert.equal(slingRefusal(bead({ status: 'hooked', assignee: 'demo/polecats/x' }), [], false), undefined);
 });
+
+test('a bad max_polecats or gupp_nudge_sec is one clear line naming the key', async () => {
+  const { validateAutonomy } = await import('../town/config.js');
+  assert.throws(() => validateAutonomy('town.toml', { max_polecats: 0 }), /town\.toml: max_polecats must be a whole number of at least 1, not 0/);
+  assert.throws(() => validateAutonomy('rig.toml', { gupp_nudge_sec: 'x' as unknown as number }), /gupp_nudge_sec must be a whole number/);
+  assert.doesNotThrow(() => validateAutonomy('town.toml', { max_polecats: 3, gupp_nudge_sec: 30 }));
+});

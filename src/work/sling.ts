@@ -1,16 +1,19 @@
-// Sling: put work on a hook. To a rig: a fresh polecat (identity, worktree, branch) per bead. To an
-// agent: onto that agent's hook. Every sling is wrapped in a convoy. Idempotent: slinging a bead
-// that is already hooked where it was asked to go changes nothing and says so.
+// Sling: put work on a hook. To a rig: a fresh polecat (identity, worktree, branch) per ready bead
+// while capacity lasts; blocked beads and beads beyond capacity are staged on the convoy and the
+// deacon slings them later (work/feed.ts); an epic is slung as its children. To an agent: onto that
+// agent's hook. Every sling is wrapped in a convoy. Idempotent: slinging a bead that is already
+// hooked where it was asked to go changes nothing and says so.
 import { ConflictError, UserError } from '../lib/errors.js';
 import type { Issue, Store } from '../beads/store.js';
-import { notReadyReasons } from '../beads/ready.js';
-import { fitTitle, MAX_TITLE_LENGTH } from '../beads/model.js';
+import { findCycles, isBlockerReason, notReadyReasons } from '../beads/ready.js';
+import { NON_WORK_TYPES, fitTitle, MAX_TITLE_LENGTH } from '../beads/model.js';
 import { listRigs, loadRig, openHqStore, storeForBead, type Rig } from '../town/rig.js';
 import { canonicalAddress, parseAddress } from '../town/address.js';
 import { getAgent, mustGetAgent, updateAgentFields, whoami, setAgentState } from '../town/identity.js';
 import type { Town } from '../town/town.js';
 import { allocatePolecat, ensureWorktree, decommissionPolecat } from './polecat.js';
-import { createConvoy, addToConvoy, convoysTracking, requireConvoy } from './convoy.js';
+import { createConvoy, addToConvoy, convoysTracking, requireConvoy, stageOnConvoy, unstage, convoyMaxConcurrent, convoyInFlight } from './convoy.js';
+import { capacityView, describeSlots, freeSlots, polecatsIn, rigLimit, type Slots } from './capacity.js';
 
 export interface SlingOptions {
   /**
@@ -24,6 +27,8 @@ export interface SlingOptions {
   convoy?: string;
   /** Start the agent's session (default true). */
   start?: boolean;
+  /** At most this many of the convoy's beads in flight at once (slinging to a rig). */
+  maxConcurrent?: number;
   actor?: string;
 }
 
@@ -36,12 +41,19 @@ export interface Hooked {
   branch?: string;
   session?: 'started' | 'failed';
   error?: string;
+  /** The agent CLI the session is started with, when one was chosen (now, or recorded on the bead). */
+  adapter?: string;
 }
+
+/** A bead slung to a rig but not hooked yet: blocked, or waiting for capacity. */
+export interface Staged { bead: string; reason: string }
 
 export interface SlingResult {
   convoy?: string;
   convoyCreated: boolean;
   hooked: Hooked[];
+  /** Staged on the convoy; the deacon slings each when its blockers close and a slot is free. */
+  staged: Staged[];
 }
 
 const SLINGABLE: Issue['status'][] = ['open'];
@@ -96,6 +108,10 @@ export async function sling(town: Town, beadIds: string[], target: string, opts:
   if (agentTarget) {
     mustGetAgent(town, agentTarget);
     if (beadIds.length > 1) throw new UserError(`an agent's hook holds one bead; got ${beadIds.length}`, 'sling several beads to a rig, or one at a time');
+    if (opts.maxConcurrent !== undefined) throw new UserError('--max-concurrent applies to slinging to a rig', `gt sling <bead...> <rig> --max-concurrent ${opts.maxConcurrent}`);
+  }
+  if (opts.maxConcurrent !== undefined && !(Number.isInteger(opts.maxConcurrent) && opts.maxConcurrent >= 1)) {
+    throw new UserError(`--max-concurrent must be a whole number of at least 1, not ${opts.maxConcurrent}`);
   }
 
   // Validate the target's agent CLI, the convoy and every bead before changing anything.
@@ -107,76 +123,157 @@ export async function sling(town: Town, beadIds: string[], target: string, opts:
     const agents = p.rig ? loadRig(town, p.rig).agents : undefined;
     resolveAdapter(opts.agent, agents, town.config.agents);
   }
-  const beads = beadIds.map((raw) => {
-    const store = storeForBead(town, raw);
+  // An epic is slung as its children (to a rig; an agent's hook holds the epic itself).
+  const { beads: found, epics } = rig ? expandEpics(town, beadIds) : { beads: beadIds.map((raw) => ({ store: storeForBead(town, raw), id: raw })), epics: [] };
+  const beads = found.map(({ store, id }) => {
     // Readiness first, then the bead: a racing sling may hook it in between (open -> hooked only
     // moves forward), and a bead still open when read last was open when its readiness was read.
-    const seen = store.mustGet(raw);
+    const seen = store.mustGet(id);
     const reasons = slingReadiness(store, seen);
     const bead = store.mustGet(seen.id);
-    const refusal = slingRefusal(bead, bead.status === 'open' ? reasons : [], force);
+    // To a rig, a bead blocked only by other work is staged on the convoy, not refused.
+    const blockers = rig && !force && bead.status === 'open' ? reasons.filter(isBlockerReason) : [];
+    const refusal = slingRefusal(bead, bead.status === 'open' ? reasons.filter((r) => !blockers.includes(r)) : [], force);
     if (refusal) throw new UserError(`cannot sling: ${refusal}`);
     if (bead.status === 'hooked') {
       const here = rig ? holderRig(bead.assignee) === rig.name : bead.assignee === agentTarget;
       if (!here) throw new ConflictError(`cannot sling: ${bead.id} is already hooked to ${bead.assignee}`, bead.assignee);
     }
-    return { store, bead };
+    return { store, bead, blockers };
   });
+  const cycle = findCycles(beads.flatMap((b) => b.bead.dependencies)).find((c) => c.every((id) => beads.some((b) => b.bead.id === id)));
+  if (cycle) throw new UserError(`cannot sling: dependency cycle ${[...cycle, cycle[0]].join(' -> ')}`, 'remove one of those dependencies (bd dep remove), then sling again');
   if (opts.convoy) requireConvoy(town, opts.convoy);
 
-  const hooked: Hooked[] = [];
-  const agents = new Map<Hooked, string | undefined>();
-  for (const { store, bead } of beads) {
-    const agent = agentForBead(bead, opts.agent);
-    const h = rig ? await hookToPolecat(town, rig, store, bead.id, actor, { ...opts, agent }) : await hookToAgent(town, agentTarget!, store, bead.id, actor, opts.agent);
-    hooked.push(h);
-    agents.set(h, agent);
+  const ids = beads.map((b) => b.bead.id);
+  const origins = beads.map((b) => b.bead.fields.bounce_of).filter((o): o is string => typeof o === 'string');
+  const more = beads.length > 1 ? ` (+${beads.length - 1})` : '';
+  const title = fitTitle(beads[0]!.bead.title, MAX_TITLE_LENGTH - more.length) + more;
+  if (!rig) {
+    const hooked = [await hookToAgent(town, agentTarget!, beads[0]!.store, beads[0]!.bead.id, actor, opts.agent)];
+    hooked[0]!.adapter = agentForBead(beads[0]!.bead, opts.agent);
+    const { convoy, convoyCreated } = chooseConvoy(town, ids, origins, title, opts.convoy, actor);
+    await startSessions(town, hooked, opts, actor);
+    return { convoy, convoyCreated, hooked, staged: [] };
   }
 
-  // Wrap in a convoy: the given one; an open one already tracking these beads (a re-sling, a racing
-  // sling, a convoy made before slinging) or the work a fix bead redoes (a bounce stays in its
-  // convoy); else a new one.
-  const ids = hooked.map((h) => h.bead);
-  const origins = beads.map((b) => b.bead.fields.bounce_of).filter((o): o is string => typeof o === 'string');
-  let convoy = opts.convoy;
-  let convoyCreated = false;
-  if (!convoy) {
-    // Decided in one HQ transaction, so racing slings of the same bead find one convoy, not make two.
-    const hq = openHqStore(town);
-    ({ convoy, convoyCreated } = hq.write(() => {
-      const open = (cs: Issue[]) => cs.filter((c) => c.status !== 'closed');
-      const existing = open(convoysTracking(town, [...ids, ...origins]));
-      if (existing.length) return { convoy: addToConvoy(town, existing[0]!.id, ids, actor).id, convoyCreated: false };
-      const more = beads.length > 1 ? ` (+${beads.length - 1})` : '';
-      const title = fitTitle(beads[0]!.bead.title, MAX_TITLE_LENGTH - more.length) + more;
-      return { convoy: createConvoy(town, title, ids, actor).id, convoyCreated: true };
-    }));
-  } else addToConvoy(town, convoy, ids, actor);
+  // To a rig: the convoy first, every bead staged on it; then the ready ones are hooked while
+  // capacity lasts. A crash in between leaves beads staged (the deacon slings them), never lost.
+  const { convoy, convoyCreated } = chooseConvoy(town, ids, origins, title, opts.convoy, actor);
+  const open = beads.filter((b) => b.bead.status === 'open');
+  stageOnConvoy(town, convoy, Object.fromEntries(open.map((b) => [b.bead.id, { target: rig.name, ...(opts.agent ? { agent: opts.agent } : {}) }])), { maxConcurrent: opts.maxConcurrent, epics }, actor);
 
+  const slots = slotsFor(town, rig, convoy);
+  let free = freeSlots(slots);
+  const hooked: Hooked[] = [];
+  const staged: Staged[] = [];
+  const queued: string[] = [];
+  const ready = beads.filter((b) => !b.blockers.length).sort((a, b) => byPriority(a.bead, b.bead));
+  for (const b of ready) {
+    const agent = agentForBead(b.bead, opts.agent);
+    const h = b.bead.status === 'hooked' || free > 0 ? await hookToPolecat(town, rig, b.store, b.bead.id, actor, { ...opts, agent }, rigLimit(town, rig)) : undefined;
+    if (h) {
+      h.adapter = agent;
+      hooked.push(h);
+      if (h.created) free--;
+    } else queued.push(b.bead.id);
+  }
+  if (queued.length) {
+    const full = describeSlots(fullest(slotsFor(town, rig, convoy)));
+    for (const id of queued) staged.push({ bead: id, reason: `queued: ${full}` });
+  }
+  for (const b of beads) if (b.blockers.length) staged.push({ bead: b.bead.id, reason: b.blockers.join('; ') });
+  unstage(town, convoy, hooked.map((h) => h.bead), actor);
+  await startSessions(town, hooked, opts, actor);
+  return { convoy, convoyCreated, hooked, staged };
+}
+
+function byPriority(a: Issue, b: Issue): number {
+  return a.priority - b.priority || a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id);
+}
+
+/** The slots that limit slinging into this rig for this convoy: the rig's, the town's, the convoy's. */
+function slotsFor(town: Town, rig: Rig, convoyId: string): Slots[] {
+  const view = capacityView(town);
+  const slots: Slots[] = [view.rigs[rig.name]!, view.town];
+  const limit = convoyMaxConcurrent(requireConvoy(town, convoyId));
+  if (limit !== undefined) slots.push({ running: convoyInFlight(town, convoyId), limit });
+  return slots;
+}
+
+/** The limit that leaves the fewest free slots (the one to name when work is queued). */
+function fullest(slots: Slots[]): Slots {
+  return slots.reduce((a, b) => (b.limit - b.running < a.limit - a.running ? b : a));
+}
+
+/**
+ * The beads named, with every epic replaced by its open children (nested epics too). An epic with
+ * no open children is bad input: there is nothing to sling.
+ */
+function expandEpics(town: Town, raw: string[]): { beads: { store: Store; id: string }[]; epics: string[] } {
+  const out = new Map<string, { store: Store; id: string }>();
+  const epics: string[] = [];
+  const visit = (store: Store, id: string, depth: number) => {
+    const bead = store.mustGet(id);
+    if (bead.issue_type !== 'epic') {
+      out.set(bead.id, { store, id: bead.id });
+      return;
+    }
+    epics.push(bead.id);
+    const children = store.list({ parent: bead.id }).filter((c) => c.status !== 'closed' && c.status !== 'tombstone' && !NON_WORK_TYPES.includes(c.issue_type));
+    if (!children.length && depth === 0) throw new UserError(`cannot sling: epic ${bead.id} has no open children`, `add some with bd create --parent ${bead.id}`);
+    for (const c of children) if (depth < 10) visit(store, c.id, depth + 1);
+  };
+  for (const id of raw) visit(storeForBead(town, id), id, 0);
+  return { beads: [...out.values()], epics };
+}
+
+/**
+ * The convoy that tracks these beads: the given one; an open one already tracking them (a re-sling,
+ * a racing sling, a convoy made before slinging) or the work a fix bead redoes (a bounce stays in
+ * its convoy); else a new one. Decided in one HQ transaction, so racing slings find one convoy.
+ */
+function chooseConvoy(town: Town, ids: string[], origins: string[], title: string, given: string | undefined, actor: string): { convoy: string; convoyCreated: boolean } {
+  if (given) {
+    addToConvoy(town, given, ids, actor);
+    return { convoy: requireConvoy(town, given).id, convoyCreated: false };
+  }
+  const hq = openHqStore(town);
+  return hq.write(() => {
+    const existing = convoysTracking(town, [...ids, ...origins]).filter((c) => c.status !== 'closed');
+    if (existing.length) return { convoy: addToConvoy(town, existing[0]!.id, ids, actor).id, convoyCreated: false };
+    return { convoy: createConvoy(town, title, ids, actor).id, convoyCreated: true };
+  });
+}
+
+async function startSessions(town: Town, hooked: Hooked[], opts: SlingOptions, actor: string): Promise<void> {
   if (opts.start !== false) {
     // Launch concurrently: each launch watches its session for an early exit, and those waits
     // should overlap rather than add up when slinging many beads.
-    await Promise.all(hooked.map((h) => startSession(town, h, agents.get(h))));
+    await Promise.all(hooked.map((h) => startSession(town, h, h.adapter ?? opts.agent)));
   } else {
     // Nobody is starting these: say so, so the Witness (if a deacon runs) starts them, not waits.
     for (const h of hooked) if (h.created) setAgentState(town, h.agent, 'dead', 'slung with --no-start: no session yet', actor);
   }
-  return { convoy, convoyCreated, hooked };
 }
 
-async function hookToPolecat(town: Town, rig: Rig, store: Store, beadId: string, actor: string, opts: SlingOptions): Promise<Hooked> {
-  // One write transaction decides: already hooked here (idempotent) or allocate + hook (CAS).
+/** Hooks a bead to a fresh polecat of the rig, or returns undefined when the rig is at capacity. */
+async function hookToPolecat(town: Town, rig: Rig, store: Store, beadId: string, actor: string, opts: SlingOptions, limit: number): Promise<Hooked | undefined> {
+  // One write transaction decides: already hooked here (idempotent), rig full, or allocate + hook (CAS).
   const decided = store.write(() => {
     const bead = store.mustGet(beadId);
     if (bead.status === 'hooked') {
       if (holderRig(bead.assignee) !== rig.name) throw new ConflictError(`cannot sling: ${bead.id} is already hooked to ${bead.assignee}`, bead.assignee);
       return { agent: getAgent(town, bead.assignee!)!, created: false };
     }
+    // Counted where polecats are allocated, so racing slings cannot overfill the rig.
+    if (polecatsIn(town, rig) >= limit) return undefined;
     const agent = allocatePolecat(town, rig, bead.id, actor, opts.agent);
     const statuses = opts.force ? SLINGABLE_FORCED : SLINGABLE;
     store.compareAndSet(bead.id, { status: statuses }, { status: 'hooked', assignee: agent.address, ...recordAgent(opts.agent) }, actor);
     return { agent, created: true };
   });
+  if (!decided) return undefined;
   const { agent, created } = decided;
   try {
     await ensureWorktree(rig, agent.workdir, agent.branch!);

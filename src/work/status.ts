@@ -4,8 +4,9 @@ import { listRigs, openRigStore } from '../town/rig.js';
 import type { Town } from '../town/town.js';
 import { listConvoys, type ConvoyStatus } from './convoy.js';
 import { listMergeRequests } from './merge-request.js';
+import { capacityView, describeSlots, type Slots } from './capacity.js';
 
-export interface RigSummary { name: string; prefix: string; branch: string; queue: number; testing: number; open: number; ready: number }
+export interface RigSummary { name: string; prefix: string; branch: string; queue: number; testing: number; open: number; ready: number; polecats: Slots; staged: number }
 export interface TownStatus {
   town: { name: string; root: string; id: string };
   rigs: RigSummary[];
@@ -15,6 +16,8 @@ export interface TownStatus {
 }
 
 export function townStatus(town: Town): TownStatus {
+  const capacity = capacityView(town);
+  const convoys = listConvoys(town);
   const rigs = listRigs(town).map((rig): RigSummary => {
     const store = openRigStore(rig);
     const mrs = listMergeRequests(store, { state: ['queued', 'testing'] });
@@ -26,24 +29,29 @@ export function townStatus(town: Town): TownStatus {
       testing: mrs.filter((m) => m.state === 'testing').length,
       open: store.list({ status: ['open', 'in_progress', 'hooked', 'blocked'] }).filter((b) => !['agent', 'merge-request', 'message'].includes(b.issue_type)).length,
       ready: store.ready().length,
+      polecats: capacity.rigs[rig.name]!,
+      staged: convoys.flatMap((c) => c.staged).filter((x) => x.target === rig.name).length,
     };
   });
   const agents = listAgents(town).map(({ address, role, state, reason, hook, last_activity }) => ({ address, role, state, reason, hook, last_activity }));
   const byState: Record<string, number> = {};
   for (const a of agents) if (a.role !== 'overseer') byState[a.state] = (byState[a.state] ?? 0) + 1; // the human is no agent
-  return { town: { name: town.name, root: town.root, id: town.id }, rigs, agents, byState, convoys: listConvoys(town) };
+  return { town: { name: town.name, root: town.root, id: town.id }, rigs, agents, byState, convoys };
 }
 
 export function renderStatus(s: TownStatus): string {
   const lines = [`Town ${s.town.name} at ${s.town.root}`];
   lines.push('', `Rigs (${s.rigs.length}):`);
-  for (const r of s.rigs) lines.push(`  ${r.name} [${r.prefix}] ${r.branch}: ${r.open} open, ${r.ready} ready, queue ${r.queue}${r.testing ? ` (+${r.testing} testing)` : ''}`);
+  for (const r of s.rigs) {
+    lines.push(`  ${r.name} [${r.prefix}] ${r.branch}: ${r.open} open, ${r.ready} ready, queue ${r.queue}${r.testing ? ` (+${r.testing} testing)` : ''}; polecats ${r.polecats.running}/${r.polecats.limit}` +
+      (r.staged ? `; ${r.staged} staged${r.polecats.running >= r.polecats.limit ? ` (queued: ${describeSlots(r.polecats)})` : ''}` : ''));
+  }
   lines.push('', `Agents: ${Object.entries(s.byState).map(([k, v]) => `${v} ${k}`).join(', ') || 'none'}`);
   for (const a of s.agents) {
     if (a.role === 'overseer') continue;
     lines.push(`  ${a.address.padEnd(28)} ${a.state.padEnd(8)} ${a.hook ? `hook ${a.hook}` : ''}${a.reason && a.state === 'dead' ? ` (${a.reason})` : ''}`);
   }
   lines.push('', `Open convoys (${s.convoys.length}):`);
-  for (const c of s.convoys) lines.push(`  ${c.id} ${c.title}: ${c.closed}/${c.total} closed`);
+  for (const c of s.convoys) lines.push(`  ${c.id} ${c.title}: ${c.closed}/${c.total} closed${c.staged.length ? `, ${c.staged.length} staged` : ''}`);
   return lines.join('\n');
 }

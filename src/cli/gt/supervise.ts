@@ -55,7 +55,7 @@ export function register(program: Command): void {
 
   program
     .command('up')
-    .description('start the deacon in the background (patrols, refineries, beads sync); safe to run twice')
+    .description('start the deacon in the background (patrols, refineries, staged convoy work, beads sync); the witness resumes hooked work stopped by gt down --all; safe to run twice')
     .option('--batch <n>', 'refinery batch size', positiveInt, 1)
     .option('--json', 'print JSON')
     .action(async (o: { batch: number; json?: boolean }) => {
@@ -64,14 +64,28 @@ export function register(program: Command): void {
       output(o.json, r, (d) => `${d.started ? 'Started' : 'Already running:'} deacon pid ${d.pid}; log ${d.log}\nTo have Boot restart it if it ever dies, add to your crontab: */5 * * * * gt boot`);
     });
 
-  program
-    .command('down')
-    .description('stop the background deacon (it finishes its patrol; killed after 10 s)')
-    .option('--json', 'print JSON')
-    .action(async (o: { json?: boolean }) => {
-      const { stopDeacon } = await import('../../supervise/deacon.js');
-      output(o.json, await stopDeacon(await currentTown()), (d) => (d.stopped ? `Stopped deacon pid ${d.pid}` : 'No deacon was running'));
-    });
+  for (const cmd of [program.command('down'), program.command('estop')]) {
+    const estop = cmd.name() === 'estop';
+    cmd
+      .description(estop
+        ? 'emergency stop: the deacon and every agent session (same as gt down --all); hooks are kept, gt up resumes'
+        : 'stop the background deacon (it finishes its patrol; killed after 10 s); --all also stops every agent session, keeping their hooks')
+      .option('--all', 'also stop every agent session (work stays on hooks; gt up and the witness resume it)')
+      .option('--json', 'print JSON')
+      .action(async (o: { all?: boolean; json?: boolean }) => {
+        const { stopDeacon } = await import('../../supervise/deacon.js');
+        const town = await currentTown();
+        // The deacon first, so its witness does not restart what is being stopped.
+        const deacon = await stopDeacon(town);
+        let agents: string[] | undefined;
+        if (o.all || estop) {
+          const { stopAllAgents } = await import('../../work/fleet.js');
+          agents = (await stopAllAgents(town)).stopped;
+        }
+        output(o.json, { ...deacon, agents }, (d) =>
+          [d.stopped ? `Stopped deacon pid ${d.pid}` : 'No deacon was running', ...(d.agents ? [`Stopped ${d.agents.length} agent session(s); their hooks are kept (gt up resumes the work)`] : [])].join('\n'));
+      });
+  }
 
   program
     .command('boot')

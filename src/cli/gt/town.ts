@@ -1,4 +1,4 @@
-// gt install, rig, crew, whoami, status, doctor.
+// gt install, rig, whoami, status, doctor.
 import type { Command } from 'commander';
 import { output, warn } from '../main.js';
 import { currentTown, me } from './context.js';
@@ -62,26 +62,6 @@ export function register(program: Command): void {
       const { retireRig } = await import('../../work/retire-rig.js');
       const r = await retireRig(await currentTown(), name, o);
       output(o.json, { rig: name, ...r }, (d) => `Removed rig '${d.rig}' (stopped ${d.stopped.length} session(s))`);
-    });
-
-  program
-    .command('crew')
-    .description('long-lived named agents you work with directly')
-    .command('add <name>')
-    .description('add a crew member to a rig (identity + its own worktree)')
-    .requiredOption('--rig <rig>', 'the rig')
-    .option('--json', 'print JSON')
-    .action(async (name: string, o: { rig: string; json?: boolean }) => {
-      const town = await currentTown();
-      const { loadRig } = await import('../../town/rig.js');
-      const { ensureAgent } = await import('../../town/identity.js');
-      const { ensureWorktree } = await import('../../work/polecat.js');
-      const rig = loadRig(town, o.rig);
-      const address = `${rig.name}/crew/${name}`;
-      const branch = `crew/${name}`;
-      const { agent, created } = ensureAgent(town, address, await me(town), { branch, state: 'idle' });
-      await ensureWorktree(rig, agent.workdir, branch);
-      output(o.json, { ...agent, created }, (d) => (d.created ? `Added ${d.address} in ${d.workdir}` : `${d.address} already exists`));
     });
 
   program

@@ -17,13 +17,14 @@ export function register(program: Command): void {
 
   program
     .command('sling <args...>')
-    .description('put beads on a hook: `gt sling <bead...> <rig>` spawns a polecat per bead; `gt sling <bead> <agent>` hooks an existing agent')
+    .description('put beads on a hook: `gt sling <bead...|epic> <rig>` spawns a polecat per ready bead within capacity and stages the rest on the convoy (the deacon slings them as blockers land and slots free); `gt sling <bead> <agent>` hooks an existing agent')
     .option('--agent <name>', 'agent CLI for the session (claude, codex, gemini, opencode, amp, shell, or a custom one)')
     .option('--convoy <id>', 'add to this convoy instead of creating one')
+    .option('--max-concurrent <n>', "at most this many of the convoy's beads in flight at once", positiveInt)
     .option('--force', 'sling even if the bead is blocked or claimed')
     .option('--no-start', 'hook only; do not start a session')
     .option('--json', 'print JSON')
-    .action(async (args: string[], o: { agent?: string; convoy?: string; force?: boolean; start?: boolean; json?: boolean }) => {
+    .action(async (args: string[], o: { agent?: string; convoy?: string; force?: boolean; start?: boolean; maxConcurrent?: number; json?: boolean }) => {
       const { UsageError } = await import('../../lib/errors.js');
       if (args.length < 2) throw new UsageError('gt sling needs at least one bead and a target', 'gt sling <bead...> <rig|agent>');
       const target = args.pop()!;
@@ -34,7 +35,8 @@ export function register(program: Command): void {
       output(o.json, r, (d) =>
         [
           ...d.hooked.map((h) => `${h.created ? 'Hooked' : 'Already hooked:'} ${h.bead} -> ${h.agent}${h.branch ? ` (${h.branch})` : ''}${h.session === 'started' ? ', session started' : ''}`),
-          `Convoy ${d.convoy}${d.convoyCreated ? ' (new)' : ''}`,
+          ...d.staged.map((x) => `Staged ${x.bead} (${x.reason})`),
+          `Convoy ${d.convoy}${d.convoyCreated ? ' (new)' : ''}${d.staged.length ? `; ${d.staged.length} staged bead(s) are slung by the deacon (gt up) as they become ready` : ''}`,
         ].join('\n'),
       );
       if (r.hooked.some((h) => h.session === 'failed')) process.exitCode = 1;
@@ -96,6 +98,17 @@ export function register(program: Command): void {
       const list = id ? [convoyStatus(town, id)] : listConvoys(town);
       const { renderConvoy } = await import('../../work/convoy-view.js');
       output(o.json, id ? list[0] : list, () => (list.length ? list.map(renderConvoy).join('\n\n') : 'No open convoys.'));
+    });
+
+  convoy
+    .command('stranded [convoy]')
+    .description('tracked beads that cannot progress on their own, and why (a cycle, a blocker outside the convoy nobody works, a given-up or retired holder, a bounced MR with no worker)')
+    .option('--json', 'print JSON')
+    .action(async (id: string | undefined, o: { json?: boolean }) => {
+      const { strandedBeads } = await import('../../work/stranded.js');
+      const r = strandedBeads(await currentTown(), id);
+      output(o.json, r, (d) => (d.length ? d.map((x) => `${x.convoy} ${x.bead}: ${x.reason}`).join('\n') : 'Nothing stranded.'));
+      if (r.length) process.exitCode = 1;
     });
 
   const mail = program.command('mail').description('mail between identities (mayor, overseer, <rig>/witness, <rig>/<polecat>, <rig>/crew/<name>)');

@@ -1,0 +1,96 @@
+// Chaos with nobody at the wheel: a 20-bead convoy (chains included) runs under `gt up` while, for
+// a while, random polecat sessions and the deacon itself are SIGKILLed; Boot runs as cron would
+// run it (here every few seconds, not every 5 minutes). Restarts back off instead of giving up,
+// so every bead lands exactly once and nothing is left stranded. Real tmux, git, SQLite; no model.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, stringify } from 'smol-toml';
+import { makeTown, type TownFixture } from './support/town-fixture.js';
+import { sleep, sweepTown, townId, until } from './support/claude.js';
+import { openStore } from '../src/beads/store.js';
+import { listSessions } from '../src/lib/tmux.js';
+
+let f: TownFixture;
+before(() => {
+  f = makeTown({ testCmd: 'true' });
+  const path = join(f.town, 'town.toml');
+  writeFileSync(path, stringify({ ...parse(readFileSync(path, 'utf8')), runtime: { mode: 'tmux' }, agents: { default: 'shell' } }));
+  appendFileSync(join(f.town, 'demo', 'rig.toml'), '\nmax_polecats = 5\n');
+});
+after(() => {
+  f.gt(['down', '--all']);
+  sweepTown(f.town);
+  f.cleanup();
+});
+
+/** A small seeded PRNG (mulberry32): the same kills in the same order on every run. */
+function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+test('a 20-bead convoy lands exactly once while polecats and the deacon are killed at random', { timeout: 900_000 }, async () => {
+  const s = openStore(join(f.town, 'demo', '.beads'));
+  const ids: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    // Every fifth bead starts a chain of two: the second waits for the first to land.
+    const deps = i % 5 === 1 ? [{ type: 'blocks', id: ids[i - 1]! }] : [];
+    ids.push(s.create({ title: `part ${i}`, description: `Part ${i}.\n\n\`\`\`sh\nsleep 4\necho "part ${i}" > part-${i}.txt\n\`\`\`\n`, deps }, 'overseer').id);
+  }
+  s.close();
+  const slung = f.gtJson(['sling', ...ids, 'demo']);
+  assert.equal(f.gt(['up']).code, 0);
+
+  const rand = prng(20261130);
+  const socket = `gt-${townId(f.town)}`;
+  const kills = { polecats: 0, deacon: 0 };
+  const boot = () => f.gtAsync(['boot', '--stale-after', '30']);
+  const landed = () => {
+    const hq = openStore(join(f.town, '.beads'));
+    try { return hq.get(slung.convoy)?.status === 'closed'; } finally { hq.close(); }
+  };
+  // Chaos until enough has been killed (or, on a fast machine, the convoy beat it to the end).
+  const chaosUntil = Date.now() + 180_000;
+  while ((kills.polecats < 10 || kills.deacon < 3) && Date.now() < chaosUntil && !landed()) {
+    await sleep(500 + rand() * 2000);
+    if (rand() < 0.2) {
+      const pid = f.gtJson(['status']).deacon.pid as number | undefined;
+      if (pid) { try { process.kill(pid, 'SIGKILL'); kills.deacon++; } catch { /* gone already */ } }
+    } else {
+      const live = listSessions(socket).filter((x) => x.name.startsWith('gt-demo-polecat-') && !x.dead && x.panePid);
+      const victim = live[Math.floor(rand() * live.length)];
+      if (victim) { try { process.kill(-victim.panePid!, 'SIGKILL'); kills.polecats++; } catch { /* ended meanwhile */ } }
+    }
+    if (rand() < 0.4) await boot(); // cron's turn
+  }
+  assert.ok(kills.polecats >= 5 && kills.deacon >= 1, `chaos happened: ${JSON.stringify(kills)}`);
+  console.log(`chaos: ${JSON.stringify(kills)}`);
+
+  // Calm again: Boot keeps running as cron would, and the town finishes on its own.
+  let lastBoot = 0;
+  await until('the convoy to land', () => {
+    if (Date.now() - lastBoot > 5_000) { lastBoot = Date.now(); void boot(); }
+    return landed();
+  }, 600_000);
+
+  const st = openStore(join(f.town, 'demo', '.beads'));
+  try {
+    for (const id of ids) assert.equal(st.get(id)?.status, 'closed', `${id} closed`);
+    const merged = st.list({ type: 'merge-request', includeClosed: true }).filter((m) => m.fields.mr_state === 'merged');
+    const sources = merged.map((m) => m.fields.source_bead as string);
+    assert.equal(new Set(sources).size, sources.length, 'no bead merged twice');
+    assert.deepEqual([...sources].filter((x) => ids.includes(x)).sort(), [...ids].sort(), 'every bead merged');
+    assert.deepEqual(st.list({ type: 'agent', fields: { role_type: 'polecat' } }).filter((a) => a.fields.hook_bead), [], 'no polecat left holding a hook');
+  } finally {
+    st.close();
+  }
+  const repo = join(f.town, 'demo', '.repo.git');
+  for (let i = 0; i < 20; i++) assert.equal(f.git(repo, ['show', `main:part-${i}.txt`]), `part ${i}`);
+  assert.equal(f.gt(['convoy', 'stranded']).stdout.trim(), 'Nothing stranded.');
+});

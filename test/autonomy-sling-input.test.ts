@@ -1,0 +1,77 @@
+// Slinging to a rig with staging and capacity, through the real CLI: bad input (a dependency cycle,
+// max_polecats = 0, an unknown epic) is one clear line with nothing changed; queued work shows in
+// gt convoy status and gt status; gt convoy stranded names what cannot progress.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeTown, type TownFixture } from './support/town-fixture.js';
+import { sweepTown } from './support/claude.js';
+import { openStore } from '../src/beads/store.js';
+
+let f: TownFixture;
+before(() => { f = makeTown(); });
+after(() => { sweepTown(f.town); f.cleanup(); });
+
+const rigStore = () => openStore(join(f.town, 'demo', '.beads'));
+const snapshot = () => readFileSync(join(f.town, 'demo', '.beads', 'issues.jsonl'), 'utf8') + readFileSync(join(f.town, '.beads', 'issues.jsonl'), 'utf8');
+
+test('bad input: a cycle, max_polecats = 0, an unknown epic; one line, non-zero exit, nothing changed', () => {
+  const s = rigStore();
+  const a = s.create({ title: 'a' }, 't').id;
+  const b = s.create({ title: 'b', deps: [{ type: 'blocks', id: a }] }, 't').id;
+  // bd refuses to make a cycle; one arrives through an import (a Beads export, a merge of two branches).
+  const line = s.exportText().split('\n').find((l) => l.includes(`"id":"${a}"`))!;
+  const rec = JSON.parse(line);
+  rec.dependencies = [...(rec.dependencies ?? []), { issue_id: a, depends_on_id: b, type: 'blocks', created_at: rec.created_at, created_by: 't' }];
+  s.importText(JSON.stringify(rec) + '\n', 'test', 't');
+  s.close();
+  const before = snapshot();
+  const cyc = f.gt(['sling', a, b, 'demo', '--no-start']);
+  assert.equal(cyc.code, 1);
+  assert.match(cyc.stderr, new RegExp(`cannot sling: dependency cycle (${a} -> ${b} -> ${a}|${b} -> ${a} -> ${b})`));
+  assert.equal(cyc.stderr.trim().split('\n').length <= 2, true, cyc.stderr);
+  const unknown = f.gt(['sling', 'de-nosuch', 'demo']);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /not found: de-nosuch/);
+  const bad = f.gt(['sling', a, 'demo', '--max-concurrent', '0']);
+  assert.equal(bad.code, 2, 'a usage error');
+  assert.match(bad.stderr, /at least 1/);
+
+  const rigToml = join(f.town, 'demo', 'rig.toml');
+  const saved = readFileSync(rigToml, 'utf8');
+  appendFileSync(rigToml, '\nmax_polecats = 0\n');
+  const zero = f.gt(['sling', a, 'demo']);
+  writeFileSync(rigToml, saved);
+  assert.equal(zero.code, 1);
+  assert.match(zero.stderr, /rig\.toml: max_polecats must be a whole number of at least 1, not 0/);
+  assert.doesNotMatch(zero.stderr, /internal error/i);
+  assert.equal(snapshot(), before, 'nothing hooked or changed');
+  const s2 = rigStore();
+  s2.removeDependency(a, b, 'blocks', 't');
+  s2.closeIssues([a, b], 'test over', 't');
+  s2.close();
+});
+
+test('an epic beyond capacity: queued work shows in convoy status and gt status; stranded names an outside blocker', () => {
+  appendFileSync(join(f.town, 'demo', 'rig.toml'), '\nmax_polecats = 1\n');
+  const s = rigStore();
+  const outside = s.create({ title: 'outside work' }, 't').id;
+  const epic = s.create({ title: 'epic', issue_type: 'epic' }, 't').id;
+  const one = s.create({ title: 'one', parent: epic, priority: 1 }, 't').id;
+  const two = s.create({ title: 'two', parent: epic, priority: 3 }, 't').id;
+  const three = s.create({ title: 'three', parent: epic, deps: [{ type: 'blocks', id: outside }] }, 't').id;
+  s.close();
+  const r = f.gtJson(['sling', epic, 'demo', '--no-start']);
+  assert.deepEqual(r.hooked.map((h: any) => h.bead), [one], 'the most urgent child takes the one slot');
+  assert.deepEqual(r.staged.map((x: any) => [x.bead, x.reason]).sort(), [[three, `blocked by ${outside} (still open)`], [two, 'queued: capacity 1/1']].sort());
+  const text = f.gt(['convoy', 'status', r.convoy]).stdout;
+  assert.match(text, /queued: capacity 1\/1/);
+  assert.match(f.gt(['status']).stdout, /polecats 1\/1; 2 staged \(queued: capacity 1\/1\)/);
+  const stranded = f.gt(['convoy', 'stranded', '--json']);
+  assert.equal(stranded.code, 1, 'something is stranded');
+  assert.deepEqual(JSON.parse(stranded.stdout).map((x: any) => [x.bead, x.reason]), [[three, `blocked by ${outside}, outside the convoy and not being worked`]]);
+  const unknownEpic = f.gt(['sling', `${epic}.99`, 'demo']);
+  assert.equal(unknownEpic.code, 1);
+  assert.match(unknownEpic.stderr, /not found/);
+});
