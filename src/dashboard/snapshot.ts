@@ -1,14 +1,16 @@
 // The dashboard's snapshot: everything the page shows, as plain data read through the services
 // (townStatus, convoys, merge requests, identities, mail). The shaping of that data (agents by rig,
 // a rig's queue, why an MR bounced, recent mail) is pure and tested without a disk.
+import type { Issue } from '../beads/store.js';
 import { now } from '../lib/time.js';
 import { listAgents, type Agent } from '../town/identity.js';
-import { listRigs, openRigStore } from '../town/rig.js';
+import { listRigs, openHqStore, openRigStore } from '../town/rig.js';
 import type { Town } from '../town/town.js';
-import type { ConvoyStatus } from '../work/convoy.js';
+import { CONVOY_TYPE, listConvoys, type ConvoyStatus } from '../work/convoy.js';
 import { inbox, type Message } from '../work/mail.js';
 import { listMergeRequests, type MergeRequest, type MrAttempt } from '../work/merge-request.js';
 import { townStatus, type RigSummary } from '../work/status.js';
+import { observedState, type LiveEvidence } from './health.js';
 
 export type AgentView = Pick<Agent, 'address' | 'role' | 'state'> &
   Partial<Pick<Agent, 'rig' | 'name' | 'reason' | 'hook' | 'last_activity' | 'adapter'>> & { restarts: number; gaveUp: boolean };
@@ -21,6 +23,8 @@ export interface MrView {
   state: MergeRequest['state'];
   branch: string;
   source_bead: string;
+  /** The source bead's title: what the MR is for. */
+  title?: string;
   polecat?: string;
   priority: number;
   attempts: number;
@@ -45,8 +49,16 @@ export interface DashboardSnapshot {
   byState: Record<string, number>;
   agents: AgentGroup[];
   queues: RigQueue[];
-  convoys: ConvoyStatus[];
+  convoys: ConvoyView[];
   mail: Mailbox[];
+}
+
+/** A convoy with when it was filed and landed, and its beads counted by where they are. */
+export interface ConvoyView extends ConvoyStatus {
+  created_at: string;
+  closed_at?: string;
+  /** closed (landed), active (hooked or in progress: a worker or the queue has it), open, other. */
+  counts: { closed: number; active: number; open: number };
 }
 
 export const RECENT_MRS = 8;
@@ -55,11 +67,37 @@ export const MAILBOXES = ['mayor', 'overseer'];
 
 const ROLE_ORDER = ['mayor', 'deacon', 'boot', 'dog', 'witness', 'refinery', 'crew', 'polecat'];
 
-export function agentView(a: Agent): AgentView {
+/** An agent as shown: its state and activity as the evidence has them (health.ts), not only as recorded. */
+export function agentView(a: Agent, live?: LiveEvidence, at = Date.now()): AgentView {
+  const seen = live ? observedState(a, live, at) : { state: a.state, reason: a.reason, activityAt: Date.parse(a.last_activity ?? '') || undefined };
   return {
-    address: a.address, role: a.role, state: a.state, rig: a.rig, name: a.name, reason: a.reason, hook: a.hook,
-    last_activity: a.last_activity, adapter: a.adapter, restarts: a.restarts, gaveUp: a.gaveUp,
+    address: a.address, role: a.role, state: seen.state, rig: a.rig, name: a.name, reason: seen.reason, hook: a.hook,
+    last_activity: seen.activityAt ? new Date(seen.activityAt).toISOString() : a.last_activity, adapter: a.adapter, restarts: a.restarts, gaveUp: a.gaveUp,
   };
+}
+
+/** Agents (not the overseer, who is the human) counted by shown state. */
+export function countByState(groups: AgentGroup[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const g of groups) for (const a of g.agents) out[a.state] = (out[a.state] ?? 0) + 1;
+  return out;
+}
+
+export const RECENT_LANDED = 5;
+
+/**
+ * Convoys to show: every open one (newest first), then the latest landed (newest landing first), so
+ * a convoy does not vanish the moment it lands. Pure.
+ */
+export function convoyViews(all: ConvoyStatus[], beads: Map<string, Pick<Issue, 'created_at' | 'closed_at'>>, recentLanded = RECENT_LANDED): ConvoyView[] {
+  const views = all.map((c): ConvoyView => {
+    const b = beads.get(c.id);
+    const active = c.tracked.filter((t) => t.status === 'hooked' || t.status === 'in_progress').length;
+    return { ...c, created_at: b?.created_at ?? '', closed_at: b?.closed_at, counts: { closed: c.closed, active, open: c.total - c.closed - active } };
+  });
+  const open = views.filter((c) => c.status !== 'closed').sort((a, b) => b.created_at.localeCompare(a.created_at) || a.id.localeCompare(b.id));
+  const landed = views.filter((c) => c.status === 'closed').sort((a, b) => (b.closed_at ?? '').localeCompare(a.closed_at ?? '')).slice(0, recentLanded);
+  return [...open, ...landed];
 }
 
 /** Town-level agents first, then one group per rig (rigs in the given order, then any others). */
@@ -90,10 +128,10 @@ export function attemptReason(a: MrAttempt): string {
   }
 }
 
-export function mrView(m: MergeRequest): MrView {
+export function mrView(m: MergeRequest, title?: string): MrView {
   const last = m.attempts[m.attempts.length - 1];
   const v: MrView = {
-    id: m.id, state: m.state, branch: m.branch, source_bead: m.source_bead, polecat: m.polecat,
+    id: m.id, state: m.state, branch: m.branch, source_bead: m.source_bead, title, polecat: m.polecat,
     priority: m.priority, attempts: m.attempts.length, at: last?.at ?? m.created_at,
   };
   if (m.state === 'merged') v.reason = m.merge_commit ? `merged ${m.merge_commit.slice(0, 10)}` : 'merged';
@@ -106,8 +144,8 @@ export function mrView(m: MergeRequest): MrView {
 }
 
 /** A rig's queue: queued in landing order (priority, then age), testing, and the latest landed or bounced. */
-export function rigQueue(rig: string, mrs: MergeRequest[], recent = RECENT_MRS): RigQueue {
-  const views = mrs.map(mrView);
+export function rigQueue(rig: string, mrs: MergeRequest[], recent = RECENT_MRS, titles = new Map<string, string>()): RigQueue {
+  const views = mrs.map((m) => mrView(m, titles.get(m.source_bead)));
   const byState = (s: MrView['state']) => views.filter((v) => v.state === s);
   return {
     rig,
@@ -138,18 +176,26 @@ export function snapshotKey(s: DashboardSnapshot): string {
   return JSON.stringify({ ...s, generated_at: undefined });
 }
 
-/** Reads the whole town once. */
-export function buildSnapshot(town: Town): DashboardSnapshot {
+/** Reads the whole town once; agents' states are checked against the live evidence when given. */
+export function buildSnapshot(town: Town, live?: LiveEvidence): DashboardSnapshot {
   const status = townStatus(town);
   const rigs = listRigs(town);
+  const at = Date.now();
+  const agents = groupAgentsByRig(listAgents(town).map((a) => agentView(a, live, at)), rigs.map((r) => r.name));
+  const convoyBeads = new Map(openHqStore(town).list({ type: CONVOY_TYPE }).map((b) => [b.id, b]));
   return {
     town: status.town,
     generated_at: now(),
     rigs: status.rigs,
-    byState: status.byState,
-    agents: groupAgentsByRig(listAgents(town).map(agentView), rigs.map((r) => r.name)),
-    queues: rigs.map((r) => rigQueue(r.name, listMergeRequests(openRigStore(r)))),
-    convoys: status.convoys,
+    byState: countByState(agents),
+    agents,
+    queues: rigs.map((r) => {
+      const store = openRigStore(r);
+      const mrs = listMergeRequests(store);
+      const titles = new Map(store.list({ ids: [...new Set(mrs.map((m) => m.source_bead).filter(Boolean))] }).map((b) => [b.id, b.title]));
+      return rigQueue(r.name, mrs, RECENT_MRS, titles);
+    }),
+    convoys: convoyViews(listConvoys(town, { all: true }), convoyBeads),
     mail: MAILBOXES.map((address) => mailbox(address, inbox(town, address, { all: true }))),
   };
 }
