@@ -323,6 +323,9 @@ export async function startDashboard(town: Town, opts: DashboardOptions = {}): P
   };
 
   const server: Server = createServer((req, res) => void handle(req, res));
+  // A page comes back every few seconds (details, panes); a long keep-alive spares reconnects and
+  // makes it rare for a client to reuse a socket the server is just closing.
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => reject(listenError(e, host, port)));
     server.listen(port, host, () => resolve());

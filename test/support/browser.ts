@@ -2,9 +2,7 @@
 // browser per test file; each test opens its own context (cookies, shared worker) and closes it.
 // Where /usr/bin/chromium is missing, browser tests are skipped by name with this reason (CI
 // installs it: .ci/run).
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.GT_TEST_CHROMIUM ?? '/usr/bin/chromium';
@@ -14,20 +12,17 @@ export const noBrowser: string | false = existsSync(CHROMIUM) ? false : `no brow
 export interface TestBrowser { browser: Browser; close(): Promise<void> }
 
 export async function launchBrowser(): Promise<TestBrowser> {
-  const profile = mkdtempSync(join(tmpdir(), 'gt-chromium-'));
-  // launchPersistentContext would tie the profile to one context; a plain launch with a fresh
-  // --user-data-dir keeps contexts independent and leaves nothing behind.
+  // Playwright gives a plain launch a fresh temporary profile (--user-data-dir) and removes it on close.
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     timeout: 60_000,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${profile}`],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
   return {
     browser,
     async close() {
       await browser.close();
-      rmSync(profile, { recursive: true, force: true });
     },
   };
 }
