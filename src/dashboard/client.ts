@@ -134,11 +134,10 @@ function mail(s) {
       ' <span class="muted">from ' + esc(m.from) + " · " + esc(ago(m.created_at)) + "</span></div>" +
       (m.preview ? '<div class="preview clip">' + esc(m.preview) + "</div>" : "") + "</div>").join("") : empty("no mail"))).join("");
 }
+const PROBLEM_LINK = { "dead-agent": "agent", "stuck-agent": "agent", "bounced-mr": "mr", "stranded-convoy": "convoy" };
 function health(s) {
-  const items = [];
-  for (const g of s.agents) for (const a of g.agents) if (a.state === "dead" || a.state === "stuck") items.push(badge(a.state) + " " + link("agent", a.address) + ' <span class="muted">' + esc(a.reason || "") + "</span>");
-  for (const q of s.queues) for (const m of q.recent) if (m.state === "bounced" && !m.fix) items.push(badge("bounced") + " " + link("mr", m.id) + ' <span class="muted">' + esc(m.reason || "") + "</span>");
-  return items.length ? '<ul class="alerts">' + items.map((i, n) => '<li data-k="h' + n + '">' + i + "</li>").join("") + "</ul>" : '<div class="ok">All agents alive; nothing bounced without a fix.</div>';
+  const items = (s.problems || []).map((p) => '<li data-k="' + esc(p.kind + p.id) + '">' + badge(p.kind.replace(/-.*/, "")) + " " + (PROBLEM_LINK[p.kind] ? link(PROBLEM_LINK[p.kind], p.id) + " " : "") + esc(p.text) + "</li>");
+  return items.length ? '<ul class="alerts">' + items.join("") + "</ul>" : '<div class="ok">All agents alive; nothing bounced without a worker; main green; no stranded convoys.</div>';
 }
 function renderOverview(s) {
   const working = s.byState.working || 0;

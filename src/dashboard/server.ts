@@ -8,13 +8,10 @@ import { join } from 'node:path';
 import { NotFoundError, UserError } from '../lib/errors.js';
 import { spawnDetached, which } from '../lib/proc.js';
 import { now } from '../lib/time.js';
-import { fileSignature } from '../beads/sync.js';
 import { storeForBead } from '../town/rig.js';
-import { loadTown, type Town } from '../town/town.js';
-import { buildSnapshot, snapshotKey, type DashboardSnapshot } from './snapshot.js';
-import { routesFile, signature, watchedFiles } from './watch.js';
+import type { Town } from '../town/town.js';
+import { TownView, type Current } from './view.js';
 import { pageHtml, PAGE_CSP, WORKER_JS } from './page.js';
-import { evidenceKey, gatherEvidence } from './health.js';
 import { COOKIE, requestToken, sameOrigin, sameToken, townToken } from './token.js';
 import { parseAction, runAction } from './actions.js';
 import { agentPane, listBeads, mrDetail, parseBeadQuery } from './detail.js';
@@ -107,46 +104,6 @@ export function hostAllowed(hostHeader: string | undefined, boundHost: string): 
 /** The URL to print for a bound address (IPv6 literals in brackets). */
 export function dashboardUrl(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
-}
-
-interface Current { sig: string; snapshot: DashboardSnapshot; key: string; json: string }
-
-/**
- * The town as last seen: rebuilt only when a watched file's signature moved or the live evidence
- * (sessions alive, the deacon) did. The rig list is re-read when the routes file changes (a rig
- * added or removed while the dashboard runs).
- */
-class TownView {
-  private routesSig: string;
-  private files: string[];
-  private latest: Current | undefined;
-
-  constructor(private town: Town) {
-    this.routesSig = fileSignature(routesFile(town));
-    this.files = watchedFiles(town);
-  }
-
-  get(): Town {
-    return this.town;
-  }
-
-  /** The current snapshot; throws when the town cannot be read (the caller reports it). */
-  current(): Current {
-    const routesSig = fileSignature(routesFile(this.town));
-    if (routesSig !== this.routesSig) {
-      this.town = loadTown(this.town.root);
-      this.routesSig = routesSig;
-      this.files = watchedFiles(this.town);
-    }
-    // Taken before reading: a write landing mid-build moves the signature again, and the next
-    // poll rebuilds, so no change is ever missed (at worst one is read twice).
-    const live = gatherEvidence(this.town);
-    const sig = `${signature(this.files)}\n${evidenceKey(live)}`;
-    if (this.latest?.sig === sig) return this.latest;
-    const snapshot = buildSnapshot(this.town, live);
-    this.latest = { sig, snapshot, key: snapshotKey(snapshot), json: JSON.stringify(snapshot) };
-    return this.latest;
-  }
 }
 
 interface StreamClient { res: ServerResponse; key?: string }

@@ -4,7 +4,10 @@
 import type { Issue } from '../beads/store.js';
 import { now } from '../lib/time.js';
 import { listAgents, type Agent } from '../town/identity.js';
-import { listRigs, openHqStore, openRigStore } from '../town/rig.js';
+import { listRigs, openHqStore, openRigStore, type Rig } from '../town/rig.js';
+import { gitSyncTry } from '../lib/git.js';
+import { readMainVerdict } from '../refinery/journal.js';
+import { refineryRepo } from '../refinery/service.js';
 import type { Town } from '../town/town.js';
 import { CONVOY_TYPE, listConvoys, type ConvoyStatus } from '../work/convoy.js';
 import { inbox, type Message } from '../work/mail.js';
@@ -36,7 +39,11 @@ export interface MrView {
   fix?: string;
 }
 
-export interface RigQueue { rig: string; queued: MrView[]; testing: MrView[]; recent: MrView[] }
+export interface RigQueue {
+  rig: string; queued: MrView[]; testing: MrView[]; recent: MrView[];
+  /** The refinery found main's current tip red on its own (its verdict file), so the queue waits. */
+  mainRed?: { commit: string; tail?: string };
+}
 
 export interface MailView { id: string; from: string; subject: string; preview: string; read: boolean; archived: boolean; created_at: string }
 export interface Mailbox { address: string; unread: number; messages: MailView[] }
@@ -176,6 +183,14 @@ export function snapshotKey(s: DashboardSnapshot): string {
   return JSON.stringify({ ...s, generated_at: undefined });
 }
 
+/** The refinery's verdict on the rig's main, when it says the current tip fails its tests. */
+function redMain(rig: Rig): RigQueue['mainRed'] {
+  const tip = gitSyncTry(rig.repoDir, ['rev-parse', '--verify', '--quiet', `refs/heads/${rig.mainBranch}`]);
+  if (tip.code !== 0) return undefined;
+  const v = readMainVerdict(refineryRepo(rig).stateDir, tip.stdout.trim());
+  return v && !v.passed ? { commit: v.commit, tail: v.tail } : undefined;
+}
+
 /** Reads the whole town once; agents' states are checked against the live evidence when given. */
 export function buildSnapshot(town: Town, live?: LiveEvidence): DashboardSnapshot {
   const status = townStatus(town);
@@ -193,7 +208,10 @@ export function buildSnapshot(town: Town, live?: LiveEvidence): DashboardSnapsho
       const store = openRigStore(r);
       const mrs = listMergeRequests(store);
       const titles = new Map(store.list({ ids: [...new Set(mrs.map((m) => m.source_bead).filter(Boolean))] }).map((b) => [b.id, b.title]));
-      return rigQueue(r.name, mrs, RECENT_MRS, titles);
+      const q = rigQueue(r.name, mrs, RECENT_MRS, titles);
+      const red = redMain(r);
+      if (red) q.mainRed = red;
+      return q;
     }),
     convoys: convoyViews(listConvoys(town, { all: true }), convoyBeads),
     mail: MAILBOXES.map((address) => mailbox(address, inbox(town, address, { all: true }))),

@@ -1,6 +1,6 @@
 // gt dashboard: the town's live web view, served until Ctrl-C or SIGTERM.
 import { InvalidArgumentError, type Command } from 'commander';
-import { currentTown } from './context.js';
+import { collect, currentTown } from './context.js';
 
 /** Commander option parser for a TCP port: 0 (any free one) to 65535 (exit 2 otherwise). */
 export function port(v: string): number {
@@ -36,5 +36,38 @@ export function register(program: Command): void {
         process.once('SIGTERM', resolve);
       });
       await dash.close();
+    });
+
+  program
+    .command('feed')
+    .description("the town's live activity (agents, merge requests, convoys, mail), following like tail -f until interrupted")
+    .option('--rig <rig>', 'only this rig')
+    .option('--agent <agent>', 'only this agent (address or name)')
+    .option('--type <type>', 'only this kind: agent, mr, convoy, mail, rig (repeatable)', collect, [])
+    .option('--no-follow', 'print the recent activity and stop')
+    .option('--problems', 'instead: what needs a person now (dead or stuck agents, bounced MRs with no worker, red main, stranded convoys)')
+    .option('--json', 'one JSON object per line')
+    .action(async (o: { rig?: string; agent?: string; type: string[]; follow: boolean; problems?: boolean; json?: boolean }) => {
+      const { UsageError } = await import('../../lib/errors.js');
+      const feed = { ...(await import('../../dashboard/feed.js')), ...(await import('../../dashboard/follow.js')) };
+      const types = o.type.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
+      const unknown = types.filter((t) => !(feed.FEED_TYPES as string[]).includes(t));
+      if (unknown.length) throw new UsageError(`unknown --type ${unknown.join(', ')}`, `one of: ${feed.FEED_TYPES.join(', ')}`);
+      const town = await currentTown();
+      if (o.rig) (await import('../../town/rig.js')).loadRig(town, o.rig); // an unknown rig is a clear error, not an empty feed
+      if (o.problems) {
+        const problems = feed.currentProblems(town).filter((p) => !o.rig || p.rig === o.rig);
+        if (o.json) for (const p of problems) process.stdout.write(`${JSON.stringify(p)}\n`);
+        else process.stdout.write(problems.length ? `${problems.map((p) => `${p.kind.padEnd(15)} ${p.text}`).join('\n')}\n` : 'No problems: every agent alive, nothing bounced without a worker, main green, no stranded convoys.\n');
+        return;
+      }
+      const stop = new AbortController();
+      const end = () => stop.abort();
+      process.once('SIGINT', end);
+      process.once('SIGTERM', end);
+      await feed.followFeed(town, (i) => process.stdout.write(o.json ? `${JSON.stringify(i)}\n` : `${feed.feedLine(i)}\n`), stop.signal, {
+        filter: { rig: o.rig, agent: o.agent, types: types as never },
+        follow: o.follow,
+      });
     });
 }
