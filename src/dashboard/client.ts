@@ -139,6 +139,18 @@ function health(s) {
   const items = (s.problems || []).map((p) => '<li data-k="' + esc(p.kind + p.id) + '">' + badge(p.kind.replace(/-.*/, "")) + " " + (PROBLEM_LINK[p.kind] ? link(PROBLEM_LINK[p.kind], p.id) + " " : "") + esc(p.text) + "</li>");
   return items.length ? '<ul class="alerts">' + items.join("") + "</ul>" : '<div class="ok">All agents alive; nothing bounced without a worker; main green; no stranded convoys.</div>';
 }
+const usd = (n) => "$" + n.toFixed(n >= 100 ? 0 : 2);
+function spendTable(title, m, label) {
+  const rows = Object.keys(m).sort((a, b) => m[b].usd - m[a].usd).slice(0, 8);
+  return rows.length ? '<h3 data-k="c-' + esc(title) + '">' + esc(title) + '</h3><div class="scroll" data-k="ct-' + esc(title) + '"><table>' + rows.map((k) => '<tr data-k="' + esc(k) + '"><td class="clip">' + label(k) + '</td><td class="n">' + usd(m[k].usd) + '</td><td class="n muted">' + m[k].tokens.toLocaleString() + " tok</td></tr>").join("") + "</table></div>" : "";
+}
+function costs(s) {
+  const c = s.costs;
+  if (!c || !c.total.tokens) return empty("No usage recorded yet (agents that report usage: claude).");
+  return '<div><b>' + usd(c.total.usd) + '</b> <span class="muted">' + c.total.tokens.toLocaleString() + " tokens in all</span></div>" +
+    spendTable("by agent", c.byAgent, (k) => link("agent", k)) + spendTable("by rig", c.byRig, esc) +
+    spendTable("by convoy", c.byConvoy, (k) => link("convoy", k)) + spendTable("by day", c.byDay, esc);
+}
 function renderOverview(s) {
   const working = s.byState.working || 0;
   document.title = (working ? working + " working · " : "") + "Gas Town · " + s.town.name;
@@ -149,6 +161,7 @@ function renderOverview(s) {
   patch($("#queues"), queues(s));
   patch($("#convoys"), convoys(s));
   patch($("#mail"), mail(s));
+  patch($("#costs"), costs(s));
   $("#updated").textContent = "changed " + clock(s.generated_at);
 }
 

@@ -128,6 +128,7 @@ export function pageHtml(townName: string): string {
   <section class="wide" aria-labelledby="h-agents"><h2 id="h-agents">Agents</h2><div id="agents"></div></section>
   <section aria-labelledby="h-rigs"><h2 id="h-rigs">Rigs</h2><div id="rigs"></div></section>
   <section aria-labelledby="h-mail"><h2 id="h-mail">Mail</h2><div id="mail"></div></section>
+  <section aria-labelledby="h-costs"><h2 id="h-costs">Costs</h2><div id="costs"></div></section>
 </main>
 <div id="toast" role="status" aria-live="polite"></div>
 <script>${CLIENT_JS}</script>

@@ -8,6 +8,7 @@ import { listRigs, openHqStore, openRigStore, type Rig } from '../town/rig.js';
 import { gitSyncTry } from '../lib/git.js';
 import { readMainVerdict } from '../refinery/journal.js';
 import { refineryRepo } from '../refinery/service.js';
+import { costReport, type SessionCost } from '../runtime/costs.js';
 import type { Town } from '../town/town.js';
 import { CONVOY_TYPE, listConvoys, type ConvoyStatus } from '../work/convoy.js';
 import { inbox, type Message } from '../work/mail.js';
@@ -58,6 +59,35 @@ export interface DashboardSnapshot {
   queues: RigQueue[];
   convoys: ConvoyView[];
   mail: Mailbox[];
+  costs: CostSummary;
+}
+
+/** Spend in USD and tokens (input + output + cache). */
+export interface Spend { usd: number; tokens: number }
+/** What the agents' sessions cost, by agent, rig, convoy and day (from every adapter that reports usage). */
+export interface CostSummary { total: Spend; byAgent: Record<string, Spend>; byRig: Record<string, Spend>; byConvoy: Record<string, Spend>; byDay: Record<string, Spend> }
+
+/** Adds each session's spend to its agent, its rig, the convoys tracking its bead and its day. Pure. */
+export function costSummary(sessions: Pick<SessionCost, 'agent' | 'bead' | 'started_at' | 'usage'>[], convoys: Pick<ConvoyStatus, 'id' | 'tracked'>[]): CostSummary {
+  const out: CostSummary = { total: { usd: 0, tokens: 0 }, byAgent: {}, byRig: {}, byConvoy: {}, byDay: {} };
+  const convoysOf = new Map<string, string[]>();
+  for (const c of convoys) for (const t of c.tracked) convoysOf.set(t.id, [...(convoysOf.get(t.id) ?? []), c.id]);
+  const add = (m: Record<string, Spend>, k: string, usd: number, tokens: number) => {
+    const cur = (m[k] ??= { usd: 0, tokens: 0 });
+    cur.usd += usd;
+    cur.tokens += tokens;
+  };
+  for (const s of sessions) {
+    const u = s.usage;
+    const tokens = u.inputTokens + u.outputTokens + u.cacheWriteTokens + u.cacheReadTokens;
+    out.total.usd += u.costUsd;
+    out.total.tokens += tokens;
+    add(out.byAgent, s.agent, u.costUsd, tokens);
+    if (s.agent.includes('/')) add(out.byRig, s.agent.split('/')[0]!, u.costUsd, tokens);
+    for (const c of (s.bead && convoysOf.get(s.bead)) || []) add(out.byConvoy, c, u.costUsd, tokens);
+    add(out.byDay, s.started_at.slice(0, 10), u.costUsd, tokens);
+  }
+  return out;
 }
 
 /** A convoy with when it was filed and landed, and its beads counted by where they are. */
@@ -198,6 +228,7 @@ export function buildSnapshot(town: Town, live?: LiveEvidence): DashboardSnapsho
   const at = Date.now();
   const agents = groupAgentsByRig(listAgents(town).map((a) => agentView(a, live, at)), rigs.map((r) => r.name));
   const convoyBeads = new Map(openHqStore(town).list({ type: CONVOY_TYPE }).map((b) => [b.id, b]));
+  const allConvoys = listConvoys(town, { all: true });
   return {
     town: status.town,
     generated_at: now(),
@@ -213,7 +244,8 @@ export function buildSnapshot(town: Town, live?: LiveEvidence): DashboardSnapsho
       if (red) q.mainRed = red;
       return q;
     }),
-    convoys: convoyViews(listConvoys(town, { all: true }), convoyBeads),
+    convoys: convoyViews(allConvoys, convoyBeads),
     mail: MAILBOXES.map((address) => mailbox(address, inbox(town, address, { all: true }))),
+    costs: costSummary(costReport(town).sessions, allConvoys),
   };
 }
