@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { until } from './support/claude.js';
 import { makeTown, type TownFixture } from './support/town-fixture.js';
 import { bd, gtBin } from './support/cli.js';
 import { loadTown } from '../src/town/town.js';
@@ -238,4 +239,20 @@ test('actions go through the CLI\'s services: a convoy created on the page is th
   assert.deepEqual(listed.filter((c) => c.id === made).map((c) => [c.title, c.total]), [['Page convoy', 1]]);
   const found = (await (await api(`/api/beads?q=${encodeURIComponent('Tracked from')}`)).json()) as { id: string }[];
   assert.deepEqual(found.map((b) => b.id), [id], 'the bead list searches text');
+});
+
+test('gt dashboard --open hands the token URL to the browser; the token file is private to its owner', { timeout: 60_000 }, async () => {
+  const opened = join(f.root, 'opened.txt');
+  const fakeBrowser = join(f.root, 'fake-browser.sh');
+  writeFileSync(fakeBrowser, `#!/bin/sh\nprintf '%s' "$1" > '${opened}'\n`, { mode: 0o755 });
+  const child = spawn(process.execPath, [gtBin, 'dashboard', '--port', '0', '--open'], { cwd: f.root, env: { ...f.env, BROWSER: fakeBrowser }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    const url = await until('the browser is opened', () => existsSync(opened) && readFileSync(opened, 'utf8'));
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{32,}$/);
+    assert.equal(statSync(join(f.town, 'dashboard', 'token')).mode & 0o077, 0, 'no one else may read the token');
+  } finally {
+    child.kill('SIGTERM');
+  }
+  assert.equal(await exited, 0);
 });
