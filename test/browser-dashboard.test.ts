@@ -123,7 +123,7 @@ test('updates keep keyboard focus, typed text and a selected bead id', { skip, t
   }
 });
 
-test('actions end to end: create a convoy, sling a bead (a polecat appears working), stop it (shown dead), reply to mail', { skip, timeout: 180_000 }, async () => {
+test('actions end to end: create a convoy, sling a bead (a polecat appears working), nudge it (its pane shows the words), stop it (shown dead), reply to mail', { skip, timeout: 180_000 }, async () => {
   const { context, page } = await openDashboard(browser, dash.openUrl);
   try {
     const id = createRigBead(f.town, 'Sling me from the page', 'Long work:\n```sh\nsleep 600\n```\n');
@@ -146,6 +146,10 @@ test('actions end to end: create a convoy, sling a bead (a polecat appears worki
     await row.locator('a.id').first().click();
     assert.match(page.url(), /#\/agent\//);
     await page.locator('#pane', { hasText: 'shell agent' }).waitFor({ timeout: 30_000 });
+    // A nudge typed from the page reaches the session: its pane shows the words.
+    await page.locator('#detail input[name="message"]').fill('hello from the page');
+    await page.locator('#detail form[data-action="nudge"] button').click();
+    await page.locator('#pane', { hasText: 'hello from the page' }).waitFor({ timeout: 30_000 });
     await page.locator('#detail form[data-action="stop"] button').click();
     await page.locator(`#agents .agent[data-k="${address}"] .badge.s-dead`).waitFor();
     assert.equal(sessionOf(address).alive, false, 'gt session list agrees');
