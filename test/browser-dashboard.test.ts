@@ -232,3 +232,22 @@ test('accessibility: no serious or critical axe violations, light and dark', { s
     }
   }
 });
+
+test('while the server is down the page says so and dims its stale data; it goes live again when the server is back', { skip, timeout: 120_000 }, async () => {
+  const { context, page } = await openDashboard(browser, dash.openUrl);
+  try {
+    await page.locator('#checked', { hasText: 'checked' }).waitFor();
+    const port = Number(new URL(dash.url).port);
+    await dash.close();
+    await page.locator('body.stale').waitFor();
+    await page.locator('#connText', { hasText: 'offline: showing data checked' }).waitFor();
+    dash = await startDashboard(loadTown(f.town), { port, pollMs: 300 });
+    await page.locator('#conn.live').waitFor();
+    assert.equal(await page.locator('body.stale').count(), 0);
+    const before = Number(await rigOpen(page).textContent());
+    createRigBead(f.town, 'After the restart', 'x');
+    await rigOpen(page).filter({ hasText: String(before + 1) }).waitFor();
+  } finally {
+    await context.close();
+  }
+});
