@@ -133,6 +133,7 @@ test('actions end to end: create a convoy, sling a bead (a polecat appears worki
     await page.locator('form[data-action="convoy-create"] button').click();
     await page.locator('#convoys .convoy', { hasText: 'Clicked convoy' }).waitFor();
     assert.ok(f.gtJson<{ title: string }[]>(['convoy', 'list']).some((c) => c.title === 'Clicked convoy'), 'gt convoy list shows it');
+    await page.locator('#activity li', { hasText: '"Clicked convoy" created' }).waitFor(); // the same line gt feed prints
 
     // Sling the bead from its own URL.
     await page.goto(`${dash.url}#/bead/${id}`);

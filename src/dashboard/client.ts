@@ -151,6 +151,11 @@ function costs(s) {
     spendTable("by agent", c.byAgent, (k) => link("agent", k)) + spendTable("by rig", c.byRig, esc) +
     spendTable("by convoy", c.byConvoy, (k) => link("convoy", k)) + spendTable("by day", c.byDay, esc);
 }
+function activity(s) {
+  const items = (s.activity || []).slice().reverse();
+  if (!items.length) return empty("Nothing has happened yet.");
+  return '<ul class="alerts">' + items.map((i) => '<li data-k="' + esc(i.at + i.type + i.text) + '"><span class="muted">' + esc(clock(i.at)) + "</span> " + badge(i.type) + " " + esc(i.text) + "</li>").join("") + "</ul>";
+}
 function renderOverview(s) {
   const working = s.byState.working || 0;
   document.title = (working ? working + " working · " : "") + "Gas Town · " + s.town.name;
@@ -162,6 +167,7 @@ function renderOverview(s) {
   patch($("#convoys"), convoys(s));
   patch($("#mail"), mail(s));
   patch($("#costs"), costs(s));
+  patch($("#activity"), activity(s));
   $("#updated").textContent = "changed " + clock(s.generated_at);
 }
 

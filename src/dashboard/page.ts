@@ -73,6 +73,7 @@ button { cursor: pointer; }
 form { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin: 6px 0; }
 form input[type=text], form input[type=search], textarea { flex: 1 1 160px; min-width: 0; }
 label { display: inline-flex; gap: 4px; align-items: center; }
+.alerts { margin: 0; padding-left: 18px; max-height: 420px; overflow: auto; }
 .alerts li { margin: 2px 0; }
 .ok { color: var(--ok); }
 #toast { position: fixed; bottom: 12px; right: 12px; max-width: min(480px, 92vw); background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 8px 12px; z-index: 3; }
@@ -128,6 +129,7 @@ export function pageHtml(townName: string): string {
   <section class="wide" aria-labelledby="h-agents"><h2 id="h-agents">Agents</h2><div id="agents"></div></section>
   <section aria-labelledby="h-rigs"><h2 id="h-rigs">Rigs</h2><div id="rigs"></div></section>
   <section aria-labelledby="h-mail"><h2 id="h-mail">Mail</h2><div id="mail"></div></section>
+  <section aria-labelledby="h-activity"><h2 id="h-activity">Activity</h2><div id="activity"></div></section>
   <section aria-labelledby="h-costs"><h2 id="h-costs">Costs</h2><div id="costs"></div></section>
 </main>
 <div id="toast" role="status" aria-live="polite"></div>

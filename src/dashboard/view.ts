@@ -4,11 +4,14 @@ import { fileSignature } from '../beads/sync.js';
 import { loadTown, type Town } from '../town/town.js';
 import { evidenceKey, gatherEvidence } from './health.js';
 import { buildSnapshot, snapshotKey, type DashboardSnapshot } from './snapshot.js';
-import { townProblems, type Problem } from './feed.js';
+import { diffSnapshots, recentActivity, townProblems, type FeedItem, type Problem } from './feed.js';
 import { routesFile, signature, watchedFiles } from './watch.js';
 
 /** A snapshot with what needs a person in it (the page's Health panel and `gt feed --problems` agree). */
-export type LiveSnapshot = DashboardSnapshot & { problems: Problem[] };
+export type LiveSnapshot = DashboardSnapshot & { problems: Problem[]; activity: FeedItem[] };
+
+/** How much activity the page keeps (newest last). */
+export const ACTIVITY_KEPT = 40;
 
 export interface Current { sig: string; snapshot: LiveSnapshot; key: string; json: string }
 
@@ -21,6 +24,7 @@ export class TownView {
   private routesSig: string;
   private files: string[];
   private latest: Current | undefined;
+  private activity: FeedItem[] = [];
 
   constructor(private town: Town) {
     this.routesSig = fileSignature(routesFile(town));
@@ -45,7 +49,10 @@ export class TownView {
     const sig = `${signature(this.files)}\n${evidenceKey(live)}`;
     if (this.latest?.sig === sig) return this.latest;
     const base = buildSnapshot(this.town, live);
-    const snapshot = { ...base, problems: townProblems(base) };
+    // The same items `gt feed` prints: the recent past at first, then what each rebuild changed.
+    const items = this.latest ? diffSnapshots(this.latest.snapshot, base) : recentActivity(base);
+    this.activity = [...this.activity, ...items].slice(-ACTIVITY_KEPT);
+    const snapshot = { ...base, problems: townProblems(base), activity: this.activity };
     this.latest = { sig, snapshot, key: snapshotKey(snapshot), json: JSON.stringify(snapshot) };
     return this.latest;
   }
