@@ -45,10 +45,10 @@ test('filters: by type, by rig (its agents and MRs), by agent address or name', 
   assert.ok(matchesFeed(i('mail', undefined, 'mayor'), {}));
 });
 
-test('problems: dead and stuck agents, a bounced MR whose fix has no worker, red main, a convoy nobody works', () => {
+test('problems: dead and stuck agents, a bounced MR whose fix has no worker (a merged fix is no problem), red main, a convoy nobody works', () => {
   const s = snap({
     agents: [{ rig: 'demo', agents: [agent('demo/polecats/a', 'dead', { reason: 'gone' }), agent('demo/polecats/b', 'stuck'), agent('demo/polecats/c', 'working', { hook: 'de-fix2' })] }],
-    queues: [{ rig: 'demo', queued: [mr('m3', 'queued')], testing: [], recent: [mr('m1', 'bounced', { fix: 'de-fix1', reason: 'failing tests' }), mr('m2', 'bounced', { fix: 'de-fix2' })], mainRed: { commit: 'abcdef123456' } }],
+    queues: [{ rig: 'demo', queued: [mr('m3', 'queued')], testing: [], recent: [mr('m1', 'bounced', { fix: 'de-fix1', reason: 'failing tests' }), mr('m2', 'bounced', { fix: 'de-fix2' }), mr('m4', 'bounced', { fix: 'de-fix4' }), mr('m5', 'merged', { source_bead: 'de-fix4' })], mainRed: { commit: 'abcdef123456' } }],
     convoys: [convoy('hq-s', 'open', 0, 1, { tracked: [{ id: 'de-9', title: '', status: 'open' }] }), convoy('hq-w', 'open', 0, 1, { tracked: [{ id: 'de-fix2', title: '', status: 'hooked' }], counts: { closed: 0, active: 1, open: 0 } })],
   });
   assert.deepEqual(townProblems(s).map((p) => [p.kind, p.id]), [

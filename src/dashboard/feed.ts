@@ -78,10 +78,12 @@ export function townProblems(s: DashboardSnapshot): Problem[] {
     if (a.state === 'stuck') out.push({ kind: 'stuck-agent', rig: a.rig, id: a.address, text: `${a.address} is stuck: ${a.reason ?? 'no reason recorded'}` });
   }
   const working = new Set(s.agents.flatMap((g) => g.agents).filter((a) => a.state !== 'dead' && a.hook).map((a) => a.hook));
+  // A fix that reached the queue (queued, testing or merged) has been worked.
+  const handedIn = new Set(s.queues.flatMap((q) => [...q.queued, ...q.testing, ...q.recent]).filter((m) => m.state !== 'bounced').map((m) => m.source_bead));
   for (const q of s.queues) {
     if (q.mainRed) out.push({ kind: 'red-main', rig: q.rig, id: q.mainRed.commit, text: `${q.rig}: main ${q.mainRed.commit.slice(0, 10)} fails its tests on its own; ${q.queued.length} MR(s) wait` });
     for (const m of q.recent) {
-      if (m.state !== 'bounced' || (m.fix && working.has(m.fix))) continue;
+      if (m.state !== 'bounced' || (m.fix && (working.has(m.fix) || handedIn.has(m.fix)))) continue;
       out.push({ kind: 'bounced-mr', rig: q.rig, id: m.id, text: `${m.id} bounced (${m.reason ?? 'no reason'})${m.fix ? `; its fix ${m.fix} has no worker` : '; no fix bead'}` });
     }
   }
