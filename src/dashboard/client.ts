@@ -124,7 +124,7 @@ function convoys(s) {
   if (!s.convoys.length) return empty("No convoys yet.") + form;
   return s.convoys.map((c) => '<div class="convoy" data-k="' + esc(c.id) + '"><div class="head"><span class="title clip">' + link("convoy", c.id, c.title) + "</span>" + (c.status === "closed" ? badge("landed") + ' <span class="muted">' + esc(ago(c.closed_at)) + "</span>" : "") +
     '<span class="mono">' + c.closed + "/" + c.total + (c.counts.active ? ' <span class="muted">(' + c.counts.active + " active)</span>" : "") + "</span></div>" + progress(c) +
-    (c.tracked.length ? '<details data-key="' + esc(c.id) + '"' + (openDetails.has(c.id) ? " open" : "") + "><summary>" + c.tracked.length + " tracked</summary><ul>" +
+    (c.tracked.length ? '<details data-key="' + esc(c.id) + '"' + (openDetails.has(c.id) ? " open" : "") + "><summary>" + c.tracked.length + ' tracked</summary><ul tabindex="0" aria-label="tracked beads">' +
       c.tracked.map((t) => '<li data-k="' + esc(t.id) + '">' + badge(t.status) + " " + bead(t.id) + " " + esc(t.title) + (t.assignee ? ' <span class="muted">· ' + esc(t.assignee) + "</span>" : "") + "</li>").join("") +
       "</ul></details>" : "") + "</div>").join("") + form;
 }
@@ -137,7 +137,7 @@ function mail(s) {
 const PROBLEM_LINK = { "dead-agent": "agent", "stuck-agent": "agent", "bounced-mr": "mr", "stranded-convoy": "convoy" };
 function health(s) {
   const items = (s.problems || []).map((p) => '<li data-k="' + esc(p.kind + p.id) + '">' + badge(p.kind.replace(/-.*/, "")) + " " + (PROBLEM_LINK[p.kind] ? link(PROBLEM_LINK[p.kind], p.id) + " " : "") + esc(p.text) + "</li>");
-  return items.length ? '<ul class="alerts">' + items.join("") + "</ul>" : '<div class="ok">All agents alive; nothing bounced without a worker; main green; no stranded convoys.</div>';
+  return items.length ? '<ul class="alerts" tabindex="0" aria-label="problems">' + items.join("") + "</ul>" : '<div class="ok">All agents alive; nothing bounced without a worker; main green; no stranded convoys.</div>';
 }
 const usd = (n) => "$" + n.toFixed(n >= 100 ? 0 : 2);
 function spendTable(title, m, label) {
@@ -154,7 +154,7 @@ function costs(s) {
 function activity(s) {
   const items = (s.activity || []).slice().reverse();
   if (!items.length) return empty("Nothing has happened yet.");
-  return '<ul class="alerts">' + items.map((i) => '<li data-k="' + esc(i.at + i.type + i.text) + '"><span class="muted">' + esc(clock(i.at)) + "</span> " + badge(i.type) + " " + esc(i.text) + "</li>").join("") + "</ul>";
+  return '<ul class="alerts" tabindex="0" aria-label="recent activity">' + items.map((i) => '<li data-k="' + esc(i.at + i.type + i.text) + '"><span class="muted">' + esc(clock(i.at)) + "</span> " + badge(i.type) + " " + esc(i.text) + "</li>").join("") + "</ul>";
 }
 function renderOverview(s) {
   const working = s.byState.working || 0;
@@ -187,7 +187,7 @@ function beadView(b) {
     row("labels", (b.labels || []).map(esc).join(", ")) +
     row("depends on", (b.dependencies || []).map((x) => esc(x.type) + " " + bead(x.depends_on_id)).join("<br>")) +
     row("updated", esc(b.updated_at) + ' <span class="muted">' + esc(ago(b.updated_at)) + "</span>") + "</table></div>" +
-    (b.description ? "<pre>" + esc(b.description) + "</pre>" : "") +
+    (b.description ? '<pre tabindex="0">' + esc(b.description) + "</pre>" : "") +
     ((b.comments || []).length ? "<h3>Comments</h3>" + b.comments.map((c) => '<p><span class="muted">' + esc(c.author) + " · " + esc(ago(c.created_at)) + "</span><br>" + esc(c.text) + "</p>").join("") : "") +
     (b.issue_type === "message"
       ? '<form data-action="mail-reply"><input type="hidden" name="id" value="' + esc(b.id) + '"><textarea name="body" aria-label="reply" rows="2" placeholder="reply"></textarea><button type="submit">reply</button></form>'
@@ -198,17 +198,17 @@ function agentView(a, pane) {
     (a.reason ? ' <span class="muted">' + esc(a.reason) + "</span>" : "") + "</div>" +
     '<form data-action="nudge"><input type="hidden" name="agent" value="' + esc(a.address) + '"><input type="text" name="message" aria-label="nudge message" placeholder="nudge message (optional)"><button type="submit">nudge</button></form>' +
     '<form data-action="stop"><input type="hidden" name="agent" value="' + esc(a.address) + '"><button type="submit">stop session</button></form>' +
-    "<h3>Pane" + (pane.session ? ' <span class="muted">' + esc(pane.session) + (pane.alive ? "" : " (not running)") + "</span>" : "") + '</h3><pre id="pane">' + esc(pane.screen || "(no session)") + "</pre>";
+    "<h3>Pane" + (pane.session ? ' <span class="muted">' + esc(pane.session) + (pane.alive ? "" : " (not running)") + "</span>" : "") + '</h3><pre id="pane" tabindex="0">' + esc(pane.screen || "(no session)") + "</pre>";
 }
 function mrView(m) {
   const attempts = (m.attempts || []).map((t) => '<div data-k="at' + t.attempt + '"><h3>attempt ' + t.attempt + " · " + badge(t.outcome) + ' <span class="muted">' + esc(ago(t.at)) + "</span></h3>" +
     ((t.conflict_files || []).length ? "<div>conflict in " + t.conflict_files.map((f) => "<code>" + esc(f) + "</code>").join(", ") + "</div>" : "") +
-    (t.test_output_tail ? "<pre>" + esc(t.test_output_tail) + "</pre>" : "") + (t.detail ? "<pre>" + esc(t.detail) + "</pre>" : "") + "</div>").join("");
+    (t.test_output_tail ? '<pre tabindex="0">' + esc(t.test_output_tail) + "</pre>" : "") + (t.detail ? '<pre tabindex="0">' + esc(t.detail) + "</pre>" : "") + "</div>").join("");
   return "<h2><span class=grow>merge request " + esc(m.id) + "</span>" + close + "</h2><div>" + badge(m.state) + " " + bead(m.source_bead) + " " + esc(m.source ? m.source.title : "") +
     ' <span class="mono">' + esc(m.branch) + " → " + esc(m.target) + "</span>" + (m.position ? " · #" + m.position + " in queue" : "") + "</div>" +
     (m.state === "bounced" ? '<form data-action="mq-retry"><input type="hidden" name="mr" value="' + esc(m.id) + '"><button type="submit">retry</button></form>' : "") +
     (m.state === "queued" ? '<form data-action="mq-remove"><input type="hidden" name="mr" value="' + esc(m.id) + '"><button type="submit">remove from queue</button></form>' : "") +
-    (attempts || empty("not tried yet")) + (m.diffstat ? "<h3>Diff</h3><pre>" + esc(m.diffstat) + "</pre><details><summary>full diff</summary><pre>" + esc(m.diff) + "</pre></details>" : "");
+    (attempts || empty("not tried yet")) + (m.diffstat ? "<h3>Diff</h3><pre tabindex=\"0\">" + esc(m.diffstat) + "</pre><details><summary>full diff</summary><pre tabindex=\"0\">" + esc(m.diff) + "</pre></details>" : "");
 }
 function convoyView(c) {
   return "<h2><span class=grow>convoy " + esc(c.id) + "</span>" + close + "</h2><h3>" + esc(c.title) + "</h3><div>" + badge(c.status === "closed" ? "landed" : c.status) + " " + c.closed + "/" + c.total + " closed, " + c.counts.active + " in progress · filed " + esc(ago(c.created_at)) +
