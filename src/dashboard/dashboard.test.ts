@@ -65,20 +65,27 @@ test('a mailbox: newest first, unread counted over unarchived mail, bodies cut t
 });
 
 test('the snapshot key ignores only the time it was built', () => {
-  const s = { town: { name: 't', root: '/t', id: 'x' }, generated_at: 'a', rigs: [], byState: {}, agents: [], queues: [], convoys: [], mail: [] } as DashboardSnapshot;
+  const s = { town: { name: 't', root: '/t', id: 'x' }, generated_at: 'a', rigs: [], byState: {}, agents: [], queues: [], convoys: [], mail: [] } as unknown as DashboardSnapshot;
   assert.equal(snapshotKey(s), snapshotKey({ ...s, generated_at: 'b' }));
   assert.notEqual(snapshotKey(s), snapshotKey({ ...s, byState: { working: 1 } }));
 });
 
-test('routes: the page, the API, one bead by id; anything else is 404, anything but GET is 405', () => {
+test('routes: the page (GET and HEAD), the API, details by id, actions by POST; anything else 404 or 405', () => {
   assert.deepEqual(route('GET', '/'), { kind: 'page' });
+  assert.deepEqual(route('HEAD', '/'), { kind: 'page' });
+  assert.deepEqual(route('GET', '/worker.js'), { kind: 'worker' });
+  assert.deepEqual(route('GET', '/api/mr/de-m1'), { kind: 'mr', id: 'de-m1' });
+  assert.deepEqual(route('GET', `/api/agent/${encodeURIComponent('demo/polecats/ace')}/pane`), { kind: 'pane', agent: 'demo/polecats/ace' });
+  assert.equal(route('GET', '/api/beads?q=x&status=open').kind, 'beads');
+  assert.deepEqual(route('POST', '/api/action/sling'), { kind: 'action', action: 'sling' });
+  assert.deepEqual(route('GET', '/api/action/sling'), { kind: 'method-not-allowed', allow: 'POST' });
   assert.deepEqual(route('GET', '/?x=1'), { kind: 'page' });
   assert.deepEqual(route('GET', '/api/status'), { kind: 'status' });
   assert.deepEqual(route('GET', '/api/events'), { kind: 'events' });
   assert.deepEqual(route('GET', '/api/bead/de-abc.1'), { kind: 'bead', id: 'de-abc.1' });
   assert.deepEqual(route('GET', '/api/bead/hq%2Dx'), { kind: 'bead', id: 'hq-x' });
   for (const path of ['/api/bead/', '/api/bead/a/b', '/api/bead/%E0%A4%A', '/api/status/', '/index.html', '/api']) assert.deepEqual(route('GET', path), { kind: 'not-found' }, path);
-  for (const method of ['POST', 'PUT', 'DELETE', 'HEAD']) assert.deepEqual(route(method, '/api/status'), { kind: 'method-not-allowed' }, method);
+  for (const method of ['POST', 'PUT', 'DELETE']) assert.deepEqual(route(method, '/api/status'), { kind: 'method-not-allowed', allow: 'GET, HEAD' }, method);
 });
 
 test('bound to loopback, only loopback Host names are answered (no DNS rebinding); bound elsewhere, any', () => {

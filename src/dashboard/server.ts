@@ -1,27 +1,37 @@
-// The dashboard's HTTP server (plain node:http): the page, the snapshot as JSON, one bead, and a
-// Server-Sent Events stream that pushes a fresh snapshot whenever the town's stores change.
-// It only reads: every change it shows was made through the services by someone else.
+// The dashboard's HTTP server (plain node:http): the page, the snapshot as JSON, details (a bead,
+// an MR's evidence, an agent's pane, the bead list), a Server-Sent Events stream that pushes a fresh
+// snapshot whenever the town's stores or its sessions change, and actions that change the town only
+// through the services the CLI calls. Everything but the page's code needs the town's token.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { NotFoundError, UserError } from '../lib/errors.js';
-import { fileSignature } from '../beads/sync.js';
+import { spawnDetached, which } from '../lib/proc.js';
+import { now } from '../lib/time.js';
 import { storeForBead } from '../town/rig.js';
-import { loadTown, type Town } from '../town/town.js';
-import { buildSnapshot, snapshotKey, type DashboardSnapshot } from './snapshot.js';
-import { routesFile, signature, watchedFiles } from './watch.js';
-import { pageHtml, PAGE_CSP } from './page.js';
+import type { Town } from '../town/town.js';
+import { TownView, type Current } from './view.js';
+import { pageHtml, PAGE_CSP, WORKER_JS } from './page.js';
+import { COOKIE, requestToken, sameOrigin, sameToken, townToken } from './token.js';
+import { parseAction, runAction } from './actions.js';
+import { agentPane, listBeads, mrDetail, parseBeadQuery } from './detail.js';
 
 export interface DashboardOptions {
   port?: number;
   host?: string;
   /** How often the stores' file signatures are compared while someone watches the stream. */
   pollMs?: number;
-  /** Comment lines on the stream so proxies do not close an idle connection. */
+  /** How often the stream says when the town was last checked (also keeps proxies from closing it). */
   heartbeatMs?: number;
 }
 
 export interface Dashboard {
   url: string;
+  /** The town's token (also in <town>/dashboard/token). */
+  token: string;
+  /** The URL that opens the page with the token (the browser trades it for a cookie). */
+  openUrl: string;
   close(): Promise<void>;
 }
 
@@ -30,30 +40,49 @@ export const DEFAULT_HOST = '127.0.0.1';
 
 export type Route =
   | { kind: 'page' }
+  | { kind: 'worker' }
   | { kind: 'status' }
   | { kind: 'events' }
   | { kind: 'bead'; id: string }
+  | { kind: 'beads'; params: URLSearchParams }
+  | { kind: 'mr'; id: string }
+  | { kind: 'pane'; agent: string }
+  | { kind: 'action'; action: string }
   | { kind: 'not-found' }
-  | { kind: 'method-not-allowed' };
+  | { kind: 'method-not-allowed'; allow: string };
+
+const decode = (s: string): string | undefined => {
+  try {
+    const v = decodeURIComponent(s);
+    return v.trim() ? v : undefined;
+  } catch {
+    return undefined; // a malformed escape names nothing
+  }
+};
 
 /** Which handler a request goes to. Pure. */
 export function route(method: string | undefined, url: string | undefined): Route {
-  if (method !== 'GET') return { kind: 'method-not-allowed' };
-  let path: string;
+  let u: URL;
   try {
-    path = new URL(url ?? '/', 'http://dashboard').pathname;
+    u = new URL(url ?? '/', 'http://dashboard');
   } catch {
     return { kind: 'not-found' };
   }
+  const path = u.pathname;
+  const action = path.match(/^\/api\/action\/([a-z-]+)$/);
+  if (action) return method === 'POST' ? { kind: 'action', action: action[1]! } : { kind: 'method-not-allowed', allow: 'POST' };
+  if (method !== 'GET' && method !== 'HEAD') return { kind: 'method-not-allowed', allow: 'GET, HEAD' };
   if (path === '/') return { kind: 'page' };
+  if (path === '/worker.js') return { kind: 'worker' };
   if (path === '/api/status') return { kind: 'status' };
   if (path === '/api/events') return { kind: 'events' };
-  const bead = path.match(/^\/api\/bead\/([^/]+)$/);
-  if (bead) {
-    try {
-      const id = decodeURIComponent(bead[1]!);
-      if (id.trim()) return { kind: 'bead', id };
-    } catch { /* a malformed escape names no bead */ }
+  if (path === '/api/beads') return { kind: 'beads', params: u.searchParams };
+  const m = path.match(/^\/api\/(bead|mr|agent)\/([^/]+)$/) ?? path.match(/^\/api\/(agent)\/(.+)\/pane$/);
+  const id = m && decode(m[2]!);
+  if (m && id) {
+    if (m[1] === 'bead') return { kind: 'bead', id };
+    if (m[1] === 'mr') return { kind: 'mr', id };
+    if (path.endsWith('/pane')) return { kind: 'pane', agent: id };
   }
   return { kind: 'not-found' };
 }
@@ -78,44 +107,6 @@ export function dashboardUrl(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
 }
 
-interface Current { sig: string; snapshot: DashboardSnapshot; key: string; json: string }
-
-/**
- * The town as last seen: rebuilt only when a watched file's signature moved. The rig list is
- * re-read when the routes file changes (a rig added or removed while the dashboard runs).
- */
-class TownView {
-  private routesSig: string;
-  private files: string[];
-  private latest: Current | undefined;
-
-  constructor(private town: Town) {
-    this.routesSig = fileSignature(routesFile(town));
-    this.files = watchedFiles(town);
-  }
-
-  get(): Town {
-    return this.town;
-  }
-
-  /** The current snapshot; throws when the town cannot be read (the caller reports it). */
-  current(): Current {
-    const routesSig = fileSignature(routesFile(this.town));
-    if (routesSig !== this.routesSig) {
-      this.town = loadTown(this.town.root);
-      this.routesSig = routesSig;
-      this.files = watchedFiles(this.town);
-    }
-    // The signature is taken before reading: a write landing mid-build moves it again, and the
-    // next poll rebuilds, so no change is ever missed (at worst one is read twice).
-    const sig = signature(this.files);
-    if (this.latest?.sig === sig) return this.latest;
-    const snapshot = buildSnapshot(this.town);
-    this.latest = { sig, snapshot, key: snapshotKey(snapshot), json: JSON.stringify(snapshot) };
-    return this.latest;
-  }
-}
-
 interface StreamClient { res: ServerResponse; key?: string }
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
@@ -124,24 +115,53 @@ function sendJson(res: ServerResponse, code: number, data: unknown): void {
   res.writeHead(code, JSON_HEADERS).end(JSON.stringify(data));
 }
 
+const MAX_BODY = 64 * 1024;
+
+async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new UserError('send the action as application/json');
+  let text = '';
+  for await (const chunk of req) {
+    text += chunk;
+    if (text.length > MAX_BODY) throw new UserError('the request body is too large');
+  }
+  try {
+    return JSON.parse(text || '{}');
+  } catch {
+    throw new UserError('the request body is not valid JSON');
+  }
+}
+
+const UNAUTHORIZED_PAGE = `<!doctype html><html lang="en"><meta charset="utf-8"><title>Gas Town: token needed</title>
+<body style="font:15px system-ui;margin:40px"><h1 style="font-size:18px">This dashboard needs its token</h1>
+<p>Open the address <code>gt dashboard</code> printed (it ends in <code>?token=…</code>), or run <code>gt dashboard --open</code>.</p></body></html>`;
+
 /** Starts the server; resolves once it listens. A port in use or a host we cannot bind is a UserError. */
 export async function startDashboard(town: Town, opts: DashboardOptions = {}): Promise<Dashboard> {
   const host = opts.host ?? DEFAULT_HOST;
   const port = opts.port ?? DEFAULT_PORT;
   const pollMs = opts.pollMs ?? 1000;
-  const heartbeatMs = opts.heartbeatMs ?? 15_000;
+  const heartbeatMs = opts.heartbeatMs ?? 5_000;
+  const token = townToken(town);
   const view = new TownView(town);
   const clients = new Set<StreamClient>();
   let poller: NodeJS.Timeout | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
   let lastProblem: string | undefined;
+  let checkedAt = now();
+  let pageGz: Buffer | undefined;
 
   const sendSnapshot = (c: StreamClient, cur: Current) => {
     if (c.key === cur.key) return;
     c.key = cur.key;
     c.res.write(`event: snapshot\ndata: ${cur.json}\n\n`);
   };
-  const sendProblem = (c: StreamClient, message: string) => c.res.write(`event: problem\ndata: ${JSON.stringify({ error: message })}\n\n`);
+  const sendProblem = (c: StreamClient, message: string) => {
+    c.key = undefined; // the next good read is sent even if unchanged: it clears the page's banner
+    c.res.write(`event: problem\ndata: ${JSON.stringify({ error: message })}\n\n`);
+  };
+  // The last time the town was read without error: the page shows it as "checked", so a quiet
+  // town and a stalled server look different.
+  const sendChecked = (c: StreamClient) => c.res.write(`event: checked\ndata: ${JSON.stringify({ at: checkedAt })}\n\n`);
 
   const poll = () => {
     let cur: Current;
@@ -155,6 +175,7 @@ export async function startDashboard(town: Town, opts: DashboardOptions = {}): P
       return;
     }
     lastProblem = undefined;
+    checkedAt = now();
     for (const c of clients) sendSnapshot(c, cur);
   };
 
@@ -180,30 +201,62 @@ export async function startDashboard(town: Town, opts: DashboardOptions = {}): P
     });
     try {
       sendSnapshot(client, view.current());
+      checkedAt = now();
+      sendChecked(client);
     } catch (e) {
       sendProblem(client, (e as Error).message);
     }
     // Timers run only while someone watches.
     poller ??= setInterval(poll, pollMs);
     heartbeat ??= setInterval(() => {
-      for (const c of clients) c.res.write(': ping\n\n');
+      for (const c of clients) sendChecked(c);
     }, heartbeatMs);
   };
 
-  const handle = (req: IncomingMessage, res: ServerResponse) => {
+  const securityHeaders = { 'referrer-policy': 'no-referrer', 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
     if (!hostAllowed(req.headers.host, host)) return sendJson(res, 403, { error: `unexpected Host header '${req.headers.host}'` });
     const r = route(req.method, req.url);
+    const authed = sameToken(requestToken(req.headers), token);
     try {
       switch (r.kind) {
-        case 'page':
-          res.writeHead(200, {
-            'content-type': 'text/html; charset=utf-8',
-            'cache-control': 'no-store',
-            'content-security-policy': PAGE_CSP,
-            'referrer-policy': 'no-referrer',
-            'x-content-type-options': 'nosniff',
-          });
+        case 'page': {
+          const given = new URL(req.url ?? '/', 'http://dashboard').searchParams.get('token') ?? undefined;
+          if (sameToken(given, token)) {
+            // Trade the URL's token for a cookie no script can read and no other site can send,
+            // then drop it from the address bar (and from history).
+            res.writeHead(303, { ...securityHeaders, location: '/', 'set-cookie': `${COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict` });
+            return void res.end();
+          }
+          if (!authed) {
+            res.writeHead(401, { ...securityHeaders, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" });
+            return void res.end(UNAUTHORIZED_PAGE);
+          }
+          const headers = { ...securityHeaders, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': PAGE_CSP, 'x-frame-options': 'DENY', vary: 'accept-encoding' };
+          // The page is the same for every load: compressed once (28 KB becomes 9 KB on the wire).
+          if (/\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
+            pageGz ??= gzipSync(pageHtml(view.get().name));
+            res.writeHead(200, { ...headers, 'content-encoding': 'gzip' });
+            return void res.end(pageGz);
+          }
+          res.writeHead(200, headers);
           return void res.end(pageHtml(view.get().name));
+        }
+        case 'worker':
+          // The worker's code holds nothing of the town; it reads with the page's cookie.
+          res.writeHead(200, { ...securityHeaders, 'content-type': 'text/javascript; charset=utf-8' });
+          return void res.end(WORKER_JS);
+        case 'method-not-allowed':
+          res.setHeader('allow', r.allow);
+          return sendJson(res, 405, { error: `${req.method} is not allowed here` });
+        case 'not-found':
+          return sendJson(res, 404, { error: `no such page: ${req.url}` });
+        default:
+          break;
+      }
+      if (!authed) return sendJson(res, 401, { error: 'the dashboard token is missing or wrong: open the URL gt dashboard printed, or send Authorization: Bearer <token>' });
+      switch (r.kind) {
         case 'status':
           return sendJson(res, 200, view.current().snapshot);
         case 'events':
@@ -212,20 +265,33 @@ export async function startDashboard(town: Town, opts: DashboardOptions = {}): P
           const bead = storeForBead(view.get(), r.id).get(r.id);
           return bead ? sendJson(res, 200, bead) : sendJson(res, 404, { error: `bead not found: ${r.id}` });
         }
-        case 'method-not-allowed':
-          res.setHeader('allow', 'GET');
-          return sendJson(res, 405, { error: `${req.method} is not allowed: the dashboard only reads` });
-        case 'not-found':
-          return sendJson(res, 404, { error: `no such page: ${req.url}` });
+        case 'beads':
+          return sendJson(res, 200, listBeads(view.get(), parseBeadQuery(r.params)));
+        case 'mr':
+          return sendJson(res, 200, await mrDetail(view.get(), r.id));
+        case 'pane':
+          return sendJson(res, 200, agentPane(view.get(), r.agent));
+        case 'action': {
+          // A browser always names the page a POST comes from: only the dashboard's own may act.
+          if (!sameOrigin(req.headers.origin, req.headers.host)) return sendJson(res, 403, { error: `cross-site request from ${req.headers.origin} refused` });
+          const action = parseAction(r.action, await readJsonBody(req));
+          const result = await runAction(view.get(), action);
+          poll(); // show the change now, not at the next tick
+          return sendJson(res, 200, { ok: true, result });
+        }
       }
     } catch (e) {
+      if (res.headersSent) return void res.end();
       if (e instanceof NotFoundError) return sendJson(res, 404, { error: e.message });
-      if (e instanceof UserError) return sendJson(res, 400, { error: e.message });
+      if (e instanceof UserError) return sendJson(res, 400, { error: e.message, hint: e.hint });
       return sendJson(res, 500, { error: (e as Error).message });
     }
   };
 
-  const server: Server = createServer(handle);
+  const server: Server = createServer((req, res) => void handle(req, res));
+  // A page comes back every few seconds (details, panes); a long keep-alive spares reconnects and
+  // makes it rare for a client to reuse a socket the server is just closing.
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => reject(listenError(e, host, port)));
     server.listen(port, host, () => resolve());
@@ -233,8 +299,11 @@ export async function startDashboard(town: Town, opts: DashboardOptions = {}): P
 
   const bound = (server.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;
+  const url = dashboardUrl(host, bound);
   return {
-    url: dashboardUrl(host, bound),
+    url,
+    token,
+    openUrl: `${url}?token=${token}`,
     close() {
       closing ??= new Promise<void>((resolve) => {
         stopTimers();
@@ -257,4 +326,14 @@ function listenError(e: NodeJS.ErrnoException, host: string, port: number): Erro
     case 'EAI_AGAIN': return new UserError(`cannot listen on host '${host}'`, 'use an address of this machine, e.g. 127.0.0.1');
     default: return e;
   }
+}
+
+/**
+ * Opens a URL in the user's browser ($BROWSER, else xdg-open or macOS open), detached, its output
+ * in <town>/dashboard/browser.log. A machine with none is a UserError saying what to do instead.
+ */
+export function openInBrowser(town: Town, url: string): void {
+  const opener = process.env.BROWSER?.trim() || ['xdg-open', 'open'].find((c) => which(c));
+  if (!opener || !which(opener)) throw new UserError('found no browser to open', 'open the URL printed above yourself, or set BROWSER');
+  spawnDetached(opener, [url], { logFile: join(town.root, 'dashboard', 'browser.log') });
 }

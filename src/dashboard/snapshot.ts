@@ -1,14 +1,20 @@
 // The dashboard's snapshot: everything the page shows, as plain data read through the services
 // (townStatus, convoys, merge requests, identities, mail). The shaping of that data (agents by rig,
 // a rig's queue, why an MR bounced, recent mail) is pure and tested without a disk.
+import type { Issue } from '../beads/store.js';
 import { now } from '../lib/time.js';
 import { listAgents, type Agent } from '../town/identity.js';
-import { listRigs, openRigStore } from '../town/rig.js';
+import { listRigs, openHqStore, openRigStore, type Rig } from '../town/rig.js';
+import { gitSyncTry } from '../lib/git.js';
+import { readMainVerdict } from '../refinery/journal.js';
+import { refineryRepo } from '../refinery/service.js';
+import { costReport, type SessionCost } from '../runtime/costs.js';
 import type { Town } from '../town/town.js';
-import type { ConvoyStatus } from '../work/convoy.js';
+import { CONVOY_TYPE, listConvoys, type ConvoyStatus } from '../work/convoy.js';
 import { inbox, type Message } from '../work/mail.js';
 import { listMergeRequests, type MergeRequest, type MrAttempt } from '../work/merge-request.js';
 import { townStatus, type RigSummary } from '../work/status.js';
+import { observedState, type LiveEvidence } from './health.js';
 
 export type AgentView = Pick<Agent, 'address' | 'role' | 'state'> &
   Partial<Pick<Agent, 'rig' | 'name' | 'reason' | 'hook' | 'last_activity' | 'adapter'>> & { restarts: number; gaveUp: boolean };
@@ -21,6 +27,8 @@ export interface MrView {
   state: MergeRequest['state'];
   branch: string;
   source_bead: string;
+  /** The source bead's title: what the MR is for. */
+  title?: string;
   polecat?: string;
   priority: number;
   attempts: number;
@@ -32,7 +40,11 @@ export interface MrView {
   fix?: string;
 }
 
-export interface RigQueue { rig: string; queued: MrView[]; testing: MrView[]; recent: MrView[] }
+export interface RigQueue {
+  rig: string; queued: MrView[]; testing: MrView[]; recent: MrView[];
+  /** The refinery found main's current tip red on its own (its verdict file), so the queue waits. */
+  mainRed?: { commit: string; tail?: string };
+}
 
 export interface MailView { id: string; from: string; subject: string; preview: string; read: boolean; archived: boolean; created_at: string }
 export interface Mailbox { address: string; unread: number; messages: MailView[] }
@@ -45,8 +57,45 @@ export interface DashboardSnapshot {
   byState: Record<string, number>;
   agents: AgentGroup[];
   queues: RigQueue[];
-  convoys: ConvoyStatus[];
+  convoys: ConvoyView[];
   mail: Mailbox[];
+  costs: CostSummary;
+}
+
+/** Spend in USD and tokens (input + output + cache). */
+export interface Spend { usd: number; tokens: number }
+/** What the agents' sessions cost, by agent, rig, convoy and day (from every adapter that reports usage). */
+export interface CostSummary { total: Spend; byAgent: Record<string, Spend>; byRig: Record<string, Spend>; byConvoy: Record<string, Spend>; byDay: Record<string, Spend> }
+
+/** Adds each session's spend to its agent, its rig, the convoys tracking its bead and its day. Pure. */
+export function costSummary(sessions: Pick<SessionCost, 'agent' | 'bead' | 'started_at' | 'usage'>[], convoys: Pick<ConvoyStatus, 'id' | 'tracked'>[]): CostSummary {
+  const out: CostSummary = { total: { usd: 0, tokens: 0 }, byAgent: {}, byRig: {}, byConvoy: {}, byDay: {} };
+  const convoysOf = new Map<string, string[]>();
+  for (const c of convoys) for (const t of c.tracked) convoysOf.set(t.id, [...(convoysOf.get(t.id) ?? []), c.id]);
+  const add = (m: Record<string, Spend>, k: string, usd: number, tokens: number) => {
+    const cur = (m[k] ??= { usd: 0, tokens: 0 });
+    cur.usd += usd;
+    cur.tokens += tokens;
+  };
+  for (const s of sessions) {
+    const u = s.usage;
+    const tokens = u.inputTokens + u.outputTokens + u.cacheWriteTokens + u.cacheReadTokens;
+    out.total.usd += u.costUsd;
+    out.total.tokens += tokens;
+    add(out.byAgent, s.agent, u.costUsd, tokens);
+    if (s.agent.includes('/')) add(out.byRig, s.agent.split('/')[0]!, u.costUsd, tokens);
+    for (const c of (s.bead && convoysOf.get(s.bead)) || []) add(out.byConvoy, c, u.costUsd, tokens);
+    add(out.byDay, s.started_at.slice(0, 10), u.costUsd, tokens);
+  }
+  return out;
+}
+
+/** A convoy with when it was filed and landed, and its beads counted by where they are. */
+export interface ConvoyView extends ConvoyStatus {
+  created_at: string;
+  closed_at?: string;
+  /** closed (landed), active (hooked or in progress: a worker or the queue has it), open, other. */
+  counts: { closed: number; active: number; open: number };
 }
 
 export const RECENT_MRS = 8;
@@ -55,11 +104,37 @@ export const MAILBOXES = ['mayor', 'overseer'];
 
 const ROLE_ORDER = ['mayor', 'deacon', 'boot', 'dog', 'witness', 'refinery', 'crew', 'polecat'];
 
-export function agentView(a: Agent): AgentView {
+/** An agent as shown: its state and activity as the evidence has them (health.ts), not only as recorded. */
+export function agentView(a: Agent, live?: LiveEvidence, at = Date.now()): AgentView {
+  const seen = live ? observedState(a, live, at) : { state: a.state, reason: a.reason, activityAt: Date.parse(a.last_activity ?? '') || undefined };
   return {
-    address: a.address, role: a.role, state: a.state, rig: a.rig, name: a.name, reason: a.reason, hook: a.hook,
-    last_activity: a.last_activity, adapter: a.adapter, restarts: a.restarts, gaveUp: a.gaveUp,
+    address: a.address, role: a.role, state: seen.state, rig: a.rig, name: a.name, reason: seen.reason, hook: a.hook,
+    last_activity: seen.activityAt ? new Date(seen.activityAt).toISOString() : a.last_activity, adapter: a.adapter, restarts: a.restarts, gaveUp: a.gaveUp,
   };
+}
+
+/** Agents (not the overseer, who is the human) counted by shown state. */
+export function countByState(groups: AgentGroup[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const g of groups) for (const a of g.agents) out[a.state] = (out[a.state] ?? 0) + 1;
+  return out;
+}
+
+export const RECENT_LANDED = 5;
+
+/**
+ * Convoys to show: every open one (newest first), then the latest landed (newest landing first), so
+ * a convoy does not vanish the moment it lands. Pure.
+ */
+export function convoyViews(all: ConvoyStatus[], beads: Map<string, Pick<Issue, 'created_at' | 'closed_at'>>, recentLanded = RECENT_LANDED): ConvoyView[] {
+  const views = all.map((c): ConvoyView => {
+    const b = beads.get(c.id);
+    const active = c.tracked.filter((t) => t.status === 'hooked' || t.status === 'in_progress').length;
+    return { ...c, created_at: b?.created_at ?? '', closed_at: b?.closed_at, counts: { closed: c.closed, active, open: c.total - c.closed - active } };
+  });
+  const open = views.filter((c) => c.status !== 'closed').sort((a, b) => b.created_at.localeCompare(a.created_at) || a.id.localeCompare(b.id));
+  const landed = views.filter((c) => c.status === 'closed').sort((a, b) => (b.closed_at ?? '').localeCompare(a.closed_at ?? '')).slice(0, recentLanded);
+  return [...open, ...landed];
 }
 
 /** Town-level agents first, then one group per rig (rigs in the given order, then any others). */
@@ -90,10 +165,10 @@ export function attemptReason(a: MrAttempt): string {
   }
 }
 
-export function mrView(m: MergeRequest): MrView {
+export function mrView(m: MergeRequest, title?: string): MrView {
   const last = m.attempts[m.attempts.length - 1];
   const v: MrView = {
-    id: m.id, state: m.state, branch: m.branch, source_bead: m.source_bead, polecat: m.polecat,
+    id: m.id, state: m.state, branch: m.branch, source_bead: m.source_bead, title, polecat: m.polecat,
     priority: m.priority, attempts: m.attempts.length, at: last?.at ?? m.created_at,
   };
   if (m.state === 'merged') v.reason = m.merge_commit ? `merged ${m.merge_commit.slice(0, 10)}` : 'merged';
@@ -106,8 +181,8 @@ export function mrView(m: MergeRequest): MrView {
 }
 
 /** A rig's queue: queued in landing order (priority, then age), testing, and the latest landed or bounced. */
-export function rigQueue(rig: string, mrs: MergeRequest[], recent = RECENT_MRS): RigQueue {
-  const views = mrs.map(mrView);
+export function rigQueue(rig: string, mrs: MergeRequest[], recent = RECENT_MRS, titles = new Map<string, string>()): RigQueue {
+  const views = mrs.map((m) => mrView(m, titles.get(m.source_bead)));
   const byState = (s: MrView['state']) => views.filter((v) => v.state === s);
   return {
     rig,
@@ -138,18 +213,39 @@ export function snapshotKey(s: DashboardSnapshot): string {
   return JSON.stringify({ ...s, generated_at: undefined });
 }
 
-/** Reads the whole town once. */
-export function buildSnapshot(town: Town): DashboardSnapshot {
+/** The refinery's verdict on the rig's main, when it says the current tip fails its tests. */
+function redMain(rig: Rig): RigQueue['mainRed'] {
+  const tip = gitSyncTry(rig.repoDir, ['rev-parse', '--verify', '--quiet', `refs/heads/${rig.mainBranch}`]);
+  if (tip.code !== 0) return undefined;
+  const v = readMainVerdict(refineryRepo(rig).stateDir, tip.stdout.trim());
+  return v && !v.passed ? { commit: v.commit, tail: v.tail } : undefined;
+}
+
+/** Reads the whole town once; agents' states are checked against the live evidence when given. */
+export function buildSnapshot(town: Town, live?: LiveEvidence): DashboardSnapshot {
   const status = townStatus(town);
   const rigs = listRigs(town);
+  const at = Date.now();
+  const agents = groupAgentsByRig(listAgents(town).map((a) => agentView(a, live, at)), rigs.map((r) => r.name));
+  const convoyBeads = new Map(openHqStore(town).list({ type: CONVOY_TYPE }).map((b) => [b.id, b]));
+  const allConvoys = listConvoys(town, { all: true });
   return {
     town: status.town,
     generated_at: now(),
     rigs: status.rigs,
-    byState: status.byState,
-    agents: groupAgentsByRig(listAgents(town).map(agentView), rigs.map((r) => r.name)),
-    queues: rigs.map((r) => rigQueue(r.name, listMergeRequests(openRigStore(r)))),
-    convoys: status.convoys,
+    byState: countByState(agents),
+    agents,
+    queues: rigs.map((r) => {
+      const store = openRigStore(r);
+      const mrs = listMergeRequests(store);
+      const titles = new Map(store.list({ ids: [...new Set(mrs.map((m) => m.source_bead).filter(Boolean))] }).map((b) => [b.id, b.title]));
+      const q = rigQueue(r.name, mrs, RECENT_MRS, titles);
+      const red = redMain(r);
+      if (red) q.mainRed = red;
+      return q;
+    }),
+    convoys: convoyViews(allConvoys, convoyBeads),
     mail: MAILBOXES.map((address) => mailbox(address, inbox(town, address, { all: true }))),
+    costs: costSummary(costReport(town).sessions, allConvoys),
   };
 }

@@ -15,8 +15,11 @@ export function routesFile(town: Town): string {
 
 /** Every file whose change means the snapshot may have changed. */
 export function watchedFiles(town: Town): string[] {
-  const dirs = [join(town.root, '.beads'), ...listRigs(town).map((r) => r.beadsDir)];
-  return [routesFile(town), ...dirs.flatMap((d) => STORE_FILES.map((f) => join(d, f)))];
+  const rigs = listRigs(town);
+  const dirs = [join(town.root, '.beads'), ...rigs.map((r) => r.beadsDir)];
+  // The refinery's verdict on main (red main) lives beside the queue, not in a store.
+  const verdicts = rigs.map((r) => join(r.root, 'refinery', 'main-verdict.json'));
+  return [routesFile(town), ...dirs.flatMap((d) => STORE_FILES.map((f) => join(d, f))), ...verdicts];
 }
 
 /** One string standing for the state of all the files (a missing file counts as a state). */

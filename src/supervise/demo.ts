@@ -10,7 +10,7 @@ import { UserError } from '../lib/errors.js';
 import { git } from '../lib/git.js';
 import { which } from '../lib/proc.js';
 import { binDir } from '../lib/paths.js';
-import { writeToml } from '../town/config.js';
+import { readToml, writeToml } from '../town/config.js';
 import { installTown, setUpRig } from '../town/install.js';
 import { openRigStore } from '../town/rig.js';
 import { loadTown, TOWN_FILE, type Town } from '../town/town.js';
@@ -20,7 +20,6 @@ import { sling } from '../work/sling.js';
 import { listAgents, type Agent } from '../town/identity.js';
 import { agentLiveness, lastWords, providerFor, stopAllSessions } from '../runtime/launch.js';
 import { DEMO_BEADS, DEMO_MAX_POLECATS, SAMPLE_FILES, SAMPLE_TEST_CMD } from './demo-project.js';
-import { readToml } from '../town/config.js';
 import { capacityView } from '../work/capacity.js';
 import { patrolOnce } from './patrol.js';
 

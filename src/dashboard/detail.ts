@@ -1,0 +1,78 @@
+// The dashboard's detail reads: one MR with its evidence and diff, an agent's live pane (what
+// `gt peek` shows), and the bead list with filters and search. Read-only; each reads the services.
+import type { Issue, ListFilter } from '../beads/store.js';
+import { UserError } from '../lib/errors.js';
+import { gitTry } from '../lib/git.js';
+import { mqStatus, type MrStatus } from '../refinery/mq.js';
+import { providerFor } from '../runtime/launch.js';
+import { mustGetAgent } from '../town/identity.js';
+import { listRigs, loadRig, openHqStore, openRigStore } from '../town/rig.js';
+import type { Town } from '../town/town.js';
+
+export interface MrDetail extends MrStatus { diffstat?: string; diff?: string }
+
+const MAX_DIFF = 200_000;
+
+/** An MR with its attempts (test output tails, conflict files) and its branch's diff against the target. */
+export async function mrDetail(town: Town, id: string): Promise<MrDetail> {
+  const mr = mqStatus(town, id);
+  const out: MrDetail = { ...mr };
+  if (!mr.rig) return out;
+  const rig = loadRig(town, mr.rig);
+  const range = [`${mr.target}...${mr.branch}`];
+  const stat = await gitTry(rig.repoDir, ['diff', '--stat', ...range]);
+  // A merged MR's branch may be gone: its evidence stays, the diff does not.
+  if (stat.code !== 0) return out;
+  out.diffstat = stat.stdout;
+  const diff = await gitTry(rig.repoDir, ['diff', ...range]);
+  out.diff = diff.stdout.length > MAX_DIFF ? `${diff.stdout.slice(0, MAX_DIFF)}\n… (cut at ${MAX_DIFF} characters)` : diff.stdout;
+  return out;
+}
+
+export interface Pane { agent: string; session?: string; alive: boolean; screen: string }
+
+/** The last lines of an agent's session screen (tmux) or log (headless). */
+export function agentPane(town: Town, address: string, lines = 60): Pane {
+  const agent = mustGetAgent(town, address);
+  const s = agent.sessions.at(-1);
+  if (!s) return { agent: agent.address, alive: false, screen: '' };
+  const p = providerFor(town, s.mode);
+  const info = p.get(s.session_name);
+  if (!info) return { agent: agent.address, session: s.session_name, alive: false, screen: '' };
+  return { agent: agent.address, session: s.session_name, alive: info.alive, screen: p.capture(s.session_name, lines) };
+}
+
+export interface BeadQuery { q?: string; status?: string; type?: string; rig?: string; assignee?: string; limit?: number }
+export interface BeadRow { id: string; rig: string; title: string; status: string; issue_type: string; priority: number; assignee?: string; updated_at: string }
+
+const BOOKKEEPING = ['agent', 'merge-request', 'message', 'event'];
+export const BEAD_LIST_LIMIT = 200;
+
+/** Query-string parameters to a bead query. Pure. */
+export function parseBeadQuery(params: URLSearchParams): BeadQuery {
+  const get = (k: string) => params.get(k)?.trim() || undefined;
+  const limit = Number(get('limit') ?? BEAD_LIST_LIMIT);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UserError(`limit must be a whole number from 1 to 1000, got '${get('limit')}'`);
+  return { q: get('q'), status: get('status'), type: get('type'), rig: get('rig'), assignee: get('assignee'), limit };
+}
+
+/** Work beads across the town (HQ and every rig), newest change first; bookkeeping types hidden unless asked for. */
+export function listBeads(town: Town, query: BeadQuery): BeadRow[] {
+  const filter: ListFilter = { limit: query.limit ?? BEAD_LIST_LIMIT };
+  if (query.status) filter.status = query.status as Issue['status'];
+  if (query.type) filter.type = query.type;
+  else filter.excludeType = BOOKKEEPING;
+  if (query.assignee) filter.assignee = query.assignee;
+  if (query.q) filter.text = query.q;
+  const stores = query.rig === 'hq' ? [['hq', openHqStore(town)] as const]
+    : query.rig ? [[query.rig, openRigStore(loadRig(town, query.rig))] as const]
+    : [['hq', openHqStore(town)] as const, ...listRigs(town).map((r) => [r.name, openRigStore(r)] as const)];
+  const rows: BeadRow[] = [];
+  for (const [rig, store] of stores) {
+    const hits = new Map(store.list(filter).map((b) => [b.id, b]));
+    // An id typed into the search finds its bead even when the text does not mention it.
+    if (query.q) for (const b of store.list({ ...filter, text: undefined, ids: [query.q] })) hits.set(b.id, b);
+    for (const b of hits.values()) rows.push({ id: b.id, rig, title: b.title, status: b.status, issue_type: b.issue_type, priority: b.priority, assignee: b.assignee, updated_at: b.updated_at });
+  }
+  return rows.sort((a, b) => b.updated_at.localeCompare(a.updated_at) || a.id.localeCompare(b.id)).slice(0, query.limit ?? BEAD_LIST_LIMIT);
+}
