@@ -9,7 +9,7 @@ const agent = (address: string, state: AgentView['state'], extra: Partial<AgentV
 const mr = (id: string, state: MrView['state'], extra: Partial<MrView> = {}): MrView =>
   ({ id, state, branch: `polecat/x/${id}`, source_bead: `src-${id}`, priority: 2, attempts: 1, at: '2026-01-01T00:00:00Z', ...extra });
 const convoy = (id: string, status: string, closed: number, total: number, extra: Partial<ConvoyView> = {}): ConvoyView =>
-  ({ id, title: id, status, closed, total, landed: closed === total, tracked: [], created_at: '', counts: { closed, active: 0, open: total - closed }, ...extra });
+  ({ id, title: id, status, closed, total, landed: closed === total, tracked: [], staged: [], created_at: '', counts: { closed, active: 0, open: total - closed }, ...extra });
 const snap = (o: Partial<DashboardSnapshot>): DashboardSnapshot => ({
   town: { name: 't', root: '/t', id: 'x' }, generated_at: '2026-01-01T00:01:00Z', rigs: [], byState: {}, agents: [], queues: [], convoys: [], mail: [], costs: { total: { usd: 0, tokens: 0 }, byAgent: {}, byRig: {}, byConvoy: {}, byDay: {} }, ...o,
 });

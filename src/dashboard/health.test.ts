@@ -37,7 +37,7 @@ test('the deacon is dead when it does not run, stuck when its heartbeat is stale
 
 test('convoys: open newest first, then the latest landed (they do not vanish); progress counts active beads too', () => {
   const c = (id: string, status: string, tracked: string[]): ConvoyStatus =>
-    ({ id, title: id, status, total: tracked.length, closed: tracked.filter((t) => t === 'closed').length, landed: false, tracked: tracked.map((s, i) => ({ id: `${id}.${i}`, title: '', status: s })) });
+    ({ id, title: id, status, total: tracked.length, closed: tracked.filter((t) => t === 'closed').length, landed: false, staged: [], tracked: tracked.map((s, i) => ({ id: `${id}.${i}`, title: '', status: s })) });
   const dates = new Map([
     ['old', { created_at: '2026-01-01T00:00:00Z' }], ['new', { created_at: '2026-01-02T00:00:00Z' }],
     ['l1', { created_at: '2025-12-01T00:00:00Z', closed_at: '2026-01-01T01:00:00Z' }], ['l2', { created_at: '2025-12-01T00:00:00Z', closed_at: '2026-01-01T02:00:00Z' }],

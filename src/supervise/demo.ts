@@ -222,7 +222,7 @@ export function renderSummary(s: DemoSummary): string {
     `  ${gt} mq list --all             # every merge request with its attempts`,
     `  ${gt} status                    # the town at a glance`,
     `  ${gt} mail inbox mayor          # the landing notice`,
-    `  ${gt} dashboard                 # the live view in a browser (http://127.0.0.1:7777)`,
+    `  ${gt} dashboard --open          # the control room in a browser (it prints the URL with its token)`,
   ];
   return lines.join('\n');
 }
