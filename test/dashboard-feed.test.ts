@@ -18,9 +18,11 @@ before(() => {
   const env = Object.entries({ ...f.env, PS1: '$ ' }).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`);
   newSession(socket, { name: pane, cwd: f.root, command: ['env', '-i', ...env, 'bash', '--norc', '--noprofile'], width: 160, height: 50 });
 });
-after(() => {
+after(async () => {
   killServer(socket);
-  f?.cleanup();
+  // The shell and the feed it ran die of the server's end a moment later, and may still write
+  // into the town (bash its history) while it is removed: retry until nothing is left.
+  if (f) await until('the town removed', () => { try { f.cleanup(); return true; } catch { return false; } }, 15_000);
 });
 
 const screen = () => capturePane(socket, pane, 500);

@@ -44,7 +44,7 @@ for (const mode of ['tmux', 'headless'] as const) {
   });
 }
 
-test('gt demo --agent claude whose claude waits at a login screen: at the timeout it says what each agent shows', () => {
+test('gt demo --agent claude whose claude waits at a login screen: fails at once with that line, cleans up', () => {
   const { dir, cleanup } = tempDir('gt-demo-stuck-');
   const bin = join(dir, 'bin');
   mkdirSync(bin);
@@ -55,10 +55,33 @@ test('gt demo --agent claude whose claude waits at a login screen: at the timeou
   delete env.GT_TOWN;
   const town = join(dir, 'demo', 'town');
   try {
+    const r = gt(['demo', '--agent', 'claude', '--dir', join(dir, 'demo'), '--timeout', '100'], { cwd: dir, env });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    // The sessions live on at the login screen: it stopped for that, not at the timeout.
+    assert.match(r.stderr, /gt demo cannot land its convoy: .*the agent said: Invalid API key · Please run \/login/);
+    assert.doesNotMatch(r.stdout, /did NOT land/);
+    assert.notEqual(spawnSync('tmux', ['-L', `gt-${townId(town)}`, 'list-sessions'], { encoding: 'utf8' }).status, 0, 'the tmux server is gone');
+  } finally {
+    sweepTown(town);
+    cleanup();
+  }
+});
+
+test('gt demo whose agent works but too slowly: at the timeout it says what each agent shows', () => {
+  const { dir, cleanup } = tempDir('gt-demo-slow-');
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'claude'), '#!/bin/sh\necho "Thinking about it"\nexec sleep 300\n');
+  chmodSync(join(bin, 'claude'), 0o755);
+  const env = testEnv({ HOME: dir });
+  env.PATH = `${bin}:${env.PATH}`;
+  delete env.GT_TOWN;
+  const town = join(dir, 'demo', 'town');
+  try {
     const r = gt(['demo', '--agent', 'claude', '--dir', join(dir, 'demo'), '--timeout', '3'], { cwd: dir, env });
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stdout, /did NOT land/);
-    assert.match(r.stdout, /unfinished polecats, and the last thing each agent printed:\n {4}calc\/polecats\/\S+ \(running\): Invalid API key · Please run \/login\n/);
+    assert.match(r.stdout, /unfinished polecats, and the last thing each agent printed:\n {4}calc\/polecats\/\S+ \(running\): Thinking about it\n/);
     assert.notEqual(spawnSync('tmux', ['-L', `gt-${townId(town)}`, 'list-sessions'], { encoding: 'utf8' }).status, 0, 'the tmux server is gone');
   } finally {
     sweepTown(town);

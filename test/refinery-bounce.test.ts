@@ -3,7 +3,7 @@
 // piece of work share a budget, then go to people; fix titles never nest.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { makeTown, asAgent, type TownFixture } from './support/town-fixture.js';
@@ -107,6 +107,33 @@ test("one convoy whose close fails does not stop the others landing, nor the pat
     assert.deepEqual(JSON.parse(status.stdout).map((c: any) => c.id), [ca], 'bravo landed; alpha still open');
     assert.match(status.stderr, new RegExp(`warning: convoy ${ca} could not be landed: .*alpha is damaged`));
     assert.equal(bead(f, cb).status, 'closed');
+  } finally {
+    f.cleanup();
+  }
+});
+
+test('a rig whose rig.toml does not load is reported by the patrol and gt doctor; the other rigs still land', () => {
+  const f = makeTown({ testCmd: 'true' });
+  try {
+    mkdirSync(join(f.town, 'broken'));
+    writeFileSync(join(f.town, 'broken', 'rig.toml'), 'prefix = "br"\nmax_polecats = 0\n');
+    const id = create(f, 'alpha');
+    const h = f.gtJson(['sling', id, 'demo', '--no-start']).hooked[0];
+    handIn(f, h.agent, h.workdir, { 'alpha.txt': 'alpha\n' });
+
+    const patrol = f.gt(['patrol', '--json']);
+    assert.equal(patrol.code, 0, patrol.stderr);
+    const r = JSON.parse(patrol.stdout);
+    assert.deepEqual(r.errors.map((e: any) => [e.phase, e.rig]), [['config', 'broken']]);
+    assert.match(r.errors[0].message, /max_polecats/);
+    assert.deepEqual(r.refinery.flatMap((x: any) => x.merged.map((m: any) => m.mr ?? m)).length, 1, 'demo merged its MR');
+    assert.equal(bead(f, id).status, 'closed');
+
+    const doctor = JSON.parse(f.gt(['doctor', '--json']).stdout);
+    assert.ok(doctor.some((d: any) => d.check === 'rig-config' && d.subject === 'broken'), JSON.stringify(doctor));
+    const sling = f.gt(['sling', create(f, 'bravo'), 'broken']);
+    assert.equal(sling.code, 1);
+    assert.match(sling.stderr, /max_polecats/, 'names what is wrong with the rig, not "no such agent"');
   } finally {
     f.cleanup();
   }

@@ -223,6 +223,21 @@ export function lastWords(town: Town, agent: Agent): string {
   return lastLineOf(screen) || (agent.reason ?? '');
 }
 
+/**
+ * The line on a live session's screen saying its agent cannot go on without a person (not logged
+ * in: the adapter's needsPerson), or undefined.
+ */
+export function waitsForPerson(town: Town, agent: Agent): string | undefined {
+  const s = lastSession(agent);
+  if (!s || s.ended_at) return undefined;
+  let needsPerson: RegExp | undefined;
+  try { needsPerson = resolveRuntime(town, agent).adapter.needsPerson; } catch { return undefined; }
+  if (!needsPerson) return undefined;
+  let screen = '';
+  try { screen = providerFor(town, s.mode).capture(s.session_name, 50); } catch { return undefined; }
+  return screen.split('\n').find((l) => needsPerson!.test(l))?.trim();
+}
+
 /** The agent's last line on a captured screen or log: tmux's and the wrapper's exit lines left out. */
 function lastLineOf(screen: string): string {
   return screen.split('\n').map((l) => l.trim()).filter((l) => l && !/^Pane is dead|^\[gt: exited with status/.test(l)).pop() ?? '';

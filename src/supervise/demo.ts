@@ -18,7 +18,7 @@ import { convoyStatus, type ConvoyStatus } from '../work/convoy.js';
 import { listMergeRequests, type MergeRequest } from '../work/merge-request.js';
 import { sling } from '../work/sling.js';
 import { listAgents, type Agent } from '../town/identity.js';
-import { agentLiveness, lastWords, providerFor, stopAllSessions } from '../runtime/launch.js';
+import { agentLiveness, lastWords, providerFor, stopAllSessions, waitsForPerson } from '../runtime/launch.js';
 import { DEMO_BEADS, DEMO_MAX_POLECATS, SAMPLE_FILES, SAMPLE_TEST_CMD } from './demo-project.js';
 import { capacityView } from '../work/capacity.js';
 import { patrolOnce } from './patrol.js';
@@ -80,8 +80,8 @@ export interface PolecatEvidence {
 
 /**
  * Why the demo cannot land, or undefined while it can: no polecat has handed in any work and
- * every one of them is dead from a failure (the agent could not start, or quit at once: no
- * credentials, claude refusing to run as root). Waiting longer would only restart it into the
+ * every one of them is dead from a failure (the agent could not start, or quit at once: claude
+ * refusing to run as root) or waits at a login screen (no credentials). Waiting longer would only restart it into the
  * same wall. Pure.
  */
 export function cannotLand(polecats: PolecatEvidence[], mergeRequests: number): string | undefined {
@@ -92,6 +92,9 @@ export function cannotLand(polecats: PolecatEvidence[], mergeRequests: number): 
 
 function polecatEvidence(town: Town, agent: Agent): PolecatEvidence {
   const alive = agentLiveness(town, agent.address).alive;
+  // Alive at a login screen is as hopeless as dead: it will not work until a person logs it in.
+  const stuck = alive ? waitsForPerson(town, agent) : undefined;
+  if (stuck) return { address: agent.address, alive: false, failed: true, lastWords: stuck };
   const s = agent.sessions.at(-1);
   const info = s && providerFor(town, s.mode).get(s.session_name);
   const failed = !alive && (!s || (info !== undefined && info.exitStatus !== undefined && info.exitStatus !== 0));

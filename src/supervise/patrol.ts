@@ -2,7 +2,7 @@
 // Refinery (drain the merge queue), then convoys (close the landed ones, sling staged beads whose
 // blockers have landed while capacity allows). The daemon and the demo
 // call it in a loop; every step is idempotent, so passes may overlap with manual commands.
-import { listRigs } from '../town/rig.js';
+import { brokenRigs, listRigs } from '../town/rig.js';
 import type { Town } from '../town/town.js';
 import type { RefineryRunReport } from '../refinery/service.js';
 import { refreshConvoys, type ConvoyFailure } from '../work/convoy.js';
@@ -25,7 +25,7 @@ export interface PatrolReport {
 }
 
 /** What failed (a rig's witness or refinery, or one convoy) and why. */
-export type PatrolError = { rig: string; phase: 'witness' | 'refinery' | 'feed'; message: string } | { convoy: string; phase: 'convoy'; message: string };
+export type PatrolError = { rig: string; phase: 'config' | 'witness' | 'refinery' | 'feed'; message: string } | { convoy: string; phase: 'convoy'; message: string };
 
 export interface PatrolOptions {
   batch?: number;
@@ -36,6 +36,8 @@ export async function patrolOnce(town: Town, opts: PatrolOptions = {}): Promise<
   const { runRefinery } = await import('../refinery/service.js');
   const { RefineryBusyError } = await import('../refinery/journal.js');
   const report: PatrolReport = { witness: [], refinery: [], landed: [], fed: { slung: [], waiting: 0, errors: [] }, errors: [], busy: false, inFlight: false };
+  // A rig whose config does not load is reported each pass; the others are patrolled.
+  for (const b of brokenRigs(town)) report.errors.push({ rig: b.rig, phase: 'config', message: b.error.message });
   for (const rig of listRigs(town)) {
     try {
       report.witness.push(...(await witnessPatrol(town, rig)));

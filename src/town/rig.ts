@@ -81,19 +81,40 @@ export function loadRig(town: Town, name: string): Rig {
   };
 }
 
-// Commands resolve many bead ids to rigs; read the rig configs once per town object.
-const rigCache = new WeakMap<Town, Rig[]>();
+/** A rig whose rig.toml does not load: left out of listRigs, reported, never the whole town's end. */
+export interface BrokenRig { rig: string; error: Error }
 
-export function listRigs(town: Town): Rig[] {
-  let rigs = rigCache.get(town);
-  if (!rigs) {
-    rigs = readdirSync(town.root, { withFileTypes: true })
+// Commands resolve many bead ids to rigs; read the rig configs once per town object.
+const rigCache = new WeakMap<Town, { rigs: Rig[]; broken: BrokenRig[] }>();
+
+function readRigs(town: Town): { rigs: Rig[]; broken: BrokenRig[] } {
+  let read = rigCache.get(town);
+  if (!read) {
+    read = { rigs: [], broken: [] };
+    const names = readdirSync(town.root, { withFileTypes: true })
       .filter((e) => e.isDirectory() && existsSync(join(town.root, e.name, RIG_FILE)))
-      .map((e) => loadRig(town, e.name))
-      .sort((a, b) => a.name.localeCompare(b.name));
-    rigCache.set(town, rigs);
+      .map((e) => e.name)
+      .sort();
+    for (const name of names) {
+      try {
+        read.rigs.push(loadRig(town, name));
+      } catch (e) {
+        read.broken.push({ rig: name, error: e as Error });
+      }
+    }
+    rigCache.set(town, read);
   }
-  return rigs;
+  return read;
+}
+
+/** The town's rigs whose config loads (see brokenRigs for the others). */
+export function listRigs(town: Town): Rig[] {
+  return readRigs(town).rigs;
+}
+
+/** Rigs whose rig.toml does not load, with why: the patrol and `gt doctor` report them. */
+export function brokenRigs(town: Town): BrokenRig[] {
+  return readRigs(town).broken;
 }
 
 export function openRigStore(rig: Rig): BeadStore {

@@ -3,7 +3,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensureAgent, getAgent, listAgents, updateAgentFields, retireAgent, type Agent } from '../town/identity.js';
-import { listRigs, openRigStore, readRoutes, registerRoute, unregisterRoute, storeForBead, type Rig } from '../town/rig.js';
+import { brokenRigs, listRigs, openRigStore, readRoutes, registerRoute, unregisterRoute, storeForBead, type Rig } from '../town/rig.js';
 import { HQ_PREFIX, type Town } from '../town/town.js';
 import { recordRigSyncTarget } from '../town/beads-sync.js';
 import { ensureWorktree, removeWorktree } from './polecat.js';
@@ -129,10 +129,19 @@ function syncTargetChecks(rigs: Rig[]): Check[] {
   }));
 }
 
+/** A rig whose rig.toml does not load: the patrol skips it until a person fixes the file. */
+function rigConfigChecks(town: Town): Check[] {
+  return brokenRigs(town).map((b) => ({
+    finding: { check: 'rig-config', subject: b.rig, problem: b.error.message, fix: `edit ${b.rig}/rig.toml by hand (the patrol skips this rig until it loads)` },
+    repair: () => { throw new Error('needs a person: fix the file, then run gt doctor again'); },
+  }));
+}
+
 export async function doctor(town: Town, opts: { fix?: boolean } = {}): Promise<Finding[]> {
   const rigs = listRigs(town);
   const agents = listAgents(town);
   const checks = [
+    ...rigConfigChecks(town),
     ...hookChecks(town, agents),
     ...rigs.flatMap((r) => [...orphanHookedBeads(town, r, agents), ...worktreeChecks(town, r, agents), ...rigIdentityChecks(town, r)]),
     ...routeChecks(town, rigs),

@@ -7,7 +7,7 @@ import { ConflictError, UserError } from '../lib/errors.js';
 import type { Issue, Store } from '../beads/store.js';
 import { findCycles, isBlockerReason, notReadyReasons } from '../beads/ready.js';
 import { NON_WORK_TYPES, fitTitle, MAX_TITLE_LENGTH } from '../beads/model.js';
-import { listRigs, loadRig, openHqStore, storeForBead, type Rig } from '../town/rig.js';
+import { brokenRigs, listRigs, loadRig, openHqStore, storeForBead, type Rig } from '../town/rig.js';
 import { canonicalAddress, parseAddress } from '../town/address.js';
 import { getAgent, mustGetAgent, updateAgentFields, whoami, setAgentState } from '../town/identity.js';
 import type { Town } from '../town/town.js';
@@ -104,6 +104,8 @@ export async function sling(town: Town, beadIds: string[], target: string, opts:
   const actor = opts.actor ?? whoami(town);
   const force = !!opts.force;
   const rig = listRigs(town).find((r) => r.name === target);
+  const broken = rig ? undefined : brokenRigs(town).find((b) => b.rig === target);
+  if (broken) throw broken.error; // a rig whose rig.toml does not load: say why, not "no such agent"
   const agentTarget = rig ? undefined : canonicalAddress(target);
   if (agentTarget) {
     mustGetAgent(town, agentTarget);

@@ -40,8 +40,10 @@ export function register(program: Command): void {
     .description('list rigs')
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }) => {
-      const { listRigs } = await import('../../town/rig.js');
-      const rigs = listRigs(await currentTown());
+      const { brokenRigs, listRigs } = await import('../../town/rig.js');
+      const town = await currentTown();
+      const rigs = listRigs(town);
+      for (const b of brokenRigs(town)) warn('gt', `rig ${b.rig} is left out: ${b.error.message}`);
       output(o.json, rigs, (d) => (d.length ? d.map((r) => `${r.name.padEnd(16)} ${r.prefix.padEnd(6)} ${r.mainBranch.padEnd(8)} ${r.source}`).join('\n') : 'No rigs. Add one with: gt rig add <name> <git-url-or-path>'));
     });
   rig

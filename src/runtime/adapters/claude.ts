@@ -87,6 +87,7 @@ export const claude: Adapter = {
     if (ctx.mode === 'headless') return ['claude', '-p', ctx.prompt ?? DEFAULT_PROMPT, ...common, '--output-format', 'stream-json', '--verbose'];
     return ['claude', ...common, ...(ctx.prompt ? [ctx.prompt] : [])];
   },
+  needsPerson: /Invalid API key|Please run \/login|Select login method|OAuth token has expired/,
   isIdle: (screen) => /^❯ /m.test(screen) && !BUSY.test(screen) && !/Enter to confirm/.test(screen),
   askArgv: (id, q) => ['claude', '--resume', id, '--fork-session', '-p', q, '--dangerously-skip-permissions', '--settings', FLAG_SETTINGS, '--output-format', 'json'],
   parseAnswer(stdout) {

@@ -38,6 +38,11 @@ export interface Adapter {
   /** Reads the captured screen: true when the agent waits at its prompt. */
   isIdle(screen: string): boolean;
   /**
+   * A screen on which the agent cannot go on without a person (not logged in, no valid key): its
+   * session is alive but will never work, so waiting for it is pointless.
+   */
+  needsPerson?: RegExp;
+  /**
    * Pause between typing a nudge and pressing Enter, for TUIs that take an Enter arriving right
    * after typed text for a pasted newline (the message would sit in the composer unsent).
    */
