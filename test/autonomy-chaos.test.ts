@@ -4,9 +4,8 @@
 // so every bead lands exactly once and nothing is left stranded. Real tmux, git, SQLite; no model.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse, stringify } from 'smol-toml';
 import { makeTown, type TownFixture } from './support/town-fixture.js';
 import { sleep, sweepTown, townId, until } from './support/claude.js';
 import { openStore } from '../src/beads/store.js';
@@ -14,9 +13,7 @@ import { listSessions } from '../src/lib/tmux.js';
 
 let f: TownFixture;
 before(() => {
-  f = makeTown({ testCmd: 'true' });
-  const path = join(f.town, 'town.toml');
-  writeFileSync(path, stringify({ ...parse(readFileSync(path, 'utf8')), runtime: { mode: 'tmux' }, agents: { default: 'shell' } }));
+  f = makeTown({ testCmd: 'true', shellAgents: true });
   appendFileSync(join(f.town, 'demo', 'rig.toml'), '\nmax_polecats = 5\n');
 });
 after(() => {

@@ -5,9 +5,8 @@
 // never more than 3 polecat sessions are alive. Real tmux, real git, real SQLite, no model.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse, stringify } from 'smol-toml';
 import { makeTown, type TownFixture } from './support/town-fixture.js';
 import { sweepTown, townId, until } from './support/claude.js';
 import { openStore } from '../src/beads/store.js';
@@ -16,9 +15,7 @@ import { listSessions } from '../src/lib/tmux.js';
 let f: TownFixture;
 before(() => {
   // Red when a bead's work left broken.txt behind.
-  f = makeTown({ testCmd: 'test ! -e broken.txt' });
-  const path = join(f.town, 'town.toml');
-  writeFileSync(path, stringify({ ...parse(readFileSync(path, 'utf8')), runtime: { mode: 'tmux' }, agents: { default: 'shell' } }));
+  f = makeTown({ testCmd: 'test ! -e broken.txt', shellAgents: true });
   appendFileSync(join(f.town, 'demo', 'rig.toml'), '\nmax_polecats = 3\n');
 });
 after(() => {

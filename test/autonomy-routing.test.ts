@@ -3,9 +3,7 @@
 // slung to a rig is worked, handed in and merged end to end. Real tmux session, shell agent.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse, stringify } from 'smol-toml';
 import { makeTown, type TownFixture } from './support/town-fixture.js';
 import { sweepTown, until } from './support/claude.js';
 import { bd } from './support/cli.js';
@@ -13,9 +11,7 @@ import { openStore } from '../src/beads/store.js';
 
 let f: TownFixture;
 before(() => {
-  f = makeTown({ testCmd: 'true' });
-  const path = join(f.town, 'town.toml');
-  writeFileSync(path, stringify({ ...parse(readFileSync(path, 'utf8')), runtime: { mode: 'tmux' }, agents: { default: 'shell' } }));
+  f = makeTown({ testCmd: 'true', shellAgents: true });
 });
 after(() => {
   sweepTown(f.town);

@@ -4,18 +4,14 @@
 // Real tmux, real git, the built-in shell agent (no model).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse, stringify } from 'smol-toml';
 import { makeTown, type TownFixture } from './support/town-fixture.js';
 import { sweepTown, until } from './support/claude.js';
 import { openStore } from '../src/beads/store.js';
 
 let f: TownFixture;
 before(() => {
-  f = makeTown({ testCmd: 'true' });
-  const path = join(f.town, 'town.toml');
-  writeFileSync(path, stringify({ ...parse(readFileSync(path, 'utf8')), runtime: { mode: 'tmux' }, agents: { default: 'shell' } }));
+  f = makeTown({ testCmd: 'true', shellAgents: true });
 });
 after(() => {
   sweepTown(f.town);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { gt, testEnv, tempDir } from './support/cli.js';
+import { gt, testEnv, tempDir, type CliResult } from './support/cli.js';
 import { sweepTown, townId } from './support/claude.js';
 import { groupAlive } from '../src/runtime/session.js';
 import { listAgents } from '../src/town/identity.js';
@@ -44,47 +44,39 @@ for (const mode of ['tmux', 'headless'] as const) {
   });
 }
 
-test('gt demo --agent claude whose claude waits at a login screen: fails at once with that line, cleans up', () => {
-  const { dir, cleanup } = tempDir('gt-demo-stuck-');
+/** `gt demo --agent claude` in a temp dir with a fake `claude` running `script`; the demo's town and the result. */
+function demoWithFakeClaude(prefix: string, script: string, args: string[], check: (r: CliResult, town: string) => void): void {
+  const { dir, cleanup } = tempDir(prefix);
   const bin = join(dir, 'bin');
   mkdirSync(bin);
-  writeFileSync(join(bin, 'claude'), '#!/bin/sh\necho "Invalid API key · Please run /login"\nexec sleep 300\n');
+  writeFileSync(join(bin, 'claude'), `#!/bin/sh\n${script}\n`);
   chmodSync(join(bin, 'claude'), 0o755);
   const env = testEnv({ HOME: dir });
   env.PATH = `${bin}:${env.PATH}`;
   delete env.GT_TOWN;
   const town = join(dir, 'demo', 'town');
   try {
-    const r = gt(['demo', '--agent', 'claude', '--dir', join(dir, 'demo'), '--timeout', '100'], { cwd: dir, env });
+    check(gt(['demo', '--agent', 'claude', '--dir', join(dir, 'demo'), ...args], { cwd: dir, env }), town);
+    assert.notEqual(spawnSync('tmux', ['-L', `gt-${townId(town)}`, 'list-sessions'], { encoding: 'utf8' }).status, 0, 'the tmux server is gone');
+  } finally {
+    sweepTown(town);
+    cleanup();
+  }
+}
+
+test('gt demo --agent claude whose claude waits at a login screen: fails at once with that line, cleans up', () => {
+  demoWithFakeClaude('gt-demo-stuck-', 'echo "Invalid API key · Please run /login"\nexec sleep 300', ['--timeout', '100'], (r) => {
     assert.equal(r.code, 1, r.stdout + r.stderr);
     // The sessions live on at the login screen: it stopped for that, not at the timeout.
     assert.match(r.stderr, /gt demo cannot land its convoy: .*the agent said: Invalid API key · Please run \/login/);
     assert.doesNotMatch(r.stdout, /did NOT land/);
-    assert.notEqual(spawnSync('tmux', ['-L', `gt-${townId(town)}`, 'list-sessions'], { encoding: 'utf8' }).status, 0, 'the tmux server is gone');
-  } finally {
-    sweepTown(town);
-    cleanup();
-  }
+  });
 });
 
 test('gt demo whose agent works but too slowly: at the timeout it says what each agent shows', () => {
-  const { dir, cleanup } = tempDir('gt-demo-slow-');
-  const bin = join(dir, 'bin');
-  mkdirSync(bin);
-  writeFileSync(join(bin, 'claude'), '#!/bin/sh\necho "Thinking about it"\nexec sleep 300\n');
-  chmodSync(join(bin, 'claude'), 0o755);
-  const env = testEnv({ HOME: dir });
-  env.PATH = `${bin}:${env.PATH}`;
-  delete env.GT_TOWN;
-  const town = join(dir, 'demo', 'town');
-  try {
-    const r = gt(['demo', '--agent', 'claude', '--dir', join(dir, 'demo'), '--timeout', '3'], { cwd: dir, env });
+  demoWithFakeClaude('gt-demo-slow-', 'echo "Thinking about it"\nexec sleep 300', ['--timeout', '3'], (r) => {
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stdout, /did NOT land/);
     assert.match(r.stdout, /unfinished polecats, and the last thing each agent printed:\n {4}calc\/polecats\/\S+ \(running\): Thinking about it\n/);
-    assert.notEqual(spawnSync('tmux', ['-L', `gt-${townId(town)}`, 'list-sessions'], { encoding: 'utf8' }).status, 0, 'the tmux server is gone');
-  } finally {
-    sweepTown(town);
-    cleanup();
-  }
+  });
 });

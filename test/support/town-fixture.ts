@@ -4,6 +4,7 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { gt, gtBin, runAsync, testEnv, tempDir, type CliResult } from './cli.js';
 import { openStore } from '../../src/beads/store.js';
+import { parse, stringify } from 'smol-toml';
 
 export interface TownFixture {
   root: string;
@@ -33,7 +34,15 @@ export function makeProject(dir: string, files: Record<string, string> = { 'READ
   return dir;
 }
 
-export function makeTown(opts: { rig?: string; testCmd?: string; files?: Record<string, string> } = {}): TownFixture {
+export interface TownOptions {
+  rig?: string;
+  testCmd?: string;
+  files?: Record<string, string>;
+  /** Every agent is the built-in shell agent, in tmux sessions (no model needed). */
+  shellAgents?: boolean;
+}
+
+export function makeTown(opts: TownOptions = {}): TownFixture {
   const { dir, cleanup } = tempDir('gt-town-');
   const town = join(dir, 'town');
   const env = testEnv({ GT_TOWN: town, HOME: dir });
@@ -62,6 +71,10 @@ export function makeTown(opts: { rig?: string; testCmd?: string; files?: Record<
   if (opts.testCmd) rigArgs.push('--test-cmd', opts.testCmd);
   const add = run(rigArgs);
   if (add.code !== 0) throw new Error(add.stderr);
+  if (opts.shellAgents) {
+    const path = join(town, 'town.toml');
+    writeFileSync(path, stringify({ ...parse(readFileSync(path, 'utf8')), runtime: { mode: 'tmux' }, agents: { default: 'shell' } }));
+  }
   return f;
 }
 
