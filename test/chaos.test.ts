@@ -4,6 +4,7 @@
 // Real tmux, real git, the built-in shell agent (no model).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTown, type TownFixture } from './support/town-fixture.js';
 import { sweepTown, until } from './support/claude.js';
@@ -20,9 +21,11 @@ after(() => {
 
 test('killed polecats are restarted by the witness and the convoy lands', { timeout: 120_000 }, async () => {
   const s = openStore(join(f.town, 'demo', '.beads'));
-  // Each bead's work takes a few seconds, long enough to be killed in the middle of it.
+  // Each bead's work waits for a go signal, so the kills below land in the middle of it however
+  // slowly the sessions start (a fixed sleep let early ones finish first on a loaded machine).
+  const go = join(f.root, 'go');
   const ids = Array.from({ length: 6 }, (_, i) =>
-    s.create({ title: `part ${i}`, description: `Write part ${i}.\n\n\`\`\`sh\nsleep 6\necho "part ${i}" > part-${i}.txt\n\`\`\`\n` }, 'overseer').id);
+    s.create({ title: `part ${i}`, description: `Write part ${i}.\n\n\`\`\`sh\nwhile [ ! -e ${go} ]; do sleep 0.2; done\necho "part ${i}" > part-${i}.txt\n\`\`\`\n` }, 'overseer').id);
   s.close();
   const slung = f.gtJson(['sling', ...ids, 'demo']);
   assert.ok(slung.hooked.every((h: any) => h.session === 'started'), JSON.stringify(slung.hooked));
@@ -35,6 +38,7 @@ test('killed polecats are restarted by the witness and the convoy lands', { time
     assert.ok(row?.pid, `a live session for ${v}`);
     process.kill(-row.pid, 'SIGKILL');
   }
+  writeFileSync(go, '');
 
   // Patrol until the convoy lands: witness restarts, refinery merges.
   const landed = await until('the convoy to land', () => {

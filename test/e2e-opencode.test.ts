@@ -58,7 +58,7 @@ async function slingAndWork(opts: { file: string; mode: 'headless' | 'tmux' }) {
   assert.deepEqual(lastSessionOf(f.town, h.agent), ['opencode', opts.mode]);
 
   // The hook was read through gt by opencode's own tool call, and its JSON came back to the model.
-  const second = await s.waitFor((r) => r.step === 1, 45_000);
+  const second = await s.waitFor((r) => r.step === 1, 120_000);
   assert.match(toolResults(second.body).join('\n'), new RegExp(`"id":\\s*"${bead}"`));
 
   await assertHandedIn(f, { bead, agent: h.agent, branch: h.branch, file: opts.file, content: `made by opencode (${opts.mode})` });
@@ -102,7 +102,8 @@ test('GUPP + nudge: an idle opencode TUI with work on its hook acts when nudged'
   const slung = await f.gtAsync(['sling', bead, 'demo', '--agent', 'opencode', '--json'], env);
   assert.equal(slung.code, 0, slung.stderr);
   const h = JSON.parse(slung.stdout).hooked[0] as { agent: string; workdir: string };
-  await s.waitFor((r) => r.step === 0, 30_000);
+  // opencode's cold start (Bun, its plugins, the TUI) took over 30 s on a loaded 2-core machine.
+  await s.waitFor((r) => r.step === 0, 120_000);
   let screen = '';
   const peek = await until('the idle prompt', () => {
     const r = f.gt(['peek', h.agent, '-n', '60']);
@@ -115,7 +116,8 @@ test('GUPP + nudge: an idle opencode TUI with work on its hook acts when nudged'
   const n = await f.gtAsync(['nudge', h.agent, 'GUPP: work the bead on your hook', '--json'], env);
   assert.equal(n.code, 0, n.stderr);
   assert.equal(JSON.parse(n.stdout).idle, true);
-  const req = await s.waitFor((r) => r.step === 1, 30_000);
+  const req = await s.waitFor((r) => r.step === 1, 60_000)
+    .catch((e: Error) => { throw new Error(`${e.message}; screen:\n${f.gt(['peek', h.agent, '-n', '60']).stdout}`); });
   assert.ok(JSON.stringify(req.body?.messages).includes('GUPP: work the bead on your hook'));
   const seen = await until('hook-seen.json in the worktree', () => existsSync(join(h.workdir, 'hook-seen.json')) && readFileSync(join(h.workdir, 'hook-seen.json'), 'utf8'));
   assert.equal(JSON.parse(seen).bead.id, bead);

@@ -29,8 +29,5 @@ export const opencode: Adapter = {
     ? ['opencode', 'run', '--auto', ctx.prompt ?? DEFAULT_PROMPT]
     : ['opencode', '--auto', ...(ctx.prompt ? ['--prompt', ctx.prompt] : [])],
   isIdle: (screen) => /ctrl\+p commands/i.test(screen) && !OPENCODE_BUSY.test(screen) && !BUSY.test(screen),
-  // Once, under heavy load, a nudge's text was typed and its Enter did not submit it (no request
-  // followed); spacing the Enter from the text, as gemini needs, costs a quarter second per nudge.
-  submitDelayMs: 250,
   askArgv: (id, q) => ['opencode', 'run', '--session', id, '--fork', q],
 };
