@@ -90,8 +90,11 @@ test('gt polecat list|nuke|gc: nuke refuses unmerged commits unless --force, and
 
 test('gt down --all in the middle of a convoy keeps the work on hooks; gt up lands it', { timeout: 300_000 }, async () => {
   appendFileSync(join(f.town, 'demo', 'rig.toml'), '\nmax_polecats = 2\n');
-  // e checks that its blocker's work is on the main its worktree was cut from.
-  const work = (n: string, needs = '') => `Part ${n}.\n\n\`\`\`sh\n${needs}sleep 3\necho "${n}" > part-${n}.txt\n\`\`\`\n`;
+  // e checks that its blocker's work is on the main its worktree was cut from. Every part but a
+  // waits for a go file, so work is surely in flight when the town is stopped, however slow the machine.
+  const go = join(f.root, 'go');
+  const wait = (n: string) => (n === 'a' ? '' : `while [ ! -e ${go} ]; do sleep 0.2; done\n`);
+  const work = (n: string, needs = '') => `Part ${n}.\n\n\`\`\`sh\n${needs}${wait(n)}echo "${n}" > part-${n}.txt\n\`\`\`\n`;
   const ids = ['a', 'b', 'c', 'd'].map((n) => createRigBead(f.town, `part ${n}`, work(n)));
   const s = openStore(join(f.town, 'demo', '.beads'));
   const last = s.create({ title: 'part e', description: work('e', 'test -e part-a.txt\n'), deps: [{ type: 'blocks', id: ids[0]! }] }, 'overseer').id;
@@ -116,6 +119,7 @@ test('gt down --all in the middle of a convoy keeps the work on hooks; gt up lan
   assert.ok(hooked.length >= 1, 'the stopped work is still on hooks');
   assert.ok(hooked.every((p) => !p.alive));
 
+  writeFileSync(go, '');
   assert.equal(f.gt(['up']).code, 0);
   await until('the convoy to land', () => {
     const hq = openStore(join(f.town, '.beads'));

@@ -20,6 +20,11 @@ export function register(program: Command): void {
       const town = await currentTown();
       const { startDashboard, isLoopback, openInBrowser } = await import('../../dashboard/server.js');
       const dash = await startDashboard(town, { port: o.port, host: o.host });
+      // Listen for the stop before anything is started that may be answered with one.
+      const stopped = new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
       // The token is the key to the town's view and actions: the URL carries it once.
       process.stdout.write(`gt dashboard: ${dash.openUrl} (Ctrl-C to stop)\n`);
       if (o.open) {
@@ -31,10 +36,7 @@ export function register(program: Command): void {
         }
       }
       if (!isLoopback(o.host)) process.stderr.write(`gt dashboard: warning: listening on ${o.host}; anyone who can reach it sees the town's work\n`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await stopped;
       await dash.close();
     });
 
