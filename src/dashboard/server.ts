@@ -10,7 +10,7 @@ import { NotFoundError, UserError } from '../lib/errors.js';
 import { spawnDetached, which } from '../lib/proc.js';
 import { now } from '../lib/time.js';
 import { storeForBead } from '../town/rig.js';
-import type { Town } from '../town/town.js';
+import { TOWN_ENTRIES, type Town } from '../town/town.js';
 import { TownView, type Current } from './view.js';
 import { pageHtml, PAGE_CSP, WORKER_JS } from './page.js';
 import { COOKIE, requestToken, sameOrigin, sameToken, townToken } from './token.js';
@@ -335,5 +335,5 @@ function listenError(e: NodeJS.ErrnoException, host: string, port: number): Erro
 export function openInBrowser(town: Town, url: string): void {
   const opener = process.env.BROWSER?.trim() || ['xdg-open', 'open'].find((c) => which(c));
   if (!opener || !which(opener)) throw new UserError('found no browser to open', 'open the URL printed above yourself, or set BROWSER');
-  spawnDetached(opener, [url], { logFile: join(town.root, 'dashboard', 'browser.log') });
+  spawnDetached(opener, [url], { logFile: join(town.root, TOWN_ENTRIES.dashboard, 'browser.log') });
 }

@@ -6,12 +6,12 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../lib/errors.js';
-import type { Town } from '../town/town.js';
+import { TOWN_ENTRIES, type Town } from '../town/town.js';
 
 export const COOKIE = 'gt_dashboard';
 
 export function tokenFile(town: Town): string {
-  return join(town.root, 'dashboard', 'token');
+  return join(town.root, TOWN_ENTRIES.dashboard, 'token');
 }
 
 /** The town's token, made on first use (created exclusively: two dashboards starting at once agree). */
@@ -25,7 +25,7 @@ export function townToken(town: Town): string {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
-    mkdirSync(join(town.root, 'dashboard'), { recursive: true, mode: 0o700 });
+    mkdirSync(join(town.root, TOWN_ENTRIES.dashboard), { recursive: true, mode: 0o700 });
     try {
       writeFileSync(file, `${randomBytes(24).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
     } catch (e) {

@@ -37,6 +37,7 @@ export const TOWN_ENTRIES = {
   boot: 'boot',
   formulas: 'formulas',
   runtime: '.runtime',
+  dashboard: 'dashboard',
 } as const;
 
 export function defaultTownDir(): string {
