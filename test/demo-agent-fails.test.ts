@@ -14,36 +14,6 @@ import { loadTown } from '../src/town/town.js';
 
 const REFUSAL = '--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons';
 
-for (const mode of ['tmux', 'headless'] as const) {
-  test(`gt demo --agent claude (${mode}) whose claude refuses to start: fails at once with its words, cleans up`, () => {
-    const { dir, cleanup } = tempDir('gt-demo-fail-');
-    const bin = join(dir, 'bin');
-    mkdirSync(bin);
-    writeFileSync(join(bin, 'claude'), `#!/bin/sh\necho "${REFUSAL}" >&2\nexit 1\n`);
-    chmodSync(join(bin, 'claude'), 0o755);
-    const env = testEnv({ HOME: dir });
-    env.PATH = `${bin}:${env.PATH}`;
-    delete env.GT_TOWN;
-    const town = join(dir, 'demo', 'town');
-    try {
-      const r = gt(['demo', '--agent', 'claude', '--dir', join(dir, 'demo'), '--timeout', '100', ...(mode === 'headless' ? ['--headless'] : [])], { cwd: dir, env });
-      assert.equal(r.code, 1, r.stdout + r.stderr);
-      // It stopped for the reason, not at the timeout (which would print the summary instead).
-      assert.match(r.stderr, /gt: gt demo cannot land its convoy: every polecat's agent failed before handing in any work; the agent said: .*cannot be used with root\/sudo privileges/);
-      assert.doesNotMatch(r.stdout, /did NOT land/);
-      // Nothing of the demo runs on: no tmux server for its town, no headless session process.
-      assert.notEqual(spawnSync('tmux', ['-L', `gt-${townId(town)}`, 'list-sessions'], { encoding: 'utf8' }).status, 0, 'the tmux server is gone');
-      for (const a of listAgents(loadTown(town), { role: 'polecat' })) {
-        const pid = a.sessions.at(-1)?.pid;
-        if (pid) assert.equal(groupAlive(pid), false, `${a.address}'s session is gone`);
-      }
-    } finally {
-      sweepTown(town);
-      cleanup();
-    }
-  });
-}
-
 /** `gt demo --agent claude` in a temp dir with a fake `claude` running `script`; the demo's town and the result. */
 function demoWithFakeClaude(prefix: string, script: string, args: string[], check: (r: CliResult, town: string) => void): void {
   const { dir, cleanup } = tempDir(prefix);
@@ -62,6 +32,22 @@ function demoWithFakeClaude(prefix: string, script: string, args: string[], chec
     sweepTown(town);
     cleanup();
   }
+}
+
+for (const mode of ['tmux', 'headless'] as const) {
+  test(`gt demo --agent claude (${mode}) whose claude refuses to start: fails at once with its words, cleans up`, () => {
+    demoWithFakeClaude('gt-demo-fail-', `echo "${REFUSAL}" >&2\nexit 1`, ['--timeout', '100', ...(mode === 'headless' ? ['--headless'] : [])], (r, town) => {
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      // It stopped for the reason, not at the timeout (which would print the summary instead).
+      assert.match(r.stderr, /gt: gt demo cannot land its convoy: every polecat's agent failed before handing in any work; the agent said: .*cannot be used with root\/sudo privileges/);
+      assert.doesNotMatch(r.stdout, /did NOT land/);
+      // Nothing of the demo runs on: no headless session process either.
+      for (const a of listAgents(loadTown(town), { role: 'polecat' })) {
+        const pid = a.sessions.at(-1)?.pid;
+        if (pid) assert.equal(groupAlive(pid), false, `${a.address}'s session is gone`);
+      }
+    });
+  });
 }
 
 test('gt demo --agent claude whose claude waits at a login screen: fails at once with that line, cleans up', () => {
