@@ -29,8 +29,11 @@ const screen = () => capturePane(socket, pane, 500);
 const waitScreen = (what: string, re: RegExp) => until(what, () => re.test(screen()) && screen(), 60_000);
 
 test('gt feed in a terminal: follows the town\'s activity as it happens, only the kinds asked for, stops on Ctrl-C with status 0', { timeout: 120_000 }, async () => {
+  // A mail from before the feed starts opens it (the recent past): once it shows, the feed has read
+  // the town, and whatever happens next must come as it happens.
+  f.gt(['mail', 'send', 'mayor', '-s', 'Before the feed']);
   sendText(socket, pane, `node ${gtBin} feed --type convoy --type mail`);
-  // Nothing has happened yet; the feed is running (not back at the prompt) once it has read the town.
+  await waitScreen('the feed to open with the recent past', /mail overseer -> mayor: Before the feed/);
   const bead = createRigBead(f.town, 'Feed me', 'x');
   const convoy = f.gtJson<{ id: string }>(['convoy', 'create', 'Feed convoy', bead]);
   f.gt(['mail', 'send', 'mayor', '-s', 'Seen in the feed']);

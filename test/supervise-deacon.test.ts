@@ -40,10 +40,13 @@ test('gt up / status / down, and Boot bringing back a dead or hung deacon', { ti
     const st = openStore(join(f.town, 'demo', '.beads'));
     try { return st.mustGet(bead).status === 'closed'; } finally { st.close(); }
   }, 60_000);
-  const status = f.gtJson(['status']);
+  // The bead closes inside the first patrol; the heartbeat counts the patrol when it ends.
+  const status = await until('the heartbeat to count a patrol', () => {
+    const st = f.gtJson(['status']);
+    return st.deacon.patrols >= 1 && st;
+  }, 30_000);
   assert.equal(status.deacon.running, true);
   assert.equal(status.deacon.pid, up.pid);
-  assert.ok(status.deacon.patrols >= 1);
   assert.ok(status.deacon.heartbeatAgeMs < 30_000);
 
   assert.deepEqual(f.gtJson(['down']), { pid: up.pid, stopped: true });
