@@ -1,6 +1,6 @@
 // Reading a molecule back: its root and its steps (the root's children, in step order).
 import { UserError } from '../lib/errors.js';
-import type { Issue, Store } from '../beads/store.js';
+import type { Issue, Tx } from '../beads/api.js';
 import { MOLECULE_TYPE } from './pour.js';
 import { GATE_TYPE } from './gates.js';
 
@@ -16,11 +16,11 @@ export function byStepOrder(a: Issue, b: Issue): number {
   return a.id.localeCompare(b.id, undefined, { numeric: true });
 }
 
-export function readMolecule(store: Store, id: string): Molecule {
-  const root = store.mustGet(id);
+export async function readMolecule(store: Tx, id: string): Promise<Molecule> {
+  const root = await store.mustGet(id);
   if (root.issue_type !== MOLECULE_TYPE) {
     throw new UserError(`${root.id} is not a molecule (it is a ${root.issue_type})`, "pass the root id that 'gt mol pour' printed");
   }
-  const children = store.list({ parent: root.id, includeEphemeral: true }).sort(byStepOrder);
+  const children = (await store.list({ parent: root.id, includeEphemeral: true })).sort(byStepOrder);
   return { root, steps: children.filter((c) => c.issue_type !== GATE_TYPE), gates: children.filter((c) => c.issue_type === GATE_TYPE) };
 }
