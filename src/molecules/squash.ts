@@ -22,24 +22,22 @@ export interface Squashed {
 }
 
 /** A wisp squashed earlier is gone; its digest (found by digest_of) answers for it. */
-async function priorDigest(tx: Tx, prefix: string, id: string): Promise<Issue | undefined> {
-  for (const key of [id, `${prefix}-${id}`]) {
+async function priorDigest(tx: Tx, id: string): Promise<Issue | undefined> {
+  for (const key of [id, `${tx.prefix}-${id}`]) {
     const d = (await tx.list({ type: MOLECULE_TYPE, fields: { digest_of: key } }))[0];
     if (d) return d;
   }
   return undefined;
 }
 
-/** `store` is a store (or a transaction of one) and its id prefix (a short id's digest is found by it). */
-export async function squash(store: Tx & { readonly prefix: string }, id: string, opts: { summary?: string; actor: string }): Promise<Squashed> {
+export async function squash(store: Tx, id: string, opts: { summary?: string; actor: string }): Promise<Squashed> {
   const { actor } = opts;
-  const prefix = store.prefix;
   return store.transaction(async (tx) => {
     let mol: Molecule;
     try {
       mol = await readMolecule(tx, id);
     } catch (e) {
-      const d = e instanceof NotFoundError ? await priorDigest(tx, prefix, id) : undefined;
+      const d = e instanceof NotFoundError ? await priorDigest(tx, id) : undefined;
       if (!d) throw e;
       return { root: String(d.fields.digest_of), wisp: true, summary: d.close_reason ?? '', closed: [], deleted: [], digest: d.id, already: true };
     }
