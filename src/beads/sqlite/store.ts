@@ -8,7 +8,7 @@ import type {
   BlockedIssue, ChildEdge, ChildInput, CompareAndSetExpect, CreateInput, ImportCounts, ListFilter, Store, Tx, UpdatePatch,
 } from '../api.js';
 import type { BeadEvent, Comment, Dependency, Issue } from '../model.js';
-import { openStore as openEngine, type SqliteStore as Engine, type Savepoint } from '../store.js';
+import { openStore as openEngine, type SqliteStore as Engine, type Savepoint } from './engine.js';
 import { busyTimeoutMs } from '../write-lock.js';
 import { Gate } from './gate.js';
 
