@@ -85,6 +85,13 @@ export async function launchAgent(town: Town, address: string, opts: { adapter?:
     adapter.prepare?.(ctx);
     writeRolePrompt(agent.workdir, adapter.promptFile, rolePointer(ctx));
     const provider = providerFor(town, mode);
+    // Two slings of one bead (the deacon's feeder and a person) may both launch its polecat; the
+    // other process records the session just after starting it. Its running session is this
+    // launch done; a running session nobody records is a leftover, refused by start below.
+    if (provider.get(session)?.alive) {
+      const theirs = await recordedSession(town, address, session);
+      if (theirs) return theirs;
+    }
     const argv = adapter.command(ctx);
     if (argv[0] === adapter.binary && adapter.binary === 'gt') argv[0] = ctx.gtBin;
     const info = provider.start({ name: session, cwd: agent.workdir, env, argv });
@@ -107,6 +114,21 @@ export async function launchAgent(town: Town, address: string, opts: { adapter?:
     try { await setAgentState(town, address, 'dead', msg); } catch { /* identity gone */ }
     if (e instanceof UserError) throw new UserError(`could not start ${address}: ${msg}`, e.hint);
     throw e;
+  }
+}
+
+/** How long a launch waits for another launcher's record of a session it found running. */
+const RECORD_WAIT_MS = 2000;
+
+/** The identity once its latest session record names this (running) session, or undefined after a short wait. */
+async function recordedSession(town: Town, address: string, session: string): Promise<Agent | undefined> {
+  const end = Date.now() + RECORD_WAIT_MS;
+  for (;;) {
+    const agent = await getAgent(town, address);
+    const s = agent && lastSession(agent);
+    if (agent && s && s.session_name === session && !s.ended_at) return agent;
+    if (Date.now() > end) return undefined;
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
