@@ -25,9 +25,12 @@ export interface TownStores {
   closeAll(): Promise<void>;
 }
 
+/** The key of the HQ's store among the rigs' (a rig may not be named hq). */
+const HQ = 'hq'; // = HQ_PREFIX, spelled out: town.ts imports this module, so town.ts's constants are not set yet when this line runs
+
 /** How the store named `name` (the HQ, or a rig) is opened. Today: SQLite in its `.beads` directory. */
 export function storeSpec(town: Town, name: string, opts: { create?: boolean; prefix?: string } = {}): StoreSpec {
-  const beadsDir = name === HQ_PREFIX ? join(town.root, TOWN_ENTRIES.beads) : join(town.root, name, TOWN_ENTRIES.beads);
+  const beadsDir = name === HQ ? join(town.root, TOWN_ENTRIES.beads) : join(town.root, name, TOWN_ENTRIES.beads);
   return { kind: 'sqlite', beadsDir, create: opts.create, prefix: opts.prefix };
 }
 
@@ -44,12 +47,10 @@ export function createTownStores(town: Town): TownStores {
   };
   const nameOf = (rig: Rig | string) => (typeof rig === 'string' ? rig : rig.name);
   return {
-    // The HQ's store is keyed by its prefix (a rig may not be named hq). Not a module constant:
-    // town.ts imports this module, so its values are read only once both have loaded.
-    hq: () => at(HQ_PREFIX, { create: true, prefix: HQ_PREFIX }),
+    hq: () => at(HQ, { create: true, prefix: HQ_PREFIX }),
     rig: (rig, opts) => at(nameOf(rig), opts),
     async forBead(id) {
-      if (id.startsWith(`${HQ_PREFIX}-`)) return at(HQ_PREFIX, { create: true, prefix: HQ_PREFIX });
+      if (id.startsWith(`${HQ_PREFIX}-`)) return at(HQ, { create: true, prefix: HQ_PREFIX });
       const { rigForBead } = await import('./rig.js'); // rig.ts imports this module: load it late
       const rig = rigForBead(town, id);
       if (!rig) throw new NotFoundError('bead', id, 'its prefix belongs to no rig in this town');
