@@ -210,7 +210,8 @@ export async function addRig(town: Town, name: string, source: string, opts: Add
     // taken it in: drop it, so the first sync fetches it from origin and merges it.
     await gitTry(repoDir, ['update-ref', '-d', `refs/heads/${DEFAULT_SYNC_BRANCH}`]);
     await recordRigSyncTarget(store, { remote: opts.push ? 'origin' : undefined });
-    if (adopted.jsonl) await store.importText(adopted.jsonl, `${branch}:.beads/issues.jsonl`, 'import');
+    // Named as before (when the text went through a temporary file), so a bad record is reported the same way.
+    if (adopted.jsonl) await store.importText(adopted.jsonl, join(root, '.beads', 'adopted.jsonl'), 'import');
     const config: RigConfig = { name, prefix, source: src, branch, test_timeout_sec: 600, push: !!opts.push };
     if (opts.testCmd) config.test_cmd = opts.testCmd;
     writeToml(join(root, RIG_FILE), config);

@@ -6,7 +6,7 @@ import { now } from '../lib/time.js';
 import type { Issue } from '../beads/model.js';
 import type { Tx } from '../beads/api.js';
 import { fitTitle } from '../beads/model.js';
-import { canonicalAddress } from '../town/address.js';
+import { canonicalAddress, parseAddress } from '../town/address.js';
 import { getAgent } from '../town/identity.js';
 import type { Town } from '../town/town.js';
 
@@ -38,7 +38,7 @@ export function messageFromBead(b: Issue): Message {
   };
 }
 
-async function resolveRecipient(town: Town, to: string): Promise<string> {
+async function resolveRecipient(town: Town, to: string, hqTx: Tx | undefined): Promise<string> {
   let address: string;
   try {
     address = canonicalAddress(to);
@@ -47,7 +47,8 @@ async function resolveRecipient(town: Town, to: string): Promise<string> {
   }
   let agent;
   try {
-    agent = await getAgent(town, address);
+    // A town-level identity lives in HQ's store: read it through the caller's HQ transaction, if any.
+    agent = await getAgent(town, address, hqTx && !parseAddress(address).rig ? hqTx : undefined);
   } catch {
     agent = undefined;
   }
@@ -60,7 +61,7 @@ export interface NewMail { from: string; to: string; subject: string; body?: str
 /** Sends one message; `hqTx`, when given, is the caller's transaction on the HQ store (the mail is part of it). */
 export async function sendMail(town: Town, mail: NewMail, actor: string, hqTx?: Tx): Promise<Message> {
   if (!mail.subject.trim()) throw new UserError('mail needs a subject (-s)');
-  const to = await resolveRecipient(town, mail.to);
+  const to = await resolveRecipient(town, mail.to, hqTx);
   const outer: Tx = hqTx ?? (await town.stores.hq());
   return outer.transaction(async (hq) => {
     let thread: string | undefined;
