@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { now } from '../lib/time.js';
 import { gitTry } from '../lib/git.js';
-import type { Store } from '../beads/api.js';
+import type { Store, Tx } from '../beads/api.js';
 import type { Issue } from '../beads/model.js';
 import type { Town } from '../town/town.js';
 import type { Rig } from '../town/rig.js';
@@ -320,21 +320,16 @@ class BeadsQueue implements QueueSource {
     const { sendMail } = await import('../work/mail.js');
     const store = await this.town.stores.forBead(mr.source_bead);
     const mail = escalationMail(ctx, o, fixes, this.rig.name);
-    const tell = async () => {
-      for (const to of ['mayor', 'overseer']) await sendMail(this.town, { from: this.actor, to, subject: mail.subject, body: mail.body }, this.actor);
-    };
-    // The mail goes to HQ's store; sent inside the transaction when that is another store (a failed
-    // send undoes the block, so a replay tells them), after it when the bead lives in HQ itself
-    // (HQ's store is busy with this very transaction until it ends).
-    const mailInside = store !== (await this.town.stores.hq());
-    const blockedNow = await store.transaction(async (tx) => {
-      if ((await tx.mustGet(mr.source_bead)).status === 'blocked') return false;
+    // The mail is part of the block: a failed send undoes it, so a replay tells them. When the bead
+    // lives in HQ itself, the mail goes through this very transaction.
+    const hq = await this.town.stores.hq();
+    const hqTx = (tx: Tx) => (store === hq ? tx : undefined);
+    await store.transaction(async (tx) => {
+      if ((await tx.mustGet(mr.source_bead)).status === 'blocked') return;
       await tx.update(mr.source_bead, { status: 'blocked', assignee: null }, this.actor);
       await tx.addComment(mr.source_bead, `${mr.id} bounced (${bounceReason(o)}) past the bounce budget of ${ctx.root.id}; sent to the mayor and the overseer`, this.actor);
-      if (mailInside) await tell();
-      return true;
+      for (const to of ['mayor', 'overseer']) await sendMail(this.town, { from: this.actor, to, subject: mail.subject, body: mail.body }, this.actor, hqTx(tx));
     });
-    if (blockedNow && !mailInside) await tell();
     await this.freePolecat(mr, `bounced ${mr.id} past its budget`);
   }
 
