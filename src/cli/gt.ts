@@ -9,6 +9,7 @@ import { register as registerSupervise } from './gt/supervise.js';
 import { register as registerMolecules } from './gt/molecules.js';
 import { register as registerDashboard } from './gt/dashboard.js';
 import { register as registerFleet } from './gt/fleet.js';
+import { closeCurrentTown } from './gt/context.js';
 
 const program = newProgram('gt', 'Gas Town: run many coding agents on the same projects, and land their work');
 program.version('0.1.0');
@@ -33,4 +34,4 @@ registerSupervise(program);
 registerMolecules(program);
 registerDashboard(program);
 registerFleet(program);
-main(program);
+main(program, closeCurrentTown);
