@@ -44,6 +44,10 @@ class Mutex {
     this.tail = r.catch(() => {});
     return r;
   }
+  /** Settles when every call queued so far has finished. */
+  idle(): Promise<void> {
+    return this.tail.then(() => {});
+  }
 }
 
 export class PgSession implements Tx {
@@ -59,6 +63,8 @@ export class PgSession implements Tx {
    * a transaction's fn are savepoints.
    */
   private bare: boolean;
+  /** The transaction ended (committed or rolled back): the connection went back to the pool. */
+  private ended = false;
 
   constructor(private readonly c: pg.ClientBase, private readonly host: SessionHost, opts: { bare: boolean; locked: boolean }) {
     this.bare = opts.bare;
@@ -100,9 +106,21 @@ export class PgSession implements Tx {
     }
   }
 
+  /** Waits for the calls (and nested transactions) already started on this handle. */
+  async idle(): Promise<void> {
+    await this.nested.idle();
+    await this.calls.idle();
+  }
+
+  /** The store ends the transaction: from now on this handle refuses every call. */
+  end(): void {
+    this.ended = true;
+  }
+
   /** One public call: exclusive on the connection; a write is a savepoint unless it is the store's bare call. */
   private call<T>(kind: 'read' | 'write' | 'cas', fn: () => Promise<T>): Promise<T> {
     if (running.getStore() === this) return fn(); // a call made by another call of this session
+    if (this.ended) return Promise.reject(new InternalError('a transaction handle was used after its transaction ended'));
     return this.calls.run(() => running.run(this, async () => {
       if (kind === 'read') return fn();
       if (kind === 'write') await this.lockWriter();
@@ -760,7 +778,7 @@ export class PgSession implements Tx {
       if (from === to) throw new UserError(`${from} cannot depend on itself`);
       if (BLOCKING_DEP_TYPES.includes(t) || t === PARENT_CHILD) {
         // Would the new edge close a loop? Walk from the target along blocking/hierarchy edges.
-        const loop = await this.one(`WITH RECURSIVE reach(id) AS (SELECT $1::text UNION SELECT d.depends_on_id FROM dependencies d JOIN reach r ON d.issue_id = r.id
+        const loop = await this.one(`WITH RECURSIVE reach(id) AS (SELECT $1::text COLLATE "C" UNION SELECT d.depends_on_id FROM dependencies d JOIN reach r ON d.issue_id = r.id
             WHERE d.type = ANY($3::text[])) SELECT 1 FROM reach WHERE id = $2 LIMIT 1`, [to, from, [...BLOCKING_DEP_TYPES, PARENT_CHILD]]);
         if (loop) throw new UserError(`adding ${from} -> ${to} (${t}) would create a dependency cycle`, `'bd dep tree ${to}' shows the existing path`);
       }

@@ -57,10 +57,10 @@ export class PostgresStore implements Store, SessionHost {
     this.guard();
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
+      const s = new PgSession(client, this, { bare: true, locked: false });
       let broken: Error | undefined;
       try {
         await client.query(kind === 'read' ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
-        const s = new PgSession(client, this, { bare: true, locked: false });
         const r = await fn(s);
         await this.commit(client, s);
         return r;
@@ -69,6 +69,7 @@ export class PostgresStore implements Store, SessionHost {
         if (isRetryable(e) && attempt < 5) continue;
         throw storeError(e);
       } finally {
+        s.end();
         client.release(broken);
       }
     }
@@ -77,18 +78,21 @@ export class PostgresStore implements Store, SessionHost {
   async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     this.guard();
     const client = await this.pool.connect();
+    const s = new PgSession(client, this, { bare: false, locked: false });
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
-      const s = new PgSession(client, this, { bare: false, locked: false });
       await s.lockWriter();
       const r = await insideTransaction.run(this, () => fn(s));
+      await s.idle(); // a call fn started but did not await
       await this.commit(client, s);
       return r;
     } catch (e) {
+      await s.idle().catch(() => {});
       broken = await rollback(client);
       throw storeError(e);
     } finally {
+      s.end();
       client.release(broken);
     }
   }
