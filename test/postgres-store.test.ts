@@ -1,20 +1,44 @@
 // The PostgreSQL store against a real server (test/support/postgres.ts): the tracker's semantics,
 // the claim race, transactions, namespaces, the change signal across processes, and the JSONL
 // export equal to SQLite's for the same data.
-import { after, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Store } from '../src/beads/api.js';
+import { storeConformance } from '../src/beads/conformance.js';
 import { openStore } from '../src/beads/open.js';
+import type { PostgresStore } from '../src/beads/postgres/store.js';
 import { ConflictError, InternalError, NotFoundError, UserError } from '../src/lib/errors.js';
 import { postgresServer } from './support/postgres.js';
 
 const pg = await postgresServer();
 const skip = pg.skip;
 after(() => pg.server?.stop());
+
+// The suite every backend passes, each case on a fresh database.
+describe('postgres: conformance', { skip }, () => {
+  storeConformance('postgres', async (prefix) => {
+    const url = await pg.server!.createDatabase();
+    const open = (create: boolean) => openStore({ kind: 'postgres', url, namespace: 'rig1', create, prefix });
+    const store = await open(true);
+    const others: Store[] = [];
+    return {
+      store,
+      openAnother: async () => {
+        const other = await open(false);
+        others.push(other);
+        await (store as PostgresStore).listen(); // the other handle's commits reach this one by NOTIFY
+        return other;
+      },
+      dispose: async () => {
+        await Promise.all([store, ...others].map((x) => x.close()));
+      },
+    };
+  });
+});
 
 /** A test with a fresh database and a store on namespace `rig1`, prefix tt. */
 function withStore(fn: (s: Store, url: string) => Promise<void>) {
@@ -236,7 +260,7 @@ test('postgres: onChange fires for this store at once and for another process th
   await s.create({ title: 'here' }, 'x');
   await w;
   assert.ok(calls >= 1);
-  await (s as unknown as { listen(): Promise<void> }).listen();
+  await (s as PostgresStore).listen();
   const dir = mkdtempSync(join(tmpdir(), 'gt-pg-child-'));
   try {
     const script = join(dir, 'child.mjs');

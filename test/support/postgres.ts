@@ -39,7 +39,15 @@ export function postgresServer(): Promise<PgAvailability> {
 
 async function start(): Promise<PgServer> {
   const external = process.env.GT_TEST_POSTGRES_URL;
-  if (external) return serverAt(external, async () => {});
+  if (external) {
+    const probe = new pg.Client({ connectionString: external });
+    try {
+      await probe.connect();
+    } finally {
+      await probe.end().catch(() => {});
+    }
+    return serverAt(external, async () => {});
+  }
   return startEmbedded();
 }
 

@@ -134,6 +134,7 @@ export class PgSession implements Tx {
 
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     if (running.getStore() === this) return Promise.reject(new InternalError('transaction() called from inside a store call'));
+    if (this.ended) return Promise.reject(new InternalError('a transaction handle was used after its transaction ended'));
     const body = async () => {
       const name = await this.calls.run(async () => {
         await this.lockWriter();
