@@ -6,8 +6,8 @@ import { ensureAgent } from './identity.js';
 
 export interface InstallReport { town: Town; created: boolean; identities: string[] }
 
-export function installTown(dir: string, name?: string): InstallReport {
-  const { town, created } = createTownLayout(dir, name);
+export function installTown(dir: string, name?: string, opts: { store?: string } = {}): InstallReport {
+  const { town, created } = createTownLayout(dir, name, opts);
   openHqStore(town);
   const identities: string[] = [];
   for (const address of ['overseer', 'mayor', 'deacon', 'boot']) {
