@@ -76,6 +76,11 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
+/** A string literal for SQL sent without parameters (multi-statement round trips); our own names only. */
+export function quoteLiteral(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
 /** Does the namespace's schema exist with our tables? */
 export async function namespaceExists(client: pg.ClientBase, schema: string): Promise<boolean> {
   const r = await client.query<{ t: string | null }>(`SELECT to_regclass($1) AS t`, [`${quoteIdent(schema)}.schema_version`]);

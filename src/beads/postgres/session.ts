@@ -24,6 +24,13 @@ const CLOSED = ['closed', 'tombstone'];
 const COLS = issueCols();
 const I_COLS = issueCols('i');
 
+interface FetchedRow extends IssueRow {
+  labels_j: string[];
+  deps_j: (Dependency & { created_by: string | null })[];
+  comments_j: Comment[];
+}
+interface Fetched { issue: Issue; row: IssueRow }
+
 /** What a session needs from its store. */
 export interface SessionHost {
   readonly prefix: string;
@@ -89,6 +96,11 @@ export class PgSession implements Tx {
   async lockWriter(): Promise<void> {
     if (this.locked) return;
     await this.c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_CLASS.writer, this.host.schema]);
+    this.locked = true;
+  }
+
+  /** The store took the writer lock with its BEGIN. */
+  lockedAlready(): void {
     this.locked = true;
   }
 
@@ -210,28 +222,51 @@ export class PgSession implements Tx {
 
   // ---- reads ------------------------------------------------------------------------------
 
-  private async rowsByIds(ids: string[]): Promise<IssueRow[]> {
-    if (!ids.length) return [];
-    if (ids.length === 1) return this.q<IssueRow>(`SELECT ${COLS} FROM issues WHERE id = $1`, [ids[0]]);
-    return this.q<IssueRow>(`SELECT ${COLS} FROM issues WHERE id = ANY($1::text[]) ORDER BY id`, [ids]);
+  /**
+   * Issues with their labels, dependencies and comments in one query (round trips, not rows, are
+   * what a remote database costs). `where` and `tail` are SQL over the alias i.
+   */
+  private async fetch(where: string, params: unknown[], tail = ''): Promise<Fetched[]> {
+    const rows = await this.q<FetchedRow>(`SELECT ${I_COLS},
+        (SELECT coalesce(json_agg(l.label ORDER BY l.label), '[]') FROM labels l WHERE l.issue_id = i.id) AS labels_j,
+        (SELECT coalesce(json_agg(json_build_object('issue_id', d.issue_id, 'depends_on_id', d.depends_on_id, 'type', d.type,
+            'created_at', d.created_at, 'created_by', d.created_by) ORDER BY d.seq), '[]') FROM dependencies d WHERE d.issue_id = i.id) AS deps_j,
+        (SELECT coalesce(json_agg(json_build_object('id', c.id, 'issue_id', c.issue_id, 'author', c.author, 'text', c.text,
+            'created_at', c.created_at) ORDER BY c.seq), '[]') FROM comments c WHERE c.issue_id = i.id) AS comments_j
+      FROM issues i ${where ? `WHERE ${where}` : ''} ${tail}`, params);
+    return rows.map((r) => {
+      const issue = rowToIssue(r);
+      issue.labels = r.labels_j;
+      issue.dependencies = r.deps_j.map((d) => {
+        const dep: Dependency = { issue_id: d.issue_id, depends_on_id: d.depends_on_id, type: d.type, created_at: d.created_at };
+        if (d.created_by !== null) dep.created_by = d.created_by;
+        return dep;
+      });
+      issue.comments = r.comments_j;
+      return { issue, row: r };
+    });
   }
 
-  /** Rows -> Issues, loading labels, dependencies and comments in three queries. */
-  private async hydrate(rows: IssueRow[], all = false): Promise<Issue[]> {
-    if (!rows.length) return [];
-    const issues = rows.map(rowToIssue);
+  private async issuesByIds(ids: string[]): Promise<Issue[]> {
+    if (!ids.length) return [];
+    return (await this.fetch('i.id = ANY($1::text[])', [ids], 'ORDER BY i.id')).map((f) => f.issue);
+  }
+
+  private async byExactId(id: string): Promise<Fetched | undefined> {
+    return (await this.fetch('i.id = $1', [id]))[0];
+  }
+
+  /** Every exported issue, by id: the whole table read in four queries rather than one per row's relations. */
+  private async exportable(): Promise<Issue[]> {
+    const issues = (await this.q<IssueRow>(`SELECT ${COLS} FROM issues WHERE NOT wisp ORDER BY id`)).map(rowToIssue);
     const byId = new Map(issues.map((i) => [i.id, i]));
-    const ids = rows.map((r) => r.id);
-    const pick = <R extends pg.QueryResultRow>(table: string, cols: string, order: string) =>
-      all ? this.q<R>(`SELECT ${cols} FROM ${table} ORDER BY ${order}`)
-        : this.q<R>(`SELECT ${cols} FROM ${table} WHERE issue_id = ANY($1::text[]) ORDER BY ${order}`, [ids]);
-    for (const l of await pick<{ issue_id: string; label: string }>('labels', 'issue_id, label', 'issue_id, label')) byId.get(l.issue_id)?.labels.push(l.label);
-    for (const d of await pick<Dependency & { created_by: string | null }>('dependencies', 'issue_id, depends_on_id, type, created_at, created_by', 'seq')) {
+    for (const l of await this.q<{ issue_id: string; label: string }>('SELECT issue_id, label FROM labels ORDER BY issue_id, label')) byId.get(l.issue_id)?.labels.push(l.label);
+    for (const d of await this.q<Dependency & { created_by: string | null }>('SELECT issue_id, depends_on_id, type, created_at, created_by FROM dependencies ORDER BY seq')) {
       const dep: Dependency = { issue_id: d.issue_id, depends_on_id: d.depends_on_id, type: d.type, created_at: d.created_at };
       if (d.created_by !== null) dep.created_by = d.created_by;
       byId.get(d.issue_id)?.dependencies.push(dep);
     }
-    for (const c of await pick<Comment>('comments', 'id, issue_id, author, text, created_at', 'seq')) byId.get(c.issue_id)?.comments.push(c);
+    for (const c of await this.q<Comment>('SELECT id, issue_id, author, text, created_at FROM comments ORDER BY seq')) byId.get(c.issue_id)?.comments.push(c);
     return issues;
   }
 
@@ -261,11 +296,13 @@ export class PgSession implements Tx {
   }
 
   getExact(id: string): Promise<Issue | undefined> {
-    return this.call('read', async () => (await this.hydrate(await this.rowsByIds([id])))[0]);
+    return this.call('read', async () => (await this.byExactId(id))?.issue);
   }
 
   get(idOrPartial: string): Promise<Issue | undefined> {
     return this.call('read', async () => {
+      const exact = await this.byExactId(idOrPartial.trim());
+      if (exact) return exact.issue;
       let id: string;
       try {
         id = await this.resolveId(idOrPartial);
@@ -273,17 +310,23 @@ export class PgSession implements Tx {
         if (e instanceof NotFoundError) return undefined;
         throw e;
       }
-      return (await this.hydrate(await this.rowsByIds([id])))[0];
+      return (await this.byExactId(id))?.issue;
     });
   }
 
   mustGet(idOrPartial: string): Promise<Issue> {
     return this.call('read', async () => {
-      const id = await this.resolveId(idOrPartial);
-      const issue = (await this.hydrate(await this.rowsByIds([id])))[0];
-      if (!issue) throw new NotFoundError('issue', idOrPartial);
-      return issue;
+      return (await this.mustFetch(idOrPartial)).issue;
     });
+  }
+
+  /** The issue a typed id names (exact first: one query in the common case). */
+  private async mustFetch(idOrPartial: string): Promise<Fetched> {
+    const exact = idOrPartial.trim() ? await this.byExactId(idOrPartial.trim()) : undefined;
+    if (exact) return exact;
+    const got = await this.byExactId(await this.resolveId(idOrPartial));
+    if (!got) throw new NotFoundError('issue', idOrPartial);
+    return got;
   }
 
   private async where(f: ListFilter, ps: Params): Promise<string[]> {
@@ -327,8 +370,8 @@ export class PgSession implements Tx {
     return this.call('read', async () => {
       const ps = new Params();
       const w = await this.where(filter, ps);
-      const rows = await this.q<IssueRow>(`SELECT ${I_COLS} FROM issues i ${w.length ? 'WHERE ' + w.join(' AND ') : ''} ORDER BY i.id ${this.limit(filter, ps)}`, ps.values);
-      return this.hydrate(rows);
+      const tail = `ORDER BY i.id ${this.limit(filter, ps)}`;
+      return (await this.fetch(w.join(' AND '), ps.values, tail)).map((f) => f.issue);
     });
   }
 
@@ -337,8 +380,8 @@ export class PgSession implements Tx {
       const ps = new Params();
       const w = await this.where({ ...filter, status: 'open', includeEphemeral: filter.includeEphemeral ?? false }, ps);
       w.push('NOT i.blocked', `NOT (i.issue_type = ANY(${ps.p(NON_WORK_TYPES)}::text[]))`);
-      const rows = await this.q<IssueRow>(`SELECT ${I_COLS} FROM issues i WHERE ${w.join(' AND ')} ORDER BY i.priority, i.created_at, i.id ${this.limit(filter, ps)}`, ps.values);
-      return this.hydrate(rows);
+      const tail = `ORDER BY i.priority, i.created_at, i.id ${this.limit(filter, ps)}`;
+      return (await this.fetch(w.join(' AND '), ps.values, tail)).map((f) => f.issue);
     });
   }
 
@@ -363,10 +406,9 @@ export class PgSession implements Tx {
 
   blocked(): Promise<BlockedIssue[]> {
     return this.call('read', async () => {
-      const rows = await this.q<IssueRow>(`SELECT ${COLS} FROM issues WHERE blocked AND NOT (status = ANY($1::text[])) AND NOT ephemeral
-        ORDER BY priority, created_at, id`, [CLOSED]);
+      const found = await this.fetch('i.blocked AND NOT (i.status = ANY($1::text[])) AND NOT i.ephemeral', [CLOSED], 'ORDER BY i.priority, i.created_at, i.id');
       const out: BlockedIssue[] = [];
-      for (const issue of await this.hydrate(rows)) {
+      for (const { issue } of found) {
         const blockers = await this.openBlockers(issue.id);
         const anc = await this.blockedAncestor(issue.id);
         if (anc) blockers.push(anc);
@@ -381,7 +423,9 @@ export class PgSession implements Tx {
       const issue = await this.mustGet(id);
       const blockers = await this.openBlockers(issue.id);
       const gates: Record<string, string> = {};
-      for (const r of await this.rowsByIds(blockers)) if (r.issue_type === 'gate') gates[r.id] = r.title;
+      if (blockers.length) {
+        for (const r of await this.q<{ id: string; title: string }>(`SELECT id, title FROM issues WHERE id = ANY($1::text[]) AND issue_type = 'gate'`, [blockers])) gates[r.id] = r.title;
+      }
       return notReadyReasons({
         status: issue.status, issue_type: issue.issue_type, ephemeral: issue.ephemeral,
         blockers, blockedAncestor: await this.blockedAncestor(issue.id), gates,
@@ -392,10 +436,10 @@ export class PgSession implements Tx {
   dependents(id: string, type?: string): Promise<Issue[]> {
     return this.call('read', async () => {
       const full = await this.resolveIdOrForeign(id);
-      const rows = type
-        ? await this.q<IssueRow>(`SELECT ${I_COLS} FROM dependencies d JOIN issues i ON i.id = d.issue_id WHERE d.depends_on_id = $1 AND d.type = $2 ORDER BY i.id`, [full, type])
-        : await this.q<IssueRow>(`SELECT ${COLS} FROM issues WHERE id IN (SELECT issue_id FROM dependencies WHERE depends_on_id = $1) ORDER BY id`, [full]);
-      return this.hydrate(rows);
+      const found = type
+        ? await this.fetch('i.id IN (SELECT issue_id FROM dependencies WHERE depends_on_id = $1 AND type = $2)', [full, type], 'ORDER BY i.id')
+        : await this.fetch('i.id IN (SELECT issue_id FROM dependencies WHERE depends_on_id = $1)', [full], 'ORDER BY i.id');
+      return found.map((f) => f.issue);
     });
   }
 
@@ -443,9 +487,8 @@ export class PgSession implements Tx {
 
   exportText(): Promise<string> {
     return this.call('read', async () => {
-      const rows = await this.q<IssueRow>(`SELECT ${COLS} FROM issues WHERE NOT wisp ORDER BY id`);
       let text = '';
-      for (const issue of await this.hydrate(rows, true)) text += issueToLine(issue) + '\n';
+      for (const issue of await this.exportable()) text += issueToLine(issue) + '\n';
       return text;
     });
   }
@@ -499,11 +542,7 @@ export class PgSession implements Tx {
       } else if (parent) {
         id = await this.nextChildId(parent);
       } else {
-        const count = (await this.one<{ n: number }>('SELECT count(*)::int AS n FROM issues'))!.n;
-        id = '';
-        for (const cand of idCandidates(this.prefix, `${title}\0${actor}\0${process.pid}\0${Date.now()}\0${Math.random()}`, count)) {
-          if (!(await this.exists(cand))) { id = cand; break; }
-        }
+        id = await this.freshId(`${title}\0${actor}\0${process.pid}\0${Date.now()}\0${Math.random()}`);
       }
       await this.check({ id, title, status, priority, issue_type: type, description: input.description, design: input.design,
         acceptance_criteria: input.acceptance_criteria, notes: input.notes, assignee: input.assignee, owner: input.owner,
@@ -523,8 +562,20 @@ export class PgSession implements Tx {
       for (const d of input.deps ?? []) await this.addDependency(id, d.id, d.type, actor);
       await recomputeBlocked(this.c, [id]);
       await statusChanged(this.c, id); // issues may already depend on this id (explicit --id, imported edges)
-      return this.mustGet(id);
+      return (await this.byExactId(id))!.issue;
     });
+  }
+
+  /** generateId's choice, with the existence checks of a few candidates in one query. */
+  private async freshId(seed: string): Promise<string> {
+    const count = (await this.one<{ n: number }>('SELECT count(*)::int AS n FROM issues'))!.n;
+    const candidates = idCandidates(this.prefix, seed, count);
+    for (;;) {
+      const batch = Array.from({ length: 4 }, () => candidates.next().value);
+      const taken = new Set((await this.q<{ id: string }>('SELECT id FROM issues WHERE id = ANY($1::text[])', [batch])).map((r) => r.id));
+      const free = batch.find((id) => !taken.has(id));
+      if (free) return free;
+    }
   }
 
   createChildren(parentRef: string, children: ChildInput[], edges: ChildEdge[], actor: string): Promise<string[]> {
@@ -630,10 +681,7 @@ export class PgSession implements Tx {
   private async patchLoop(ref: string, actor: string, decide: (before: Issue) => { patch: UpdatePatch } | { done: Issue },
     after?: (before: Issue) => Promise<void>): Promise<Issue> {
     for (let attempt = 0; ; attempt++) {
-      const full = await this.resolveId(ref);
-      const row = (await this.rowsByIds([full]))[0];
-      if (!row) throw new NotFoundError('issue', ref);
-      const before = (await this.hydrate([row]))[0]!;
+      const { issue: before, row } = await this.mustFetch(ref);
       const d = decide(before);
       if ('done' in d) return d.done;
       const result = await this.applyPatch(before, row.rev, d.patch, actor);
@@ -641,7 +689,7 @@ export class PgSession implements Tx {
         if (after) await after(before);
         return result;
       }
-      if (attempt > 100) throw new InternalError(`${full} kept changing under a compare-and-set`);
+      if (attempt > 100) throw new InternalError(`${before.id} kept changing under a compare-and-set`);
     }
   }
 
@@ -702,7 +750,7 @@ export class PgSession implements Tx {
       if (CLOSED.includes(statusChangedTo) !== CLOSED.includes(before.status)) await statusChanged(this.c, id);
     }
     if (Object.keys(changed).length) await this.event(id, 'updated', actor, undefined, JSON.stringify(changed));
-    return this.mustGet(id);
+    return (await this.byExactId(id))!.issue;
   }
 
   closeIssues(ids: string[], reason: string | undefined, actor: string): Promise<Issue[]> {
@@ -718,7 +766,7 @@ export class PgSession implements Tx {
         await this.event(id, 'closed', actor, row.status, 'closed', reason);
         await statusChanged(this.c, id);
       }
-      return this.hydrate(await this.rowsByIds(full));
+      return this.issuesByIds(full);
     });
   }
 
@@ -847,7 +895,7 @@ export class PgSession implements Tx {
       const records = parseJsonlLines(text, source);
       await this.admitRecords(records, source);
       const ids = records.map((r) => r.id);
-      const existing = new Map((await this.hydrate(await this.rowsByIds(ids))).map((i) => [i.id, issueToLine(i)]));
+      const existing = new Map((await this.issuesByIds(ids)).map((i) => [i.id, issueToLine(i)]));
       for (const { issue: r } of records as Required<JsonlRecord>[]) {
         const before = existing.get(r.id);
         if (before !== undefined && before === issueToLine(r)) { counts.unchanged++; continue; }

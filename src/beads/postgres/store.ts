@@ -11,7 +11,7 @@ import { InternalError, UserError } from '../../lib/errors.js';
 import type { BlockedIssue, ChildEdge, ChildInput, CompareAndSetExpect, CreateInput, ImportCounts, ListFilter, Store, Tx, UpdatePatch } from '../api.js';
 import type { BeadEvent, Comment, Dependency, Issue } from '../model.js';
 import { PgSession, type SessionHost } from './session.js';
-import { quoteIdent } from './schema.js';
+import { LOCK_CLASS, quoteIdent, quoteLiteral } from './schema.js';
 
 /** The store whose transaction's fn is running in this async context (calling that store from inside it is a bug). */
 const insideTransaction = new AsyncLocalStorage<PostgresStore>();
@@ -60,12 +60,15 @@ export class PostgresStore implements Store, SessionHost {
       const s = new PgSession(client, this, { bare: true, locked: false });
       let broken: Error | undefined;
       try {
-        await client.query(kind === 'read' ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
+        // A read runs without BEGIN/COMMIT: each of its queries reads one issue set whole (fetch
+        // brings an issue's relations in the same statement), and round trips are what it costs.
+        if (kind === 'read') return await fn(s);
+        await client.query('BEGIN');
         const r = await fn(s);
         await this.commit(client, s);
         return r;
       } catch (e) {
-        broken = await rollback(client);
+        if (kind !== 'read') broken = await rollback(client);
         if (isRetryable(e) && attempt < 5) continue;
         throw storeError(e);
       } finally {
@@ -81,8 +84,8 @@ export class PostgresStore implements Store, SessionHost {
     const s = new PgSession(client, this, { bare: false, locked: false });
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
-      await s.lockWriter();
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${LOCK_CLASS.writer}, hashtext(${quoteLiteral(this.schema)}))`);
+      s.lockedAlready();
       const r = await insideTransaction.run(this, () => fn(s));
       await s.idle(); // a call fn started but did not await
       await this.commit(client, s);
@@ -98,8 +101,8 @@ export class PostgresStore implements Store, SessionHost {
   }
 
   private async commit(client: pg.PoolClient, s: PgSession): Promise<void> {
-    if (s.changed) await client.query('SELECT pg_notify($1, $2)', [this.channel, this.instance]);
-    await client.query('COMMIT');
+    // One round trip: the NOTIFY is delivered at the COMMIT, and only if it commits.
+    await client.query(s.changed ? `SELECT pg_notify(${quoteLiteral(this.channel)}, ${quoteLiteral(this.instance)}); COMMIT` : 'COMMIT');
     if (s.changed) this.changedHere();
   }
 
