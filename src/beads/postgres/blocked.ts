@@ -31,10 +31,10 @@ export async function recomputeBlocked(c: pg.ClientBase, seeds: Iterable<string>
   }
 }
 
-/** After an issue's status changed (closed or not): its dependents and children may change. */
-export async function statusChanged(c: pg.ClientBase, id: string): Promise<void> {
-  const deps = await c.query<{ issue_id: string }>(`SELECT DISTINCT issue_id FROM dependencies WHERE depends_on_id = $1 AND type = ANY($2::text[])`,
-    [id, [...BLOCKING_DEP_TYPES, PARENT_CHILD]]);
+/** After issues' status changed (closed or not): their dependents and children may change. */
+export async function statusChanged(c: pg.ClientBase, ids: string | string[]): Promise<void> {
+  const deps = await c.query<{ issue_id: string }>(`SELECT DISTINCT issue_id FROM dependencies WHERE depends_on_id = ANY($1::text[]) AND type = ANY($2::text[])`,
+    [typeof ids === 'string' ? [ids] : ids, [...BLOCKING_DEP_TYPES, PARENT_CHILD]]);
   await recomputeBlocked(c, deps.rows.map((d) => d.issue_id));
 }
 

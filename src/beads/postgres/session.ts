@@ -11,7 +11,7 @@ import type { BlockedIssue, ChildEdge, ChildInput, CompareAndSetExpect, CreateIn
 import { childNumber, idCandidates } from '../ids.js';
 import { issueToLine, newStatuses, parseJsonlLines, validateRecords, type JsonlRecord } from '../jsonl.js';
 import {
-  BLOCKING_DEP_TYPES, CUSTOM_STATUS_KEY, NON_WORK_TYPES, PARENT_CHILD, STATUSES, checkLabel, parseCustomStatuses,
+  BLOCKING_DEP_TYPES, CUSTOM_STATUS_KEY, NON_WORK_TYPES, PARENT_CHILD, STATUSES, checkLabel, isStatus, parseCustomStatuses,
   type BeadEvent, type BuiltinStatus, type Comment, type Dependency, type Issue, type Status,
 } from '../model.js';
 import { findCycles, isOpenBlocker, notReadyReasons, type GraphEdge } from '../ready.js';
@@ -21,6 +21,7 @@ import { issueCols, nonEmpty, Params, rowToIssue, startsWithPattern, type IssueR
 import { LOCK_CLASS } from './schema.js';
 
 const CLOSED = ['closed', 'tombstone'];
+const BUILTIN_STATUSES = knownStatuses([]);
 const COLS = issueCols();
 const I_COLS = issueCols('i');
 
@@ -30,6 +31,7 @@ interface FetchedRow extends IssueRow {
   comments_j: Comment[];
 }
 interface Fetched { issue: Issue; row: IssueRow }
+interface EventRow { issue_id: string; type: string; actor: string; old?: string; new?: string; comment?: string }
 
 /** What a session needs from its store. */
 export interface SessionHost {
@@ -206,7 +208,8 @@ export class PgSession implements Tx {
   }
 
   private async check(i: Checked): Promise<void> {
-    const problem = issueProblem(i, await this.statuses());
+    // A built-in status needs no read of the configured custom ones.
+    const problem = issueProblem(i, isStatus(i.status) ? BUILTIN_STATUSES : await this.statuses());
     if (problem) throw new UserError(problem);
   }
 
@@ -508,6 +511,19 @@ export class PgSession implements Tx {
 
   // ---- writes ------------------------------------------------------------------------------
 
+  /** Several events in one INSERT, in order. */
+  private async events_(list: EventRow[]): Promise<void> {
+    if (!list.length) return;
+    if (list.length === 1) {
+      const e = list[0]!;
+      return this.event(e.issue_id, e.type, e.actor, e.old, e.new, e.comment);
+    }
+    const col = <K extends keyof EventRow>(k: K) => list.map((e) => e[k] ?? null);
+    await this.q(`INSERT INTO events (issue_id, event_type, actor, old_value, new_value, comment, created_at)
+      SELECT t.i, t.ty, t.a, t.o, t.n, t.c, $7 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS t(i, ty, a, o, n, c, k) ORDER BY t.k`,
+    [col('issue_id'), col('type'), col('actor'), col('old'), col('new'), col('comment'), nowStamp()]);
+  }
+
   private async event(issueId: string, type: string, actor: string, oldValue?: string, newValue?: string, comment?: string): Promise<void> {
     await this.q('INSERT INTO events (issue_id, event_type, actor, old_value, new_value, comment, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
       [issueId, type, actor, oldValue ?? null, newValue ?? null, comment ?? null, nowStamp()]);
@@ -678,23 +694,20 @@ export class PgSession implements Tx {
    * conditional on the row's revision: if another writer changed the row in between (a claim on
    * another machine), nothing was written and the decision is made again on the new row.
    */
-  private async patchLoop(ref: string, actor: string, decide: (before: Issue) => { patch: UpdatePatch } | { done: Issue },
-    after?: (before: Issue) => Promise<void>): Promise<Issue> {
+  private async patchLoop(ref: string, actor: string,
+    decide: (before: Issue) => { patch: UpdatePatch; also?: EventRow[] } | { done: Issue }): Promise<Issue> {
     for (let attempt = 0; ; attempt++) {
       const { issue: before, row } = await this.mustFetch(ref);
       const d = decide(before);
       if ('done' in d) return d.done;
-      const result = await this.applyPatch(before, row.rev, d.patch, actor);
-      if (result) {
-        if (after) await after(before);
-        return result;
-      }
+      const result = await this.applyPatch(before, row.rev, d.patch, actor, d.also);
+      if (result) return result;
       if (attempt > 100) throw new InternalError(`${before.id} kept changing under a compare-and-set`);
     }
   }
 
   /** Applies a patch to the row as read at `rev`; undefined when the row moved on since (nothing written). */
-  private async applyPatch(before: Issue, rev: number, patch: UpdatePatch, actor: string): Promise<Issue | undefined> {
+  private async applyPatch(before: Issue, rev: number, patch: UpdatePatch, actor: string, also: EventRow[] = []): Promise<Issue | undefined> {
     const id = before.id;
     const ps = new Params();
     const sets: string[] = [];
@@ -742,32 +755,51 @@ export class PgSession implements Tx {
     await this.check(after);
     if (statusChangedTo !== undefined && (CLOSED.includes(statusChangedTo) || CLOSED.includes(before.status))) await this.lockWriter();
     sets.push(`updated_at = ${ps.p(now)}`, 'rev = rev + 1');
-    const hit = await this.q(`UPDATE issues SET ${sets.join(', ')} WHERE id = ${ps.p(id)} AND rev = ${ps.p(rev)} RETURNING 1`, ps.values);
+    const hit = await this.q<IssueRow>(`UPDATE issues SET ${sets.join(', ')} WHERE id = ${ps.p(id)} AND rev = ${ps.p(rev)} RETURNING ${COLS}`, ps.values);
     if (!hit.length) return undefined;
+    const events: EventRow[] = [];
     if (statusChangedTo !== undefined) {
       const type = statusChangedTo === 'closed' ? 'closed' : before.status === 'closed' ? 'reopened' : 'status_changed';
-      await this.event(id, type, actor, before.status, statusChangedTo);
-      if (CLOSED.includes(statusChangedTo) !== CLOSED.includes(before.status)) await statusChanged(this.c, id);
+      events.push({ issue_id: id, type, actor, old: before.status, new: statusChangedTo });
     }
-    if (Object.keys(changed).length) await this.event(id, 'updated', actor, undefined, JSON.stringify(changed));
-    return (await this.byExactId(id))!.issue;
+    if (Object.keys(changed).length) events.push({ issue_id: id, type: 'updated', actor, new: JSON.stringify(changed) });
+    await this.events_([...events, ...also]);
+    if (statusChangedTo !== undefined && CLOSED.includes(statusChangedTo) !== CLOSED.includes(before.status)) await statusChanged(this.c, id);
+    // The row as updated; its labels, dependencies and comments are as read (a patch does not touch them).
+    return { ...rowToIssue(hit[0]!), labels: before.labels, dependencies: before.dependencies, comments: before.comments };
   }
 
   closeIssues(ids: string[], reason: string | undefined, actor: string): Promise<Issue[]> {
     return this.call('write', async () => {
-      const full: string[] = [];
-      for (const i of ids) full.push(await this.resolveId(i)); // all resolve, or nothing changes
-      const now = nowStamp();
+      const full = await this.resolveIds(ids); // all resolve, or nothing changes
+      const rows = await this.q<{ id: string; status: Status }>('SELECT id, status FROM issues WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', [full]);
+      const status = new Map(rows.map((r) => [r.id, r.status]));
+      const closing: string[] = [];
       for (const id of full) {
-        const row = (await this.one<{ status: Status }>('SELECT status FROM issues WHERE id = $1 FOR UPDATE', [id]))!;
-        if (row.status === 'closed') continue;
-        if (row.status === 'tombstone') throw new UserError(`${id} is deleted`);
-        await this.q(`UPDATE issues SET status = 'closed', closed_at = $1, close_reason = $2, updated_at = $1, rev = rev + 1 WHERE id = $3`, [now, nonEmpty(reason), id]);
-        await this.event(id, 'closed', actor, row.status, 'closed', reason);
-        await statusChanged(this.c, id);
+        const st = status.get(id)!;
+        if (st === 'closed' || closing.includes(id)) continue;
+        if (st === 'tombstone') throw new UserError(`${id} is deleted`);
+        closing.push(id);
       }
-      return this.issuesByIds(full);
+      if (closing.length) {
+        const now = nowStamp();
+        await this.q(`UPDATE issues SET status = 'closed', closed_at = $1, close_reason = $2, updated_at = $1, rev = rev + 1 WHERE id = ANY($3::text[])`,
+          [now, nonEmpty(reason), closing]);
+        await this.events_(closing.map((id) => ({ issue_id: id, type: 'closed', actor, old: status.get(id), new: 'closed', comment: reason })));
+        await statusChanged(this.c, closing);
+      }
+      const byId = new Map((await this.issuesByIds(full)).map((i) => [i.id, i]));
+      return [...new Set(full)].sort().map((id) => byId.get(id)!);
     });
+  }
+
+  /** Typed ids to full ids: the exact ones in one query, the rest one by one. */
+  private async resolveIds(ids: string[]): Promise<string[]> {
+    const trimmed = ids.map((i) => i.trim());
+    const exact = new Set((await this.q<{ id: string }>('SELECT id FROM issues WHERE id = ANY($1::text[])', [trimmed])).map((r) => r.id));
+    const out: string[] = [];
+    for (const id of trimmed) out.push(exact.has(id) ? id : await this.resolveId(id));
+    return out;
   }
 
   reopen(id: string, actor: string): Promise<Issue> {
@@ -791,8 +823,8 @@ export class PgSession implements Tx {
       if (!['open', 'hooked'].includes(issue.status) && !(issue.assignee === actor && issue.status !== 'closed')) {
         throw new ConflictError(`cannot claim ${issue.id}: its status is ${issue.status}`);
       }
-      return { patch: { status: 'in_progress', assignee: actor } };
-    }, (before) => this.event(before.id, 'claimed', actor, before.assignee, actor)));
+      return { patch: { status: 'in_progress', assignee: actor }, also: [{ issue_id: issue.id, type: 'claimed', actor, old: issue.assignee, new: actor }] };
+    }));
   }
 
   compareAndSet(id: string, expect: CompareAndSetExpect, patch: UpdatePatch, actor: string): Promise<Issue> {
@@ -896,14 +928,18 @@ export class PgSession implements Tx {
       await this.admitRecords(records, source);
       const ids = records.map((r) => r.id);
       const existing = new Map((await this.issuesByIds(ids)).map((i) => [i.id, issueToLine(i)]));
+      const changed: Issue[] = [];
+      const events: EventRow[] = [];
       for (const { issue: r } of records as Required<JsonlRecord>[]) {
         const before = existing.get(r.id);
         if (before !== undefined && before === issueToLine(r)) { counts.unchanged++; continue; }
-        await this.upsertRecord(r);
-        await this.event(r.id, before !== undefined ? 'updated' : 'created', actor, undefined, 'import');
+        changed.push(r);
+        events.push({ issue_id: r.id, type: before !== undefined ? 'updated' : 'created', actor, new: 'import' });
         if (before !== undefined) counts.updated++;
         else counts.created++;
       }
+      await this.upsertRecords(changed);
+      await this.events_(events);
       if (counts.created + counts.updated) await recomputeAllBlocked(this.c);
       return counts;
     });
@@ -916,25 +952,37 @@ export class PgSession implements Tx {
     await this.q('DELETE FROM comments WHERE issue_id = ANY($1::text[])', [ids]);
   }
 
-  /** Replaces one issue (row, labels, dependencies, comments) with a record as read from JSONL. */
-  private async upsertRecord(r: Issue): Promise<void> {
-    await this.deleteRows([r.id]);
-    const fields = Object.keys(r.fields).length ? JSON.stringify(r.fields) : null;
+  /** Replaces issues (rows, labels, dependencies, comments) with records as read from JSONL, a statement per table. */
+  private async upsertRecords(rs: Issue[]): Promise<void> {
+    if (!rs.length) return;
+    await this.deleteRows(rs.map((r) => r.id));
+    const col = <T>(f: (r: Issue) => T) => rs.map(f);
     await this.q(`INSERT INTO issues (id, title, description, design, acceptance_criteria, notes, status, priority, issue_type,
-        assignee, owner, created_at, created_by, updated_at, closed_at, close_reason, external_ref, ephemeral, wisp, fields)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, false, $19)`, [
-      r.id, r.title, r.description ?? null, r.design ?? null, r.acceptance_criteria ?? null, r.notes ?? null, r.status, r.priority,
-      r.issue_type, r.assignee ?? null, r.owner ?? null, r.created_at, r.created_by ?? null, r.updated_at, r.closed_at ?? null,
-      r.close_reason ?? null, r.external_ref ?? null, !!r.ephemeral, fields]);
-    if (r.dependencies.length) {
+        assignee, owner, created_at, created_by, updated_at, closed_at, close_reason, external_ref, ephemeral, fields)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[],
+        $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::boolean[], $19::text[])`, [
+      col((r) => r.id), col((r) => r.title), col((r) => r.description ?? null), col((r) => r.design ?? null), col((r) => r.acceptance_criteria ?? null),
+      col((r) => r.notes ?? null), col((r) => r.status), col((r) => r.priority), col((r) => r.issue_type), col((r) => r.assignee ?? null),
+      col((r) => r.owner ?? null), col((r) => r.created_at), col((r) => r.created_by ?? null), col((r) => r.updated_at), col((r) => r.closed_at ?? null),
+      col((r) => r.close_reason ?? null), col((r) => r.external_ref ?? null), col((r) => !!r.ephemeral),
+      col((r) => (Object.keys(r.fields).length ? JSON.stringify(r.fields) : null))]);
+    const deps = rs.flatMap((r) => r.dependencies.map((d) => ({ ...d, issue_id: r.id })));
+    if (deps.length) {
       await this.q(`INSERT INTO dependencies (issue_id, depends_on_id, type, created_at, created_by)
-        SELECT $1, t.d, t.ty, t.at, t.by FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS t(d, ty, at, by, n) ORDER BY t.n
-        ON CONFLICT DO NOTHING`, [r.id, r.dependencies.map((d) => d.depends_on_id), r.dependencies.map((d) => d.type),
-        r.dependencies.map((d) => d.created_at), r.dependencies.map((d) => d.created_by ?? null)]);
+        SELECT t.i, t.d, t.ty, t.at, t.by FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS t(i, d, ty, at, by, n) ORDER BY t.n
+        ON CONFLICT DO NOTHING`, [deps.map((d) => d.issue_id), deps.map((d) => d.depends_on_id), deps.map((d) => d.type),
+        deps.map((d) => d.created_at), deps.map((d) => d.created_by ?? null)]);
     }
-    if (r.labels.length) await this.q('INSERT INTO labels (issue_id, label) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING', [r.id, r.labels]);
-    for (const c of r.comments) {
-      await this.q('INSERT INTO comments (id, issue_id, author, text, created_at) VALUES ($1, $2, $3, $4, $5)', [c.id, r.id, c.author, c.text, c.created_at]);
+    const labels = rs.flatMap((r) => r.labels.map((label) => ({ id: r.id, label })));
+    if (labels.length) {
+      await this.q('INSERT INTO labels (issue_id, label) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING',
+        [labels.map((l) => l.id), labels.map((l) => l.label)]);
+    }
+    const comments = rs.flatMap((r) => r.comments.map((c) => ({ ...c, issue_id: r.id })));
+    if (comments.length) {
+      await this.q(`INSERT INTO comments (id, issue_id, author, text, created_at)
+        SELECT t.id, t.i, t.a, t.tx, t.at FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS t(id, i, a, tx, at, n) ORDER BY t.n`,
+      [comments.map((c) => c.id), comments.map((c) => c.issue_id), comments.map((c) => c.author), comments.map((c) => c.text), comments.map((c) => c.created_at)]);
     }
   }
 
