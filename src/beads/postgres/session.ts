@@ -75,9 +75,21 @@ export class PgSession implements Tx {
   /** The transaction ended (committed or rolled back): the connection went back to the pool. */
   private ended = false;
 
-  constructor(private readonly c: pg.ClientBase, private readonly host: SessionHost, opts: { bare: boolean; locked: boolean }) {
+  /** BEGIN waits for the first write (a lone claim that loses reads once and writes nothing). */
+  private readonly lazyBegin: boolean;
+  /** The lazy BEGIN was sent: the store commits or rolls back. */
+  begun = false;
+
+  constructor(private readonly c: pg.ClientBase, private readonly host: SessionHost, opts: { bare: boolean; locked: boolean; lazyBegin?: boolean }) {
     this.bare = opts.bare;
     this.locked = opts.locked;
+    this.lazyBegin = opts.lazyBegin ?? false;
+  }
+
+  private async ensureBegun(): Promise<void> {
+    if (!this.lazyBegin || this.begun) return;
+    await this.c.query('BEGIN');
+    this.begun = true;
   }
 
   get prefix(): string {
@@ -97,6 +109,7 @@ export class PgSession implements Tx {
   /** Takes the namespace's writer lock: writers that maintain shared state (the blocked flags, counters) run one at a time. */
   async lockWriter(): Promise<void> {
     if (this.locked) return;
+    await this.ensureBegun();
     await this.c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_CLASS.writer, this.host.schema]);
     this.locked = true;
   }
@@ -753,6 +766,7 @@ export class PgSession implements Tx {
     const after = { ...before, ...changed, status: patch.status ?? before.status } as Checked;
     for (const k of ['assignee', 'owner', 'external_ref'] as const) if (after[k] === null) delete after[k];
     await this.check(after);
+    await this.ensureBegun();
     if (statusChangedTo !== undefined && (CLOSED.includes(statusChangedTo) || CLOSED.includes(before.status))) await this.lockWriter();
     sets.push(`updated_at = ${ps.p(now)}`, 'rev = rev + 1');
     const hit = await this.q<IssueRow>(`UPDATE issues SET ${sets.join(', ')} WHERE id = ${ps.p(id)} AND rev = ${ps.p(rev)} RETURNING ${COLS}`, ps.values);

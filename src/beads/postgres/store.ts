@@ -53,22 +53,24 @@ export class PostgresStore implements Store, SessionHost {
   }
 
   /** One call as its own transaction; a lost serialization race or deadlock runs it again. */
-  private async run<T>(kind: 'read' | 'write', fn: (s: PgSession) => Promise<T>): Promise<T> {
+  private async run<T>(kind: 'read' | 'write' | 'cas', fn: (s: PgSession) => Promise<T>): Promise<T> {
     this.guard();
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
-      const s = new PgSession(client, this, { bare: true, locked: false });
+      const s = new PgSession(client, this, { bare: true, locked: false, lazyBegin: kind === 'cas' });
       let broken: Error | undefined;
       try {
         // A read runs without BEGIN/COMMIT: each of its queries reads one issue set whole (fetch
         // brings an issue's relations in the same statement), and round trips are what it costs.
+        // A lone compare-and-set begins at its first write: its read is checked again by the
+        // conditional UPDATE anyway, and a claimer that lost pays one query.
         if (kind === 'read') return await fn(s);
-        await client.query('BEGIN');
+        if (kind === 'write') await client.query('BEGIN');
         const r = await fn(s);
-        await this.commit(client, s);
+        if (kind === 'write' || s.begun) await this.commit(client, s);
         return r;
       } catch (e) {
-        if (kind !== 'read') broken = await rollback(client);
+        if (kind === 'write' || s.begun) broken = await rollback(client);
         if (isRetryable(e) && attempt < 5) continue;
         throw storeError(e);
       } finally {
@@ -196,9 +198,9 @@ export class PostgresStore implements Store, SessionHost {
   update(id: string, patch: UpdatePatch, actor: string): Promise<Issue> { return this.run('write', (s) => s.update(id, patch, actor)); }
   closeIssues(ids: string[], reason: string | undefined, actor: string): Promise<Issue[]> { return this.run('write', (s) => s.closeIssues(ids, reason, actor)); }
   reopen(id: string, actor: string): Promise<Issue> { return this.run('write', (s) => s.reopen(id, actor)); }
-  claim(id: string, actor: string): Promise<Issue> { return this.run('write', (s) => s.claim(id, actor)); }
+  claim(id: string, actor: string): Promise<Issue> { return this.run('cas', (s) => s.claim(id, actor)); }
   compareAndSet(id: string, expect: CompareAndSetExpect, patch: UpdatePatch, actor: string): Promise<Issue> {
-    return this.run('write', (s) => s.compareAndSet(id, expect, patch, actor));
+    return this.run('cas', (s) => s.compareAndSet(id, expect, patch, actor));
   }
   list(filter?: ListFilter): Promise<Issue[]> { return this.run('read', (s) => s.list(filter)); }
   ready(filter?: ListFilter): Promise<Issue[]> { return this.run('read', (s) => s.ready(filter)); }
