@@ -43,6 +43,7 @@ export async function openPostgresStore(spec: PostgresSpec): Promise<PostgresSto
 function makePool(url: string, schema: string): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url, max: POOL_MAX, idleTimeoutMillis: 10_000,
+    allowExitOnIdle: true, // idle connections do not keep a command's process alive
     // bigint identities (event ids, revisions) fit a JS number by far
     types: { getTypeParser: ((oid: number, format?: string) => oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser },
   });

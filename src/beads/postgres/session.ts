@@ -589,7 +589,7 @@ export class PgSession implements Tx {
       if (labels.length) await this.q('INSERT INTO labels (issue_id, label) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING', [id, labels]);
       if (parent) await this.insertDep(id, parent, PARENT_CHILD, actor, now);
       for (const d of input.deps ?? []) await this.addDependency(id, d.id, d.type, actor);
-      await recomputeBlocked(this.c, [id]);
+      if (parent || input.deps?.length) await recomputeBlocked(this.c, [id]); // with no edges it starts unblocked
       await statusChanged(this.c, id); // issues may already depend on this id (explicit --id, imported edges)
       return (await this.byExactId(id))!.issue;
     });

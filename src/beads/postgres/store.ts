@@ -65,7 +65,7 @@ export class PostgresStore implements Store, SessionHost {
         // A lone compare-and-set begins at its first write: its read is checked again by the
         // conditional UPDATE anyway, and a claimer that lost pays one query.
         if (kind === 'read') return await fn(s);
-        if (kind === 'write') await client.query('BEGIN');
+        if (kind === 'write') await this.beginLocked(client, s); // every write call takes the writer lock
         const r = await fn(s);
         if (kind === 'write' || s.begun) await this.commit(client, s);
         return r;
@@ -86,8 +86,7 @@ export class PostgresStore implements Store, SessionHost {
     const s = new PgSession(client, this, { bare: false, locked: false });
     let broken: Error | undefined;
     try {
-      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${LOCK_CLASS.writer}, hashtext(${quoteLiteral(this.schema)}))`);
-      s.lockedAlready();
+      await this.beginLocked(client, s);
       const r = await insideTransaction.run(this, () => fn(s));
       await s.idle(); // a call fn started but did not await
       await this.commit(client, s);
@@ -100,6 +99,12 @@ export class PostgresStore implements Store, SessionHost {
       s.end();
       client.release(broken);
     }
+  }
+
+  /** BEGIN and the namespace's writer lock in one round trip. */
+  private async beginLocked(client: pg.PoolClient, s: PgSession): Promise<void> {
+    await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${LOCK_CLASS.writer}, hashtext(${quoteLiteral(this.schema)}))`);
+    s.lockedAlready();
   }
 
   private async commit(client: pg.PoolClient, s: PgSession): Promise<void> {
