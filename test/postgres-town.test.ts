@@ -5,8 +5,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-// stores.js before town.js: town.ts and stores.ts import each other, and stores.ts reads HQ_PREFIX at load.
-import '../src/town/stores.js';
 import { closeTown, createTownLayout, loadTown } from '../src/town/town.js';
 import { UserError } from '../src/lib/errors.js';
 import { gt } from './support/cli.js';
