@@ -4,7 +4,7 @@
 //   node dist/bench/store-backends.js [records=10000]
 // PostgreSQL: GT_BENCH_POSTGRES_URL (an existing server, any database the user may create
 // databases in), else an embedded server (test/support/postgres.ts: fsync off, loopback TCP).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Store } from '../src/beads/api.js';
@@ -12,7 +12,8 @@ import { openStore } from '../src/beads/open.js';
 import { openSqliteStore } from '../src/beads/sqlite/store.js';
 import { ConflictError } from '../src/lib/errors.js';
 import { postgresServer, type PgServer } from '../test/support/postgres.js';
-import { fmt, median } from './support/timing.js';
+import { runSync } from '../src/lib/proc.js';
+import { fmt, median, time } from './support/timing.js';
 
 const target = Number(process.argv[2] ?? 10_000);
 const WORKERS = 8;
@@ -47,7 +48,30 @@ async function timeAsync(n: number, fn: (i: number) => Promise<unknown>): Promis
   return median(xs);
 }
 
-interface Backend { name: string; open(): Promise<Store>; openAnother(): Promise<Store>; dispose(): Promise<void> }
+interface Backend {
+  name: string; open(): Promise<Store>; openAnother(): Promise<Store>; dispose(): Promise<void>;
+  /** The StoreSpec a fresh process opens (as bd would). */
+  spec: Record<string, unknown>;
+}
+
+/** A fresh process that opens the store, reads ready (limit 10) and closes it: the store's share of `bd ready`'s start-up. */
+function startupMs(spec: Record<string, unknown>, n = 10): number {
+  const dir = mkdtempSync(join(tmpdir(), 'store-bench-proc-'));
+  try {
+    const script = join(dir, 'ready.mjs');
+    writeFileSync(script, `import { openStore } from ${JSON.stringify(new URL('../src/beads/open.js', import.meta.url).href)};
+const s = await openStore(${JSON.stringify(spec)});
+await s.ready({ limit: 10 });
+await s.close();
+`);
+    return time(n, () => {
+      const r = runSync(process.execPath, [script], { cwd: dir });
+      if (r.code !== 0) throw new Error(r.stderr);
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 async function measure(b: Backend, text: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
@@ -93,6 +117,9 @@ async function measure(b: Backend, text: string): Promise<Map<string, string>> {
     if (won !== CLAIMS) throw new Error(`${b.name}: ${won} claims won for ${CLAIMS} beads: not exactly once`);
     await Promise.all(workers.map((w) => w.close()));
     out.set('full export (exportText)', fmt(await timeAsync(3, () => store.exportText())));
+    const bare = time(10, () => { runSync(process.execPath, ['-e', '0'], { cwd: tmpdir() }); });
+    const proc = startupMs(b.spec);
+    out.set('process: open + ready 10 + close (node -e 0 = 1x)', `${fmt(proc)} ${(proc / bare).toFixed(2)}x`);
   } finally {
     await store.close();
     await b.dispose();
@@ -105,6 +132,7 @@ function sqliteBackend(): Backend {
   const beadsDir = join(dir, '.beads');
   return {
     name: 'sqlite',
+    spec: { kind: 'sqlite', beadsDir },
     open: () => openStore({ kind: 'sqlite', beadsDir, create: true, prefix: 'bd' }),
     openAnother: () => openSqliteStore(beadsDir, { separateConnection: true }),
     dispose: async () => rmSync(dir, { recursive: true, force: true }),
@@ -122,6 +150,7 @@ async function postgresBackend(): Promise<Backend | string> {
   const u = url;
   return {
     name: 'postgres',
+    spec: { kind: 'postgres', url: u, namespace: 'bench' },
     open: () => openStore({ kind: 'postgres', url: u, namespace: 'bench', create: true, prefix: 'bd' }),
     openAnother: () => openStore({ kind: 'postgres', url: u, namespace: 'bench' }),
     dispose: () => server!.stop(),

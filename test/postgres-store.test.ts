@@ -4,7 +4,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Store } from '../src/beads/api.js';
@@ -13,6 +13,7 @@ import { openStore } from '../src/beads/open.js';
 import type { PostgresStore } from '../src/beads/postgres/store.js';
 import { ConflictError, InternalError, NotFoundError, UserError } from '../src/lib/errors.js';
 import { postgresServer } from './support/postgres.js';
+import { sharedData, skipUnlessShared } from './support/shared-data.js';
 
 const pg = await postgresServer();
 const skip = pg.skip;
@@ -310,6 +311,24 @@ test('postgres: importText and exportText give the same JSONL as the SQLite stor
     assert.equal(norm(text), norm(await lite.exportText()));
     assert.deepEqual((await s.ready()).map((i) => i.id), (await lite.ready()).map((i) => i.id));
     assert.deepEqual((await s.blocked()).map((b) => b.issue.id), (await lite.blocked()).map((b) => b.issue.id));
+    assert.deepEqual(await s.stats(), await lite.stats());
+    assert.deepEqual((await s.doctor()).problems, []);
+  } finally {
+    await lite.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}));
+
+test('postgres: the real Beads export imports and exports byte for byte as on SQLite', { skip: skip || skipUnlessShared('beads-export.jsonl') }, withStore(async (s) => {
+  const text = readFileSync(sharedData('beads-export.jsonl')!, 'utf8');
+  const dir = mkdtempSync(join(tmpdir(), 'gt-pg-real-'));
+  const lite = await openStore({ kind: 'sqlite', beadsDir: join(dir, '.beads'), create: true, prefix: 'bd' });
+  try {
+    const counts = await s.importText(text, 'beads-export.jsonl', 'x');
+    assert.deepEqual(counts, await lite.importText(text, 'beads-export.jsonl', 'x'));
+    assert.equal(await s.exportText(), await lite.exportText());
+    assert.deepEqual((await s.ready()).map((i) => i.id), (await lite.ready()).map((i) => i.id));
+    assert.deepEqual((await s.blocked()).map((b) => [b.issue.id, b.blockers]), (await lite.blocked()).map((b) => [b.issue.id, b.blockers]));
     assert.deepEqual(await s.stats(), await lite.stats());
     assert.deepEqual((await s.doctor()).problems, []);
   } finally {

@@ -347,7 +347,12 @@ export class PgSession implements Tx {
 
   private async where(f: ListFilter, ps: Params): Promise<string[]> {
     const w: string[] = [];
-    const inList = (col: string, v: string | string[]) => w.push(`${col} = ANY(${ps.p(Array.isArray(v) ? v : [v])}::text[])`);
+    // One value as plain equality: the planner then walks the ready index (status, blocked, priority,
+    // created_at) in order, where = ANY(array) would make it scan and sort.
+    const inList = (col: string, v: string | string[]) => {
+      const arr = Array.isArray(v) ? v : [v];
+      w.push(arr.length === 1 ? `${col} = ${ps.p(arr[0])}` : `${col} = ANY(${ps.p(arr)}::text[])`);
+    };
     if (f.status !== undefined) inList('i.status', f.status);
     else w.push(`i.status <> 'tombstone'`);
     if (f.includeClosed === false) w.push(`i.status <> 'closed'`);
