@@ -96,10 +96,11 @@ async function createDatabaseIfMissing(url: string): Promise<void> {
   }
 }
 
-/** The stored prefix, or (first opener wins, under the writer lock's row) the given one stored. */
+/** The stored prefix, or (the first opener wins) the given one, stored. */
 async function settlePrefix(client: pg.PoolClient, wanted: string): Promise<string> {
-  await client.query(`INSERT INTO meta (key, value) VALUES ('prefix', $1) ON CONFLICT (key) DO NOTHING`, [wanted]);
-  const r = await client.query<{ value: string }>(`SELECT value FROM meta WHERE key = 'prefix'`);
+  // One round trip: the stored row, or the one this statement inserted (the SELECT sees the table as before it).
+  const r = await client.query<{ value: string }>(`WITH ins AS (INSERT INTO meta (key, value) VALUES ('prefix', $1) ON CONFLICT (key) DO NOTHING RETURNING value)
+    SELECT value FROM ins UNION ALL SELECT value FROM meta WHERE key = 'prefix'`, [wanted]);
   return r.rows[0]!.value;
 }
 

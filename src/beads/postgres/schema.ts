@@ -2,6 +2,12 @@
 // by an append-only list of migrations; `schema_version` holds how many were applied. Text columns
 // that are sorted or compared use the "C" collation, so ids, labels and timestamps order byte by
 // byte as in SQLite and the JSONL export is the same on both backends.
+//
+// Why a schema per namespace rather than a namespace column: the queries and indexes stay those of
+// the one-rig SQLite database (no column in every key and every WHERE), ids, comment numbers and
+// child counters are per namespace by construction, each namespace has its own writer lock and
+// NOTIFY channel, and a rig's data goes with one DROP SCHEMA. Town-wide state (machines, refinery
+// leases) gets its own schema beside them.
 import type pg from 'pg';
 import { UserError } from '../../lib/errors.js';
 
