@@ -216,6 +216,28 @@ test('postgres: labels, comments, fields, filters, wisps, children, purge, confi
   assert.deepEqual((await s.doctor()).problems, []);
 }));
 
+test('postgres: a writer that waits out the busy timeout fails as busy, naming the store; claims outside a transaction still run', { skip }, withStore(async (s, url) => {
+  const a = await s.create({ title: 'a' }, 'x');
+  process.env.BD_BUSY_TIMEOUT_MS = '300';
+  const other = await openStore({ kind: 'postgres', url, namespace: 'rig1' });
+  delete process.env.BD_BUSY_TIMEOUT_MS;
+  let release: () => void = () => {};
+  const held = new Promise<void>((r) => { release = r; });
+  let entered: () => void = () => {};
+  const inside = new Promise<void>((r) => { entered = r; });
+  const tx = s.transaction(async (t) => { await t.create({ title: 'holding the lock' }, 'x'); entered(); await held; });
+  try {
+    await inside;
+    await assert.rejects(other.create({ title: 'waits' }, 'y'), (e: unknown) => e instanceof UserError && /is busy/.test(e.message) && /namespace rig1/.test(e.message));
+    assert.equal((await other.claim(a.id, 'y')).assignee, 'y', 'a claim needs only its row');
+  } finally {
+    release();
+    await tx;
+    await other.close();
+  }
+  assert.equal((await s.list()).length, 2);
+}));
+
 test('postgres: namespaces are separate stores in one database; a missing one is refused without create', { skip }, withStore(async (s, url) => {
   const hq = await openStore({ kind: 'postgres', url, namespace: 'hq', create: true, prefix: 'hq' });
   try {

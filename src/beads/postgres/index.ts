@@ -4,6 +4,7 @@
 import pg from 'pg';
 import { UserError } from '../../lib/errors.js';
 import { validPrefix } from '../ids.js';
+import { busyTimeoutMs } from '../write-lock.js';
 import { migrate, namespaceExists, quoteIdent, schemaName } from './schema.js';
 import { PostgresStore } from './store.js';
 
@@ -48,7 +49,9 @@ function makePool(url: string, schema: string): pg.Pool {
     types: { getTypeParser: ((oid: number, format?: string) => oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser },
   });
   // Queued before any query the pool hands the connection out for.
-  pool.on('connect', (client) => { client.query(`SET search_path TO ${quoteIdent(schema)}`).catch(() => {}); });
+  // A writer waits for the namespace's lock as long as SQLite's busy timeout, then fails as busy.
+  const settings = `SET search_path TO ${quoteIdent(schema)}; SET lock_timeout = ${Math.max(1, Math.floor(busyTimeoutMs()))}`;
+  pool.on('connect', (client) => { client.query(settings).catch(() => {}); });
   pool.on('error', () => {}); // an idle connection dropped by the server: the pool replaces it
   return pool;
 }

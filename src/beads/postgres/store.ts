@@ -10,6 +10,7 @@ import pg from 'pg';
 import { InternalError, UserError } from '../../lib/errors.js';
 import type { BlockedIssue, ChildEdge, ChildInput, CompareAndSetExpect, CreateInput, ImportCounts, ListFilter, Store, Tx, UpdatePatch } from '../api.js';
 import type { BeadEvent, Comment, Dependency, Issue } from '../model.js';
+import { busyTimeoutMs } from '../write-lock.js';
 import { PgSession, type SessionHost } from './session.js';
 import { LOCK_CLASS, quoteIdent, quoteLiteral } from './schema.js';
 
@@ -18,6 +19,8 @@ const insideTransaction = new AsyncLocalStorage<PostgresStore>();
 
 /** SQLSTATEs of a transaction that lost to another and may simply run again. */
 const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
+/** lock_not_available: lock_timeout (the busy timeout) ran out. */
+const LOCK_TIMEOUT = '55P03';
 /** SQLSTATEs of text PostgreSQL cannot store (a NUL character) or encode. */
 const BAD_TEXT = new Set(['22021', '22P05']);
 
@@ -72,7 +75,7 @@ export class PostgresStore implements Store, SessionHost {
       } catch (e) {
         if (kind === 'write' || s.begun) broken = await rollback(client);
         if (isRetryable(e) && attempt < 5) continue;
-        throw storeError(e);
+        throw storeError(e, this.location);
       } finally {
         s.end();
         client.release(broken);
@@ -94,7 +97,7 @@ export class PostgresStore implements Store, SessionHost {
     } catch (e) {
       await s.idle().catch(() => {});
       broken = await rollback(client);
-      throw storeError(e);
+      throw storeError(e, this.location);
     } finally {
       s.end();
       client.release(broken);
@@ -249,8 +252,12 @@ function isRetryable(e: unknown): boolean {
 }
 
 /** PostgreSQL's refusals of user text become one-line UserErrors; everything else passes through. */
-function storeError(e: unknown): unknown {
+function storeError(e: unknown, location: string): unknown {
   const code = (e as { code?: string }).code ?? '';
+  if (code === LOCK_TIMEOUT) {
+    return new UserError(`the store ${location} is busy: another writer held it for over ${Math.round(busyTimeoutMs() / 1000)} s`,
+      'retry; if it stays busy, look for a stuck gt/bd process (BD_BUSY_TIMEOUT_MS sets the wait)');
+  }
   if (BAD_TEXT.has(code)) {
     return new UserError(`text PostgreSQL cannot store: ${(e as Error).message}`, 'remove NUL characters (\\u0000) from the text');
   }
