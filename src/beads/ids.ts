@@ -25,10 +25,15 @@ export function base36Hash(seed: string, length: number): string {
 
 /** Picks a fresh id: tries the adaptive length first and grows it on collisions. */
 export function generateId(prefix: string, seed: string, existing: number, taken: (id: string) => boolean): string {
+  for (const id of idCandidates(prefix, seed, existing)) if (!taken(id)) return id;
+  throw new Error('unreachable: idCandidates is endless');
+}
+
+/** The ids generateId tries, in order (endless): a backend whose existence check is asynchronous walks these. */
+export function* idCandidates(prefix: string, seed: string, existing: number): Generator<string, never> {
   let len = hashLength(existing);
   for (let attempt = 0; ; attempt++) {
-    const id = `${prefix}-${base36Hash(`${seed}\0${attempt}`, len)}`;
-    if (!taken(id)) return id;
+    yield `${prefix}-${base36Hash(`${seed}\0${attempt}`, len)}`;
     if (attempt % 3 === 2 && len < 12) len++;
   }
 }

@@ -10,8 +10,10 @@ export async function openStore(spec: StoreSpec): Promise<Store> {
   switch (spec.kind) {
     case 'sqlite':
       return openSqliteStore(spec.beadsDir, { create: spec.create, prefix: spec.prefix });
-    case 'postgres':
-      throw new InternalError('the PostgreSQL store is not built yet');
+    case 'postgres': {
+      const { openPostgresStore } = await import('./postgres/index.js');
+      return openPostgresStore(spec);
+    }
     default:
       throw new InternalError(`unknown store kind ${(spec as { kind: unknown }).kind}`);
   }

@@ -34,7 +34,12 @@ export interface TownConfig extends AutonomyConfig {
   id: string;
   runtime?: { mode?: RuntimeMode };
   agents?: AgentsConfig;
+  /** Where the town's beads live: absent = SQLite in each `.beads` directory (the default). */
+  store?: StoreConfig;
 }
+
+/** `[store]` in town.toml: the town's PostgreSQL database (one namespace per rig and the HQ). */
+export interface StoreConfig { url: string }
 
 export interface RigConfig extends AutonomyConfig {
   name: string;
@@ -70,6 +75,24 @@ export function writeToml(path: string, data: object): void {
 }
 
 const MODES = new Set(['tmux', 'headless']);
+
+/** The URL `gt install --store` accepts: a PostgreSQL connection URL. */
+export function storeUrlProblem(url: string): string | undefined {
+  if (!/^postgres(ql)?:\/\//.test(url)) return `store URL must start with postgres:// or postgresql:// (got "${url.slice(0, 40)}")`;
+  try {
+    new URL(url);
+  } catch {
+    return 'store URL does not parse (postgres://user:password@host:5432/database)';
+  }
+  return undefined;
+}
+
+export function validateStore(path: string, store: StoreConfig | undefined): void {
+  if (store === undefined) return;
+  if (typeof store !== 'object' || typeof store.url !== 'string') throw new UserError(`${path}: [store] needs url = "postgres://..."`);
+  const problem = storeUrlProblem(store.url);
+  if (problem) throw new UserError(`${path}: ${problem}`);
+}
 
 export function validateRuntime(path: string, r: { mode?: string } | undefined): void {
   if (r?.mode !== undefined && !MODES.has(r.mode)) {

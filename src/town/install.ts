@@ -7,8 +7,8 @@ import { ensureAgent } from './identity.js';
 export interface InstallReport { town: Town; created: boolean; identities: string[] }
 
 /** Returns the town's handle: the caller closes its stores (closeTown) when done with it. */
-export async function installTown(dir: string, name?: string): Promise<InstallReport> {
-  const { town, created } = createTownLayout(dir, name);
+export async function installTown(dir: string, name?: string, opts: { store?: string } = {}): Promise<InstallReport> {
+  const { town, created } = createTownLayout(dir, name, opts);
   await town.stores.hq();
   const identities: string[] = [];
   for (const address of ['overseer', 'mayor', 'deacon', 'boot']) {

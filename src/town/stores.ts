@@ -28,8 +28,14 @@ export interface TownStores {
 /** The key of the HQ's store among the rigs' (a rig may not be named hq). */
 const HQ = 'hq'; // = HQ_PREFIX, spelled out: town.ts imports this module, so town.ts's constants are not set yet when this line runs
 
-/** How the store named `name` (the HQ, or a rig) is opened. Today: SQLite in its `.beads` directory. */
+/**
+ * How the store named `name` (the HQ, or a rig) is opened: the town's PostgreSQL database with
+ * one namespace per rig and `hq` for the HQ when town.toml has `[store] url`, else SQLite in its
+ * `.beads` directory.
+ */
 export function storeSpec(town: Town, name: string, opts: { create?: boolean; prefix?: string } = {}): StoreSpec {
+  const url = town.config.store?.url;
+  if (url) return { kind: 'postgres', url, namespace: name, create: opts.create, prefix: opts.prefix };
   const beadsDir = name === HQ ? join(town.root, TOWN_ENTRIES.beads) : join(town.root, name, TOWN_ENTRIES.beads);
   return { kind: 'sqlite', beadsDir, create: opts.create, prefix: opts.prefix };
 }

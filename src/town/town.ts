@@ -8,7 +8,7 @@ import { UserError } from '../lib/errors.js';
 import { binDir } from '../lib/paths.js';
 import { gitSyncTry } from '../lib/git.js';
 import { writeFileAtomic } from '../lib/fsx.js';
-import { readToml, writeToml, validateAutonomy, validateRuntime, type TownConfig } from './config.js';
+import { readToml, storeUrlProblem, writeToml, validateAutonomy, validateRuntime, validateStore, type TownConfig } from './config.js';
 import { createTownStores, type TownStores } from './stores.js';
 
 export interface Town {
@@ -78,6 +78,7 @@ export function loadTown(root: string): Town {
   if (!config.id || !config.name) throw new UserError(`${path} lacks name or id`);
   validateRuntime(path, config.runtime);
   validateAutonomy(path, config);
+  validateStore(path, config.store);
   const town = { root: abs, id: config.id, name: config.name, config, binDir: binDir() } as Town;
   town.stores = createTownStores(town);
   return town;
@@ -90,9 +91,20 @@ export interface InstallResult { town: Town; created: boolean }
  * The HQ database and identities are created by the caller (identity.ts) so this module stays
  * about layout.
  */
-export function createTownLayout(dir: string, name?: string): InstallResult {
+/** opts.store: the town's PostgreSQL URL (`gt install --store`); the default is SQLite per rig. */
+export function createTownLayout(dir: string, name?: string, opts: { store?: string } = {}): InstallResult {
   const root = resolve(dir);
-  if (existsSync(join(root, TOWN_FILE))) return { town: loadTown(root), created: false };
+  const problem = opts.store === undefined ? undefined : storeUrlProblem(opts.store);
+  if (problem) throw new UserError(problem, 'gt install --store postgres://user:password@host:5432/database');
+  if (existsSync(join(root, TOWN_FILE))) {
+    const town = loadTown(root);
+    if (opts.store !== undefined && town.config.store?.url !== opts.store) {
+      // Moving a town's beads between backends is an export and an import, not a setting.
+      throw new UserError(`the town at ${root} already keeps its beads ${town.config.store ? `at ${redactStoreUrl(town.config.store.url)}` : 'in SQLite'}`,
+        'a new --store needs a new town (gt install <dir> --store ...); move beads with bd export / bd import');
+    }
+    return { town, created: false };
+  }
   mkdirSync(root, { recursive: true });
   const e = TOWN_ENTRIES;
   for (const d of [e.mayor, e.deacon, e.beads]) mkdirSync(join(root, d), { recursive: true });
@@ -105,7 +117,19 @@ export function createTownLayout(dir: string, name?: string): InstallResult {
     runtime: { mode: 'tmux' },
     agents: { default: 'claude' },
   };
+  if (opts.store !== undefined) config.store = { url: opts.store };
   // town.toml is written last: a town exists exactly when it does.
   writeToml(join(root, TOWN_FILE), config);
   return { town: loadTown(root), created: true };
+}
+
+/** A store URL without its password, for messages. */
+function redactStoreUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'the configured store';
+  }
 }

@@ -8,11 +8,12 @@ export function register(program: Command): void {
     .command('install [dir]')
     .description('create a Town (default ~/gt, or GT_TOWN): config, HQ beads (prefix hq), mayor and deacon dirs, identities; safe to run twice')
     .option('--name <name>', 'town name (default: the directory name)')
+    .option('--store <url>', 'keep the beads in this PostgreSQL database (postgres://user:pass@host/db; one namespace per rig and the HQ) instead of SQLite files')
     .option('--json', 'print JSON')
-    .action(async (dir: string | undefined, o: { name?: string; json?: boolean }) => {
+    .action(async (dir: string | undefined, o: { name?: string; store?: string; json?: boolean }) => {
       const { installTown } = await import('../../town/install.js');
       const { defaultTownDir } = await import('../../town/town.js');
-      const r = await installTown(dir ?? defaultTownDir(), o.name);
+      const r = await installTown(dir ?? defaultTownDir(), o.name, { store: o.store });
       await r.town.stores.closeAll();
       output(o.json, { root: r.town.root, id: r.town.id, name: r.town.name, created: r.created, identities: r.identities }, (d) =>
         d.created ? `Created town '${d.name}' at ${d.root} (id ${d.id})` : `Town '${d.name}' already exists at ${d.root}; nothing changed`,
