@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bd, bdBin, runAsync, repoRoot, tempDir, testEnv } from './support/cli.js';
 import Database from 'better-sqlite3';
-import { openStore } from '../src/beads/store.js';
+import { openStore } from '../src/beads/open.js';
 
 const worker = join(repoRoot, 'dist', 'test', 'support', 'beads-worker.js');
 
@@ -30,9 +30,13 @@ test('32 processes race to claim each of 200 beads: exactly one winner per bead'
   const { dir, cleanup } = tempDir('beads-claim-');
   try {
     const beadsDir = join(dir, '.beads');
-    const s = openStore(beadsDir, { create: true, prefix: 'cc' });
-    const ids = s.write(() => Array.from({ length: 200 }, (_, i) => s.create({ title: `bead ${i}` }, 'setup').id));
-    s.close();
+    const s = await openStore({ kind: 'sqlite', beadsDir, create: true, prefix: 'cc' });
+    const ids = await s.transaction(async (tx) => {
+      const made: string[] = [];
+      for (let i = 0; i < 200; i++) made.push((await tx.create({ title: `bead ${i}` }, 'setup')).id);
+      return made;
+    });
+    await s.close();
     const idsFile = join(dir, 'ids.json');
     writeFileSync(idsFile, JSON.stringify(ids));
     const go = join(dir, 'go');
@@ -51,17 +55,17 @@ test('32 processes race to claim each of 200 beads: exactly one winner per bead'
       for (const id of out.won) winners.set(id, [...(winners.get(id) ?? []), `w${w}`]);
     });
     assert.equal(lost, 200 * 31);
-    const check = openStore(beadsDir);
+    const check = await openStore({ kind: 'sqlite', beadsDir });
     for (const id of ids) {
       const w = winners.get(id) ?? [];
       assert.equal(w.length, 1, `${id} winners: ${w.join(',')}`);
-      const issue = check.mustGet(id);
+      const issue = await check.mustGet(id);
       assert.equal(issue.assignee, w[0]);
       assert.equal(issue.status, 'in_progress');
-      assert.equal(check.events(id).filter((e) => e.event_type === 'claimed').length, 1);
+      assert.equal((await check.events(id)).filter((e) => e.event_type === 'claimed').length, 1);
     }
-    assert.equal(check.exportText(), left.jsonl);
-    check.close();
+    assert.equal(await check.exportText(), left.jsonl);
+    await check.close();
 
     // The real CLI: 32 `bd update <id> --claim` at once, one winner, 31 clear refusals.
     const env = testEnv();
@@ -86,28 +90,28 @@ test('8 processes x 300 mixed writes at once: no errors, nothing lost, JSONL equ
   const { dir, cleanup } = tempDir('beads-mixed-');
   try {
     const beadsDir = join(dir, '.beads');
-    openStore(beadsDir, { create: true, prefix: 'mx' }).close();
+    await (await openStore({ kind: 'sqlite', beadsDir, create: true, prefix: 'mx' })).close();
     const results = await Promise.all(Array.from({ length: 8 }, (_, w) => runAsync(worker, ['mixed', beadsDir, `p${w}`, '300'], { cwd: dir })));
     const left = leftBehind(beadsDir);
     assert.deepEqual(left.dirty, []);
-    const s = openStore(beadsDir);
+    const s = await openStore({ kind: 'sqlite', beadsDir });
     let total = 0;
-    results.forEach((r, w) => {
+    for (const [w, r] of results.entries()) {
       assert.equal(r.code, 0, r.stderr);
       const out = JSON.parse(r.stdout) as { created: string[]; errors: string[] };
       assert.deepEqual(out.errors, []);
       total += out.created.length;
-      for (const id of out.created) assert.ok(s.mustGet(id).labels.includes(`p${w}`));
+      for (const id of out.created) assert.ok((await s.mustGet(id)).labels.includes(`p${w}`));
       // Nothing lost: every comment and every notes update of this process is there.
-      const issues = out.created.map((id) => s.mustGet(id));
+      const issues = await Promise.all(out.created.map((id) => s.mustGet(id)));
       assert.equal(issues.flatMap((i) => i.comments).filter((c) => c.author === `p${w}`).length, 50);
-      const updates = out.created.flatMap((id) => s.events(id)).filter((e) => e.actor === `p${w}` && e.event_type === 'updated');
+      const updates = (await Promise.all(out.created.map((id) => s.events(id)))).flat().filter((e) => e.actor === `p${w}` && e.event_type === 'updated');
       assert.equal(updates.length, 49); // i % 6 === 1 for i < 300, except i = 1 (still creating)
-    });
-    assert.equal(s.list({ includeEphemeral: true }).length, total);
-    assert.equal(s.exportText(), left.jsonl);
-    assert.deepEqual(s.doctor().problems, []);
-    s.close();
+    }
+    assert.equal((await s.list({ includeEphemeral: true })).length, total);
+    assert.equal(await s.exportText(), left.jsonl);
+    assert.deepEqual((await s.doctor()).problems, []);
+    await s.close();
   } finally {
     cleanup();
   }

@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { bd, repoRoot, tempDir, testEnv } from './support/cli.js';
 import { isAlive, killGroup, spawnDetached } from '../src/lib/proc.js';
 
-const storeUrl = pathToFileURL(join(repoRoot, 'dist', 'src', 'beads', 'store.js')).href;
+const storeUrl = pathToFileURL(join(repoRoot, 'dist', 'src', 'beads', 'open.js')).href;
 
 /** Starts `node -e <body>` with `store` open on beadsDir and `done(value)` writing doneFile. */
 function child(dir: string, beadsDir: string, body: string): { pid: number; doneFile: string; log: string } {
@@ -20,7 +20,7 @@ function child(dir: string, beadsDir: string, body: string): { pid: number; done
   const log = `${doneFile}.log`;
   const code = `import { openStore } from ${JSON.stringify(storeUrl)};
 import { writeFileSync } from 'node:fs';
-const store = openStore(${JSON.stringify(beadsDir)});
+const store = await openStore({ kind: 'sqlite', beadsDir: ${JSON.stringify(beadsDir)} });
 const done = (v) => writeFileSync(${JSON.stringify(doneFile)}, String(v));
 ${body}`;
   const pid = spawnDetached(process.execPath, ['--input-type=module', '-e', code], { cwd: dir, logFile: log });
@@ -58,7 +58,7 @@ test('a writer SIGKILLed after commit, before its flush: the next bd process exp
     const before = readFileSync(jsonl, 'utf8');
 
     // 1. Commit a create, then spin: the flush scheduled for the next tick never runs.
-    const c = child(dir, beadsDir, `const a = store.create({ title: 'made before the kill' }, 'crasher');
+    const c = child(dir, beadsDir, `const a = await store.create({ title: 'made before the kill' }, 'crasher');
 done(a.id);
 for (;;) {}`);
     pids.push(c.pid);
@@ -73,7 +73,7 @@ for (;;) {}`);
 
     // 2. Kill after an update, then change the JSONL underneath (a pull edits both issues):
     //    the unexported local edit wins for its id, the pulled edit of the other issue is kept.
-    const c2 = child(dir, beadsDir, `store.update(${JSON.stringify(first)}, { title: 'first (local edit)' }, 'crasher');
+    const c2 = child(dir, beadsDir, `await store.update(${JSON.stringify(first)}, { title: 'first (local edit)' }, 'crasher');
 done('ok');
 for (;;) {}`);
     pids.push(c2.pid);
@@ -107,7 +107,7 @@ test('a process that exits without closing its store is flushed by the exit hook
     const beadsDir = join(dir, '.beads');
     // process.exit in the same tick as the write: the scheduled flush never runs, the hook does.
     const c = child(dir, beadsDir, `const ids = [];
-for (let i = 0; i < 5; i++) ids.push(store.create({ title: 'bye ' + i }, 'leaver').id);
+for (let i = 0; i < 5; i++) ids.push((await store.create({ title: 'bye ' + i }, 'leaver')).id);
 done(ids.join(','));
 process.exit(0);`);
     pids.push(c.pid);

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bd, tempDir, testEnv } from './support/cli.js';
 import { sharedData, skipUnlessShared } from './support/shared-data.js';
-import { openStore, type BeadStore } from '../src/beads/store.js';
+import { openSqliteStore, type SqliteStore } from '../src/beads/sqlite/store.js';
 import { jsonlProblem } from '../src/beads/jsonl.js';
 import { parseFormula } from '../src/molecules/formula.js';
 import { UserError } from '../src/lib/errors.js';
@@ -93,8 +93,8 @@ function fuzzFile(r: Rng, real: string[]): string {
 }
 
 /** Everything a refused import must leave alone. */
-function snapshot(s: BeadStore): string {
-  return s.exportText() + JSON.stringify(s.stats()) + JSON.stringify(s.config()) + s.allEdges().length;
+async function snapshot(s: SqliteStore): Promise<string> {
+  return (await s.exportText()) + JSON.stringify(await s.stats()) + JSON.stringify(await s.config()) + (await s.allEdges()).length;
 }
 
 function assertOneLine(e: unknown, what: string): void {
@@ -104,30 +104,30 @@ function assertOneLine(e: unknown, what: string): void {
   assert.ok(line.length < 600, `${what}: an overlong message (${line.length} characters)`);
 }
 
-test(`fuzz: the JSONL importer (seed ${SEED}): never a crash, a refused import changes nothing, what is accepted imports again`, { skip }, () => {
+test(`fuzz: the JSONL importer (seed ${SEED}): never a crash, a refused import changes nothing, what is accepted imports again`, { skip }, async () => {
   const real = readFileSync(exportFile, 'utf8').trim().split('\n');
   const r = rng(SEED);
   const { dir, cleanup } = tempDir('beads-fuzz-');
   const stderr = process.stderr.write;
   process.stderr.write = (() => true) as typeof process.stderr.write; // registered custom statuses are announced; quiet here
   try {
-    const s = openStore(join(dir, '.beads'), { create: true, prefix: 'bd' });
+    const s = await openSqliteStore(join(dir, '.beads'), { create: true, prefix: 'bd' });
     try {
-      s.importText(real.slice(0, 60).join('\n') + '\n', 'seed', 'fuzz');
+      await s.importText(real.slice(0, 60).join('\n') + '\n', 'seed', 'fuzz');
       let refused = 0;
       for (let i = 0; i < 400; i++) {
         const text = fuzzFile(r, real);
         const what = `iteration ${i} (seed ${SEED})`;
-        const before = snapshot(s);
+        const before = await snapshot(s);
         try {
-          s.importText(text, 'fuzz.jsonl', 'fuzz');
+          await s.importText(text, 'fuzz.jsonl', 'fuzz');
         } catch (e) {
           assertOneLine(e, what);
-          assert.equal(snapshot(s), before, `${what}: a refused import changed the store`);
+          assert.equal(await snapshot(s), before, `${what}: a refused import changed the store`);
           refused++;
           continue;
         }
-        const problem = jsonlProblem(s.exportText(), 'export', s.statuses());
+        const problem = jsonlProblem(await s.exportText(), 'export', await s.statuses());
         assert.equal(problem, undefined, `${what}: the export of what was accepted does not import: ${problem}`);
       }
       assert.ok(refused > 100 && refused < 400, `the mutations exercise both outcomes (${refused} of 400 refused)`);
@@ -135,18 +135,18 @@ test(`fuzz: the JSONL importer (seed ${SEED}): never a crash, a refused import c
       // The same inputs arriving by git (written over issues.jsonl): a write is refused or goes through, never half.
       for (let i = 0; i < 60; i++) {
         const what = `git arrival ${i} (seed ${SEED})`;
-        s.exportAll();
-        const before = snapshot(s);
+        await s.exportAll();
+        const before = await snapshot(s);
         writeFileSync(s.jsonlPath, fuzzFile(r, real));
         try {
-          s.create({ title: `write ${i}` }, 'fuzz');
+          await s.create({ title: `write ${i}` }, 'fuzz');
         } catch (e) {
           assertOneLine(e, what);
-          assert.equal(snapshot(s), before, `${what}: a refused write changed the store`);
+          assert.equal(await snapshot(s), before, `${what}: a refused write changed the store`);
         }
       }
     } finally {
-      s.close();
+      await s.close();
     }
   } finally {
     process.stderr.write = stderr;

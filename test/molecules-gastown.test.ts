@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { makeTown, type TownFixture } from './support/town-fixture.js';
 import { sharedData, skipUnlessShared } from './support/shared-data.js';
-import { openStore, type Issue } from '../src/beads/store.js';
+import { openStore } from '../src/beads/open.js';
+import type { Issue } from '../src/beads/api.js';
 
 const DATA = 'gastown-formulas';
 const skip = skipUnlessShared(DATA);
@@ -16,16 +17,16 @@ let f: TownFixture;
 interface Poured { root: Issue; steps: Issue[] }
 
 /** Pours with the real CLI, then reads the molecule back from the rig's database. */
-function pourGastown(name: string, vars: Record<string, string> = {}): Poured {
+async function pourGastown(name: string, vars: Record<string, string> = {}): Promise<Poured> {
   const args = ['mol', 'pour', name, '--rig', 'demo', '--dir', sharedData(DATA)!, ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}=${v}`])];
   const r = f.gtJson(args);
-  const s = openStore(join(f.town, 'demo', '.beads'));
+  const s = await openStore({ kind: 'sqlite', beadsDir: join(f.town, 'demo', '.beads') });
   try {
-    const root = s.mustGet(r.root.id);
-    const steps = r.steps.map((p: { id: string }) => s.mustGet(p.id));
+    const root = await s.mustGet(r.root.id);
+    const steps = await Promise.all(r.steps.map((p: { id: string }) => s.mustGet(p.id)));
     return { root, steps };
   } finally {
-    s.close();
+    await s.close();
   }
 }
 
@@ -50,31 +51,31 @@ test('all 13 of Gas Town\'s formulas are listed as valid', { skip }, () => {
   assert.deepEqual(theirs.filter((e: any) => e.error).map((e: any) => `${e.name}: ${e.error}`), []);
 });
 
-test('workflows with vars, pour = true and [squash]: beads-release, mol-polecat-work, mol-convoy-feed, towers-of-hanoi', { skip }, () => {
-  const rel = pourGastown('beads-release', { version: '0.37.0' });
+test('workflows with vars, pour = true and [squash]: beads-release, mol-polecat-work, mol-convoy-feed, towers-of-hanoi', { skip }, async () => {
+  const rel = await pourGastown('beads-release', { version: '0.37.0' });
   assert.equal(rel.steps.length, 18);
   assert.deepEqual(needs(rel, 'local-install'), ['verify-npm', 'verify-pypi'], 'a join of two parallel checks');
   assert.deepEqual(needs(rel, 'verify-pypi'), ['verify-github-release']);
   assert.match(rel.root.title, /^beads-release: /);
   assert.match(rel.steps[0]!.description ?? '', /./);
 
-  const work = pourGastown('mol-polecat-work', { issue: 'gt-abc' });
+  const work = await pourGastown('mol-polecat-work', { issue: 'gt-abc' });
   assert.deepEqual(stepIds(work), ['load-context', 'branch-setup', 'implement', 'commit-changes', 'self-review', 'build-check', 'pre-verify', 'submit-and-exit']);
   assert.ok(work.steps.some((s) => (s.description ?? '').includes('gt-abc')), '{{issue}} filled in');
   assert.equal((work.root.fields.formula_vars as Record<string, string>).base_branch, 'main', 'a default');
 
-  const feed = pourGastown('mol-convoy-feed', { convoy: 'hq-cv1' });
+  const feed = await pourGastown('mol-convoy-feed', { convoy: 'hq-cv1' });
   assert.equal(feed.steps.length, 5);
   assert.deepEqual(feed.root.fields.squash, { trigger: 'on_complete', template_type: 'work', include_metrics: true });
 
-  const hanoi = pourGastown('towers-of-hanoi');
+  const hanoi = await pourGastown('towers-of-hanoi');
   assert.deepEqual(stepIds(hanoi), ['setup', 'move-1', 'move-2', 'move-3', 'move-4', 'move-5', 'move-6', 'move-7', 'verify']);
   assert.equal(hanoi.steps[4]!.title, 'Move disk 3: A → C');
   assert.deepEqual(needs(hanoi, 'verify'), ['move-7']);
 });
 
-test('convoy formulas: one leg bead per [[legs]] (no needs, marked as legs) and a synthesis that needs them', { skip }, () => {
-  const review = pourGastown('code-review', { pr: '42' });
+test('convoy formulas: one leg bead per [[legs]] (no needs, marked as legs) and a synthesis that needs them', { skip }, async () => {
+  const review = await pourGastown('code-review', { pr: '42' });
   const legs = ['correctness', 'performance', 'security', 'elegance', 'resilience', 'style', 'smells', 'wiring', 'commit-discipline', 'test-quality'];
   assert.deepEqual(stepIds(review), [...legs, 'synthesis']);
   for (const leg of legs) assert.deepEqual(needs(review, leg), [], leg);
@@ -87,44 +88,44 @@ test('convoy formulas: one leg bead per [[legs]] (no needs, marked as legs) and 
   assert.equal(r.code, 1);
   assert.match(r.stderr, /needs one of the variables pr, files, branch/, 'required_unless');
 
-  const design = pourGastown('design', { problem: 'rate limiting' });
+  const design = await pourGastown('design', { problem: 'rate limiting' });
   assert.equal(design.steps.length, 7);
   assert.deepEqual(needs(design, 'synthesis'), ['api', 'data', 'integration', 'scale', 'security', 'ux']);
 });
 
-test('composition: extends + compose.expand (shiny-enterprise), extends + aspects (shiny-secure), bare expansion and aspect', { skip }, () => {
-  const shiny = pourGastown('shiny', { feature: 'dark mode' });
+test('composition: extends + compose.expand (shiny-enterprise), extends + aspects (shiny-secure), bare expansion and aspect', { skip }, async () => {
+  const shiny = await pourGastown('shiny', { feature: 'dark mode' });
   assert.deepEqual(stepIds(shiny), ['design', 'implement', 'review', 'test', 'submit']);
   assert.equal(shiny.steps[1]!.title, 'Implement dark mode');
   assert.equal(shiny.steps[0]!.acceptance_criteria, 'Design doc committed covering approach, trade-offs, and files to change');
 
-  const ent = pourGastown('shiny-enterprise', { feature: 'sso' });
+  const ent = await pourGastown('shiny-enterprise', { feature: 'sso' });
   assert.deepEqual(stepIds(ent), ['design', 'implement.draft', 'implement.refine-1', 'implement.refine-2', 'implement.refine-3', 'implement.refine-4', 'review', 'test', 'submit']);
   assert.deepEqual(needs(ent, 'implement.draft'), ['design'], 'the expansion takes the replaced step\'s needs');
   assert.deepEqual(needs(ent, 'review'), ['implement.refine-4'], 'and its dependents wait for the expansion\'s end');
   assert.equal(ent.steps[1]!.title, 'Draft: Implement sso');
 
-  const sec = pourGastown('shiny-secure', { feature: 'sso' });
+  const sec = await pourGastown('shiny-secure', { feature: 'sso' });
   assert.deepEqual(stepIds(sec), ['design', 'implement-security-prescan', 'implement', 'implement-security-postscan', 'review', 'test', 'submit-security-prescan', 'submit', 'submit-security-postscan']);
   assert.deepEqual(needs(sec, 'implement-security-prescan'), ['design']);
   assert.deepEqual(needs(sec, 'implement'), ['implement-security-prescan']);
   assert.deepEqual(needs(sec, 'review'), ['implement-security-postscan']);
   assert.equal(sec.steps[3]!.title, 'Security postscan for implement');
 
-  const five = pourGastown('rule-of-five');
+  const five = await pourGastown('rule-of-five');
   assert.deepEqual(stepIds(five), ['rule-of-five.draft', 'rule-of-five.refine-1', 'rule-of-five.refine-2', 'rule-of-five.refine-3', 'rule-of-five.refine-4']);
-  const audit = pourGastown('security-audit');
+  const audit = await pourGastown('security-audit');
   assert.deepEqual(needs(audit, 'implement'), ['implement-security-prescan']);
 });
 
-test('parallel children and conditional gates: mol-gastown-boot, mol-shutdown-dance', { skip }, () => {
-  const boot = pourGastown('mol-gastown-boot');
+test('parallel children and conditional gates: mol-gastown-boot, mol-shutdown-dance', { skip }, async () => {
+  const boot = await pourGastown('mol-gastown-boot');
   assert.equal(boot.steps.length, 9);
   assert.deepEqual(needs(boot, 'ensure-gastown-witness'), ['ensure-deacon'], 'children take the parallel step\'s needs');
   assert.deepEqual(needs(boot, 'ensure-witnesses'), ['ensure-beads-witness', 'ensure-gastown-witness'], 'and it waits for its children');
   assert.deepEqual(needs(boot, 'verify-town-health'), ['ensure-refineries', 'ensure-witnesses']);
 
-  const dance = pourGastown('mol-shutdown-dance', { warrant_id: 'hq-w1', target: 'gt-demo-polecat-ace', reason: 'stuck' });
+  const dance = await pourGastown('mol-shutdown-dance', { warrant_id: 'hq-w1', target: 'gt-demo-polecat-ace', reason: 'stuck' });
   assert.equal(dance.steps.length, 10);
   assert.deepEqual(dance.steps.find((s) => s.fields.mol_step === 'pardon')!.fields.gate, { type: 'conditional', condition: 'alive_detected' });
   assert.deepEqual(needs(dance, 'epitaph'), ['execute', 'pardon']);

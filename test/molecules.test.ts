@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTown, asAgent, type TownFixture } from './support/town-fixture.js';
 import { bd } from './support/cli.js';
-import { openStore } from '../src/beads/store.js';
+import { openStore } from '../src/beads/open.js';
 
 let f: TownFixture;
 const rigDir = () => join(f.town, 'demo');
@@ -38,12 +38,12 @@ needs = ["tag"]
 `;
 
 /** Every bead of the rig's database, wisps included (to prove bad input created none). */
-function allRigBeads(): string[] {
-  const s = openStore(join(rigDir(), '.beads'));
+async function allRigBeads(): Promise<string[]> {
+  const s = await openStore({ kind: 'sqlite', beadsDir: join(rigDir(), '.beads') });
   try {
-    return s.list({ includeEphemeral: true }).map((b) => b.id);
+    return (await s.list({ includeEphemeral: true })).map((b) => b.id);
   } finally {
-    s.close();
+    await s.close();
   }
 }
 
@@ -127,7 +127,7 @@ test('--rig defaults to the rig of the current directory, else HQ', () => {
   assert.equal(f.gtJson(['mol', 'status', hq.root.id]).total, 3);
 });
 
-test('a wisp is never exported; squashing it leaves one exported digest and deletes it', () => {
+test('a wisp is never exported; squashing it leaves one exported digest and deletes it', async () => {
   const w = f.gtJson(['mol', 'wisp', 'release', '--rig', 'demo', '--var', 'version=9']);
   const root = w.root.id as string;
   assert.equal(w.wisp, true);
@@ -145,23 +145,23 @@ test('a wisp is never exported; squashing it leaves one exported digest and dele
   assert.deepEqual([digest.status, digest.close_reason, digest.digest_of], ['closed', 'patrol finished', root]);
   assert.match(digest.description, /1\/3 steps done/);
   assert.ok(!rigJsonl().includes(`"id":"${root}`), 'the wisp itself never reaches the JSONL');
-  assert.ok(!allRigBeads().includes(root), 'and is gone from the database');
+  assert.ok(!(await allRigBeads()).includes(root), 'and is gone from the database');
   const again = f.gtJson(['mol', 'squash', root]);
   assert.deepEqual([again.already, again.digest], [true, sq.digest]);
 });
 
-test('burn deletes a wisp without a trace; a poured molecule is refused', () => {
+test('burn deletes a wisp without a trace; a poured molecule is refused', async () => {
   const before = rigJsonl();
   const w = f.gtJson(['mol', 'wisp', 'release', '--rig', 'demo', '--var', 'version=10']);
   const root = w.root.id as string;
   const b = f.gtJson(['mol', 'burn', root]);
   assert.equal(b.deleted.length, 4);
-  assert.ok(!allRigBeads().some((id) => id === root || id.startsWith(`${root}.`)));
+  assert.ok(!(await allRigBeads()).some((id) => id === root || id.startsWith(`${root}.`)));
   assert.equal(rigJsonl(), before);
   refused(['mol', 'status', root], /not found/);
   const p = f.gtJson(['mol', 'pour', 'release', '--rig', 'demo', '--var', 'version=11']);
   refused(['mol', 'burn', p.root.id], /is not a wisp/);
-  assert.ok(allRigBeads().includes(p.root.id));
+  assert.ok((await allRigBeads()).includes(p.root.id));
 });
 
 test('a poured molecule slung to a polecat or a crew member: the hook holds the root, prime shows step 1', () => {
@@ -206,13 +206,13 @@ test('when a molecule\'s MR merges, its steps left open close with it (no stray 
   assert.ok(!ready.some((i) => i.id.startsWith(`${root}.`)), 'no step of the merged molecule is ready work');
 });
 
-test('bad input: one line, exit 1, no bead created', () => {
+test('bad input: one line, exit 1, no bead created', async () => {
   writeFileSync(join(f.town, 'formulas', 'loop.formula.toml'), 'formula = "loop"\n[[steps]]\nid = "a"\ntitle = "A"\nneeds = ["b"]\n[[steps]]\nid = "b"\ntitle = "B"\nneeds = ["a"]\n');
   writeFileSync(join(f.town, 'formulas', 'typo.formula.toml'), 'formula = "typo"\n[[steps]]\nid = "a"\ntitle = "A {{who}}"\n');
   writeFileSync(join(f.town, 'formulas', 'needsx.formula.toml'), 'formula = "needsx"\n[[steps]]\nid = "a"\ntitle = "A"\n[[steps]]\nid = "b"\ntitle = "B"\nneeds = ["a", "zz"]\n');
   writeFileSync(join(f.town, 'formulas', 'keyx.formula.toml'), 'formula = "keyx"\n[[steps]]\nid = "a"\ntitle = "A"\nneed = ["b"]\n');
   writeFileSync(join(f.town, 'formulas', 'humanx.formula.toml'), 'formula = "humanx"\n\n[[steps]]\nid = "a"\ntitle = "A"\ntype = "human"\n');
-  const beadsBefore = allRigBeads();
+  const beadsBefore = (await allRigBeads());
   const jsonlBefore = rigJsonl();
   refused(['mol', 'pour', 'nope', '--rig', 'demo'], /formula not found: nope/);
   refused(['mol', 'pour', 'release', '--rig', 'demo'], /formula "release" needs variable "version"/);
@@ -226,7 +226,7 @@ test('bad input: one line, exit 1, no bead created', () => {
   refused(['mol', 'pour', 'release', '--rig', 'nowhere', '--var', 'version=1'], /rig not found: nowhere/);
   refused(['formula', 'show', 'release', '--dir', join(f.root, 'missing')], /formula directory not found/);
   refused(['mol', 'status', `${beadsBefore.find((id) => id.includes('.'))}`], /is not a molecule/);
-  assert.deepEqual(allRigBeads(), beadsBefore);
+  assert.deepEqual((await allRigBeads()), beadsBefore);
   assert.equal(rigJsonl(), jsonlBefore);
   // A broken file is listed with its problem rather than hidden.
   const broken = f.gtJson(['formula', 'list']).find((e: any) => e.name === 'loop');

@@ -14,7 +14,8 @@ import { UserError } from '../lib/errors.js';
 import { mergeJsonlReport, type Renamed } from './merge.js';
 import { readIfExists } from './sync.js';
 import { jsonlProblem } from './jsonl.js';
-import type { BeadStore } from './store.js';
+import type { Store } from './api.js';
+import { SqliteStore } from './sqlite/store.js';
 
 export const DEFAULT_SYNC_BRANCH = 'beads-sync';
 /** Where the JSONL sits in the branch's tree: the same path as in a Beads-tracked project. */
@@ -36,8 +37,9 @@ export interface BranchSyncOptions {
  * Where a store syncs, from its settings (`bd config set sync.repo|sync.branch|sync.remote|
  * sync.push`) and overrides; the repository defaults to the git repository holding `.beads`.
  */
-export async function syncTarget(store: BeadStore, over: Partial<BranchSyncOptions> = {}): Promise<BranchSyncOptions> {
-  const cfg = store.config();
+export async function syncTarget(anyStore: Store, over: Partial<BranchSyncOptions> = {}): Promise<BranchSyncOptions> {
+  const store = withJsonlMirror(anyStore, 'bd sync');
+  const cfg = await store.config();
   let repo = over.repo ?? (cfg['sync.repo'] ? resolve(store.beadsDir, cfg['sync.repo']) : undefined);
   if (!repo) {
     // The work tree's top when there is one: a remote's relative path is relative to it.
@@ -69,7 +71,18 @@ export interface BranchSyncReport {
   renamed: Renamed[];
 }
 
-export async function syncToBranch(store: BeadStore, o: BranchSyncOptions): Promise<BranchSyncReport> {
+/**
+ * The SQLite store whose `.beads/issues.jsonl` mirror is what gets committed; any other store is
+ * refused by name (`what` says which command needed it).
+ */
+export function withJsonlMirror(store: Store, what: string): SqliteStore {
+  if (store instanceof SqliteStore) return store;
+  throw new UserError(`${what} works on a .beads directory's issues.jsonl, and ${store.location} is a ${store.kind} store`,
+    "export it with 'bd export -o <file>' instead");
+}
+
+export async function syncToBranch(anyStore: Store, o: BranchSyncOptions): Promise<BranchSyncReport> {
+  const store = withJsonlMirror(anyStore, 'bd sync');
   // Two syncs of one store at once (the deacon's and an agent's): the loser of the branch CAS
   // simply syncs again on top of the winner (its merge into the database is idempotent).
   for (let attempt = 1; ; attempt++) {
@@ -83,7 +96,7 @@ export async function syncToBranch(store: BeadStore, o: BranchSyncOptions): Prom
 
 class BranchMovedError extends UserError {}
 
-async function syncOnce(store: BeadStore, o: BranchSyncOptions): Promise<BranchSyncReport> {
+async function syncOnce(store: SqliteStore, o: BranchSyncOptions): Promise<BranchSyncReport> {
   const branch = o.branch ?? DEFAULT_SYNC_BRANCH;
   if ((await gitTry(o.repo, ['check-ref-format', '--branch', branch])).code !== 0) {
     throw new UserError(`invalid branch name '${branch}'`, 'pass a plain branch name, e.g. beads-sync');
@@ -111,10 +124,10 @@ async function syncOnce(store: BeadStore, o: BranchSyncOptions): Promise<BranchS
     parents = !tip || (await isAncestor(o.repo, tip, theirs)) ? [theirs] : [tip, theirs];
   }
 
-  store.flush();
+  await store.flush();
   const text = readIfExists(store.jsonlPath) ?? '';
   // What is pushed is imported by every other clone: a file that would not import there is never committed.
-  const problem = jsonlProblem(text, store.jsonlPath, store.statuses());
+  const problem = jsonlProblem(text, store.jsonlPath, await store.statuses());
   if (problem) {
     throw new UserError(`refusing to commit ${store.jsonlPath} to ${branch}: ${problem}`,
       `fix that line or resolve the conflict, then run bd sync again; ${branch}${o.remote ? ` and ${o.remote}` : ''} are unchanged`);
@@ -153,20 +166,21 @@ async function syncOnce(store: BeadStore, o: BranchSyncOptions): Promise<BranchS
  * Three-way merges the remote's JSONL into the database: under the store's write lock (so no bd
  * write interleaves), the file becomes merge(base, database, theirs), then the store imports it.
  */
-async function mergeIntoStore(store: BeadStore, baseText: string, theirsText: string, theirName: string): Promise<Renamed[]> {
-  const bad = jsonlProblem(theirsText, `${theirName}:${TREE_PATH.join('/')}`, store.statuses());
+async function mergeIntoStore(store: SqliteStore, baseText: string, theirsText: string, theirName: string): Promise<Renamed[]> {
+  const bad = jsonlProblem(theirsText, `${theirName}:${TREE_PATH.join('/')}`, await store.statuses());
   if (bad) {
     throw new UserError(`cannot take in ${theirName}: ${bad}`,
       `nothing was changed here; revert the commit that broke ${theirName} (git log ${theirName}), push, then run bd sync again`);
   }
-  store.flush();
-  const renamed = store.write(() => {
-    const ours = store.exportText();
+  await store.flush();
+  const jsonlPath = store.jsonlPath;
+  const renamed = await store.transaction(async (tx) => {
+    const ours = await tx.exportText();
     const merged = mergeJsonlReport(baseText, ours, theirsText);
-    if (merged.text !== ours) writeFileAtomic(store.jsonlPath, merged.text);
+    if (merged.text !== ours) writeFileAtomic(jsonlPath, merged.text);
     return merged.renamed;
   });
-  store.refresh(); // takes the new file in (creates, updates, and removals the remote made)
+  await store.refresh(); // takes the new file in (creates, updates, and removals the remote made)
   return renamed;
 }
 

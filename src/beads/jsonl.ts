@@ -3,7 +3,7 @@
 import { UserError } from '../lib/errors.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Store } from './store.js';
+import type { ImportCounts, Tx } from './api.js';
 import { KEY_ORDER, MODELLED_KEYS, isStatus, type Comment, type Dependency, type Issue } from './model.js';
 import { issueProblem } from './validate.js';
 
@@ -176,7 +176,7 @@ export function jsonlProblem(text: string, source: string, statuses: ReadonlySet
 }
 
 /** Upserts the records of a JSONL file into a store (what `bd import <file>` does). */
-export function importJsonl(store: Store, path: string, actor = 'import'): { created: number; updated: number; unchanged: number } {
+export async function importJsonl(store: Tx, path: string, actor = 'import'): Promise<ImportCounts> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

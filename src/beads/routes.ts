@@ -5,7 +5,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../lib/errors.js';
-import { openStore, type BeadStore } from './store.js';
+import type { Store } from './api.js';
+import { openStore } from './open.js';
 
 export interface Route { prefix: string; path: string }
 
@@ -70,25 +71,35 @@ function routedBeadsDir(route: Route): string {
  * The store that holds `id`: the local one when the id carries its prefix (or no route
  * matches), else the database a routes file names for the id's prefix. Callers close it.
  */
-export function openStoreForId(startDir: string, id: string, opts: { db?: string; env?: NodeJS.ProcessEnv } = {}): BeadStore {
+export async function openStoreForId(startDir: string, id: string, opts: { db?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Store> {
   const local = findBeadsDir(startDir, opts.db, opts.env);
   if (local && existsSync(join(local, 'beads.db'))) {
-    const store = openStore(local);
-    // Exact ids only: a routed full id must not match a longer local id that starts with it.
-    if (id.startsWith(store.prefix + '-') || store.getExact(id.trim())) return store;
-    const route = findRoute(dirname(local), id);
-    if (!route) return store; // a partial id of this database (resolved by the command)
-    store.close();
-    return openStore(routedBeadsDir(route));
+    const store = await openAt(local);
+    try {
+      // Exact ids only: a routed full id must not match a longer local id that starts with it.
+      if (id.startsWith(store.prefix + '-') || (await store.getExact(id.trim()))) return store;
+      const route = findRoute(dirname(local), id);
+      if (!route) return store; // a partial id of this database (resolved by the command)
+      await store.close();
+      return await openAt(routedBeadsDir(route));
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
   }
   const route = findRoute(startDir, id);
-  if (route) return openStore(routedBeadsDir(route));
+  if (route) return openAt(routedBeadsDir(route));
   throw new UserError(`no beads database found from ${startDir}`, "run 'bd init' (or pass --db / set BEADS_DIR)");
 }
 
 /** The local store (no routing). */
-export function openLocalStore(startDir: string, opts: { db?: string; env?: NodeJS.ProcessEnv } = {}): BeadStore {
+export function openLocalStore(startDir: string, opts: { db?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Store> {
   const dir = findBeadsDir(startDir, opts.db, opts.env);
-  if (!dir) throw new UserError(`no beads database found in ${startDir} or above`, "run 'bd init' (or pass --db / set BEADS_DIR)");
-  return openStore(dir);
+  if (!dir) return Promise.reject(new UserError(`no beads database found in ${startDir} or above`, "run 'bd init' (or pass --db / set BEADS_DIR)"));
+  return openAt(dir);
+}
+
+/** A `.beads` directory's store (SQLite: the directory holds its database). */
+function openAt(beadsDir: string): Promise<Store> {
+  return openStore({ kind: 'sqlite', beadsDir });
 }

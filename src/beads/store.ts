@@ -140,7 +140,7 @@ interface IssueRow {
 }
 
 /** Opens (or with create, initializes) the store in a `.beads` directory. */
-export function openStore(beadsDir: string, opts: { create?: boolean; prefix?: string } = {}): BeadStore {
+export function openStore(beadsDir: string, opts: { create?: boolean; prefix?: string } = {}): SqliteStore {
   const dbPath = join(beadsDir, DB);
   if (!opts.create && !existsSync(dbPath)) {
     throw new UserError(`no beads database in ${beadsDir}`, "run 'bd init' in the project (or pass --db / set BEADS_DIR)");
@@ -164,15 +164,17 @@ export function openStore(beadsDir: string, opts: { create?: boolean; prefix?: s
 }
 
 /** What to do when the JSONL does not parse (a conflicted merge, a bad hand edit). */
-type OnBadFile =
+export type OnBadFile =
   | 'refuse' // a write: refuse it with the reason (writing now would bury the file's state)
   | 'warn' // a read or a flush: warn once, serve the database, leave the file alone
   | 'overwrite'; // bd export: the database replaces the file
 
+export interface Savepoint { name: string; dirty: Set<string>; rewrite: boolean }
+
 /** Dynamic statements (list/ready shapes) kept at most; a daemon must not grow without bound. */
 const MAX_DYNAMIC_STATEMENTS = 64;
 
-class SqliteStore implements BeadStore {
+export class SqliteStore implements BeadStore {
   readonly dbPath: string;
   readonly jsonlPath: string;
   readonly prefix: string;
@@ -191,6 +193,10 @@ class SqliteStore implements BeadStore {
   private warnedBadFile = false;
 
   private readonly holderPath: string;
+  /** Called after each commit that changed data (a write, or a flush that imported the JSONL). */
+  onCommit: (() => void) | undefined;
+  /** The open flush's import changed rows. */
+  private imported = false;
 
   constructor(private db: Database.Database, readonly beadsDir: string, opts: { create?: boolean; prefix?: string }, private busyTimeout: number) {
     this.dbPath = join(beadsDir, DB);
@@ -289,42 +295,65 @@ class SqliteStore implements BeadStore {
 
   private writeWith<T>(bad: OnBadFile, fn: () => T): T {
     if (this.depth > 0) return this.savepoint(fn);
-    let pending = false;
-    const result = this.transaction(() => {
-      this.importIfChanged(bad);
-      const r = synchronous(fn());
-      pending = this.recordDirty();
-      return r;
-    });
-    if (pending) this.scheduleFlush();
+    this.begin(bad);
+    let result: T;
+    try {
+      result = synchronous(fn());
+    } catch (e) {
+      this.rollback();
+      throw e;
+    }
+    this.commit();
     return result;
   }
 
   /** A nested write: its own SAVEPOINT, so when it throws (and the outer write catches) only its changes go. */
   private savepoint<T>(fn: () => T): T {
-    const name = `nested_${this.depth++}`;
-    const dirty = new Set(this.dirty);
-    const rewrite = this.rewrite;
-    this.db.exec(`SAVEPOINT ${name}`);
+    const sp = this.beginSavepoint();
     try {
       const r = synchronous(fn());
-      this.db.exec(`RELEASE ${name}`);
+      this.releaseSavepoint(sp);
       return r;
     } catch (e) {
-      if (this.db.inTransaction) {
-        this.db.exec(`ROLLBACK TO ${name}`);
-        this.db.exec(`RELEASE ${name}`);
-      }
-      this.dirty = dirty;
-      this.rewrite = rewrite;
+      this.rollbackSavepoint(sp);
       throw e;
-    } finally {
-      this.depth--;
     }
   }
 
-  /** BEGIN IMMEDIATE (the write lock, so processes serialize) .. COMMIT, or ROLLBACK on a throw. */
-  private transaction<T>(fn: () => T): T {
+  beginSavepoint(): Savepoint {
+    const sp = { name: `nested_${this.depth}`, dirty: new Set(this.dirty), rewrite: this.rewrite };
+    this.db.exec(`SAVEPOINT ${sp.name}`);
+    this.depth++;
+    return sp;
+  }
+
+  releaseSavepoint(sp: Savepoint): void {
+    this.depth--;
+    this.db.exec(`RELEASE ${sp.name}`);
+  }
+
+  rollbackSavepoint(sp: Savepoint): void {
+    this.depth--;
+    if (this.db.inTransaction) {
+      this.db.exec(`ROLLBACK TO ${sp.name}`);
+      this.db.exec(`RELEASE ${sp.name}`);
+    }
+    this.dirty = sp.dirty;
+    this.rewrite = sp.rewrite;
+  }
+
+  /** BEGIN IMMEDIATE (the write lock, so processes serialize), then take in a JSONL changed underneath. */
+  begin(bad: OnBadFile = 'refuse'): void {
+    this.beginRaw();
+    try {
+      this.importIfChanged(bad);
+    } catch (e) {
+      this.rollback();
+      throw e;
+    }
+  }
+
+  private beginRaw(): void {
     try {
       this.db.exec('BEGIN IMMEDIATE');
     } catch (e) {
@@ -335,6 +364,37 @@ class SqliteStore implements BeadStore {
     this.depth = 1;
     this.dirty = new Set();
     this.rewrite = false;
+  }
+
+  /** Records the changed ids, COMMITs, and schedules the JSONL flush. */
+  commit(): void {
+    let pending: boolean;
+    try {
+      pending = this.recordDirty();
+      clearHolder(this.holderPath);
+      this.db.exec('COMMIT');
+    } catch (e) {
+      this.rollback();
+      throw e;
+    }
+    this.depth = 0;
+    this.dirty = new Set();
+    if (pending) this.scheduleFlush();
+    this.onCommit?.();
+  }
+
+  rollback(): void {
+    if (this.db.inTransaction) {
+      clearHolder(this.holderPath);
+      this.db.exec('ROLLBACK');
+    }
+    this.depth = 0;
+    this.dirty = new Set();
+  }
+
+  /** A plain transaction without the JSONL import (the flush's own). */
+  private transaction<T>(fn: () => T): T {
+    this.beginRaw();
     try {
       const result = fn();
       clearHolder(this.holderPath);
@@ -350,6 +410,21 @@ class SqliteStore implements BeadStore {
       this.depth = 0;
       this.dirty = new Set();
     }
+  }
+
+  /** Inside an open transaction (so a flush now would be part of it: it waits for the commit). */
+  get inTransaction(): boolean {
+    return this.depth > 0;
+  }
+
+  /** Changes when another connection commits (SQLite's data_version). */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  /** The JSONL's signature as last synced, and as it is on disk now. */
+  jsonlSignatures(): { synced: string; disk: string } {
+    return { synced: this.meta('jsonl_sig') ?? 'missing', disk: fileSignature(this.jsonlPath) };
   }
 
   refresh(): void {
@@ -368,9 +443,11 @@ class SqliteStore implements BeadStore {
       this.scheduled = undefined;
     }
     if (!this.syncNeeded()) return;
+    this.imported = false;
     this.transaction(() => {
       if (this.importIfChanged('warn')) this.exportPending('warn');
     });
+    if (this.imported) this.onCommit?.();
   }
 
   /**
@@ -487,7 +564,10 @@ class SqliteStore implements BeadStore {
       this.upsertRecord(issue, isCanonical ? lineHash(line) : null);
       changed = true;
     }
-    if (changed) this.recomputeAllBlocked();
+    if (changed) {
+      this.recomputeAllBlocked();
+      this.imported = true;
+    }
     this.setMeta('jsonl_sig', sig);
     this.cache = { sig, buf };
     if (!canonical) this.markRewrite();

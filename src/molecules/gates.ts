@@ -8,7 +8,7 @@
 //   bead    - no gate bead: the step depends on that bead directly.
 // Gas Town's `conditional` gate does not block: the agent judges the condition at that step.
 import { UserError } from '../lib/errors.js';
-import type { Issue, Store } from '../beads/store.js';
+import type { Issue, Tx } from '../beads/api.js';
 import { DURATION_RE, type StepGate } from './formula.js';
 
 export const GATE_TYPE = 'gate';
@@ -68,13 +68,13 @@ function gateState(i: Issue): GateState {
 }
 
 /** Opens a gate by hand (a human gate's approval; any gate can be forced open). */
-export function resolveGate(store: Store, id: string, actor: string, reason?: string): Issue {
-  return store.write(() => {
-    const g = store.mustGet(id);
+export async function resolveGate(store: Tx, id: string, actor: string, reason?: string): Promise<Issue> {
+  return store.transaction(async (tx) => {
+    const g = await tx.mustGet(id);
     if (g.issue_type !== GATE_TYPE) throw new UserError(`${g.id} is not a gate (it is a ${g.issue_type})`, "'gt mol status <molecule>' shows each gated step's gate id");
     if (g.status === 'closed') return g;
     const by = reason?.trim() || `${gateState(g).gate?.type === 'human' ? 'approved' : 'resolved'} by ${actor}`;
-    return store.closeIssues([g.id], by, actor)[0]!;
+    return (await tx.closeIssues([g.id], by, actor))[0]!;
   });
 }
 
@@ -84,26 +84,26 @@ export interface GateCheck { id: string; type: string; action: 'opened' | 'faile
  * The deacon's pass over a store's open timer and command gates: opens the due timers, runs the
  * due checks (`run` runs one shell command), and records what happened.
  */
-export async function checkGates(store: Store, now: number, actor: string,
+export async function checkGates(store: Tx, now: number, actor: string,
   run: (command: string) => Promise<{ code: number | null; output: string }>): Promise<GateCheck[]> {
   const done: GateCheck[] = [];
-  const open = store.list({ type: GATE_TYPE, status: 'open', includeEphemeral: true });
+  const open = await store.list({ type: GATE_TYPE, status: 'open', includeEphemeral: true });
   for (const g of open) {
     const s = gateState(g);
     const decision = gateDecision(s, now);
     if (decision === 'open') {
-      store.closeIssues([g.id], `timer passed (${s.gate.after})`, actor);
+      await store.closeIssues([g.id], `timer passed (${s.gate.after})`, actor);
       done.push({ id: g.id, type: s.gate.type, action: 'opened', detail: `timer ${s.gate.after}` });
     } else if (decision === 'check') {
       const r = await run(s.gate.command!);
       const output = r.output.trim().slice(-2000);
       if (r.code === 0) {
-        store.closeIssues([g.id], `check passed: ${output.split('\n').pop() || 'exit 0'}`, actor);
-        store.update(g.id, { notes: output || '(no output)' }, actor);
+        await store.closeIssues([g.id], `check passed: ${output.split('\n').pop() || 'exit 0'}`, actor);
+        await store.update(g.id, { notes: output || '(no output)' }, actor);
         done.push({ id: g.id, type: 'command', action: 'opened', detail: output });
       } else {
         const attempts = (s.attempts ?? 0) + 1;
-        store.update(g.id, { fields: { attempts, last_output: output, next_check_at: new Date(now + backoffMs(attempts)).toISOString() } }, actor);
+        await store.update(g.id, { fields: { attempts, last_output: output, next_check_at: new Date(now + backoffMs(attempts)).toISOString() } }, actor);
         done.push({ id: g.id, type: 'command', action: 'failed', detail: `exit ${r.code}: ${output}` });
       }
     }

@@ -4,7 +4,7 @@
 // for a convoy leg, its focus (`mol_leg`) in its fields. A wisp is the same, ephemeral.
 // The steps and edges go in with one bulk insert (the cook already checked the graph), so a pour
 // costs time linear in its steps and holds the write lock only that long.
-import type { ChildEdge, ChildInput, Issue, Store } from '../beads/store.js';
+import type { ChildEdge, ChildInput, Issue, Tx } from '../beads/api.js';
 import type { Proto } from './cook.js';
 import { durationMs, gateTitle, GATE_TYPE, needsGateBead, type GateState } from './gates.js';
 
@@ -24,14 +24,14 @@ export interface Poured {
 
 export const MOLECULE_TYPE = 'molecule';
 
-export function pour(store: Store, proto: Proto, opts: { actor: string; ephemeral?: boolean; now?: number }): Poured {
+export async function pour(store: Tx, proto: Proto, opts: { actor: string; ephemeral?: boolean; now?: number }): Promise<Poured> {
   const { actor } = opts;
   const ephemeral = !!opts.ephemeral;
-  return store.write(() => {
+  return store.transaction(async (tx) => {
     const fields: Record<string, unknown> = { formula: proto.formula };
     if (Object.keys(proto.vars).length) fields.formula_vars = proto.vars;
     Object.assign(fields, proto.extra);
-    const root = store.create({ title: proto.title, description: proto.description, issue_type: MOLECULE_TYPE, ephemeral, fields }, actor);
+    const root = await tx.create({ title: proto.title, description: proto.description, issue_type: MOLECULE_TYPE, ephemeral, fields }, actor);
     const index = new Map(proto.steps.map((s, i) => [s.id, i]));
     const edges: ChildEdge[] = [];
     proto.steps.forEach((s, i) => {
@@ -54,11 +54,11 @@ export function pour(store: Store, proto: Proto, opts: { actor: string; ephemera
       edges.push({ from: i, to: children.length, type: 'blocks' });
       children.push({ title: gateTitle(s.gate, s.title), issue_type: GATE_TYPE, ephemeral, fields: state as unknown as Record<string, unknown> });
     });
-    const ids = store.createChildren(root.id, children, edges, actor);
+    const ids = await tx.createChildren(root.id, children, edges, actor);
     // A bead gate is a plain dependency on that bead.
-    proto.steps.forEach((s, i) => {
-      if (s.gate?.type === 'bead') store.addDependency(ids[i]!, s.gate.bead!, 'blocks', actor);
-    });
-    return { root: store.mustGet(root.id), steps: proto.steps.map((s, i) => ({ id: ids[i]!, step: s.id, title: s.title })) };
+    for (const [i, s] of proto.steps.entries()) {
+      if (s.gate?.type === 'bead') await tx.addDependency(ids[i]!, s.gate.bead!, 'blocks', actor);
+    }
+    return { root: await tx.mustGet(root.id), steps: proto.steps.map((s, i) => ({ id: ids[i]!, step: s.id, title: s.title })) };
   });
 }

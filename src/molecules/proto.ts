@@ -2,20 +2,20 @@
 // as one bookkeeping bead (type molecule, label proto) holding the proto, so later pours start
 // from exactly that template even if the formula file changes. Listed with `gt formula list --protos`.
 import { UserError } from '../lib/errors.js';
-import type { Issue, Store } from '../beads/store.js';
+import type { Issue, Tx } from '../beads/api.js';
 import type { Proto } from './cook.js';
 import { MOLECULE_TYPE } from './pour.js';
 
 export const PROTO_LABEL = 'proto';
 
-export function saveProto(store: Store, proto: Proto, actor: string): Issue {
+export function saveProto(store: Tx, proto: Proto, actor: string): Promise<Issue> {
   return store.create({
     title: `proto ${proto.title}`.slice(0, 500), description: proto.description, issue_type: MOLECULE_TYPE, labels: [PROTO_LABEL],
     fields: { formula: proto.formula, formula_vars: proto.vars, proto },
   }, actor);
 }
 
-export function listProtos(store: Store): Issue[] {
+export function listProtos(store: Tx): Promise<Issue[]> {
   return store.list({ type: MOLECULE_TYPE, label: PROTO_LABEL });
 }
 

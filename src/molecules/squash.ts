@@ -2,7 +2,7 @@
 // reason. A wisp leaves one durable, exported digest bead behind (what ran, what each step came to)
 // and its own beads are deleted. Squashing again is a no-op that names the result.
 import { NotFoundError } from '../lib/errors.js';
-import type { Issue, Store } from '../beads/store.js';
+import type { Issue, Tx } from '../beads/api.js';
 import { fitTitle } from '../beads/model.js';
 import { readMolecule, type Molecule } from './molecule.js';
 import { MOLECULE_TYPE } from './pour.js';
@@ -22,22 +22,22 @@ export interface Squashed {
 }
 
 /** A wisp squashed earlier is gone; its digest (found by digest_of) answers for it. */
-function priorDigest(store: Store, id: string): Issue | undefined {
-  for (const key of [id, `${store.prefix}-${id}`]) {
-    const d = store.list({ type: MOLECULE_TYPE, fields: { digest_of: key } })[0];
+async function priorDigest(tx: Tx, id: string): Promise<Issue | undefined> {
+  for (const key of [id, `${tx.prefix}-${id}`]) {
+    const d = (await tx.list({ type: MOLECULE_TYPE, fields: { digest_of: key } }))[0];
     if (d) return d;
   }
   return undefined;
 }
 
-export function squash(store: Store, id: string, opts: { summary?: string; actor: string }): Squashed {
+export async function squash(store: Tx, id: string, opts: { summary?: string; actor: string }): Promise<Squashed> {
   const { actor } = opts;
-  return store.write(() => {
+  return store.transaction(async (tx) => {
     let mol: Molecule;
     try {
-      mol = readMolecule(store, id);
+      mol = await readMolecule(tx, id);
     } catch (e) {
-      const d = e instanceof NotFoundError ? priorDigest(store, id) : undefined;
+      const d = e instanceof NotFoundError ? await priorDigest(tx, id) : undefined;
       if (!d) throw e;
       return { root: String(d.fields.digest_of), wisp: true, summary: d.close_reason ?? '', closed: [], deleted: [], digest: d.id, already: true };
     }
@@ -47,16 +47,16 @@ export function squash(store: Store, id: string, opts: { summary?: string; actor
     const summary = opts.summary?.trim() || `squashed with ${steps.length - open.length}/${steps.length} steps done`;
     if (!root.ephemeral) {
       const closing = [...open.map((s) => s.id), ...openGates.map((g) => g.id), ...(root.status === 'closed' ? [] : [root.id])];
-      if (closing.length) store.closeIssues(closing, summary, actor);
+      if (closing.length) await tx.closeIssues(closing, summary, actor);
       return { root: root.id, wisp: false, summary, closed: closing, deleted: [], already: !closing.length };
     }
     const fields: Record<string, unknown> = { digest_of: root.id };
     if (root.fields.formula !== undefined) fields.formula = root.fields.formula;
     if (root.fields.formula_vars !== undefined) fields.formula_vars = root.fields.formula_vars;
-    const digest = store.create({ title: fitTitle(`Digest: ${root.title}`), description: digestText(root, steps, summary), issue_type: MOLECULE_TYPE, labels: ['digest'], fields }, actor);
-    store.closeIssues([digest.id], summary, actor);
+    const digest = await tx.create({ title: fitTitle(`Digest: ${root.title}`), description: digestText(root, steps, summary), issue_type: MOLECULE_TYPE, labels: ['digest'], fields }, actor);
+    await tx.closeIssues([digest.id], summary, actor);
     const deleted = [root.id, ...steps.map((s) => s.id), ...gates.map((g) => g.id)];
-    store.purgeWisps(deleted, actor);
+    await tx.purgeWisps(deleted, actor);
     return { root: root.id, wisp: true, summary, closed: [], deleted, digest: digest.id, already: false };
   });
 }

@@ -12,7 +12,7 @@ import { branchTip, isAncestor, type RefineryRepo } from './worktree.js';
 interface AgentRuntime {
   launchAgent(town: Town, address: string, opts?: { adapter?: string; prompt?: string }): Promise<unknown>;
   stopAgent(town: Town, address: string): Promise<void>;
-  isAgentAlive(town: Town, address: string): boolean;
+  isAgentAlive(town: Town, address: string): boolean | Promise<boolean>;
 }
 
 export interface ResolveOptions { timeoutMs?: number; actor: string; log?: (line: string) => void; pollMs?: number }
@@ -49,7 +49,7 @@ export async function resolveWithAgent(
     log(`${item.id}: no agent runtime available (${(e as Error).message}); bouncing`);
     return false;
   }
-  ensureAgent(town, address, opts.actor, { workdir: repo.worktree });
+  await ensureAgent(town, address, opts.actor, { workdir: repo.worktree });
   try {
     await runtime.launchAgent(town, address, { prompt: conflictPrompt(repo, item, tip, conflict.files, conflict.main) });
   } catch (e) {
@@ -67,7 +67,7 @@ export async function resolveWithAgent(
   try {
     while (Date.now() < until) {
       if (await published()) return true;
-      if (!runtime.isAgentAlive(town, address)) return published(); // it may have published as it exited
+      if (!(await runtime.isAgentAlive(town, address))) return published(); // it may have published as it exited
       await new Promise((r) => setTimeout(r, pollMs));
     }
     log(`${item.id}: ${address} did not resolve the conflict`);

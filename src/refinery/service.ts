@@ -5,9 +5,10 @@
 import { join } from 'node:path';
 import { now } from '../lib/time.js';
 import { gitTry } from '../lib/git.js';
-import type { Issue, Store } from '../beads/store.js';
+import type { Store } from '../beads/api.js';
+import type { Issue } from '../beads/model.js';
 import type { Town } from '../town/town.js';
-import { openRigStore, storeForBead, type Rig } from '../town/rig.js';
+import type { Rig } from '../town/rig.js';
 import { getAgent } from '../town/identity.js';
 import { parseAddress } from '../town/address.js';
 import {
@@ -74,7 +75,7 @@ export function refineryRepo(rig: Rig): { repo: RefineryRepo; stateDir: string }
 /** Runs the rig's refinery until its queue is empty (or one round with `once`). */
 export async function runRefinery(town: Town, rig: Rig, opts: RefineryRunOptions = {}): Promise<RefineryRunReport> {
   const actor = opts.actor ?? `${rig.name}/refinery`;
-  const store = openRigStore(rig);
+  const store = await town.stores.rig(rig);
   const { repo, stateDir } = refineryRepo(rig);
   const bounces: BounceRecord[] = [];
   const sling: SlingFn = opts.sling ?? (async (...args) => (await import('../work/sling.js')).sling(...args));
@@ -94,7 +95,7 @@ export async function runRefinery(town: Town, rig: Rig, opts: RefineryRunOptions
     // Told once per red main commit (the verdict is cached): nothing merges until main is fixed.
     const { sendMail } = await import('../work/mail.js');
     const body = `The refinery tested ${rig.mainBranch} at ${report.mainRed.commit.slice(0, 10)} on its own and it fails, so MRs that are red on it were not blamed; they stay queued until an MR that makes ${rig.mainBranch} green lands.\n\nLast lines of the test output:\n${report.mainRed.tail}`;
-    for (const to of ['mayor', 'overseer']) sendMail(town, { from: actor, to, subject: `${rig.name}: ${rig.mainBranch} is red; the merge queue is waiting`, body }, actor);
+    for (const to of ['mayor', 'overseer']) await sendMail(town, { from: actor, to, subject: `${rig.name}: ${rig.mainBranch} is red; the merge queue is waiting`, body }, actor);
     opts.log?.(`${rig.mainBranch} ${report.mainRed.commit.slice(0, 10)} is red on its own: mailed the mayor and the overseer`);
   }
   return { ...report, rig: rig.name, bounces };
@@ -114,8 +115,8 @@ class BeadsQueue implements QueueSource {
     private log: (line: string) => void = () => {},
   ) {}
 
-  queued(): QueueItem[] {
-    return listMergeRequests(this.store, { state: 'queued' })
+  async queued(): Promise<QueueItem[]> {
+    return (await listMergeRequests(this.store, { state: 'queued' }))
       .filter((m) => !m.target || m.target === this.rig.mainBranch)
       .map((m) => ({ id: m.id, branch: m.branch, priority: m.priority, createdAt: m.created_at }));
   }
@@ -126,18 +127,18 @@ class BeadsQueue implements QueueSource {
    * are slung now. Fix beads are found by their open status and `bounce_mr` field.
    */
   async requeueInterrupted(): Promise<void> {
-    this.store.write(() => {
-      for (const m of listMergeRequests(this.store, { state: 'testing' })) {
-        updateMergeRequest(this.store, m.id, { state: 'queued' }, this.actor);
+    await this.store.transaction(async (tx) => {
+      for (const m of await listMergeRequests(tx, { state: 'testing' })) {
+        await updateMergeRequest(tx, m.id, { state: 'queued' }, this.actor);
         this.log(`${m.id}: was testing when a refinery stopped; queued again`);
       }
     });
-    for (const fix of this.store.list({ status: 'open', type: 'bug' })) {
+    for (const fix of await this.store.list({ status: 'open', type: 'bug' })) {
       const mrId = fix.fields.bounce_mr;
       if (typeof mrId !== 'string') continue;
       let mr: MergeRequest;
       try {
-        mr = getMergeRequest(this.store, mrId);
+        mr = await getMergeRequest(this.store, mrId);
       } catch {
         continue; // its MR is gone or lives elsewhere
       }
@@ -149,16 +150,16 @@ class BeadsQueue implements QueueSource {
     }
   }
 
-  begin(items: QueueItem[]): void {
-    this.store.write(() => {
-      for (const i of items) updateMergeRequest(this.store, i.id, { state: 'testing' }, this.actor);
+  async begin(items: QueueItem[]): Promise<void> {
+    await this.store.transaction(async (tx) => {
+      for (const i of items) await updateMergeRequest(tx, i.id, { state: 'testing' }, this.actor);
     });
   }
 
   async settle(item: QueueItem, outcome: MergeOutcome): Promise<void> {
-    const mr = getMergeRequest(this.store, item.id);
+    const mr = await getMergeRequest(this.store, item.id);
     if (outcome.kind === 'deferred') {
-      if (mr.state === 'testing') updateMergeRequest(this.store, mr.id, { state: 'queued' }, this.actor);
+      if (mr.state === 'testing') await updateMergeRequest(this.store, mr.id, { state: 'queued' }, this.actor);
       return;
     }
     if (outcome.kind === 'merged') return this.merged(mr, outcome);
@@ -167,13 +168,13 @@ class BeadsQueue implements QueueSource {
 
   /** Each step is idempotent: a replay after a crash finishes whatever was left. */
   private async merged(mr: MergeRequest, o: Extract<MergeOutcome, { kind: 'merged' }>): Promise<void> {
-    const { ids: closed, branches } = this.closeSourceChain(mr.source_bead, `merged in ${o.commit.slice(0, 12)} (${mr.id})`);
+    const { ids: closed, branches } = await this.closeSourceChain(mr.source_bead, `merged in ${o.commit.slice(0, 12)} (${mr.id})`);
     // Bounced originals' branches were kept so their fixes could start from them; the fix has landed.
     for (const b of branches) await gitTry(this.rig.repoDir, ['branch', '-D', b]);
     try {
       const { refreshConvoys } = await import('../work/convoy.js');
       const failed: { convoy: string; message: string }[] = [];
-      refreshConvoys(this.town, closed, this.actor, failed);
+      await refreshConvoys(this.town, closed, this.actor, failed);
       for (const f of failed) this.log(`${mr.id}: convoy ${f.convoy} could not be landed: ${f.message}`);
     } catch (e) {
       this.log(`${mr.id}: convoy refresh failed: ${(e as Error).message}`);
@@ -183,10 +184,10 @@ class BeadsQueue implements QueueSource {
         ? `already on ${this.rig.mainBranch}`
         : `tested at ${o.testedCommit.slice(0, 12)} (${o.stackedWith} MR${o.stackedWith > 1 ? 's' : ''} stacked on ${this.rig.mainBranch})` +
           (o.pushError ? `; ${o.pushError}` : '');
-      updateMergeRequest(this.store, mr.id, { state: 'merged', merge_commit: o.commit, attempt: this.attempt(mr, 'merged', { commit: o.commit, detail }) }, this.actor);
+      await updateMergeRequest(this.store, mr.id, { state: 'merged', merge_commit: o.commit, attempt: this.attempt(mr, 'merged', { commit: o.commit, detail }) }, this.actor);
     }
-    this.closeMootFixes(mr);
-    const polecat = this.ownPolecat(mr);
+    await this.closeMootFixes(mr);
+    const polecat = await this.ownPolecat(mr);
     if (polecat) {
       try {
         const { decommissionPolecat } = await import('../work/polecat.js');
@@ -199,35 +200,35 @@ class BeadsQueue implements QueueSource {
   }
 
   /** A fix filed (but not yet slung) for an MR that a retest then merged has nothing left to fix. */
-  private closeMootFixes(mr: MergeRequest): void {
+  private async closeMootFixes(mr: MergeRequest): Promise<void> {
     try {
-      const store = storeForBead(this.town, mr.source_bead);
-      const moot = store.list({ status: 'open', fields: { bounce_mr: mr.id } }).map((b) => b.id);
-      if (moot.length) store.closeIssues(moot, `${mr.id} merged on a retest`, this.actor);
+      const store = await this.town.stores.forBead(mr.source_bead);
+      const moot = (await store.list({ status: 'open', fields: { bounce_mr: mr.id } })).map((b) => b.id);
+      if (moot.length) await store.closeIssues(moot, `${mr.id} merged on a retest`, this.actor);
     } catch (e) {
       this.log(`${mr.id}: closing its unslung fix beads failed: ${(e as Error).message}`);
     }
   }
 
   /** Closes the source bead and, through `bounce_of`, the beads it was fixing; returns their ids and kept branches. */
-  private closeSourceChain(sourceId: string, reason: string): { ids: string[]; branches: string[] } {
+  private async closeSourceChain(sourceId: string, reason: string): Promise<{ ids: string[]; branches: string[] }> {
     const ids: string[] = [];
     const branches: string[] = [];
     for (let id: string | undefined = sourceId, hops = 0; id && hops < 20; hops++) {
       let store: Store;
       try {
-        store = storeForBead(this.town, id);
+        store = await this.town.stores.forBead(id);
       } catch {
         break;
       }
-      const bead: Issue | undefined = store.get(id);
+      const bead: Issue | undefined = await store.get(id);
       if (!bead) break;
       if (bead.status !== 'closed') {
         // A molecule's steps left open would stay 'ready' work once their root is gone: the merge ends them too.
         const steps = bead.issue_type === 'molecule'
-          ? store.list({ parent: bead.id, includeEphemeral: true }).filter((s) => s.status !== 'closed').map((s) => s.id)
+          ? (await store.list({ parent: bead.id, includeEphemeral: true })).filter((s) => s.status !== 'closed').map((s) => s.id)
           : [];
-        store.closeIssues([...steps, bead.id], reason, this.actor);
+        await store.closeIssues([...steps, bead.id], reason, this.actor);
       }
       ids.push(bead.id);
       if (typeof bead.fields.bounced_branch === 'string') branches.push(bead.fields.bounced_branch);
@@ -245,7 +246,7 @@ class BeadsQueue implements QueueSource {
   private async bounced(mr: MergeRequest, o: BounceOutcome): Promise<void> {
     const record: BounceRecord = { mr: mr.id, source: mr.source_bead, reason: bounceReason(o) };
     try {
-      const filed = this.fileFixBead(mr, o);
+      const filed = await this.fileFixBead(mr, o);
       if ('fixBead' in filed) record.fixBead = filed.fixBead;
       else {
         await this.escalate(mr, o, filed.ctx, filed.fixes);
@@ -267,7 +268,7 @@ class BeadsQueue implements QueueSource {
           record.escalated ? 'bounce budget used up: sent to the mayor and the overseer' : undefined,
         ].filter(Boolean).join('\n') || undefined,
       });
-      updateMergeRequest(this.store, mr.id, { state: 'bounced', attempt }, this.actor);
+      await updateMergeRequest(this.store, mr.id, { state: 'bounced', attempt }, this.actor);
     }
     this.bounces.push(record);
     this.log(`${mr.id}: bounced (${record.reason})${record.fixBead ? ` -> ${record.fixBead}${record.slungTo ? ` on ${record.slungTo}` : ''}` : ''}` +
@@ -279,26 +280,26 @@ class BeadsQueue implements QueueSource {
    * its budget of fixes, what the escalation needs. Every fix names the chain's root (`bounce_root`),
    * so the budget counts bounces of one piece of work, and carries the agent it was slung with.
    */
-  private fileFixBead(mr: MergeRequest, o: BounceOutcome): { fixBead: string } | { ctx: BounceContext; fixes: string[] } {
-    const store = storeForBead(this.town, mr.source_bead);
-    return store.write(() => {
-      const existing = store.list({ fields: { bounce_mr: mr.id } })[0];
+  private async fileFixBead(mr: MergeRequest, o: BounceOutcome): Promise<{ fixBead: string } | { ctx: BounceContext; fixes: string[] }> {
+    const store = await this.town.stores.forBead(mr.source_bead);
+    return store.transaction(async (tx): Promise<{ fixBead: string } | { ctx: BounceContext; fixes: string[] }> => {
+      const existing = (await tx.list({ fields: { bounce_mr: mr.id } }))[0];
       if (existing) return { fixBead: existing.id };
-      const source = store.mustGet(mr.source_bead);
+      const source = await tx.mustGet(mr.source_bead);
       const rootId = bounceRoot(source);
-      const root = rootId === source.id ? source : store.get(rootId) ?? source;
+      const root = rootId === source.id ? source : (await tx.get(rootId)) ?? source;
       const ctx: BounceContext = {
         mrId: mr.id, source: { id: source.id, title: source.title }, root: { id: root.id, title: root.title },
         branch: mr.branch, mainBranch: this.rig.mainBranch, mainCommit: o.onto,
       };
       // Fixes filed before roots were recorded name the root only as what they fix.
       const chain = new Map<string, Issue>();
-      for (const b of [...store.list({ fields: { bounce_root: root.id } }), ...store.list({ fields: { bounce_of: root.id } })]) chain.set(b.id, b);
+      for (const b of [...await tx.list({ fields: { bounce_root: root.id } }), ...await tx.list({ fields: { bounce_of: root.id } })]) chain.set(b.id, b);
       const fixes = [...chain.values()].sort((a, b) => a.created_at.localeCompare(b.created_at)).map((b) => b.id);
       if (bounceVerdict(fixes.length, this.bounceBudget) === 'escalate') return { ctx, fixes };
       // The fix is worked by the agent CLI the original was slung with (sling reads it from the bead).
       const agent = agentForBead(source, undefined) ?? agentForBead(root, undefined);
-      const fix = store.create({
+      const fix = await tx.create({
         title: fixBeadTitle(ctx, o),
         description: fixBeadDescription(ctx, o),
         issue_type: 'bug',
@@ -317,28 +318,37 @@ class BeadsQueue implements QueueSource {
    */
   private async escalate(mr: MergeRequest, o: BounceOutcome, ctx: BounceContext, fixes: string[]): Promise<void> {
     const { sendMail } = await import('../work/mail.js');
-    const store = storeForBead(this.town, mr.source_bead);
+    const store = await this.town.stores.forBead(mr.source_bead);
     const mail = escalationMail(ctx, o, fixes, this.rig.name);
-    store.write(() => {
-      if (store.mustGet(mr.source_bead).status === 'blocked') return;
-      store.update(mr.source_bead, { status: 'blocked', assignee: null }, this.actor);
-      store.addComment(mr.source_bead, `${mr.id} bounced (${bounceReason(o)}) past the bounce budget of ${ctx.root.id}; sent to the mayor and the overseer`, this.actor);
-      for (const to of ['mayor', 'overseer']) sendMail(this.town, { from: this.actor, to, subject: mail.subject, body: mail.body }, this.actor);
+    const tell = async () => {
+      for (const to of ['mayor', 'overseer']) await sendMail(this.town, { from: this.actor, to, subject: mail.subject, body: mail.body }, this.actor);
+    };
+    // The mail goes to HQ's store; sent inside the transaction when that is another store (a failed
+    // send undoes the block, so a replay tells them), after it when the bead lives in HQ itself
+    // (HQ's store is busy with this very transaction until it ends).
+    const mailInside = store !== (await this.town.stores.hq());
+    const blockedNow = await store.transaction(async (tx) => {
+      if ((await tx.mustGet(mr.source_bead)).status === 'blocked') return false;
+      await tx.update(mr.source_bead, { status: 'blocked', assignee: null }, this.actor);
+      await tx.addComment(mr.source_bead, `${mr.id} bounced (${bounceReason(o)}) past the bounce budget of ${ctx.root.id}; sent to the mayor and the overseer`, this.actor);
+      if (mailInside) await tell();
+      return true;
     });
+    if (blockedNow && !mailInside) await tell();
     await this.freePolecat(mr, `bounced ${mr.id} past its budget`);
   }
 
   /** Back to the same polecat if its session still runs, else to the rig (a fresh polecat). */
   private async slingFix(mr: MergeRequest, record: BounceRecord): Promise<void> {
-    const fixStore = storeForBead(this.town, record.fixBead!);
-    if (fixStore.get(record.fixBead!)?.status !== 'open') return; // already slung (replay)
+    const fixStore = await this.town.stores.forBead(record.fixBead!);
+    if ((await fixStore.get(record.fixBead!))?.status !== 'open') return; // already slung (replay)
     let target = this.rig.name;
-    const polecat = this.ownPolecat(mr);
+    const polecat = await this.ownPolecat(mr);
     if (mr.polecat && polecat) {
       let alive = false;
       try {
         const { isAgentAlive } = await import('../runtime/launch.js');
-        alive = isAgentAlive(this.town, mr.polecat);
+        alive = await isAgentAlive(this.town, mr.polecat);
       } catch { /* no runtime: treat as gone */ }
       if (alive) target = mr.polecat;
       else await this.freePolecat(mr, `bounced ${mr.id}`);
@@ -356,7 +366,7 @@ class BeadsQueue implements QueueSource {
 
   /** Frees the MR's polecat (session, worktree, identity); keeps its branch: the work is on it. */
   private async freePolecat(mr: MergeRequest, reason: string): Promise<void> {
-    const polecat = this.ownPolecat(mr);
+    const polecat = await this.ownPolecat(mr);
     if (!polecat) return;
     try {
       const { decommissionPolecat } = await import('../work/polecat.js');
@@ -370,10 +380,10 @@ class BeadsQueue implements QueueSource {
    * The MR's polecat name, if that identity is still the one that made the branch (names are
    * reused: after a bounce the name may belong to a new polecat working on something else).
    */
-  private ownPolecat(mr: MergeRequest): string | undefined {
+  private async ownPolecat(mr: MergeRequest): Promise<string | undefined> {
     const name = polecatName(mr.polecat);
     if (!name || !mr.polecat) return undefined;
-    const agent = getAgent(this.town, mr.polecat);
+    const agent = await getAgent(this.town, mr.polecat);
     return agent && agent.active && agent.branch === mr.branch ? name : undefined;
   }
 

@@ -52,7 +52,7 @@ test('a polecat whose bead was taken from it is released; one a sling is still s
 
 test('the GUPP delay comes from rig.toml, else town.toml, else a minute', async () => {
   const { guppNudgeMs } = await import('./witness.js');
-  const town = (gupp?: number) => ({ root: '/t', id: 'x', name: 't', binDir: '/b', config: { name: 't', id: 'x', gupp_nudge_sec: gupp } });
+  const town = (gupp?: number) => ({ root: '/t', id: 'x', name: 't', binDir: '/b', config: { name: 't', id: 'x', gupp_nudge_sec: gupp } }) as unknown as Parameters<typeof guppNudgeMs>[0];
   const rig = (gupp?: number) => ({ name: 'demo', guppNudgeSec: gupp }) as unknown as Parameters<typeof guppNudgeMs>[1];
   assert.equal(guppNudgeMs(town(), rig()), 60_000);
   assert.equal(guppNudgeMs(town(20), rig()), 20_000);

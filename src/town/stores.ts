@@ -1,23 +1,93 @@
-// One open store per beads directory per process: commands touch the HQ and a rig's store several
-// times, and reopening SQLite for each call would waste the start-up we work to keep small.
-import { resolve } from 'node:path';
+// The town's stores, held by its handle (town.stores): the HQ's and one per rig, each opened once
+// per handle on first use and closed by closeAll (closeTown). Which backend each one is comes
+// from the town's configuration, here in one place (storeSpec).
+import { join, resolve } from 'node:path';
+import { NotFoundError } from '../lib/errors.js';
+import type { Store, StoreSpec } from '../beads/api.js';
+import { openStore as openConfiguredStore } from '../beads/open.js';
 import { openStore, type BeadStore } from '../beads/store.js';
+import type { Rig } from './rig.js';
+import { HQ_PREFIX, TOWN_ENTRIES, type Town } from './town.js';
 
-const open = new Map<string, BeadStore>();
+export interface TownStores {
+  /** The HQ's store (prefix hq), created on first use. */
+  hq(): Promise<Store>;
+  /**
+   * A rig's store, by its loaded config or its name. With create (adding a rig, before its
+   * rig.toml exists) the store is initialized with the given prefix.
+   */
+  rig(rig: Rig | string, opts?: { create?: boolean; prefix?: string }): Promise<Store>;
+  /** The store holding a bead, by its id's prefix (HQ or a rig); NotFoundError for a foreign prefix. */
+  forBead(id: string): Promise<Store>;
+  /** Closes and forgets a rig's store (before its directory is removed). */
+  forget(rig: Rig | string): Promise<void>;
+  /** Closes every store this handle opened (flushing the SQLite mirrors). The handle may open them again. */
+  closeAll(): Promise<void>;
+}
 
+/** The key of the HQ's store among the rigs' (a rig may not be named hq). */
+const HQ = HQ_PREFIX;
+
+/** How the store named `name` (the HQ, or a rig) is opened. Today: SQLite in its `.beads` directory. */
+export function storeSpec(town: Town, name: string, opts: { create?: boolean; prefix?: string } = {}): StoreSpec {
+  const beadsDir = name === HQ ? join(town.root, TOWN_ENTRIES.beads) : join(town.root, name, TOWN_ENTRIES.beads);
+  return { kind: 'sqlite', beadsDir, create: opts.create, prefix: opts.prefix };
+}
+
+export function createTownStores(town: Town): TownStores {
+  const open = new Map<string, Promise<Store>>();
+  const at = (name: string, opts?: { create?: boolean; prefix?: string }): Promise<Store> => {
+    let s = open.get(name);
+    if (!s) {
+      s = openConfiguredStore(storeSpec(town, name, opts));
+      open.set(name, s);
+      s.catch(() => { if (open.get(name) === s) open.delete(name); }); // a failed open is retried next time
+    }
+    return s;
+  };
+  const nameOf = (rig: Rig | string) => (typeof rig === 'string' ? rig : rig.name);
+  return {
+    hq: () => at(HQ, { create: true, prefix: HQ_PREFIX }),
+    rig: (rig, opts) => at(nameOf(rig), opts),
+    async forBead(id) {
+      if (id.startsWith(`${HQ_PREFIX}-`)) return at(HQ, { create: true, prefix: HQ_PREFIX });
+      const { rigForBead } = await import('./rig.js'); // rig.ts imports this module: load it late
+      const rig = rigForBead(town, id);
+      if (!rig) throw new NotFoundError('bead', id, 'its prefix belongs to no rig in this town');
+      return at(rig.name);
+    },
+    async forget(rig) {
+      const name = nameOf(rig);
+      const s = open.get(name);
+      open.delete(name);
+      await s?.then((store) => store.close(), () => undefined);
+    },
+    async closeAll() {
+      const all = [...open.values()];
+      open.clear();
+      await Promise.all(all.map((s) => s.then((store) => store.close(), () => undefined)));
+    },
+  };
+}
+
+// ---- the synchronous module-level cache, until every caller uses town.stores ----------------
+
+const legacy = new Map<string, BeadStore>();
+
+/** @deprecated use town.stores */
 export function storeAt(beadsDir: string, opts?: { create?: boolean; prefix?: string }): BeadStore {
   const key = resolve(beadsDir);
-  let s = open.get(key);
+  let s = legacy.get(key);
   if (!s) {
     s = openStore(key, opts);
-    open.set(key, s);
+    legacy.set(key, s);
   }
   return s;
 }
 
-/** Closes and forgets a store (before its directory is removed). */
+/** @deprecated use town.stores.forget */
 export function forgetStore(beadsDir: string): void {
   const key = resolve(beadsDir);
-  open.get(key)?.close();
-  open.delete(key);
+  legacy.get(key)?.close();
+  legacy.delete(key);
 }

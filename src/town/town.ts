@@ -9,6 +9,7 @@ import { binDir } from '../lib/paths.js';
 import { gitSyncTry } from '../lib/git.js';
 import { writeFileAtomic } from '../lib/fsx.js';
 import { readToml, writeToml, validateAutonomy, validateRuntime, type TownConfig } from './config.js';
+import { createTownStores, type TownStores } from './stores.js';
 
 export interface Town {
   root: string;
@@ -17,6 +18,13 @@ export interface Town {
   config: TownConfig;
   /** Directory holding the gt/bd executables, put first on agents' PATH. */
   binDir: string;
+  /** The town's stores (HQ and rigs), opened on first use and held by this handle. */
+  stores: TownStores;
+}
+
+/** Closes the stores this town handle opened (before the process or the handle goes away). */
+export async function closeTown(town: Town): Promise<void> {
+  await town.stores.closeAll();
 }
 
 export const TOWN_FILE = 'town.toml';
@@ -70,7 +78,9 @@ export function loadTown(root: string): Town {
   if (!config.id || !config.name) throw new UserError(`${path} lacks name or id`);
   validateRuntime(path, config.runtime);
   validateAutonomy(path, config);
-  return { root: abs, id: config.id, name: config.name, config, binDir: binDir() };
+  const town = { root: abs, id: config.id, name: config.name, config, binDir: binDir() } as Town;
+  town.stores = createTownStores(town);
+  return town;
 }
 
 export interface InstallResult { town: Town; created: boolean }

@@ -6,12 +6,15 @@ import { output, warn } from '../main.js';
 import { UserError, UsageError } from '../../lib/errors.js';
 import { gitSyncTry } from '../../lib/git.js';
 import { which } from '../../lib/proc.js';
-import { openStore, resolveActor, type BeadStore, type CreateInput, type ListFilter, type UpdatePatch } from '../../beads/store.js';
+import { resolveActor } from '../../beads/actor.js';
+import type { CreateInput, ListFilter, Store, UpdatePatch } from '../../beads/api.js';
+import { openStore } from '../../beads/open.js';
+import { SqliteStore } from '../../beads/sqlite/store.js';
 import { findBeadsDir, openLocalStore, openStoreForId } from '../../beads/routes.js';
 import { importJsonl, issueToRecord } from '../../beads/jsonl.js';
 import { NON_WORK_TYPES } from '../../beads/model.js';
 import { prefixOfJsonl } from '../../beads/ids.js';
-import { DEFAULT_SYNC_BRANCH } from '../../beads/branch-sync.js';
+import { DEFAULT_SYNC_BRANCH, withJsonlMirror } from '../../beads/branch-sync.js';
 import { isStatus, parsePriority, statusShaped, type Issue, type Status } from '../../beads/model.js';
 import { formatIssueLine, formatIssueFull, formatTree, type TreeNode } from './format.js';
 
@@ -21,17 +24,19 @@ const g = (c: Ctx) => c.program.opts() as { db?: string; actor?: string; json?: 
 const actor = (c: Ctx) => resolveActor(g(c).actor);
 const cwd = () => process.cwd();
 
-function local(c: Ctx): BeadStore {
+function local(c: Ctx): Promise<Store> {
   return openLocalStore(cwd(), { db: g(c).db });
 }
-function forId(c: Ctx, id: string): BeadStore {
+function forId(c: Ctx, id: string): Promise<Store> {
   return openStoreForId(cwd(), id, { db: g(c).db });
 }
-function using<T>(store: BeadStore, fn: (s: BeadStore) => T): T {
+/** Runs fn on the store once it opens, then closes it (flushing the JSONL) whatever happened. */
+async function using<T>(open: Promise<Store>, fn: (s: Store) => Promise<T>): Promise<T> {
+  const store = await open;
   try {
-    return fn(store);
+    return await fn(store);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -67,10 +72,10 @@ export async function init(c: Ctx): Promise<void> {
   const dir = g(c).db ? findBeadsDir(cwd(), g(c).db)! : join(cwd(), '.beads');
   const existed = existsSync(join(dir, 'beads.db'));
   const prefix = (c.opts.prefix as string | undefined) ?? (existed ? undefined : prefixOnSyncBranch(dirname(dir)));
-  const store = openStore(dir, { create: true, prefix });
-  const info = using(store, (s) => {
+  const info = await using(openStore({ kind: 'sqlite', beadsDir: dir, create: true, prefix }), async (s) => {
     if (prefix && s.prefix !== prefix) throw new UserError(`${dir} already uses prefix "${s.prefix}"`, 'a database keeps its prefix; use another directory');
-    if (!existsSync(s.jsonlPath)) s.exportAll();
+    const m = withJsonlMirror(s, 'bd init');
+    if (!existsSync(m.jsonlPath)) await m.exportAll();
     return { path: dir, prefix: s.prefix, created: !existed };
   });
   writeIfMissing(join(dir, '.gitignore'), '# SQLite database and its WAL files stay local; issues.jsonl is the tracked source of truth\nbeads.db\nbeads.db-*\n*.tmp-*\n');
@@ -137,7 +142,7 @@ export async function create(c: Ctx): Promise<void> {
     parent: o.parent as string | undefined, deps: parseDeps(o.deps), ephemeral: !!o.ephemeral, id: o.id as string | undefined,
   };
   const who = actor(c);
-  const issue = using(o.parent ? forId(c, o.parent as string) : local(c), (s) => s.create(input, who));
+  const issue = await using(o.parent ? forId(c, o.parent as string) : local(c), (s) => s.create(input, who));
   if (o.silent && !g(c).json) return void process.stdout.write(issue.id + '\n');
   output(g(c).json, rec(issue), () => `Created ${issue.id}: ${issue.title}`);
 }
@@ -156,11 +161,15 @@ export async function update(c: Ctx): Promise<void> {
   if (!Object.keys(patch).length && !o.claim) throw new UsageError('nothing to update', 'pass a field to change, e.g. --status in_progress, or --claim');
   const who = actor(c);
   // One transaction per database: either every id is updated or none is.
-  const out = byStore(c, ids, (s, mine) => s.write(() => mine.map((id) => {
-    let issue = o.claim ? s.claim(id, who) : s.mustGet(id);
-    if (Object.keys(patch).length) issue = s.update(issue.id, patch, who);
-    return issue;
-  })));
+  const out = await byStore(c, ids, (s, mine) => s.transaction(async (tx) => {
+    const done: Issue[] = [];
+    for (const id of mine) {
+      let issue = o.claim ? await tx.claim(id, who) : await tx.mustGet(id);
+      if (Object.keys(patch).length) issue = await tx.update(issue.id, patch, who);
+      done.push(issue);
+    }
+    return done;
+  }));
   output(g(c).json, out.map(rec), () => out.map((i) => `${o.claim ? 'Claimed' : 'Updated'} ${i.id}: ${i.title} [${i.status}${i.assignee ? ` @${i.assignee}` : ''}]`).join('\n'));
 }
 
@@ -169,32 +178,36 @@ export async function update(c: Ctx): Promise<void> {
  * every group is resolved before the first write: a bad id in the second database must not leave
  * the first one changed.
  */
-function byStore(c: Ctx, ids: string[], fn: (s: BeadStore, ids: string[]) => Issue[]): Issue[] {
+async function byStore(c: Ctx, ids: string[], fn: (s: Store, ids: string[]) => Promise<Issue[]>): Promise<Issue[]> {
   const out: Issue[] = [];
-  const groups = new Map<string, { store: BeadStore; ids: string[] }>();
+  const groups = new Map<string, { store: Store; ids: string[] }>();
   try {
     for (const id of ids) {
-      const s = forId(c, id);
-      const gr = groups.get(s.beadsDir);
-      if (gr) { gr.ids.push(id); s.close(); } else groups.set(s.beadsDir, { store: s, ids: [id] });
+      const s = await forId(c, id);
+      const gr = groups.get(s.location);
+      if (gr) { gr.ids.push(id); await s.close(); } else groups.set(s.location, { store: s, ids: [id] });
     }
-    for (const { store, ids: mine } of groups.values()) for (const id of mine) store.mustGet(id);
-    for (const { store, ids: mine } of groups.values()) out.push(...fn(store, mine));
+    for (const { store, ids: mine } of groups.values()) for (const id of mine) await store.mustGet(id);
+    for (const { store, ids: mine } of groups.values()) out.push(...await fn(store, mine));
   } finally {
-    for (const { store } of groups.values()) store.close();
+    for (const { store } of groups.values()) await store.close();
   }
   return out;
 }
 
 export async function close(c: Ctx): Promise<void> {
   const who = actor(c);
-  const out = byStore(c, c.args[0] as string[], (s, ids) => s.closeIssues(ids, c.opts.reason as string | undefined, who));
+  const out = await byStore(c, c.args[0] as string[], (s, ids) => s.closeIssues(ids, c.opts.reason as string | undefined, who));
   output(g(c).json, out.map(rec), () => out.map((i) => `Closed ${i.id}: ${i.title}`).join('\n'));
 }
 
 export async function reopen(c: Ctx): Promise<void> {
   const who = actor(c);
-  const out = byStore(c, c.args[0] as string[], (s, ids) => s.write(() => ids.map((id) => s.reopen(id, who))));
+  const out = await byStore(c, c.args[0] as string[], (s, ids) => s.transaction(async (tx) => {
+    const done: Issue[] = [];
+    for (const id of ids) done.push(await tx.reopen(id, who));
+    return done;
+  }));
   output(g(c).json, out.map(rec), () => out.map((i) => `Reopened ${i.id}: ${i.title}`).join('\n'));
 }
 
@@ -211,14 +224,15 @@ export async function list(c: Ctx): Promise<void> {
   // Identities, merge requests, mail and events share the database but are not work: shown only
   // when asked for by --type or --all.
   if (!o.all && !o.type) filter.excludeType = [...NON_WORK_TYPES];
-  const issues = using(local(c), (s) => s.list(filter));
+  const issues = await using(local(c), (s) => s.list(filter));
   output(g(c).json, issues.map(rec), (d) => (d.length ? issues.map(formatIssueLine).join('\n') : 'No issues.'));
 }
 
 export async function show(c: Ctx): Promise<void> {
   const ids = c.args[0] as string[];
-  const issues = ids.map((id) => using(forId(c, id), (s) => {
-    const i = s.mustGet(id);
+  const issues: Issue[] = [];
+  for (const id of ids) issues.push(await using(forId(c, id), async (s) => {
+    const i = await s.mustGet(id);
     if (i.status === 'tombstone') throw new UserError(`${i.id} was deleted${i.fields.delete_reason ? ` (${i.fields.delete_reason})` : ''}`);
     return i;
   }));
@@ -229,14 +243,18 @@ export async function ready(c: Ctx): Promise<void> {
   const o = c.opts;
   const json = g(c).json;
   if (o.explain !== undefined) {
-    const result = using(local(c), (s) => {
+    const result = await using(local(c), async (s) => {
       if (typeof o.explain === 'string') {
-        const i = s.mustGet(o.explain);
-        return [{ id: i.id, title: i.title, ready: s.explain(i.id).length === 0, reasons: s.explain(i.id) }];
+        const i = await s.mustGet(o.explain);
+        const reasons = await s.explain(i.id);
+        return [{ id: i.id, title: i.title, ready: reasons.length === 0, reasons }];
       }
-      return s.list({ status: ['open', 'in_progress', 'blocked', 'deferred', 'hooked', 'pinned'] })
-        .map((i) => ({ id: i.id, title: i.title, reasons: s.explain(i.id) })).filter((r) => r.reasons.length)
-        .map((r) => ({ ...r, ready: false }));
+      const out: { id: string; title: string; reasons: string[]; ready: boolean }[] = [];
+      for (const i of await s.list({ status: ['open', 'in_progress', 'blocked', 'deferred', 'hooked', 'pinned'] })) {
+        const reasons = await s.explain(i.id);
+        if (reasons.length) out.push({ id: i.id, title: i.title, reasons, ready: false });
+      }
+      return out;
     });
     return output(json, result, (d) => d.map((r) => r.ready ? `${r.id} is ready: ${r.title}` : `${r.id} is not ready: ${r.reasons.join('; ')}`).join('\n') || 'Every open issue is ready.');
   }
@@ -246,19 +264,19 @@ export async function ready(c: Ctx): Promise<void> {
   };
   if (o.claim) {
     const who = actor(c);
-    const claimed = using(local(c), (s) => s.write(() => {
-      const first = s.ready({ ...filter, limit: 1 })[0];
-      return first ? s.claim(first.id, who) : undefined;
+    const claimed = await using(local(c), (s) => s.transaction(async (tx) => {
+      const first = (await tx.ready({ ...filter, limit: 1 }))[0];
+      return first ? tx.claim(first.id, who) : undefined;
     }));
     if (!claimed) throw new UserError('no ready work to claim', "'bd blocked' shows what is waiting");
     return output(json, rec(claimed), (i) => `Claimed ${i.id}: ${i.title}`);
   }
-  const issues = using(local(c), (s) => s.ready(filter));
+  const issues = await using(local(c), (s) => s.ready(filter));
   output(json, issues.map(rec), () => (issues.length ? `Ready work (${issues.length}):\n` + issues.map(formatIssueLine).join('\n') : 'No ready work.'));
 }
 
 export async function blocked(c: Ctx): Promise<void> {
-  const rows = using(local(c), (s) => s.blocked());
+  const rows = await using(local(c), (s) => s.blocked());
   output(g(c).json, rows.map((r) => ({ ...rec(r.issue), blocked_by: r.blockers })), () =>
     rows.length ? rows.map((r) => `${formatIssueLine(r.issue)}\n    blocked by: ${r.blockers.join(', ') || '(status)'}`).join('\n') : 'Nothing is blocked.');
 }
@@ -267,18 +285,18 @@ export async function search(c: Ctx): Promise<void> {
   const text = (c.args[0] as string[]).join(' ');
   const filter: ListFilter = { text, status: statuses(c.opts.status), limit: count(c.opts.limit, 'limit') };
   if (!c.opts.all && !c.opts.status) filter.includeClosed = false;
-  const issues = using(local(c), (s) => s.list(filter));
+  const issues = await using(local(c), (s) => s.list(filter));
   output(g(c).json, issues.map(rec), () => (issues.length ? issues.map(formatIssueLine).join('\n') : `No issues match "${text}".`));
 }
 
 export async function stats(c: Ctx): Promise<void> {
-  const st = using(local(c), (s) => s.stats());
+  const st = await using(local(c), (s) => s.stats());
   output(g(c).json, st, (d) => Object.entries(d).map(([k, v]) => `${k.padEnd(14)} ${v}`).join('\n'));
 }
 
 export async function events(c: Ctx): Promise<void> {
   const id = c.args[0] as string;
-  const evs = using(forId(c, id), (s) => s.events(id));
+  const evs = await using(forId(c, id), (s) => s.events(id));
   output(g(c).json, evs, (d) => d.map((e) => `${e.created_at}  ${e.event_type.padEnd(18)} ${e.actor}${e.old_value ? `  ${e.old_value} ->` : ''}${e.new_value ? ` ${e.new_value}` : ''}${e.comment ? `  (${e.comment})` : ''}`).join('\n'));
 }
 
@@ -288,14 +306,14 @@ export async function depAdd(c: Ctx): Promise<void> {
   const [from, to] = c.args as string[];
   const type = c.opts.type as string;
   const who = actor(c);
-  const r = using(forId(c, from!), (s) => { s.addDependency(from!, to!, type, who); return { issue_id: s.resolveId(from!), depends_on_id: to!, type }; });
+  const r = await using(forId(c, from!), async (s) => { await s.addDependency(from!, to!, type, who); return { issue_id: await s.resolveId(from!), depends_on_id: to!, type }; });
   output(g(c).json, r, (d) => `Added: ${d.issue_id} depends on ${d.depends_on_id} (${d.type})`);
 }
 
 export async function depRemove(c: Ctx): Promise<void> {
   const [from, to] = c.args as string[];
   const who = actor(c);
-  using(forId(c, from!), (s) => s.removeDependency(from!, to!, c.opts.type as string | undefined, who));
+  await using(forId(c, from!), (s) => s.removeDependency(from!, to!, c.opts.type as string | undefined, who));
   output(g(c).json, { removed: true, issue_id: from, depends_on_id: to }, () => `Removed: ${from} no longer depends on ${to}`);
 }
 
@@ -303,55 +321,55 @@ export async function depTree(c: Ctx): Promise<void> {
   const id = c.args[0] as string;
   const maxDepth = count(c.opts.depth, 'depth') ?? 10;
   const reverse = !!c.opts.reverse;
-  const nodes = using(forId(c, id), (s) => {
-    const root = s.mustGet(id);
+  const nodes = await using(forId(c, id), async (s) => {
+    const root = await s.mustGet(id);
     const out: TreeNode[] = [{ id: root.id, title: root.title, status: root.status, depth: 0, type: '' }];
     const seen = new Set([root.id]);
-    const walk = (issue: Issue, depth: number) => {
+    const walk = async (issue: Issue, depth: number): Promise<void> => {
       if (depth >= maxDepth) return;
       const next = reverse
-        ? s.dependents(issue.id).map((d) => ({ issue: d as Issue | undefined, id: d.id, type: d.dependencies.find((x) => x.depends_on_id === issue.id)?.type ?? '' }))
-        : issue.dependencies.map((d) => ({ issue: s.getExact(d.depends_on_id), id: d.depends_on_id, type: d.type }));
+        ? (await s.dependents(issue.id)).map((d) => ({ issue: d as Issue | undefined, id: d.id, type: d.dependencies.find((x) => x.depends_on_id === issue.id)?.type ?? '' }))
+        : await Promise.all(issue.dependencies.map(async (d) => ({ issue: await s.getExact(d.depends_on_id), id: d.depends_on_id, type: d.type })));
       for (const n of next) {
         const repeat = seen.has(n.id);
         out.push({ id: n.id, title: n.issue?.title ?? '(not in this database)', status: n.issue?.status ?? 'external', depth: depth + 1, type: n.type, parent_id: issue.id, ...(repeat ? { repeat: true } : {}) });
-        if (!repeat && n.issue) { seen.add(n.id); walk(n.issue, depth + 1); }
+        if (!repeat && n.issue) { seen.add(n.id); await walk(n.issue, depth + 1); }
       }
     };
-    walk(root, 0);
+    await walk(root, 0);
     return out;
   });
   output(g(c).json, nodes, formatTree);
 }
 
 export async function depCycles(c: Ctx): Promise<void> {
-  const cycles = using(local(c), (s) => s.cycles());
+  const cycles = await using(local(c), (s) => s.cycles());
   output(g(c).json, cycles, (d) => (d.length ? d.map((cy) => cy.join(' -> ') + ' -> ' + cy[0]).join('\n') : 'No dependency cycles.'));
 }
 
 export async function labelAdd(c: Ctx): Promise<void> {
   const [id, labels] = c.args as [string, string[]];
   const who = actor(c);
-  const issue = using(forId(c, id), (s) => s.write(() => { for (const l of labels) s.addLabel(id, l, who); return s.mustGet(id); }));
+  const issue = await using(forId(c, id), (s) => s.transaction(async (tx) => { for (const l of labels) await tx.addLabel(id, l, who); return tx.mustGet(id); }));
   output(g(c).json, { id: issue.id, labels: issue.labels }, (d) => `${d.id} labels: ${d.labels.join(', ')}`);
 }
 
 export async function labelRemove(c: Ctx): Promise<void> {
   const [id, labels] = c.args as [string, string[]];
   const who = actor(c);
-  const issue = using(forId(c, id), (s) => s.write(() => { for (const l of labels) s.removeLabel(id, l, who); return s.mustGet(id); }));
+  const issue = await using(forId(c, id), (s) => s.transaction(async (tx) => { for (const l of labels) await tx.removeLabel(id, l, who); return tx.mustGet(id); }));
   output(g(c).json, { id: issue.id, labels: issue.labels }, (d) => `${d.id} labels: ${d.labels.join(', ') || '(none)'}`);
 }
 
 export async function labelList(c: Ctx): Promise<void> {
   const id = c.args[0] as string | undefined;
   if (id) {
-    const issue = using(forId(c, id), (s) => s.mustGet(id));
+    const issue = await using(forId(c, id), (s) => s.mustGet(id));
     return output(g(c).json, issue.labels, (d) => d.join('\n') || `${issue.id} has no labels.`);
   }
-  const counts = using(local(c), (s) => {
+  const counts = await using(local(c), async (s) => {
     const m = new Map<string, number>();
-    for (const i of s.list({ includeEphemeral: true })) for (const l of i.labels) m.set(l, (m.get(l) ?? 0) + 1);
+    for (const i of await s.list({ includeEphemeral: true })) for (const l of i.labels) m.set(l, (m.get(l) ?? 0) + 1);
     return Object.fromEntries([...m].sort());
   });
   output(g(c).json, counts, (d) => Object.entries(d).map(([l, n]) => `${l} (${n})`).join('\n') || 'No labels.');
@@ -360,14 +378,14 @@ export async function labelList(c: Ctx): Promise<void> {
 export async function comment(c: Ctx): Promise<void> {
   const [id, words] = c.args as [string, string[]];
   const who = actor(c);
-  const cm = using(forId(c, id), (s) => s.addComment(id, words.join(' '), who));
+  const cm = await using(forId(c, id), (s) => s.addComment(id, words.join(' '), who));
   output(g(c).json, cm, (d) => `Comment ${d.id} added to ${d.issue_id}`);
 }
 
 export async function comments(c: Ctx): Promise<void> {
   const id = c.args[0] as string | undefined;
   if (!id) throw new UsageError('an issue id is required', 'bd comments <id>  or  bd comments add <id> "text"');
-  const list = using(forId(c, id), (s) => s.mustGet(id).comments);
+  const list = await using(forId(c, id), async (s) => (await s.mustGet(id)).comments);
   output(g(c).json, list, (d) => d.map((x) => `[${x.created_at}] ${x.author}:\n${x.text}`).join('\n\n') || 'No comments.');
 }
 
@@ -376,26 +394,29 @@ export async function comments(c: Ctx): Promise<void> {
 export async function exportCmd(c: Ctx): Promise<void> {
   const out = c.opts.output as string | undefined;
   if (out) {
-    const text = using(local(c), (s) => { s.refresh(); return s.exportText(); });
+    const text = await using(local(c), async (s) => {
+      if (s instanceof SqliteStore) await s.refresh(); // a JSONL changed underneath (git pull) first
+      return s.exportText();
+    });
     if (out === '-') return void process.stdout.write(text);
     writeFileSync(resolve(out), text);
     const n = text ? text.split('\n').length - 1 : 0;
     return output(g(c).json, { path: resolve(out), count: n }, (d) => `Exported ${d.count} issues to ${d.path}`);
   }
-  const r = using(local(c), (s) => s.exportAll());
+  const r = await using(local(c), (s) => withJsonlMirror(s, 'bd export').exportAll());
   output(g(c).json, r, (d) => `Exported ${d.count} issues to ${d.path}`);
 }
 
 export async function importCmd(c: Ctx): Promise<void> {
   const file = resolve(c.args[0] as string);
   const who = actor(c);
-  const r = using(local(c), (s) => importJsonl(s, file, who));
+  const r = await using(local(c), (s) => importJsonl(s, file, who));
   output(g(c).json, r, (d) => `Imported ${file}: ${d.created} created, ${d.updated} updated, ${d.unchanged} unchanged`);
 }
 
 export async function sync(c: Ctx): Promise<void> {
   const { syncTarget, syncToBranch } = await import('../../beads/branch-sync.js');
-  const store = local(c);
+  const store = await local(c);
   try {
     const o = c.opts as { branch?: string; remote?: string; push?: boolean; repo?: string };
     const target = await syncTarget(store, { branch: o.branch, remote: o.remote, repo: o.repo && resolve(o.repo), push: o.push === false ? false : undefined });
@@ -406,44 +427,44 @@ export async function sync(c: Ctx): Promise<void> {
       ...d.renamed.map((x) => `${x.from} -> ${x.to}: ${x.side === 'ours' ? 'this clone' : d.remote} had created a different issue under ${x.from} ("${x.title}"); both kept, the later one re-id'd`),
     ].join('\n'));
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
 export async function configGet(c: Ctx): Promise<void> {
   const key = c.args[0] as string;
-  const v = using(local(c), (s) => s.getConfig(key));
+  const v = await using(local(c), (s) => s.getConfig(key));
   if (v === undefined) throw new UserError(`${key} is not set`, "see 'bd config list'");
   output(g(c).json, { key, value: v }, (d) => d.value);
 }
 
 export async function configSet(c: Ctx): Promise<void> {
   const [key, value] = c.args as [string, string];
-  using(local(c), (s) => s.setConfig(key, value));
+  await using(local(c), (s) => s.setConfig(key, value));
   output(g(c).json, { key, value }, (d) => `${d.key} = ${d.value}`);
 }
 
 export async function configUnset(c: Ctx): Promise<void> {
   const key = c.args[0] as string;
-  using(local(c), (s) => s.setConfig(key, undefined));
+  await using(local(c), (s) => s.setConfig(key, undefined));
   output(g(c).json, { key }, (d) => `${d.key} unset`);
 }
 
 export async function configList(c: Ctx): Promise<void> {
-  const all = using(local(c), (s) => s.config());
+  const all = await using(local(c), (s) => s.config());
   output(g(c).json, all, (d) => Object.entries(d).map(([k, v]) => `${k} = ${v}`).join('\n') || '(no settings)');
 }
 
 export async function doctor(c: Ctx): Promise<void> {
-  const r = using(local(c), (s) => s.doctor());
+  const r = await using(local(c), (s) => s.doctor());
   output(g(c).json, r, (d) => (d.ok ? 'OK: database, JSONL and blocked state agree; no cycles.' : d.problems.map((p) => `problem: ${p}`).join('\n')));
   if (!r.ok) process.exitCode = 1;
 }
 
 export async function prime(c: Ctx): Promise<void> {
   const who = resolveActor(g(c).actor);
-  const data = using(local(c), (s) => ({
-    prefix: s.prefix, mine: s.list({ assignee: who, status: ['in_progress', 'hooked'] }), ready: s.ready({ limit: 10 }), stats: s.stats(),
+  const data = await using(local(c), async (s) => ({
+    prefix: s.prefix, mine: await s.list({ assignee: who, status: ['in_progress', 'hooked'] }), ready: await s.ready({ limit: 10 }), stats: await s.stats(),
   }));
   if (g(c).json) return output(true, { actor: who, prefix: data.prefix, in_progress: data.mine.map(rec), ready: data.ready.map(rec), stats: data.stats }, () => '');
   const lines = [
