@@ -14,7 +14,9 @@ export function newProgram(name: string, description: string): Command {
 }
 
 /** Parses argv and runs the matched command; never throws, returns the exit code. */
-export async function runProgram(program: Command, argv = process.argv): Promise<number> {
+export interface RunOptions { argv?: string[]; /** user errors as one JSON object {"error", "hint"} (bd --json, as Beads prints them) */ jsonErrors?: boolean }
+
+export async function runProgram(program: Command, argv = process.argv, opts: RunOptions = {}): Promise<number> {
   try {
     await program.parseAsync(argv);
     return Number(process.exitCode ?? 0);
@@ -25,6 +27,10 @@ export async function runProgram(program: Command, argv = process.argv): Promise
       return 2; // commander already printed the one-line reason
     }
     const name = program.name();
+    if (isUserError(e) && opts.jsonErrors) {
+      process.stderr.write(JSON.stringify({ error: e.message, ...(e.hint ? { hint: e.hint } : {}) }) + '\n');
+      return e.exitCode;
+    }
     if (isUserError(e)) {
       process.stderr.write(`${name}: ${printable(e.message)}${e.hint ? ` (${printable(e.hint)})` : ''}\n`);
       return e.exitCode;
@@ -67,13 +73,13 @@ export function warn(program: 'gt' | 'bd', text: string): void {
 }
 
 /** Entry helper for bin scripts: run, flush, exit with the code. */
-export function main(program: Command): void {
+export function main(program: Command, opts: RunOptions = {}): void {
   // `bd list | head` closes our stdout early: that is the reader's choice, not an error.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw e;
   });
-  runProgram(program).then((code) => {
+  runProgram(program, opts.argv, opts).then((code) => {
     process.exitCode = code;
   });
 }
