@@ -4,9 +4,9 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { output } from '../main.js';
 import { UserError, UsageError } from '../../lib/errors.js';
+import { runOnTerminal } from '../../lib/proc.js';
 import { issueToRecord } from '../../beads/jsonl.js';
 import { PARENT_CHILD, checkLabel, type Issue } from '../../beads/model.js';
 import type { CreateInput, Tx, UpdatePatch } from '../../beads/api.js';
@@ -287,9 +287,9 @@ export async function edit(c: Ctx): Promise<void> {
     try {
       const file = join(dir, `${before.id}-${field}.md`);
       writeFileSync(file, before[field] ?? '');
-      // $EDITOR may carry arguments ("code --wait"): the shell splits it; the path is quoted.
-      const run = spawnSync(`${editor} "${file}"`, { shell: true, stdio: 'inherit' });
-      if (run.status !== 0) throw new UserError(`the editor (${editor}) exited with ${run.status ?? run.signal}; nothing changed`);
+      // $EDITOR may carry arguments ("code --wait"): the shell splits it; the path goes as "$1".
+      const code = runOnTerminal('/bin/sh', ['-c', `${editor} "$1"`, 'sh', file]);
+      if (code !== 0) throw new UserError(`the editor (${editor}) exited with ${code}; nothing changed`);
       const text = readFileSync(file, 'utf8').replace(/\n$/, '');
       if (text === (before[field] ?? '')) return { issue: before, changed: false };
       if (field === 'title' && !text.trim()) throw new UserError('title cannot be empty; nothing changed');
