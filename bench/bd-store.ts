@@ -5,9 +5,20 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openStore } from '../src/beads/store.js';
+import { openSqliteStore } from '../src/beads/sqlite/store.js';
 import { runSync } from '../src/lib/proc.js';
-import { fmt, time } from './support/timing.js';
+import { fmt, median, time } from './support/timing.js';
+
+/** Median wall time of n awaited calls of fn, in milliseconds. */
+async function timeAsync(n: number, fn: (i: number) => Promise<unknown>): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn(i);
+    xs.push(performance.now() - t);
+  }
+  return median(xs);
+}
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..');
@@ -33,63 +44,63 @@ function grow(text: string, n: number): string {
 const dir = mkdtempSync(join(tmpdir(), 'bd-bench-'));
 try {
   const beadsDir = join(dir, '.beads');
-  const store = openStore(beadsDir, { create: true, prefix: 'bd' });
+  const store = await openSqliteStore(beadsDir, { create: true, prefix: 'bd' });
   const t0 = performance.now();
   const text = grow(readFileSync(join(repo, '..', 'shared', 'data', 'beads-export.jsonl'), 'utf8'), target);
-  store.importText(text, 'grown', 'bench');
+  await store.importText(text, 'grown', 'bench');
   const importMs = performance.now() - t0;
-  const st = store.stats();
+  const st = await store.stats();
   console.log(`bd-store bench: ${target} records (${st.ready} ready, ${st.blocked_open} blocked), import ${importMs.toFixed(0)} ms, JSONL ${(text.length / 1e6).toFixed(1)} MB`);
 
   const rows: [string, string, string][] = [];
-  rows.push(['in-process ready (limit 10, as bd ready)', fmt(time(200, () => store.ready({ limit: 10 }))), '<= 5 ms']);
-  rows.push([`in-process ready (all ${store.ready().length})`, fmt(time(50, () => store.ready())), '']);
+  rows.push(['in-process ready (limit 10, as bd ready)', fmt(await timeAsync(200, () => store.ready({ limit: 10 }))), '<= 5 ms']);
+  rows.push([`in-process ready (all ${(await store.ready()).length})`, fmt(await timeAsync(50, () => store.ready())), '']);
   // A command = its write(s) + the one flush it triggers (the JSONL patch + write-temp + rename).
   // "write only" is the transaction the caller waits for; the flush runs after the tick (or at
   // close/exit), so a command's latency is the sum and its writes share that one flush.
   const ids: string[] = [];
-  const both = (name: string, n: number, fn: (i: number) => void, goal = '') => {
-    rows.push([`in-process ${name}: write only (commit, JSONL deferred)`, fmt(time(n, fn)), goal]);
-    store.flush();
-    rows.push([`in-process ${name}: write + its flush (whole command)`, fmt(time(n, (i) => { fn(i + n); store.flush(); })), '']);
+  const both = async (name: string, n: number, fn: (i: number) => Promise<unknown>, goal = '') => {
+    rows.push([`in-process ${name}: write only (commit, JSONL deferred)`, fmt(await timeAsync(n, fn)), goal]);
+    await store.flush();
+    rows.push([`in-process ${name}: write + its flush (whole command)`, fmt(await timeAsync(n, async (i) => { await fn(i + n); await store.flush(); })), '']);
   };
-  both('create', 100, (i) => ids.push(store.create({ title: `bench ${i}`, labels: ['bench'] }, 'bench').id), '<= 1 ms');
-  store.flush();
+  await both('create', 100, async (i) => ids.push((await store.create({ title: `bench ${i}`, labels: ['bench'] }, 'bench')).id), '<= 1 ms');
+  await store.flush();
   let batchPer = 0;
   {
     const t = performance.now();
-    store.write(() => { for (let i = 0; i < 100; i++) ids.push(store.create({ title: `batch ${i}` }, 'bench').id); });
-    store.flush();
+    await store.transaction(async (tx) => { for (let i = 0; i < 100; i++) ids.push((await tx.create({ title: `batch ${i}` }, 'bench')).id); });
+    await store.flush();
     batchPer = (performance.now() - t) / 100;
   }
-  rows.push(['in-process create x100 in one write + flush, per create', fmt(batchPer), '<= 1 ms']);
+  rows.push(['in-process create x100 in one transaction + flush, per create', fmt(batchPer), '<= 1 ms']);
   {
     const t = performance.now();
-    for (let i = 0; i < 100; i++) ids.push(store.create({ title: `tick ${i}` }, 'bench').id);
+    for (let i = 0; i < 100; i++) ids.push((await store.create({ title: `tick ${i}` }, 'bench')).id);
     const writes = performance.now() - t;
-    store.flush();
+    await store.flush();
     rows.push(['in-process 100 creates (own txns) + one flush, per create', fmt((performance.now() - t) / 100), `(writes ${fmt(writes / 100)} each)`]);
   }
-  both('update', 100, (i) => store.update(ids[i]!, { notes: `n${i}`, priority: i % 5 }, 'bench'));
-  both('claim', 100, (i) => store.claim(ids[i]!, 'bench'));
-  const closeWrite = time(1, () => store.closeIssues(ids.slice(200, 300), 'bench', 'bench'));
-  store.flush();
+  await both('update', 100, (i) => store.update(ids[i]!, { notes: `n${i}`, priority: i % 5 }, 'bench'));
+  await both('claim', 100, (i) => store.claim(ids[i]!, 'bench'));
+  const closeWrite = await timeAsync(1, () => store.closeIssues(ids.slice(200, 300), 'bench', 'bench'));
+  await store.flush();
   rows.push(['in-process close 100 (one command): write only', fmt(closeWrite), '']);
-  rows.push(['in-process close 100 (one command): write + flush', fmt(time(1, () => { store.closeIssues(ids.slice(300, 400), 'bench', 'bench'); store.flush(); })), '<= 50 ms']);
-  rows.push(['in-process flush with nothing dirty (no lock taken)', fmt(time(200, () => store.flush())), '']);
+  rows.push(['in-process close 100 (one command): write + flush', fmt(await timeAsync(1, async () => { await store.closeIssues(ids.slice(300, 400), 'bench', 'bench'); await store.flush(); })), '<= 50 ms']);
+  rows.push(['in-process flush with nothing dirty (no lock taken)', fmt(await timeAsync(200, () => store.flush())), '']);
   {
     // The first flush of a fresh process must read the file (later ones reuse the bytes they wrote).
-    store.close();
-    const fresh = openStore(beadsDir);
-    fresh.update(ids[150]!, { notes: 'cold' }, 'bench');
+    await store.close();
+    const fresh = await openSqliteStore(beadsDir);
+    await fresh.update(ids[150]!, { notes: 'cold' }, 'bench');
     const t = performance.now();
-    fresh.flush();
+    await fresh.flush();
     rows.push(['in-process first flush in a fresh process (reads the file)', fmt(performance.now() - t), '']);
-    fresh.close();
+    await fresh.close();
   }
-  const reopened = openStore(beadsDir);
-  rows.push(['in-process full export (exportText)', fmt(time(5, () => reopened.exportText())), '']);
-  reopened.close();
+  const reopened = await openSqliteStore(beadsDir);
+  rows.push(['in-process full export (exportText)', fmt(await timeAsync(5, () => reopened.exportText())), '']);
+  await reopened.close();
 
   const env = { ...process.env, BD_ACTOR: 'bench', BEADS_DIR: beadsDir };
   const proc = (args: string[]) => time(15, () => {

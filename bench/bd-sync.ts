@@ -6,8 +6,19 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openStore } from '../src/beads/store.js';
-import { fmt, time } from './support/timing.js';
+import { openSqliteStore } from '../src/beads/sqlite/store.js';
+import { fmt, median } from './support/timing.js';
+
+/** Median wall time of n awaited calls of fn, in milliseconds. */
+async function timeAsync(n: number, fn: (i: number) => Promise<unknown>): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn(i);
+    xs.push(performance.now() - t);
+  }
+  return median(xs);
+}
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..');
@@ -17,19 +28,19 @@ const extra = Number(process.argv[2] ?? 2000);
 const dir = mkdtempSync(join(tmpdir(), 'bd-sync-bench-'));
 try {
   const beadsDir = join(dir, '.beads');
-  const store = openStore(beadsDir, { create: true, prefix: 'bd' });
+  const store = await openSqliteStore(beadsDir, { create: true, prefix: 'bd' });
   const text = readFileSync(join(repo, '..', 'shared', 'data', 'beads-export.jsonl'), 'utf8');
-  store.importText(text, 'export', 'bench');
-  store.write(() => {
+  await store.importText(text, 'export', 'bench');
+  await store.transaction(async (tx) => {
     for (let i = 0; i < extra; i++) {
       const kind = i % 3;
-      if (kind === 0) store.create({ title: `agent ${i}`, issue_type: 'agent', fields: { role_type: i % 2 ? 'polecat' : 'crew', rig: `r${i % 7}`, agent_state: 'working' } }, 'bench');
-      else if (kind === 1) store.create({ title: `mr ${i}`, issue_type: 'merge-request', fields: { mr_state: i % 10 === 1 ? 'queued' : 'merged', rig: `r${i % 7}` } }, 'bench');
-      else store.create({ title: `msg ${i}`, issue_type: 'message', fields: { to: `mayor${i % 20}`, read_at: null } }, 'bench');
+      if (kind === 0) await tx.create({ title: `agent ${i}`, issue_type: 'agent', fields: { role_type: i % 2 ? 'polecat' : 'crew', rig: `r${i % 7}`, agent_state: 'working' } }, 'bench');
+      else if (kind === 1) await tx.create({ title: `mr ${i}`, issue_type: 'merge-request', fields: { mr_state: i % 10 === 1 ? 'queued' : 'merged', rig: `r${i % 7}` } }, 'bench');
+      else await tx.create({ title: `msg ${i}`, issue_type: 'message', fields: { to: `mayor${i % 20}`, read_at: null } }, 'bench');
     }
   });
-  store.flush();
-  const total = store.stats().total;
+  await store.flush();
+  const total = (await store.stats()).total;
   console.log(`bd-sync bench: ${total} issues (real export + ${extra} agent/merge-request/message beads)`);
   const rows: [string, string][] = [];
 
@@ -37,16 +48,16 @@ try {
   const path = store.jsonlPath;
   const lines = readFileSync(path, 'utf8').split('\n');
   const target = lines.findIndex((l) => l.includes('"status":"open"'));
-  rows.push(['pulled JSONL with 1 changed line: import (refresh)', fmt(time(9, (i) => {
+  rows.push(['pulled JSONL with 1 changed line: import (refresh)', fmt(await timeAsync(9, async (i) => {
     lines[target] = lines[target]!.replace(/"title":"[^"]*/, `"title":"pulled ${i}`);
     writeFileSync(path, lines.join('\n'));
-    store.refresh();
+    await store.refresh();
   }))]);
-  rows.push(['list agents by fields {role_type, rig}', fmt(time(50, () => store.list({ type: 'agent', fields: { role_type: 'polecat', rig: 'r3' } })))]);
-  rows.push(['list merge-requests by fields {mr_state: queued}', fmt(time(50, () => store.list({ type: 'merge-request', fields: { mr_state: 'queued' } })))]);
-  rows.push(['list by fields only {to: mayor3} (no type)', fmt(time(50, () => store.list({ fields: { to: 'mayor3' } })))]);
-  rows.push(['list messages {to: mayor3}, not closed', fmt(time(50, () => store.list({ type: 'message', includeClosed: false, fields: { to: 'mayor3' } })))]);
-  store.close();
+  rows.push(['list agents by fields {role_type, rig}', fmt(await timeAsync(50, () => store.list({ type: 'agent', fields: { role_type: 'polecat', rig: 'r3' } })))]);
+  rows.push(['list merge-requests by fields {mr_state: queued}', fmt(await timeAsync(50, () => store.list({ type: 'merge-request', fields: { mr_state: 'queued' } })))]);
+  rows.push(['list by fields only {to: mayor3} (no type)', fmt(await timeAsync(50, () => store.list({ fields: { to: 'mayor3' } })))]);
+  rows.push(['list messages {to: mayor3}, not closed', fmt(await timeAsync(50, () => store.list({ type: 'message', includeClosed: false, fields: { to: 'mayor3' } })))]);
+  await store.close();
   const w = Math.max(...rows.map((r) => r[0].length));
   for (const [name, v] of rows) console.log(`  ${name.padEnd(w)}  ${v.padStart(12)}`);
 } finally {

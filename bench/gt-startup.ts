@@ -6,9 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installTown } from '../src/town/install.js';
-import { addRig, openRigStore } from '../src/town/rig.js';
-import { loadTown } from '../src/town/town.js';
-import { forgetStore } from '../src/town/stores.js';
+import { addRig } from '../src/town/rig.js';
+import { closeTown, loadTown } from '../src/town/town.js';
 import { median } from './support/timing.js';
 import { sling } from '../src/work/sling.js';
 
@@ -32,18 +31,17 @@ try {
   execFileSync('git', ['init', '-q', '-b', 'main', project]);
   execFileSync('git', ['-C', project, '-c', 'user.name=b', '-c', 'user.email=b@b', 'commit', '-q', '--allow-empty', '-m', 'init']);
   process.env.GT_TOWN = join(root, 'town');
-  installTown(process.env.GT_TOWN);
+  await closeTown((await installTown(process.env.GT_TOWN)).town);
   const town = loadTown(process.env.GT_TOWN);
   const rig = await addRig(town, 'proj', project);
-  const store = openRigStore(rig);
-  store.write(() => {
-    for (let i = 0; i < 300; i++) store.create({ title: `bead ${i}`, description: 'x'.repeat(200) }, 'bench');
+  const store = await town.stores.rig(rig);
+  await store.transaction(async (tx) => {
+    for (let i = 0; i < 300; i++) await tx.create({ title: `bead ${i}`, description: 'x'.repeat(200) }, 'bench');
   });
-  const first = store.list({ type: 'task' })[0]!.id;
+  const first = (await store.list({ type: 'task' }))[0]!.id;
   const { hooked } = await sling(town, [first], 'proj', { start: false, actor: 'bench' });
   // Flush and close every store this process opened before timing the children.
-  forgetStore(rig.beadsDir);
-  forgetStore(join(town.root, '.beads'));
+  await closeTown(town);
   const env = { ...process.env, GT_AGENT: hooked[0]!.agent };
 
   const base = time([process.execPath, '-e', '0'], env);

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore } from '../src/beads/store.js';
+import { openStore } from '../src/beads/open.js';
 import { cook } from '../src/molecules/cook.js';
 import { parseFormula } from '../src/molecules/formula.js';
 import { pour } from '../src/molecules/pour.js';
@@ -17,9 +17,9 @@ const disks = Number(process.env.WALK_DISKS ?? 10);
 const root = mkdtempSync(join(tmpdir(), 'gt-bench-walk-'));
 try {
   const beads = join(root, '.beads');
-  const store = openStore(beads, { create: true, prefix: 'w' });
-  const { root: mol, steps } = pour(store, cook(parseFormula(hanoiFormula(disks), 'hanoi', `hanoi-${disks}`)), { actor: 'bench' });
-  store.close();
+  const store = await openStore({ kind: 'sqlite', beadsDir: beads, create: true, prefix: 'w' });
+  const { root: mol, steps } = await pour(store, cook(parseFormula(hanoiFormula(disks), 'hanoi', `hanoi-${disks}`)), { actor: 'bench' });
+  await store.close();
   const env = testEnv({ BEADS_DIR: beads, BD_ACTOR: 'bench' });
   const run = (argv: string[]) => {
     const r = spawnSync(argv[0]!, argv.slice(1), { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });

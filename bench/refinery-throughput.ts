@@ -79,21 +79,22 @@ async function runEngine(label: string, size: number): Promise<number> {
 /** The same MRs as MR beads in a real town, through runRefinery (beads bookkeeping included). */
 async function runService(label: string, size: number): Promise<number> {
   const { makeTown } = await import('../test/support/town-fixture.js');
-  const { loadTown } = await import('../src/town/town.js');
-  const { loadRig, openRigStore } = await import('../src/town/rig.js');
+  const { closeTown, loadTown } = await import('../src/town/town.js');
+  const { loadRig } = await import('../src/town/rig.js');
   const { fileMergeRequest } = await import('../src/work/merge-request.js');
   const { runRefinery } = await import('../src/refinery/service.js');
   const { commitFiles, rev } = await import('../test/support/refinery-fixture.js');
   const f = makeTown({ testCmd });
+  let town: Awaited<ReturnType<typeof loadTown>> | undefined;
   try {
-    const town = loadTown(f.town);
+    town = loadTown(f.town);
     const rig = loadRig(town, 'demo');
-    const store = openRigStore(rig);
+    const store = await town.stores.rig(rig);
     const main = rev(rig.repoDir, 'refs/heads/main');
     for (let i = 1; i <= mrs; i++) {
-      const src = store.create({ title: `change ${i}` }, 'bench');
+      const src = await store.create({ title: `change ${i}` }, 'bench');
       commitFiles(rig.repoDir, `mr/${i}`, { [`m${i}.txt`]: `${i}\n` }, `MR ${i}`, main);
-      fileMergeRequest(store, { rig: rig.name, branch: `mr/${i}`, target: rig.mainBranch, source_bead: src.id }, 'bench');
+      await fileMergeRequest(store, { rig: rig.name, branch: `mr/${i}`, target: rig.mainBranch, source_bead: src.id }, 'bench');
     }
     const { prepareWorktree } = await import('../src/refinery/worktree.js');
     const { refineryRepo } = await import('../src/refinery/service.js');
@@ -105,6 +106,7 @@ async function runService(label: string, size: number): Promise<number> {
     process.stdout.write(`  ${label.padEnd(34)} ${s.toFixed(2).padStart(7)} s   ${(s / mrs * 1000).toFixed(0).padStart(5)} ms/MR   (${report.rounds} rounds, ${report.testRuns} test runs)\n`);
     return s;
   } finally {
+    if (town) await closeTown(town);
     f.cleanup();
   }
 }

@@ -57,8 +57,8 @@ test('gt mayor start|status|stop and gt crew add|list|start|stop|remove', () => 
   assert.ok(!existsSync(join(f.town, 'demo', 'crew', 'ann')), 'its worktree is gone');
 });
 
-test('gt polecat list|nuke|gc: nuke refuses unmerged commits unless --force, and the bead goes back to its convoy', () => {
-  const id = createRigBead(f.town, 'to be nuked', 'nothing');
+test('gt polecat list|nuke|gc: nuke refuses unmerged commits unless --force, and the bead goes back to its convoy', async () => {
+  const id = await createRigBead(f.town, 'to be nuked', 'nothing');
   const slung = f.gtJson(['sling', id, 'demo', '--no-start']);
   const h = slung.hooked[0];
   assert.deepEqual(f.gtJson<any[]>(['polecat', 'list']).map((p) => [p.address, p.hook]), [[h.agent, id]]);
@@ -95,7 +95,8 @@ test('gt down --all in the middle of a convoy keeps the work on hooks; gt up lan
   const go = join(f.root, 'go');
   const wait = (n: string) => (n === 'a' ? '' : `while [ ! -e ${go} ]; do sleep 0.2; done\n`);
   const work = (n: string, needs = '') => `Part ${n}.\n\n\`\`\`sh\n${needs}${wait(n)}echo "${n}" > part-${n}.txt\n\`\`\`\n`;
-  const ids = ['a', 'b', 'c', 'd'].map((n) => createRigBead(f.town, `part ${n}`, work(n)));
+  const ids: string[] = [];
+  for (const n of ['a', 'b', 'c', 'd']) ids.push(await createRigBead(f.town, `part ${n}`, work(n)));
   const s = openStore(join(f.town, 'demo', '.beads'));
   const last = s.create({ title: 'part e', description: work('e', 'test -e part-a.txt\n'), deps: [{ type: 'blocks', id: ids[0]! }] }, 'overseer').id;
   s.close();

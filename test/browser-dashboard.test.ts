@@ -70,7 +70,7 @@ test('twenty tabs are all live on one shared stream, and a bead still opens in e
     }
     for (const p of pages) await p.locator('#conn.live').waitFor();
     const before = Number(await rigOpen(first).textContent());
-    const id = createRigBead(f.town, 'Seen by twenty tabs', 'x');
+    const id = await createRigBead(f.town, 'Seen by twenty tabs', 'x');
     for (const p of pages) await rigOpen(p).filter({ hasText: String(before + 1) }).waitFor();
     // With every tab open, a detail still loads (no tab holds a connection of its own).
     const last = pages[19]!;
@@ -84,14 +84,14 @@ test('twenty tabs are all live on one shared stream, and a bead still opens in e
 test('updates keep keyboard focus, typed text and a selected bead id', { skip, timeout: 120_000 }, async () => {
   const { context, page } = await openDashboard(browser, dash.openUrl);
   try {
-    const id = createRigBead(f.town, 'Select my id', 'x');
+    const id = await createRigBead(f.town, 'Select my id', 'x');
     f.gtJson(['convoy', 'create', 'Selection convoy', id]);
     const idLink = page.locator('#convoys details li a.id', { hasText: id });
     await page.locator('#convoys summary').first().click();
     await idLink.waitFor();
     const bump = async () => {
       const before = Number(await rigOpen(page).textContent());
-      createRigBead(f.town, 'An update arrives', 'x');
+      await createRigBead(f.town, 'An update arrives', 'x');
       await rigOpen(page).filter({ hasText: String(before + 1) }).waitFor();
     };
 
@@ -126,7 +126,7 @@ test('updates keep keyboard focus, typed text and a selected bead id', { skip, t
 test('actions end to end: create a convoy, sling a bead (a polecat appears working), nudge it (its pane shows the words), stop it (shown dead), reply to mail', { skip, timeout: 180_000 }, async () => {
   const { context, page } = await openDashboard(browser, dash.openUrl);
   try {
-    const id = createRigBead(f.town, 'Sling me from the page', 'Long work:\n```sh\nsleep 600\n```\n');
+    const id = await createRigBead(f.town, 'Sling me from the page', 'Long work:\n```sh\nsleep 600\n```\n');
     // Create a convoy from the Convoys panel.
     await page.locator('input[name="title"]').fill('Clicked convoy');
     await page.locator('input[name="beads"]').fill(id);
@@ -177,7 +177,7 @@ test('actions end to end: create a convoy, sling a bead (a polecat appears worki
 test('a polecat whose session is killed is shown dead before any patrol runs', { skip, timeout: 180_000 }, async () => {
   const { context, page } = await openDashboard(browser, dash.openUrl);
   try {
-    const id = createRigBead(f.town, 'Killed mid-work', 'Long work:\n```sh\nsleep 600\n```\n');
+    const id = await createRigBead(f.town, 'Killed mid-work', 'Long work:\n```sh\nsleep 600\n```\n');
     const r = f.gtJson<{ hooked: { agent: string }[] }>(['sling', id, 'demo']);
     const address = r.hooked[0]!.agent;
     const row = page.locator(`#agents .agent[data-k="${address}"]`);
@@ -246,7 +246,7 @@ test('while the server is down the page says so and dims its stale data; it goes
     await page.locator('#conn.live').waitFor();
     assert.equal(await page.locator('body.stale').count(), 0);
     const before = Number(await rigOpen(page).textContent());
-    createRigBead(f.town, 'After the restart', 'x');
+    await createRigBead(f.town, 'After the restart', 'x');
     await rigOpen(page).filter({ hasText: String(before + 1) }).waitFor();
   } finally {
     await context.close();

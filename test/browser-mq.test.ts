@@ -38,7 +38,7 @@ after(async () => {
 });
 
 test('a bounced MR shows its failing test output and diff; Retry re-queues it, Remove takes it out', { skip, timeout: 240_000 }, async () => {
-  const bead = createRigBead(f.town, 'Break the build', 'Break it:\n```sh\necho "oops" > broken.txt\n```\n');
+  const bead = await createRigBead(f.town, 'Break the build', 'Break it:\n```sh\necho "oops" > broken.txt\n```\n');
   assert.equal(f.gt(['sling', bead, 'demo']).code, 0);
   const mrOf = () => f.gtJson<Mr[]>(['mq', 'list', '--all']).find((m) => m.source_bead === bead);
   const mr = await until('the polecat hands in its MR', () => mrOf(), 90_000);

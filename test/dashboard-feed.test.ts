@@ -34,7 +34,7 @@ test('gt feed in a terminal: follows the town\'s activity as it happens, only th
   f.gt(['mail', 'send', 'mayor', '-s', 'Before the feed']);
   sendText(socket, pane, `node ${gtBin} feed --type convoy --type mail`);
   await waitScreen('the feed to open with the recent past', /mail overseer -> mayor: Before the feed/);
-  const bead = createRigBead(f.town, 'Feed me', 'x');
+  const bead = await createRigBead(f.town, 'Feed me', 'x');
   const convoy = f.gtJson<{ id: string }>(['convoy', 'create', 'Feed convoy', bead]);
   f.gt(['mail', 'send', 'mayor', '-s', 'Seen in the feed']);
   const shown = await waitScreen('the mail line', /mail overseer -> mayor: Seen in the feed/);
@@ -54,8 +54,8 @@ test('gt feed --json: one object per line a script can parse; --no-follow stops 
   assert.ok(items.some((i) => i.text === 'mail overseer -> overseer: For the script'), r.stdout);
 });
 
-test('gt feed --problems: a convoy whose bead nobody works is stranded; mistakes are one clear line', () => {
-  const bead = createRigBead(f.town, 'Nobody works me', 'x');
+test('gt feed --problems: a convoy whose bead nobody works is stranded; mistakes are one clear line', async () => {
+  const bead = await createRigBead(f.town, 'Nobody works me', 'x');
   const convoy = f.gtJson<{ id: string }>(['convoy', 'create', 'Stranded convoy', bead]);
   const r = f.gt(['feed', '--problems', '--json']);
   assert.equal(r.code, 0, r.stderr);

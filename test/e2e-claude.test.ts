@@ -33,14 +33,14 @@ test('sling to claude: hook, write, commit, gt done -> branch commit, MR bead, s
     { text: (ctx) => (ctx.history.some((h) => h.includes('made by claude')) ? 'SEANCE: I wrote feature.txt saying "made by claude".' : 'SEANCE: I remember nothing.') },
   ]);
   const env = { ...f.env, ...claudeEnv(stub.url) };
-  const bead = createRigBead(f.town, 'add feature.txt', 'Create feature.txt containing "made by claude", commit, gt done.');
+  const bead = await createRigBead(f.town, 'add feature.txt', 'Create feature.txt containing "made by claude", commit, gt done.');
   const slung = await f.gtAsync(['sling', bead, 'demo', '--json'], env);
   assert.equal(slung.code, 0, slung.stderr);
   const h = JSON.parse(slung.stdout).hooked[0] as { agent: string; branch: string; workdir: string };
 
   // A real tmux session on the town's server ran the real claude (recorded on the identity: the
   // session may already have finished, gt done ends it).
-  assert.deepEqual(lastSessionOf(f.town, h.agent), ['claude', 'tmux']);
+  assert.deepEqual(await lastSessionOf(f.town, h.agent), ['claude', 'tmux']);
 
   // The hook was read through gt by the agent itself (its tool result reached the model).
   await stub.waitFor((r) => r.step === 1 && JSON.stringify(r.body?.messages).includes(bead), 45_000);
@@ -86,7 +86,7 @@ test('GUPP + nudge: an idle claude with work on its hook acts when nudged', asyn
     { text: 'Hook read.' },
   ]);
   const env = { ...f.env, ...claudeEnv(stub.url) };
-  const bead = createRigBead(f.town, 'nudge me', 'Work that waits for a nudge.');
+  const bead = await createRigBead(f.town, 'nudge me', 'Work that waits for a nudge.');
   const slung = await f.gtAsync(['sling', bead, 'demo', '--json'], env);
   assert.equal(slung.code, 0, slung.stderr);
   const h = JSON.parse(slung.stdout).hooked[0] as { agent: string; workdir: string };
@@ -116,7 +116,7 @@ test('headless mode: claude -p works the hooked bead to an MR as a detached proc
     { text: 'Handed in.' },
   ]);
   const env = { ...f.env, ...claudeEnv(stub.url) };
-  const bead = createRigBead(f.town, 'headless work', 'Write headless.txt, commit, gt done.');
+  const bead = await createRigBead(f.town, 'headless work', 'Write headless.txt, commit, gt done.');
   const rigToml = join(f.town, 'demo', 'rig.toml');
   const { appendFileSync } = await import('node:fs');
   appendFileSync(rigToml, '\n[runtime]\nmode = "headless"\n');
@@ -124,7 +124,7 @@ test('headless mode: claude -p works the hooked bead to an MR as a detached proc
     const slung = await f.gtAsync(['sling', bead, 'demo', '--json'], env);
     assert.equal(slung.code, 0, slung.stderr);
     const h = JSON.parse(slung.stdout).hooked[0] as { agent: string; branch: string };
-    assert.deepEqual(lastSessionOf(f.town, h.agent), ['claude', 'headless']);
+    assert.deepEqual(await lastSessionOf(f.town, h.agent), ['claude', 'headless']);
     await until('the MR bead', () => {
       const s = openStore(join(f.town, 'demo', '.beads'));
       try { return s.list({ type: 'merge-request' }).find((m) => m.fields.source_bead === bead); } finally { s.close(); }

@@ -47,12 +47,12 @@ const workScenario = (file: string, content: string): OpenAiTurn[] => [
 async function slingAndWork(opts: { file: string; model?: string; mode: 'headless' | 'tmux' }) {
   const s = await startStub(workScenario(opts.file, `made by codex (${opts.mode})`));
   const env = { ...f.env, ...codexEnv(s.url, f.root, opts.model) };
-  const bead = createRigBead(f.town, `add ${opts.file}`, `Create ${opts.file}, commit, gt done.`);
+  const bead = await createRigBead(f.town, `add ${opts.file}`, `Create ${opts.file}, commit, gt done.`);
   const slung = await f.gtAsync(['sling', bead, 'demo', '--agent', 'codex', '--json'], env);
   assert.equal(slung.code, 0, slung.stderr);
   const h = JSON.parse(slung.stdout).hooked[0] as { agent: string; branch: string; session: string };
   assert.equal(h.session, 'started');
-  assert.deepEqual(lastSessionOf(f.town, h.agent), ['codex', opts.mode]);
+  assert.deepEqual(await lastSessionOf(f.town, h.agent), ['codex', opts.mode]);
 
   // The hook was read through gt by codex's own tool call, and its JSON came back to the model.
   const second = await s.waitFor((r) => r.step === 1, 45_000);
@@ -104,7 +104,7 @@ test('GUPP + nudge: an idle codex TUI with work on its hook acts when nudged', a
     { text: 'Hook read.' },
   ]);
   const env = { ...f.env, ...codexEnv(s.url, f.root) };
-  const bead = createRigBead(f.town, 'nudge me', 'Work that waits for a nudge.');
+  const bead = await createRigBead(f.town, 'nudge me', 'Work that waits for a nudge.');
   const slung = await f.gtAsync(['sling', bead, 'demo', '--agent', 'codex', '--json'], env);
   assert.equal(slung.code, 0, slung.stderr);
   const h = JSON.parse(slung.stdout).hooked[0] as { agent: string; workdir: string };

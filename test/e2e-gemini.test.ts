@@ -42,12 +42,12 @@ const workScenario = (file: string, content: string): GeminiTurn[] => [
 async function slingAndWork(opts: { file: string; mode: 'headless' | 'tmux' }) {
   const s = await startStub(workScenario(opts.file, `made by gemini (${opts.mode})`));
   const env = { ...f.env, ...geminiEnv(s.url) };
-  const bead = createRigBead(f.town, `add ${opts.file}`, `Create ${opts.file}, commit, gt done.`);
+  const bead = await createRigBead(f.town, `add ${opts.file}`, `Create ${opts.file}, commit, gt done.`);
   const slung = await f.gtAsync(['sling', bead, 'demo', '--agent', 'gemini', '--json'], env);
   assert.equal(slung.code, 0, slung.stderr);
   const h = JSON.parse(slung.stdout).hooked[0] as { agent: string; branch: string; session: string };
   assert.equal(h.session, 'started');
-  assert.deepEqual(lastSessionOf(f.town, h.agent), ['gemini', opts.mode]);
+  assert.deepEqual(await lastSessionOf(f.town, h.agent), ['gemini', opts.mode]);
 
   // The hook was read through gt by gemini's own tool call, and its JSON came back to the model.
   const second = await s.waitFor((r) => r.step === 1, 45_000);
@@ -90,7 +90,7 @@ test('GUPP + nudge: an idle gemini TUI with work on its hook acts when nudged', 
     { text: 'Hook read.' },
   ]);
   const env = { ...f.env, ...geminiEnv(s.url) };
-  const bead = createRigBead(f.town, 'nudge me', 'Work that waits for a nudge.');
+  const bead = await createRigBead(f.town, 'nudge me', 'Work that waits for a nudge.');
   const slung = await f.gtAsync(['sling', bead, 'demo', '--agent', 'gemini', '--json'], env);
   assert.equal(slung.code, 0, slung.stderr);
   const h = JSON.parse(slung.stdout).hooked[0] as { agent: string; workdir: string };

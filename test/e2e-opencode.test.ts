@@ -50,12 +50,12 @@ const workScenario = (file: string, content: string): StubStep[] => [
 async function slingAndWork(opts: { file: string; mode: 'headless' | 'tmux' }) {
   const s = await startStub(workScenario(opts.file, `made by opencode (${opts.mode})`));
   const env = { ...f.env, ...opencodeEnv(s.url, f.root) };
-  const bead = createRigBead(f.town, `add ${opts.file}`, `Create ${opts.file}, commit, gt done.`);
+  const bead = await createRigBead(f.town, `add ${opts.file}`, `Create ${opts.file}, commit, gt done.`);
   const slung = await f.gtAsync(['sling', bead, 'demo', '--agent', 'opencode', '--json'], env);
   assert.equal(slung.code, 0, slung.stderr);
   const h = JSON.parse(slung.stdout).hooked[0] as { agent: string; branch: string; workdir: string; session: string };
   assert.equal(h.session, 'started');
-  assert.deepEqual(lastSessionOf(f.town, h.agent), ['opencode', opts.mode]);
+  assert.deepEqual(await lastSessionOf(f.town, h.agent), ['opencode', opts.mode]);
 
   // The hook was read through gt by opencode's own tool call, and its JSON came back to the model.
   const second = await s.waitFor((r) => r.step === 1, 120_000);
@@ -98,7 +98,7 @@ test('GUPP + nudge: an idle opencode TUI with work on its hook acts when nudged'
     { text: 'Hook read.' },
   ]);
   const env = { ...f.env, ...opencodeEnv(s.url, f.root) };
-  const bead = createRigBead(f.town, 'nudge me', 'Work that waits for a nudge.');
+  const bead = await createRigBead(f.town, 'nudge me', 'Work that waits for a nudge.');
   const slung = await f.gtAsync(['sling', bead, 'demo', '--agent', 'opencode', '--json'], env);
   assert.equal(slung.code, 0, slung.stderr);
   const h = JSON.parse(slung.stdout).hooked[0] as { agent: string; workdir: string };

@@ -8,17 +8,17 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { makeTown, asAgent, type TownFixture } from './support/town-fixture.js';
 import { bd } from './support/cli.js';
-import { openStore } from '../src/beads/store.js';
+import { openStore } from '../src/beads/open.js';
 import { MAX_TITLE_LENGTH } from '../src/beads/model.js';
 
 const GATE = 'if grep -rl --exclude=.git BAD .; then echo "FAIL: BAD marker found"; exit 1; fi; echo tests ok';
 
-function bead(f: TownFixture, id: string) {
-  const s = openStore(id.startsWith('hq-') ? join(f.town, '.beads') : join(f.town, 'demo', '.beads'));
+async function bead(f: TownFixture, id: string) {
+  const s = await openStore({ kind: 'sqlite', beadsDir: id.startsWith('hq-') ? join(f.town, '.beads') : join(f.town, 'demo', '.beads') });
   try {
-    return s.mustGet(id);
+    return await s.mustGet(id);
   } finally {
-    s.close();
+    await s.close();
   }
 }
 
@@ -37,7 +37,7 @@ function handIn(f: TownFixture, agent: string, workdir: string, files: Record<st
   return f.gtJson(['done'], { env: asAgent(f, agent) }).mr.id;
 }
 
-test('a title at the cap: gt done, the bounce, the fix and the convoy landing all work, every derived title within the cap', () => {
+test('a title at the cap: gt done, the bounce, the fix and the convoy landing all work, every derived title within the cap', async () => {
   const f = makeTown({ testCmd: GATE });
   try {
     const title = `Long title ${'x'.repeat(MAX_TITLE_LENGTH - 11)}`;
@@ -46,13 +46,13 @@ test('a title at the cap: gt done, the bounce, the fix and the convoy landing al
     const slung = f.gtJson(['sling', id, 'demo', '--no-start']);
     const h = slung.hooked[0];
     const mr = handIn(f, h.agent, h.workdir, { 'c.txt': 'BAD code\n' });
-    assert.ok(bead(f, mr).title.length <= MAX_TITLE_LENGTH, 'the MR bead is filed, its title fitted');
+    assert.ok((await bead(f, mr)).title.length <= MAX_TITLE_LENGTH, 'the MR bead is filed, its title fitted');
 
     const run = f.gtJson(['refinery', 'run', 'demo', '--no-start']);
     assert.deepEqual(run.bounced, [mr]);
     const fixId = run.bounces[0].fixBead;
     assert.ok(fixId, 'a fix bead was filed');
-    const fix = bead(f, fixId);
+    const fix = await bead(f, fixId);
     assert.ok(fix.title.length <= MAX_TITLE_LENGTH, `${fix.title.length} characters`);
     assert.match(fix.title, /^Fix Long title x+…: failing tests$/);
 
@@ -61,7 +61,7 @@ test('a title at the cap: gt done, the bounce, the fix and the convoy landing al
     handIn(f, run.bounces[0].slungTo, fixer.workdir, { 'c.txt': 'good code\n' });
     const landed = f.gtJson(['refinery', 'run', 'demo', '--no-start']);
     assert.equal(landed.merged.length, 1);
-    assert.equal(bead(f, id).status, 'closed');
+    assert.equal((await bead(f, id)).status, 'closed');
 
     // The convoy (named after the bead) has landed: status and patrol work, the news fits.
     const status = f.gt(['convoy', 'status', slung.convoy, '--json']);
@@ -78,7 +78,7 @@ test('a title at the cap: gt done, the bounce, the fix and the convoy landing al
   }
 });
 
-test("one convoy whose close fails does not stop the others landing, nor the patrol; the failure is reported", () => {
+test("one convoy whose close fails does not stop the others landing, nor the patrol; the failure is reported", async () => {
   const f = makeTown({ testCmd: 'true' });
   try {
     const [a, b] = [create(f, 'alpha'), create(f, 'bravo')];
@@ -106,13 +106,13 @@ test("one convoy whose close fails does not stop the others landing, nor the pat
     assert.equal(status.code, 0, status.stderr);
     assert.deepEqual(JSON.parse(status.stdout).map((c: any) => c.id), [ca], 'bravo landed; alpha still open');
     assert.match(status.stderr, new RegExp(`warning: convoy ${ca} could not be landed: .*alpha is damaged`));
-    assert.equal(bead(f, cb).status, 'closed');
+    assert.equal((await bead(f, cb)).status, 'closed');
   } finally {
     f.cleanup();
   }
 });
 
-test('a rig whose rig.toml does not load is reported by the patrol and gt doctor; the other rigs still land', () => {
+test('a rig whose rig.toml does not load is reported by the patrol and gt doctor; the other rigs still land', async () => {
   const f = makeTown({ testCmd: 'true' });
   try {
     mkdirSync(join(f.town, 'broken'));
@@ -127,7 +127,7 @@ test('a rig whose rig.toml does not load is reported by the patrol and gt doctor
     assert.deepEqual(r.errors.map((e: any) => [e.phase, e.rig]), [['config', 'broken']]);
     assert.match(r.errors[0].message, /max_polecats/);
     assert.deepEqual(r.refinery.flatMap((x: any) => x.merged.map((m: any) => m.mr ?? m)).length, 1, 'demo merged its MR');
-    assert.equal(bead(f, id).status, 'closed');
+    assert.equal((await bead(f, id)).status, 'closed');
 
     const doctor = JSON.parse(f.gt(['doctor', '--json']).stdout);
     assert.ok(doctor.some((d: any) => d.check === 'rig-config' && d.subject === 'broken'), JSON.stringify(doctor));
@@ -139,7 +139,7 @@ test('a rig whose rig.toml does not load is reported by the patrol and gt doctor
   }
 });
 
-test('bounces of one piece of work share a budget of 3 fixes; the 4th bounce goes to the mayor and the overseer, titles never nest', () => {
+test('bounces of one piece of work share a budget of 3 fixes; the 4th bounce goes to the mayor and the overseer, titles never nest', async () => {
   const f = makeTown({ testCmd: GATE });
   try {
     const id = create(f, 'feature charlie');
@@ -153,7 +153,7 @@ test('bounces of one piece of work share a budget of 3 fixes; the 4th bounce goe
       if (round === 4) break;
       const b = last.bounces[0];
       assert.ok(b.fixBead && !b.escalated, `round ${round}: a fix bead`);
-      const fix = bead(f, b.fixBead);
+      const fix = await bead(f, b.fixBead);
       assert.equal(fix.title, 'Fix feature charlie: failing tests', `round ${round}: named after the original`);
       assert.equal(fix.fields.bounce_root, id);
       assert.equal(fix.fields.bounce_of, fixes.at(-1) ?? id);
@@ -165,13 +165,13 @@ test('bounces of one piece of work share a budget of 3 fixes; the 4th bounce goe
     const b = last.bounces[0];
     assert.equal(b.escalated, true);
     assert.equal(b.fixBead, undefined, 'no fourth fix bead');
-    const s = openStore(join(f.town, 'demo', '.beads'));
+    const s = await openStore({ kind: 'sqlite', beadsDir: join(f.town, 'demo', '.beads') });
     try {
-      assert.equal(s.list({ fields: { bounce_root: id } }).length, 3);
+      assert.equal((await s.list({ fields: { bounce_root: id } })).length, 3);
     } finally {
-      s.close();
+      await s.close();
     }
-    const stuck = bead(f, fixes[2]!);
+    const stuck = await bead(f, fixes[2]!);
     assert.equal(stuck.status, 'blocked', 'waits for a person');
     assert.equal(stuck.assignee ?? undefined, undefined);
     assert.match(f.gtJson(['mq', 'status', mr]).attempts.at(-1).detail, /bounce budget used up/);

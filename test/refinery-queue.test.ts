@@ -9,28 +9,34 @@ import { join } from 'node:path';
 import { makeTown, asAgent, type TownFixture } from './support/town-fixture.js';
 import { gtBin } from './support/cli.js';
 import { until } from './support/claude.js';
-import { openStore } from '../src/beads/store.js';
+import { openStore } from '../src/beads/open.js';
 
 const GATE = 'if grep -rl --exclude=.git BAD .; then echo "FAIL: BAD marker found"; exit 1; fi; echo tests ok';
 
 function rigStore(f: TownFixture) {
-  return openStore(join(f.town, 'demo', '.beads'));
+  return openStore({ kind: 'sqlite', beadsDir: join(f.town, 'demo', '.beads') });
 }
-function bead(f: TownFixture, id: string) {
-  const s = id.startsWith('hq-') ? openStore(join(f.town, '.beads')) : rigStore(f);
+async function bead(f: TownFixture, id: string) {
+  const s = await (id.startsWith('hq-') ? openStore({ kind: 'sqlite', beadsDir: join(f.town, '.beads') }) : rigStore(f));
   try {
-    return s.mustGet(id);
+    return await s.mustGet(id);
   } finally {
-    s.close();
+    await s.close();
   }
 }
-function createBead(f: TownFixture, title: string): string {
-  const s = rigStore(f);
+async function createBead(f: TownFixture, title: string): Promise<string> {
+  const s = await rigStore(f);
   try {
-    return s.create({ title, description: `Do ${title}.` }, 'overseer').id;
+    return (await s.create({ title, description: `Do ${title}.` }, 'overseer')).id;
   } finally {
-    s.close();
+    await s.close();
   }
+}
+/** One bead per title, created in order. */
+async function createBeads(f: TownFixture, titles: string[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const t of titles) ids.push(await createBead(f, t));
+  return ids;
 }
 const repoDir = (f: TownFixture) => join(f.town, 'demo', '.repo.git');
 
@@ -49,10 +55,10 @@ function work(f: TownFixture, jobs: { bead: string; files: Record<string, string
   return { convoy: slung.convoy, polecats };
 }
 
-test('queue end to end: clean MRs land and close their beads; conflict and red bounce as fix beads; a fix lands and closes the original', () => {
+test('queue end to end: clean MRs land and close their beads; conflict and red bounce as fix beads; a fix lands and closes the original', async () => {
   const f = makeTown({ testCmd: GATE, files: { 'README.md': '# sample\n', 'shared.txt': 'original\n' } });
   try {
-    const [a, b, c, d] = ['alpha', 'bravo', 'charlie', 'delta'].map((t) => createBead(f, `feature ${t}`));
+    const [a, b, c, d] = await createBeads(f, ['alpha', 'bravo', 'charlie', 'delta'].map((t) => `feature ${t}`));
     const { convoy, polecats } = work(f, [
       { bead: a!, files: { 'shared.txt': 'alpha was here\n' } },
       { bead: b!, files: { 'shared.txt': 'bravo was here\n' } },
@@ -80,7 +86,7 @@ test('queue end to end: clean MRs land and close their beads; conflict and red b
       f.git(repoDir(f), ['merge-base', '--is-ancestor', st.merge_commit, main]);
       assert.equal(st.attempts[0].outcome, 'merged');
       assert.match(st.attempts[0].detail, /tested at [0-9a-f]{12}/);
-      const src = bead(f, id);
+      const src = await bead(f, id);
       assert.equal(src.status, 'closed');
       assert.match(src.close_reason!, new RegExp(`merged in ${st.merge_commit.slice(0, 12)} \\(${mrOf(id)}\\)`));
       // The polecat is decommissioned: worktree and branch gone (its name may already be reused
@@ -96,7 +102,7 @@ test('queue end to end: clean MRs land and close their beads; conflict and red b
     assert.equal(bSt.attempts[0].outcome, 'conflict');
     assert.deepEqual(bSt.attempts[0].conflict_files, ['shared.txt']);
     const bBounce = run.bounces.find((x: any) => x.mr === mrOf(b!));
-    const fixB = bead(f, bBounce.fixBead);
+    const fixB = await bead(f, bBounce.fixBead);
     assert.equal(fixB.title, 'Fix feature bravo: conflict in shared.txt');
     assert.equal(fixB.issue_type, 'bug');
     assert.equal(fixB.fields.bounce_of, b);
@@ -105,13 +111,13 @@ test('queue end to end: clean MRs land and close their beads; conflict and red b
     assert.ok(fixB.dependencies?.some((dep) => dep.depends_on_id === b && dep.type === 'discovered-from'));
     assert.equal(fixB.status, 'hooked');
     assert.match(bBounce.slungTo, /^demo\/polecats\//);
-    assert.equal(bead(f, b!).status, 'in_progress', 'the original stays open until its fix lands');
+    assert.equal((await bead(f, b!)).status, 'in_progress', 'the original stays open until its fix lands');
 
     // Red: bounced with the failing test's output.
     const cSt = f.gtJson(['mq', 'status', mrOf(c!)]);
     assert.equal(cSt.attempts[0].outcome, 'red');
     assert.match(cSt.attempts[0].test_output_tail, /FAIL: BAD marker found/);
-    const fixC = bead(f, run.bounces.find((x: any) => x.mr === mrOf(c!)).fixBead);
+    const fixC = await bead(f, run.bounces.find((x: any) => x.mr === mrOf(c!)).fixBead);
     assert.equal(fixC.title, 'Fix feature charlie: failing tests');
     assert.match(fixC.description!, /FAIL: BAD marker found/);
     const text = f.gt(['mq', 'status', mrOf(c!)]);
@@ -147,13 +153,13 @@ test('queue end to end: clean MRs land and close their beads; conflict and red b
     const fixDone = f.gtJson(['done'], { env: asAgent(f, bBounce.slungTo) });
     const fixRun = f.gtJson(['refinery', 'run', 'demo', '--no-start']);
     assert.deepEqual(fixRun.merged, [fixDone.mr.id]);
-    assert.equal(bead(f, fixB.id).status, 'closed');
-    assert.equal(bead(f, b!).status, 'closed');
-    assert.match(bead(f, b!).close_reason!, new RegExp(`\\(${fixDone.mr.id}\\)`));
+    assert.equal((await bead(f, fixB.id)).status, 'closed');
+    assert.equal((await bead(f, b!)).status, 'closed');
+    assert.match((await bead(f, b!)).close_reason!, new RegExp(`\\(${fixDone.mr.id}\\)`));
     assert.throws(() => f.git(repoDir(f), ['rev-parse', '--verify', '--quiet', `refs/heads/${polecats.get(b!)!.branch}`]), 'the kept bounced branch is deleted once its fix lands');
 
     // mq remove: takes a queued MR out; removing again is a no-op.
-    const e = createBead(f, 'feature echo');
+    const e = await createBead(f, 'feature echo');
     const { polecats: pe } = work(f, [{ bead: e, files: { 'e.txt': 'echo\n' } }]);
     const removed = f.gtJson(['mq', 'remove', pe.get(e)!.mr]);
     assert.equal(removed.changed, true);
@@ -203,7 +209,7 @@ test('gt refinery killed -9 mid-test: main untouched and clean; the rerun lands 
     // Set the gate after rig add (its text refers to the temp dir): sleep long enough to be killed.
     const rigToml = join(f.town, 'demo', 'rig.toml');
     writeFileSync(rigToml, `test_cmd = ${JSON.stringify(`touch ${marker}; sleep 0.5; ${GATE}`)}\n` + readFileSync(rigToml, 'utf8'));
-    const ids = ['one', 'two', 'three'].map((t) => createBead(f, `feature ${t}`));
+    const ids = await createBeads(f, ['one', 'two', 'three'].map((t) => `feature ${t}`));
     const { polecats, convoy } = work(f, ids.map((id, i) => ({ bead: id, files: { [`f${i}.txt`]: `${i}\n` } })));
     const main0 = f.git(repoDir(f), ['rev-parse', 'main']);
 
@@ -231,7 +237,7 @@ test('gt refinery killed -9 mid-test: main untouched and clean; the rerun lands 
     assert.deepEqual([...rerun.merged].sort(), ids.map((id) => polecats.get(id)!.mr).sort());
     assert.equal(f.git(join(f.town, 'demo', 'refinery', 'rig'), ['status', '--porcelain']), '');
     assert.deepEqual(f.git(repoDir(f), ['log', '--format=%s', `${main0}..main`]).split('\n').reverse(), ids.map((id) => `work on ${id}`));
-    for (const id of ids) assert.equal(bead(f, id).status, 'closed');
+    for (const id of ids) assert.equal((await bead(f, id)).status, 'closed');
     assert.equal(f.gtJson(['convoy', 'status', convoy]).landed, true, 'the convoy moved and landed');
   } finally {
     f.cleanup();
@@ -258,7 +264,7 @@ async function refineryStuckInTest(f: TownFixture) {
   const gate = `if [ ! -e ${once} ]; then touch ${once}; sleep 300 & echo $! > ${pidFile}; wait; fi; echo tests ok`;
   const rigToml = join(f.town, 'demo', 'rig.toml');
   writeFileSync(rigToml, `test_cmd = ${JSON.stringify(gate)}\n` + readFileSync(rigToml, 'utf8'));
-  const id = createBead(f, 'feature hang');
+  const id = await createBead(f, 'feature hang');
   const { polecats } = work(f, [{ bead: id, files: { 'h.txt': 'h\n' } }]);
   const child = spawn(process.execPath, [gtBin, 'refinery', 'run', 'demo', '--no-start'], { cwd: f.root, env: f.env, detached: true, stdio: 'ignore' });
   const exited = new Promise<NodeJS.Signals | number | null>((r) => child.once('exit', (code, signal) => r(signal ?? code)));
@@ -302,7 +308,7 @@ test('gt refinery stopped by SIGTERM mid-test: it ends its test command on the w
   }
 });
 
-test("--on-conflict agent: the refinery's agent (a custom CLI following the prompt) resolves, the result is tested and lands", () => {
+test("--on-conflict agent: the refinery's agent (a custom CLI following the prompt) resolves, the result is tested and lands", async () => {
   const f = makeTown({ testCmd: 'true', files: { 'README.md': '# sample\n', 'shared.txt': 'original\n' } });
   try {
     // A stand-in agent CLI: runs the steps the prompt gives, resolving by keeping both sides.
@@ -325,7 +331,7 @@ git update-ref "$ref" HEAD "$tip"
     const rigToml = join(f.town, 'demo', 'rig.toml');
     writeFileSync(rigToml, readFileSync(rigToml, 'utf8') +
       `\n[runtime]\nmode = "headless"\n\n[agents.roles]\nrefinery = "resolver"\n\n[agents.custom.resolver]\ncommand = ${JSON.stringify(resolver)}\nargs = ["{prompt}"]\n`);
-    const [a, b] = ['alpha', 'bravo'].map((t) => createBead(f, `feature ${t}`));
+    const [a, b] = await createBeads(f, ['alpha', 'bravo'].map((t) => `feature ${t}`));
     const { polecats } = work(f, [
       { bead: a!, files: { 'shared.txt': 'alpha line\n' } },
       { bead: b!, files: { 'shared.txt': 'bravo line\n' } },
@@ -335,13 +341,13 @@ git update-ref "$ref" HEAD "$tip"
     assert.deepEqual(run.merged, [polecats.get(a!)!.mr, polecats.get(b!)!.mr]);
     assert.equal(f.git(repoDir(f), ['show', 'main:shared.txt']), 'alpha line\nbravo line');
     assert.equal(run.testRuns, 2, 'the resolution was tested like any MR');
-    assert.equal(bead(f, b!).status, 'closed');
+    assert.equal((await bead(f, b!)).status, 'closed');
   } finally {
     f.cleanup();
   }
 });
 
-test('--on-conflict agent: an agent that gives up leaves the conflict to bounce, saying it tried', () => {
+test('--on-conflict agent: an agent that gives up leaves the conflict to bounce, saying it tried', async () => {
   const f = makeTown({ testCmd: 'true', files: { 'README.md': '# sample\n', 'shared.txt': 'original\n' } });
   try {
     const quitter = join(f.root, 'quitter.sh');
@@ -349,7 +355,7 @@ test('--on-conflict agent: an agent that gives up leaves the conflict to bounce,
     const rigToml = join(f.town, 'demo', 'rig.toml');
     writeFileSync(rigToml, readFileSync(rigToml, 'utf8') +
       `\n[runtime]\nmode = "headless"\n\n[agents.roles]\nrefinery = "quitter"\n\n[agents.custom.quitter]\ncommand = ${JSON.stringify(quitter)}\nargs = ["{prompt}"]\n`);
-    const [a, b] = ['alpha', 'bravo'].map((t) => createBead(f, `feature ${t}`));
+    const [a, b] = await createBeads(f, ['alpha', 'bravo'].map((t) => `feature ${t}`));
     const { polecats } = work(f, [
       { bead: a!, files: { 'shared.txt': 'alpha line\n' } },
       { bead: b!, files: { 'shared.txt': 'bravo line\n' } },
@@ -369,13 +375,12 @@ test('--on-conflict agent: an agent that gives up leaves the conflict to bounce,
 test('a bounce whose sling fails is not lost: the next refinery run slings the same fix bead, once', async () => {
   const f = makeTown({ testCmd: GATE });
   try {
-    const c = createBead(f, 'feature charlie');
+    const c = await createBead(f, 'feature charlie');
     const { polecats } = work(f, [{ bead: c, files: { 'c.txt': 'BAD code\n' } }]);
     const mr = polecats.get(c)!.mr;
     const { runRefinery } = await import('../src/refinery/service.js');
-    const { loadTown } = await import('../src/town/town.js');
+    const { closeTown, loadTown } = await import('../src/town/town.js');
     const { loadRig } = await import('../src/town/rig.js');
-    const { forgetStore } = await import('../src/town/stores.js');
     const town = loadTown(f.town);
     const rig = loadRig(town, 'demo');
     try {
@@ -383,47 +388,46 @@ test('a bounce whose sling fails is not lost: the next refinery run slings the s
       assert.deepEqual(first.bounced, [mr]);
       assert.match(first.bounces[0]!.slingError ?? '', /sling blew up/);
       const fix = first.bounces[0]!.fixBead!;
-      assert.equal(bead(f, fix).status, 'open', 'filed but not slung');
+      assert.equal((await bead(f, fix)).status, 'open', 'filed but not slung');
       assert.equal(f.gtJson(['mq', 'status', mr]).state, 'bounced');
 
       const second = await runRefinery(town, rig, { startFixSessions: false });
       assert.equal(second.bounces.length, 1);
       assert.equal(second.bounces[0]!.fixBead, fix, 'the same fix bead, not another');
-      const hooked = bead(f, fix);
+      const hooked = await bead(f, fix);
       assert.equal(hooked.status, 'hooked');
       assert.match(hooked.assignee ?? '', /^demo\/polecats\//);
 
       const third = await runRefinery(town, rig, { startFixSessions: false });
       assert.equal(third.bounces.length, 0, 'nothing left to do');
-      assert.equal(bead(f, fix).assignee, hooked.assignee);
-      const s = rigStore(f);
+      assert.equal((await bead(f, fix)).assignee, hooked.assignee);
+      const s = await rigStore(f);
       try {
-        assert.equal(s.list({ fields: { bounce_mr: mr } }).length, 1, 'one fix bead per MR');
+        assert.equal((await s.list({ fields: { bounce_mr: mr } })).length, 1, 'one fix bead per MR');
       } finally {
-        s.close();
+        await s.close();
       }
     } finally {
-      forgetStore(join(f.town, '.beads'));
-      forgetStore(join(f.town, 'demo', '.beads'));
+      await closeTown(town);
     }
   } finally {
     f.cleanup();
   }
 });
 
-test('gt mq remove gives the work back: source bead open and unassigned, polecat decommissioned with its branch kept', () => {
+test('gt mq remove gives the work back: source bead open and unassigned, polecat decommissioned with its branch kept', async () => {
   const f = makeTown({ testCmd: GATE });
   try {
-    const id = createBead(f, 'feature echo');
+    const id = await createBead(f, 'feature echo');
     const { polecats } = work(f, [{ bead: id, files: { 'e.txt': 'echo\n' } }]);
     const p = polecats.get(id)!;
-    assert.notEqual(bead(f, id).status, 'open');
+    assert.notEqual((await bead(f, id)).status, 'open');
     const r = f.gtJson(['mq', 'remove', p.mr]);
     assert.equal(r.changed, true);
     assert.equal(r.mr.state, 'bounced');
     assert.equal(r.reopened, id);
     assert.equal(r.decommissioned, p.agent);
-    const src = bead(f, id);
+    const src = await bead(f, id);
     assert.equal(src.status, 'open');
     assert.equal(src.assignee ?? undefined, undefined);
     assert.equal(existsSync(p.workdir), false, 'worktree removed');
@@ -442,11 +446,11 @@ test('gt mq remove gives the work back: source bead open and unassigned, polecat
   }
 });
 
-test('main red on its own: the MR is not bounced, the mayor and overseer are told once, nothing merges', () => {
+test('main red on its own: the MR is not bounced, the mayor and overseer are told once, nothing merges', async () => {
   // The project's main is already red (its tests find BAD in legacy.txt).
   const f = makeTown({ testCmd: GATE, files: { 'README.md': '# sample\n', 'legacy.txt': 'BAD legacy\n' } });
   try {
-    const a = createBead(f, 'innocent work');
+    const a = await createBead(f, 'innocent work');
     const { polecats } = work(f, [{ bead: a, files: { 'a.txt': 'fine\n' } }]);
     const mr = polecats.get(a)!.mr;
     const main0 = f.git(repoDir(f), ['rev-parse', 'main']);

@@ -8,12 +8,14 @@ import { join } from 'node:path';
 import { parse, stringify } from 'smol-toml';
 import { makeTown, type TownFixture } from './support/town-fixture.js';
 import { sleep, sweepTown, until } from './support/claude.js';
-import { loadTown } from '../src/town/town.js';
-import { forgetStore } from '../src/town/stores.js';
+import { closeTown, loadTown as openTown, type Town } from '../src/town/town.js';
 import { launchAgent, nudgeAgent, providerFor, stopAgent, NotNudgeableError } from '../src/runtime/launch.js';
 import { getAgent } from '../src/town/identity.js';
 
 let f: TownFixture;
+// Town handles the tests open: their stores are closed (and flushed) before the directory goes.
+const towns: Town[] = [];
+const loadTown = (root: string) => { const t = openTown(root); towns.push(t); return t; };
 const echo = 'echo READY; while read l; do echo "got:$l"; echo READY; done';
 before(() => {
   f = makeTown();
@@ -26,16 +28,16 @@ before(() => {
   ].join('\n'));
   for (const name of ['idle', 'busy', 'quiet']) f.gtJson(['crew', 'add', name, '--rig', 'demo']);
 });
-after(() => {
+after(async () => {
   sweepTown(f.town);
-  forgetStore(join(f.town, '.beads'));
-  forgetStore(join(f.town, 'demo', '.beads'));
+  for (const t of towns) await closeTown(t);
   f.cleanup();
 });
 
-const screen = (address: string) => {
-  const town = loadTown(f.town);
-  const s = getAgent(town, address)!.sessions.at(-1)!;
+let screenTown: Town | undefined;
+const screen = async (address: string) => {
+  const town = (screenTown ??= loadTown(f.town));
+  const s = (await getAgent(town, address))!.sessions.at(-1)!;
   return providerFor(town, s.mode).capture(s.session_name, 50);
 };
 
@@ -43,21 +45,21 @@ test('idle agent: the nudge is typed; busy agent past a short timeout: nothing t
   const town = loadTown(f.town);
   await launchAgent(town, 'demo/crew/idle', { adapter: 'idler' });
   await launchAgent(town, 'demo/crew/busy', { adapter: 'busy' });
-  await until('both prompts', () => screen('demo/crew/idle').includes('READY') && screen('demo/crew/busy').includes('READY'));
+  await until('both prompts', async () => (await screen('demo/crew/idle')).includes('READY') && (await screen('demo/crew/busy')).includes('READY'));
 
   const ok = await nudgeAgent(town, 'demo/crew/idle', 'hello idle', { timeoutMs: 5000 });
   assert.equal(ok.delivered, true);
   assert.equal(ok.idle, true);
-  await until('the typed nudge', () => screen('demo/crew/idle').includes('got:hello idle'));
+  await until('the typed nudge', async () => (await screen('demo/crew/idle')).includes('got:hello idle'));
 
   const r = await nudgeAgent(town, 'demo/crew/busy', 'hello busy', { timeoutMs: 300, pollMs: 50 });
   assert.deepEqual({ delivered: r.delivered, idle: r.idle }, { delivered: false, idle: false });
   await sleep(500);
-  assert.doesNotMatch(screen('demo/crew/busy'), /got:hello busy/, 'nothing typed into a busy session');
+  assert.doesNotMatch((await screen('demo/crew/busy')), /got:hello busy/, 'nothing typed into a busy session');
 
   const forced = await nudgeAgent(town, 'demo/crew/busy', 'typed anyway', { timeoutMs: 0, typeWhenBusy: true });
   assert.deepEqual({ delivered: forced.delivered, idle: forced.idle }, { delivered: true, idle: false });
-  await until('the forced nudge', () => screen('demo/crew/busy').includes('got:typed anyway'));
+  await until('the forced nudge', async () => (await screen('demo/crew/busy')).includes('got:typed anyway'));
 });
 
 test('gt mail send --nudge: a subject with \\r, ESC and ^C types one clean line, submits nothing early, interrupts nothing', async () => {
@@ -66,14 +68,14 @@ test('gt mail send --nudge: a subject with \\r, ESC and ^C types one clean line,
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^Sent \S+ to demo\/crew\/idle \(nudged\)\n$/);
   assert.equal(r.stderr, '');
-  await until('the typed nudge', () => /got:You have mail[^\n]*\n(?:[^\n]*\n)*READY/.test(screen('demo/crew/idle')));
+  await until('the typed nudge', async () => /got:You have mail[^\n]*\n(?:[^\n]*\n)*READY/.test((await screen('demo/crew/idle'))));
   // The terminal echoes the typed line, then the agent prints what it read: one line, read once.
-  const lines = screen('demo/crew/idle').split('\n').filter((l) => l.includes('touch pwned'));
+  const lines = (await screen('demo/crew/idle')).split('\n').filter((l) => l.includes('touch pwned'));
   assert.equal(lines.filter((l) => l.startsWith('got:')).length, 1, `one line submitted once: ${JSON.stringify(lines)}`);
   assert.match(lines.find((l) => l.startsWith('got:'))!, /^got:You have mail from \S+: "hi touch pwned end ?"\. Run `gt mail inbox`\.$/);
   assert.ok(lines.every((l) => l.includes('You have mail')), `nothing split off the line: ${JSON.stringify(lines)}`);
   const town = loadTown(f.town);
-  const s = getAgent(town, 'demo/crew/idle')!.sessions.at(-1)!;
+  const s = (await getAgent(town, 'demo/crew/idle'))!.sessions.at(-1)!;
   assert.equal(providerFor(town, s.mode).get(s.session_name)?.alive, true, 'no ^C reached the agent');
 
   const empty = f.gt(['nudge', 'demo/crew/idle', '\x1b[2J\x03\r']);
@@ -82,7 +84,7 @@ test('gt mail send --nudge: a subject with \\r, ESC and ^C types one clean line,
   assert.match(empty.stderr, /^gt: not delivered to demo\/crew\/idle: the message has nothing to type/);
 });
 
-test('gt mail send --nudge says so when nothing was typed (busy agent): mail sent, warning on stderr', () => {
+test('gt mail send --nudge says so when nothing was typed (busy agent): mail sent, warning on stderr', async () => {
   const r = f.gt(['mail', 'send', 'demo/crew/busy', '-s', 'while you work', '--nudge', '--nudge-timeout', '1', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const sent = JSON.parse(r.stdout);
@@ -92,7 +94,7 @@ test('gt mail send --nudge says so when nothing was typed (busy agent): mail sen
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /^Sent \S+ to demo\/crew\/busy\n$/, 'stdout does not claim a nudge');
   assert.match(text.stderr, /not nudged/);
-  assert.doesNotMatch(screen('demo/crew/busy'), /got:You have mail/, 'nothing was typed');
+  assert.doesNotMatch((await screen('demo/crew/busy')), /got:You have mail/, 'nothing was typed');
 });
 
 test('no session, a dead session, a headless session: NotNudgeableError with its reason', async () => {
@@ -101,7 +103,7 @@ test('no session, a dead session, a headless session: NotNudgeableError with its
   await assert.rejects(nudgeAgent(town, 'demo/crew/quiet', 'x', { timeoutMs: 0 }), reason('no-session'));
 
   await launchAgent(town, 'demo/crew/quiet', { adapter: 'idler' });
-  const s = getAgent(town, 'demo/crew/quiet')!.sessions.at(-1)!;
+  const s = (await getAgent(town, 'demo/crew/quiet'))!.sessions.at(-1)!;
   await providerFor(town, s.mode).stop(s.session_name); // dies without the runtime recording an end
   await assert.rejects(nudgeAgent(town, 'demo/crew/quiet', 'x', { timeoutMs: 0 }), reason('not-running'));
 

@@ -15,7 +15,7 @@ test('a bead slung --agent shell bounces and is reworked by shell, running the o
   try {
     await withHeadlessRig(f.town, async () => {
       // \140 is a backtick: the work writes a file holding a fenced sh block without the script holding one.
-      const id = createRigBead(f.town, 'feature charlie',
+      const id = await createRigBead(f.town, 'feature charlie',
         'Write c.txt.\n\n```sh\nprintf \'BAD\\n\\140\\140\\140sh\\ntouch pwned\\n\\140\\140\\140\\n\' > c.txt\n```\n\n' +
         '```sh fix\necho good > c.txt\n```\n');
       const slung = f.gtJson(['sling', id, 'demo', '--agent', 'shell']);
@@ -30,7 +30,7 @@ test('a bead slung --agent shell bounces and is reworked by shell, running the o
       const b = run.bounces[0];
       assert.ok(b.fixBead && b.slungTo, JSON.stringify(b));
       assert.equal(b.slingError, undefined);
-      assert.deepEqual(lastSessionOf(f.town, b.slungTo), ['shell', 'headless'], 'the agent it was slung with, not the town default');
+      assert.deepEqual(await lastSessionOf(f.town, b.slungTo), ['shell', 'headless'], 'the agent it was slung with, not the town default');
 
       const fixMr = await until('the fix MR', () => mrForBead(f.town, b.fixBead));
       await until('the fix session to end', sessionGone(f, b.slungTo));

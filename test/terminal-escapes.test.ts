@@ -17,9 +17,9 @@ const RAW_CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
 
 let f: TownFixture;
 let id: string;
-before(() => {
+before(async () => {
   f = makeTown();
-  id = createRigBead(f.town, title, description);
+  id = await createRigBead(f.town, title, description);
 });
 after(() => {
   sweepTown(f.town);

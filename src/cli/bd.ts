@@ -301,4 +301,4 @@ program.hook('preAction', async () => {
   program.setOptionValue('db', loadRig(findTown(), o.rig).beadsDir);
 });
 
-main(program, { argv: normalizeBooleanFlags(program, process.argv), jsonErrors: jsonRequested(process.argv) });
+main(program, undefined, { argv: normalizeBooleanFlags(program, process.argv), jsonErrors: jsonRequested(process.argv) });

@@ -10,6 +10,7 @@ import { register as registerSupervise } from './gt/supervise.js';
 import { register as registerMolecules } from './gt/molecules.js';
 import { register as registerDashboard } from './gt/dashboard.js';
 import { register as registerFleet } from './gt/fleet.js';
+import { closeCurrentTown } from './gt/context.js';
 
 const program = newProgram('gt', 'Gas Town: run many coding agents on the same projects, and land their work');
 program.version(VERSION);
@@ -37,4 +38,4 @@ registerSupervise(program);
 registerMolecules(program);
 registerDashboard(program);
 registerFleet(program);
-main(program);
+main(program, closeCurrentTown);

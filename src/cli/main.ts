@@ -13,12 +13,22 @@ export function newProgram(name: string, description: string): Command {
   return program;
 }
 
-/** Parses argv and runs the matched command; never throws, returns the exit code. */
-export interface RunOptions { argv?: string[]; /** user errors as one JSON object {"error", "hint"} (bd --json, as Beads prints them) */ jsonErrors?: boolean }
+/** How bd wants errors printed: user errors as one JSON object {"error", "hint"} under --json (as Beads prints them). */
+export interface RunOptions { jsonErrors?: boolean }
 
-export async function runProgram(program: Command, argv = process.argv, opts: RunOptions = {}): Promise<number> {
+/**
+ * Parses argv and runs the matched command, then atEnd (closing what the command opened, even when
+ * it failed); never throws, returns the exit code.
+ */
+export async function runProgram(program: Command, argv = process.argv, atEnd?: () => Promise<void>, opts: RunOptions = {}): Promise<number> {
   try {
-    await program.parseAsync(argv);
+    try {
+      await program.parseAsync(argv);
+    } catch (e) {
+      await atEnd?.().catch(() => undefined); // the command's own failure is the one to report
+      throw e;
+    }
+    await atEnd?.();
     return Number(process.exitCode ?? 0);
   } catch (e) {
     if (e instanceof CommanderError) {
@@ -72,14 +82,14 @@ export function warn(program: 'gt' | 'bd', text: string): void {
   process.stderr.write(`${program}: ${printable(text)}\n`);
 }
 
-/** Entry helper for bin scripts: run, flush, exit with the code. */
-export function main(program: Command, opts: RunOptions = {}): void {
+/** Entry helper for bin scripts: run, close what the command opened (atEnd), exit with the code. */
+export function main(program: Command, atEnd?: () => Promise<void>, opts: RunOptions & { argv?: string[] } = {}): void {
   // `bd list | head` closes our stdout early: that is the reader's choice, not an error.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw e;
   });
-  runProgram(program, opts.argv, opts).then((code) => {
+  runProgram(program, opts.argv ?? process.argv, atEnd, opts).then((code) => {
     process.exitCode = code;
   });
 }

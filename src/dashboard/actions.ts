@@ -60,7 +60,7 @@ export async function runAction(town: Town, a: Action): Promise<unknown> {
     case 'stop': {
       const { stopAgent } = await import('../runtime/launch.js');
       const { mustGetAgent } = await import('../town/identity.js');
-      mustGetAgent(town, a.agent);
+      await mustGetAgent(town, a.agent);
       await stopAgent(town, a.agent);
       return { agent: a.agent, stopped: true };
     }

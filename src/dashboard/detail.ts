@@ -1,12 +1,12 @@
 // The dashboard's detail reads: one MR with its evidence and diff, an agent's live pane (what
 // `gt peek` shows), and the bead list with filters and search. Read-only; each reads the services.
-import type { Issue, ListFilter } from '../beads/store.js';
+import type { Issue, ListFilter, Store } from '../beads/api.js';
 import { UserError } from '../lib/errors.js';
 import { gitTry } from '../lib/git.js';
 import { mqStatus, type MrStatus } from '../refinery/mq.js';
 import { providerFor } from '../runtime/launch.js';
 import { mustGetAgent } from '../town/identity.js';
-import { listRigs, loadRig, openHqStore, openRigStore } from '../town/rig.js';
+import { listRigs, loadRig } from '../town/rig.js';
 import type { Town } from '../town/town.js';
 
 export interface MrDetail extends MrStatus { diffstat?: string; diff?: string }
@@ -15,7 +15,7 @@ const MAX_DIFF = 200_000;
 
 /** An MR with its attempts (test output tails, conflict files) and its branch's diff against the target. */
 export async function mrDetail(town: Town, id: string): Promise<MrDetail> {
-  const mr = mqStatus(town, id);
+  const mr = await mqStatus(town, id);
   const out: MrDetail = { ...mr };
   if (!mr.rig) return out;
   const rig = loadRig(town, mr.rig);
@@ -32,8 +32,8 @@ export async function mrDetail(town: Town, id: string): Promise<MrDetail> {
 export interface Pane { agent: string; session?: string; alive: boolean; screen: string }
 
 /** The last lines of an agent's session screen (tmux) or log (headless). */
-export function agentPane(town: Town, address: string, lines = 60): Pane {
-  const agent = mustGetAgent(town, address);
+export async function agentPane(town: Town, address: string, lines = 60): Promise<Pane> {
+  const agent = await mustGetAgent(town, address);
   const s = agent.sessions.at(-1);
   if (!s) return { agent: agent.address, alive: false, screen: '' };
   const p = providerFor(town, s.mode);
@@ -57,21 +57,25 @@ export function parseBeadQuery(params: URLSearchParams): BeadQuery {
 }
 
 /** Work beads across the town (HQ and every rig), newest change first; bookkeeping types hidden unless asked for. */
-export function listBeads(town: Town, query: BeadQuery): BeadRow[] {
+export async function listBeads(town: Town, query: BeadQuery): Promise<BeadRow[]> {
   const filter: ListFilter = { limit: query.limit ?? BEAD_LIST_LIMIT };
   if (query.status) filter.status = query.status as Issue['status'];
   if (query.type) filter.type = query.type;
   else filter.excludeType = BOOKKEEPING;
   if (query.assignee) filter.assignee = query.assignee;
   if (query.q) filter.text = query.q;
-  const stores = query.rig === 'hq' ? [['hq', openHqStore(town)] as const]
-    : query.rig ? [[query.rig, openRigStore(loadRig(town, query.rig))] as const]
-    : [['hq', openHqStore(town)] as const, ...listRigs(town).map((r) => [r.name, openRigStore(r)] as const)];
+  const stores: [string, Store][] = [];
+  if (query.rig === 'hq') stores.push(['hq', await town.stores.hq()]);
+  else if (query.rig) stores.push([query.rig, await town.stores.rig(loadRig(town, query.rig))]);
+  else {
+    stores.push(['hq', await town.stores.hq()]);
+    for (const r of listRigs(town)) stores.push([r.name, await town.stores.rig(r)]);
+  }
   const rows: BeadRow[] = [];
   for (const [rig, store] of stores) {
-    const hits = new Map(store.list(filter).map((b) => [b.id, b]));
+    const hits = new Map((await store.list(filter)).map((b) => [b.id, b]));
     // An id typed into the search finds its bead even when the text does not mention it.
-    if (query.q) for (const b of store.list({ ...filter, text: undefined, ids: [query.q] })) hits.set(b.id, b);
+    if (query.q) for (const b of await store.list({ ...filter, text: undefined, ids: [query.q] })) hits.set(b.id, b);
     for (const b of hits.values()) rows.push({ id: b.id, rig, title: b.title, status: b.status, issue_type: b.issue_type, priority: b.priority, assignee: b.assignee, updated_at: b.updated_at });
   }
   return rows.sort((a, b) => b.updated_at.localeCompare(a.updated_at) || a.id.localeCompare(b.id)).slice(0, query.limit ?? BEAD_LIST_LIMIT);

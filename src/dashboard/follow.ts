@@ -16,34 +16,47 @@ export interface FollowOptions {
 
 /**
  * Calls onItem for each activity item (the recent past first, then changes as they happen) until
- * the signal aborts. A town that cannot be read for a moment is retried at the next tick.
+ * the signal aborts: at once when a store commits, and every pollMs for the sessions' evidence. A
+ * town that cannot be read for a moment is retried at the next tick.
  */
 export async function followFeed(town: Town, onItem: (i: FeedItem) => void, signal: AbortSignal, opts: FollowOptions = {}): Promise<void> {
   const filter = opts.filter ?? {};
   const view = new TownView(town);
-  let prev = view.current();
-  if (opts.history !== false) for (const i of recentActivity(prev.snapshot)) if (matchesFeed(i, filter)) onItem(i);
-  if (opts.follow === false) return;
-  const pollMs = opts.pollMs ?? 1000;
-  while (!signal.aborted) {
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, pollMs);
-      signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
-    });
-    if (signal.aborted) return;
-    let cur: Current;
-    try {
-      cur = view.current();
-    } catch {
-      continue;
+  let wake: (() => void) | undefined;
+  view.onChange = () => wake?.();
+  try {
+    let prev = await view.current();
+    if (opts.history !== false) for (const i of recentActivity(prev.snapshot)) if (matchesFeed(i, filter)) onItem(i);
+    if (opts.follow === false) return;
+    const pollMs = opts.pollMs ?? 1000;
+    while (!signal.aborted) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, pollMs);
+        wake = () => { clearTimeout(t); resolve(); };
+        signal.addEventListener('abort', wake, { once: true });
+      });
+      if (signal.aborted) return;
+      let cur: Current;
+      try {
+        cur = await view.current();
+      } catch {
+        continue;
+      }
+      if (cur.key === prev.key) continue;
+      for (const i of diffSnapshots(prev.snapshot, cur.snapshot)) if (matchesFeed(i, filter)) onItem(i);
+      prev = cur;
     }
-    if (cur.key === prev.key) continue;
-    for (const i of diffSnapshots(prev.snapshot, cur.snapshot)) if (matchesFeed(i, filter)) onItem(i);
-    prev = cur;
+  } finally {
+    view.close();
   }
 }
 
 /** The problems of the town as it is now. */
-export function currentProblems(town: Town): Problem[] {
-  return new TownView(town).current().snapshot.problems;
+export async function currentProblems(town: Town): Promise<Problem[]> {
+  const view = new TownView(town);
+  try {
+    return (await view.current()).snapshot.problems;
+  } finally {
+    view.close();
+  }
 }

@@ -9,7 +9,6 @@ import { gzipSync } from 'node:zlib';
 import { NotFoundError, UserError } from '../lib/errors.js';
 import { spawnDetached, which } from '../lib/proc.js';
 import { now } from '../lib/time.js';
-import { storeForBead } from '../town/rig.js';
 import { TOWN_ENTRIES, type Town } from '../town/town.js';
 import { TownView, type Current } from './view.js';
 import { pageHtml, PAGE_CSP, WORKER_JS } from './page.js';
@@ -20,7 +19,10 @@ import { agentPane, listBeads, mrDetail, parseBeadQuery } from './detail.js';
 export interface DashboardOptions {
   port?: number;
   host?: string;
-  /** How often the stores' file signatures are compared while someone watches the stream. */
+  /**
+   * How often the live evidence (sessions, the deacon) is looked at while someone watches the
+   * stream; the stores' commits are pushed as they happen (store.onChange).
+   */
   pollMs?: number;
   /** How often the stream says when the town was last checked (also keeps proxies from closing it). */
   heartbeatMs?: number;
@@ -163,10 +165,28 @@ export async function startDashboard(town: Town, opts: DashboardOptions = {}): P
   // town and a stalled server look different.
   const sendChecked = (c: StreamClient) => c.res.write(`event: checked\ndata: ${JSON.stringify({ at: checkedAt })}\n\n`);
 
-  const poll = () => {
+  // One poll at a time; a change arriving meanwhile asks for one more after it.
+  let polling: Promise<void> | undefined;
+  let again = false;
+  const poll = (): Promise<void> => {
+    if (polling) {
+      again = true;
+      return polling;
+    }
+    polling = (async () => {
+      do {
+        again = false;
+        await pollOnce();
+      } while (again && clients.size);
+    })().finally(() => { polling = undefined; });
+    return polling;
+  };
+  view.onChange = () => { if (clients.size) void poll(); };
+
+  const pollOnce = async () => {
     let cur: Current;
     try {
-      cur = view.current();
+      cur = await view.current();
     } catch (e) {
       // Say it once per distinct failure; keep polling, the next change may fix it.
       const message = (e as Error).message;
@@ -185,7 +205,7 @@ export async function startDashboard(town: Town, opts: DashboardOptions = {}): P
     poller = heartbeat = undefined;
   };
 
-  const openStream = (res: ServerResponse) => {
+  const openStream = async (res: ServerResponse) => {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -200,14 +220,14 @@ export async function startDashboard(town: Town, opts: DashboardOptions = {}): P
       if (!clients.size) stopTimers();
     });
     try {
-      sendSnapshot(client, view.current());
+      sendSnapshot(client, await view.current());
       checkedAt = now();
       sendChecked(client);
     } catch (e) {
       sendProblem(client, (e as Error).message);
     }
     // Timers run only while someone watches.
-    poller ??= setInterval(poll, pollMs);
+    poller ??= setInterval(() => void poll(), pollMs);
     heartbeat ??= setInterval(() => {
       for (const c of clients) sendChecked(c);
     }, heartbeatMs);
@@ -258,25 +278,25 @@ export async function startDashboard(town: Town, opts: DashboardOptions = {}): P
       if (!authed) return sendJson(res, 401, { error: 'the dashboard token is missing or wrong: open the URL gt dashboard printed, or send Authorization: Bearer <token>' });
       switch (r.kind) {
         case 'status':
-          return sendJson(res, 200, view.current().snapshot);
+          return sendJson(res, 200, (await view.current()).snapshot);
         case 'events':
           return openStream(res);
         case 'bead': {
-          const bead = storeForBead(view.get(), r.id).get(r.id);
+          const bead = await (await view.get().stores.forBead(r.id)).get(r.id);
           return bead ? sendJson(res, 200, bead) : sendJson(res, 404, { error: `bead not found: ${r.id}` });
         }
         case 'beads':
-          return sendJson(res, 200, listBeads(view.get(), parseBeadQuery(r.params)));
+          return sendJson(res, 200, await listBeads(view.get(), parseBeadQuery(r.params)));
         case 'mr':
           return sendJson(res, 200, await mrDetail(view.get(), r.id));
         case 'pane':
-          return sendJson(res, 200, agentPane(view.get(), r.agent));
+          return sendJson(res, 200, await agentPane(view.get(), r.agent));
         case 'action': {
           // A browser always names the page a POST comes from: only the dashboard's own may act.
           if (!sameOrigin(req.headers.origin, req.headers.host)) return sendJson(res, 403, { error: `cross-site request from ${req.headers.origin} refused` });
           const action = parseAction(r.action, await readJsonBody(req));
           const result = await runAction(view.get(), action);
-          poll(); // show the change now, not at the next tick
+          await poll(); // show the change now, not at the next tick
           return sendJson(res, 200, { ok: true, result });
         }
       }
@@ -307,6 +327,7 @@ export async function startDashboard(town: Town, opts: DashboardOptions = {}): P
     close() {
       closing ??= new Promise<void>((resolve) => {
         stopTimers();
+        view.close();
         for (const c of clients) c.res.end();
         clients.clear();
         server.close(() => resolve());

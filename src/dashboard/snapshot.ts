@@ -1,10 +1,10 @@
 // The dashboard's snapshot: everything the page shows, as plain data read through the services
 // (townStatus, convoys, merge requests, identities, mail). The shaping of that data (agents by rig,
 // a rig's queue, why an MR bounced, recent mail) is pure and tested without a disk.
-import type { Issue } from '../beads/store.js';
+import type { Issue } from '../beads/model.js';
 import { now } from '../lib/time.js';
 import { listAgents, type Agent } from '../town/identity.js';
-import { listRigs, openHqStore, openRigStore, type Rig } from '../town/rig.js';
+import { listRigs, type Rig } from '../town/rig.js';
 import { gitSyncTry } from '../lib/git.js';
 import { readMainVerdict } from '../refinery/journal.js';
 import { refineryRepo } from '../refinery/service.js';
@@ -222,30 +222,34 @@ function redMain(rig: Rig): RigQueue['mainRed'] {
 }
 
 /** Reads the whole town once; agents' states are checked against the live evidence when given. */
-export function buildSnapshot(town: Town, live?: LiveEvidence): DashboardSnapshot {
-  const status = townStatus(town);
+export async function buildSnapshot(town: Town, live?: LiveEvidence): Promise<DashboardSnapshot> {
+  const status = await townStatus(town);
   const rigs = listRigs(town);
   const at = Date.now();
-  const agents = groupAgentsByRig(listAgents(town).map((a) => agentView(a, live, at)), rigs.map((r) => r.name));
-  const convoyBeads = new Map(openHqStore(town).list({ type: CONVOY_TYPE }).map((b) => [b.id, b]));
-  const allConvoys = listConvoys(town, { all: true });
+  const agents = groupAgentsByRig((await listAgents(town)).map((a) => agentView(a, live, at)), rigs.map((r) => r.name));
+  const convoyBeads = new Map((await (await town.stores.hq()).list({ type: CONVOY_TYPE })).map((b) => [b.id, b]));
+  const allConvoys = await listConvoys(town, { all: true });
+  const queues: RigQueue[] = [];
+  for (const r of rigs) {
+    const store = await town.stores.rig(r);
+    const mrs = await listMergeRequests(store);
+    const titles = new Map((await store.list({ ids: [...new Set(mrs.map((m) => m.source_bead).filter(Boolean))] })).map((b) => [b.id, b.title]));
+    const q = rigQueue(r.name, mrs, RECENT_MRS, titles);
+    const red = redMain(r);
+    if (red) q.mainRed = red;
+    queues.push(q);
+  }
+  const mail: Mailbox[] = [];
+  for (const address of MAILBOXES) mail.push(mailbox(address, await inbox(town, address, { all: true })));
   return {
     town: status.town,
     generated_at: now(),
     rigs: status.rigs,
     byState: countByState(agents),
     agents,
-    queues: rigs.map((r) => {
-      const store = openRigStore(r);
-      const mrs = listMergeRequests(store);
-      const titles = new Map(store.list({ ids: [...new Set(mrs.map((m) => m.source_bead).filter(Boolean))] }).map((b) => [b.id, b.title]));
-      const q = rigQueue(r.name, mrs, RECENT_MRS, titles);
-      const red = redMain(r);
-      if (red) q.mainRed = red;
-      return q;
-    }),
+    queues,
     convoys: convoyViews(allConvoys, convoyBeads),
-    mail: MAILBOXES.map((address) => mailbox(address, inbox(town, address, { all: true }))),
-    costs: costSummary(costReport(town).sessions, allConvoys),
+    mail,
+    costs: costSummary((await costReport(town)).sessions, allConvoys),
   };
 }

@@ -8,9 +8,9 @@ import { readTranscriptUsage, addUsage, EMPTY_USAGE, type Usage } from './usage.
 export interface SessionCost { agent: string; session_name: string; session_id?: string; bead?: string; started_at: string; usage: Usage }
 export interface CostReport { sessions: SessionCost[]; byAgent: Record<string, Usage>; total: Usage }
 
-export function costReport(town: Town, filter: { agent?: string; rig?: string; beads?: string[] } = {}): CostReport {
+export async function costReport(town: Town, filter: { agent?: string; rig?: string; beads?: string[] } = {}): Promise<CostReport> {
   const sessions: SessionCost[] = [];
-  for (const a of listAgents(town, { rig: filter.rig, includeRetired: true })) {
+  for (const a of await listAgents(town, { rig: filter.rig, includeRetired: true })) {
     if (filter.agent && a.address !== filter.agent) continue;
     for (const s of a.sessions as RuntimeSessionRecord[]) {
       if (filter.beads && (!s.bead || !filter.beads.includes(s.bead))) continue;

@@ -74,7 +74,7 @@ export function resolveRuntime(town: Town, agent: Agent, opts: { adapter?: strin
  * UserError is thrown; a session that exits non-zero within its first second counts as a failure.
  */
 export async function launchAgent(town: Town, address: string, opts: { adapter?: string; prompt?: string } = {}): Promise<Agent> {
-  const agent = mustGetAgent(town, address);
+  const agent = await mustGetAgent(town, address);
   let rt: AgentRuntime | undefined;
   try {
     rt = resolveRuntime(town, agent, opts);
@@ -94,17 +94,17 @@ export async function launchAgent(town: Town, address: string, opts: { adapter?:
       started_at: new Date().toISOString(),
       transcript: adapter.transcriptPath?.(ctx), cwd: agent.workdir, bead: agent.hook,
     };
-    recordSession(town, address, clean(record));
-    setAgentState(town, address, 'working', `session ${session} started (${adapter.name}, ${mode})`);
+    await recordSession(town, address, clean(record));
+    await setAgentState(town, address, 'working', `session ${session} started (${adapter.name}, ${mode})`);
     const early = await exitedEarly(provider, session, 1000);
     if (early) {
-      recordSession(town, address, clean({ ...record, ended_at: new Date().toISOString() }));
+      await recordSession(town, address, clean({ ...record, ended_at: new Date().toISOString() }));
       throw new UserError(`session ${session} exited at once with status ${early.status}${early.lastLine ? `: ${early.lastLine}` : ''}`);
     }
-    return mustGetAgent(town, address);
+    return await mustGetAgent(town, address);
   } catch (e) {
     const msg = (e as Error).message;
-    try { setAgentState(town, address, 'dead', msg); } catch { /* identity gone */ }
+    try { await setAgentState(town, address, 'dead', msg); } catch { /* identity gone */ }
     if (e instanceof UserError) throw new UserError(`could not start ${address}: ${msg}`, e.hint);
     throw e;
   }
@@ -165,16 +165,16 @@ function lastSession(agent: Agent): RuntimeSessionRecord | undefined {
   return agent.sessions.at(-1) as RuntimeSessionRecord | undefined;
 }
 
-export function isAgentAlive(town: Town, address: string): boolean {
-  return agentLiveness(town, address).alive;
+export async function isAgentAlive(town: Town, address: string): Promise<boolean> {
+  return (await agentLiveness(town, address)).alive;
 }
 
 /**
  * Whether the identity's session runs, and when it last showed any sign of work: its screen or
  * log changed, or its transcript was written (one session lookup for both).
  */
-export function agentLiveness(town: Town, address: string): { alive: boolean; activityAt?: number } {
-  const agent = getAgent(town, address);
+export async function agentLiveness(town: Town, address: string): Promise<{ alive: boolean; activityAt?: number }> {
+  const agent = await getAgent(town, address);
   const s = agent && lastSession(agent);
   if (!s || s.ended_at) return { alive: false };
   const info = providerFor(town, s.mode).get(s.session_name);
@@ -193,11 +193,11 @@ function mtimeMs(path: string): number | undefined {
 
 /** Kills the identity's session if alive and records its end; idempotent. */
 export async function stopAgent(town: Town, address: string): Promise<void> {
-  const agent = getAgent(town, address);
+  const agent = await getAgent(town, address);
   const s = agent && lastSession(agent);
   if (!agent || !s) return;
   await providerFor(town, s.mode).stop(s.session_name);
-  if (!s.ended_at) recordSession(town, address, { ...s, ended_at: new Date().toISOString() });
+  if (!s.ended_at) await recordSession(town, address, { ...s, ended_at: new Date().toISOString() });
 }
 
 /**
@@ -244,17 +244,17 @@ function lastLineOf(screen: string): string {
 }
 
 /** Called from inside the session (`gt done`): records the end, and ends the session shortly after we exit. */
-export function endOwnSession(town: Town, address: string): void {
-  const agent = getAgent(town, address);
+export async function endOwnSession(town: Town, address: string): Promise<void> {
+  const agent = await getAgent(town, address);
   const s = agent && lastSession(agent);
   if (!s) return;
-  if (!s.ended_at) recordSession(town, address, { ...s, ended_at: new Date().toISOString() });
+  if (!s.ended_at) await recordSession(town, address, { ...s, ended_at: new Date().toISOString() });
   providerFor(town, s.mode).stopSoon(s.session_name, 1);
 }
 
 /** Stops and relaunches an identity's session (handoff, witness restarts). */
 export async function restartAgent(town: Town, address: string, opts: { adapter?: string; prompt?: string } = {}): Promise<Agent> {
-  const agent = mustGetAgent(town, address);
+  await mustGetAgent(town, address);
   await stopAgent(town, address);
   return launchAgent(town, address, {
     adapter: opts.adapter, // else the one it last ran with (resolveRuntime)

@@ -36,7 +36,7 @@ export interface NudgeOptions {
 
 export async function nudgeAgent(town: Town, address: string, message: string, opts: NudgeOptions = {}): Promise<NudgeResult> {
   const { providerFor } = await import('./launch.js');
-  const agent = mustGetAgent(town, address);
+  const agent = await mustGetAgent(town, address);
   const s = agent.sessions.at(-1);
   if (!s || s.ended_at) throw new NotNudgeableError(agent.address, 'no-session', `${agent.address} has no live session`, `start one: gt sling <bead> ${agent.address}`);
   if (s.mode === 'headless') {

@@ -12,8 +12,8 @@ import { resolveAdapter } from './adapters/registry.js';
 export interface Predecessor { session_id: string; session_name: string; adapter: string; started_at: string; ended_at?: string; cwd?: string; bead?: string }
 
 /** The identity's sessions that can be resumed, newest first. */
-export function predecessors(town: Town, address: string): Predecessor[] {
-  const agent = getAgent(town, address);
+export async function predecessors(town: Town, address: string): Promise<Predecessor[]> {
+  const agent = await getAgent(town, address);
   if (!agent) throw new UserError(`agent not found: ${address}`, "see 'gt status' for the town's agents");
   return (agent.sessions as RuntimeSessionRecord[])
     .filter((s): s is RuntimeSessionRecord & { session_id: string } => !!s.session_id)
@@ -25,10 +25,10 @@ export interface SeanceAnswer { session_id: string; answer: string }
 
 export async function askPredecessor(town: Town, address: string, question: string, opts: { sessionId?: string; timeoutMs?: number } = {}): Promise<SeanceAnswer> {
   if (!question.trim()) throw new UserError('the question is empty', 'gt seance <agent> --ask "what did you find?"');
-  const list = predecessors(town, address);
+  const list = await predecessors(town, address);
   const pick = opts.sessionId ? list.find((s) => s.session_id.startsWith(opts.sessionId!)) : list.find((s) => s.ended_at) ?? list[0];
   if (!pick) throw new UserError(opts.sessionId ? `no session ${opts.sessionId} for ${address}` : `${address} has no resumable sessions`, `list them: gt seance ${address}`);
-  const agent = getAgent(town, address)!;
+  const agent = (await getAgent(town, address))!;
   const rt = resolveRuntime(town, { ...agent, workdir: pick.cwd ?? agent.workdir }, { adapter: pick.adapter, sessionId: pick.session_id });
   const adapter = resolveAdapter(pick.adapter, rt.rig?.agents, town.config.agents);
   if (!adapter.askArgv) throw new UserError(`the ${adapter.name} agent cannot resume sessions`);

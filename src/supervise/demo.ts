@@ -12,8 +12,8 @@ import { which } from '../lib/proc.js';
 import { binDir } from '../lib/paths.js';
 import { readToml, writeToml } from '../town/config.js';
 import { installTown, setUpRig } from '../town/install.js';
-import { openRigStore } from '../town/rig.js';
 import { loadTown, TOWN_FILE, type Town } from '../town/town.js';
+import type { Rig } from '../town/rig.js';
 import { convoyStatus, type ConvoyStatus } from '../work/convoy.js';
 import { listMergeRequests, type MergeRequest } from '../work/merge-request.js';
 import { sling } from '../work/sling.js';
@@ -90,8 +90,8 @@ export function cannotLand(polecats: PolecatEvidence[], mergeRequests: number): 
   return `every polecat's agent failed before handing in any work${words.length ? `; the agent said: ${words.slice(0, 2).join(' / ')}` : ''}`;
 }
 
-function polecatEvidence(town: Town, agent: Agent): PolecatEvidence {
-  const alive = agentLiveness(town, agent.address).alive;
+async function polecatEvidence(town: Town, agent: Agent): Promise<PolecatEvidence> {
+  const alive = (await agentLiveness(town, agent.address)).alive;
   // Alive at a login screen is as hopeless as dead: it will not work until a person logs it in.
   const stuck = alive ? waitsForPerson(town, agent) : undefined;
   if (stuck) return { address: agent.address, alive: false, failed: true, lastWords: stuck };
@@ -116,8 +116,9 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoSummary> {
 
   log(`Gas Town demo in ${root}`);
   await makeSampleProject(project);
-  const { town: fresh } = installTown(townDir, 'demo');
+  const { town: fresh } = await installTown(townDir, 'demo');
   writeToml(join(townDir, TOWN_FILE), { ...fresh.config, runtime: { mode }, agents: { default: agent, roles: { polecat: agent } } });
+  await fresh.stores.closeAll();
   const town: Town = loadTown(townDir);
   // Whatever happens, the demo's sessions and its tmux server end with it.
   try {
@@ -134,14 +135,25 @@ async function landConvoy(fresh: Town, { root, project, agent, mode, started }: 
   const { rig: added } = await setUpRig(fresh, 'calc', project, { testCmd: SAMPLE_TEST_CMD, prefix: 'calc' });
   const rigToml = join(added.root, 'rig.toml');
   writeToml(rigToml, { ...readToml<object>(rigToml), max_polecats: DEMO_MAX_POLECATS });
-  const town = loadTown(townDir); // rigs are read once per town object: see the new capacity
+  // Rigs are read once per town handle: a new one sees the new capacity (and holds the stores from here on).
+  await fresh.stores.closeAll();
+  const town = loadTown(townDir);
+  try {
+    return await watchConvoy(town, added, { root, project, agent, mode, started }, opts, log);
+  } finally {
+    await town.stores.closeAll();
+  }
+}
+
+async function watchConvoy(town: Town, added: Rig, { root, project, agent, mode, started }: DemoRun, opts: DemoOptions, log: (l: string) => void): Promise<DemoSummary> {
+  const townDir = town.root;
   log(`Town at ${townDir}; rig 'calc' from ${project} (tests: ${SAMPLE_TEST_CMD}; at most ${DEMO_MAX_POLECATS} polecats at once); agents: ${agent} in ${mode} sessions`);
 
-  const store = openRigStore(added);
+  const store = await town.stores.rig(added);
   const ids: string[] = [];
   for (const b of DEMO_BEADS) {
     const deps = b.blockedBy === undefined ? [] : [{ type: 'blocks', id: ids[b.blockedBy]! }];
-    ids.push(store.create({ title: b.title, description: b.description, priority: b.priority, issue_type: 'task', deps }, 'mayor').id);
+    ids.push((await store.create({ title: b.title, description: b.description, priority: b.priority, issue_type: 'task', deps }, 'mayor')).id);
   }
   const titles = new Map(DEMO_BEADS.map((b, i) => [ids[i]!, b.title]));
   log(`Filed ${ids.length} beads ("${DEMO_BEADS.find((b) => b.blockedBy !== undefined)!.title}" waits for "${DEMO_BEADS[DEMO_BEADS.find((b) => b.blockedBy !== undefined)!.blockedBy!]!.title}"); slinging them to rig calc...`);
@@ -158,27 +170,29 @@ async function landConvoy(fresh: Town, { root, project, agent, mode, started }: 
   const seen = new Map<string, string>();
   let lastProgress = '';
   const deadline = started + (opts.timeoutSec ?? 110) * 1000;
-  let status = convoyStatus(town, convoy);
-  const stopIfHopeless = () => {
-    const why = cannotLand(listAgents(town, { rig: 'calc', role: 'polecat' }).map((a) => polecatEvidence(town, a)), listMergeRequests(store).length);
+  let status = await convoyStatus(town, convoy);
+  const stopIfHopeless = async () => {
+    const evidence: PolecatEvidence[] = [];
+    for (const a of await listAgents(town, { rig: 'calc', role: 'polecat' })) evidence.push(await polecatEvidence(town, a));
+    const why = cannotLand(evidence, (await listMergeRequests(store)).length);
     if (why) throw new UserError(`gt demo cannot land its convoy: ${why}`, agent === 'shell' ? 'run gt demo again' : `check that \`${agent}\` runs and is logged in on this machine as this user, or run gt demo without --agent`);
   };
   while (!status.landed && Date.now() < deadline) {
-    stopIfHopeless();
+    await stopIfHopeless();
     const patrol = await patrolOnce(town, { batch: opts.batch });
     for (const x of patrol.fed.slung) log(`⚙ slung     ${x.bead} "${titles.get(x.bead) ?? x.bead}" -> ${x.agent} (it was staged; a slot freed${DEMO_BEADS.some((b, i) => ids[i] === x.bead && b.blockedBy !== undefined) ? ' and its blocker landed' : ''})`);
-    for (const b of store.list({ type: 'bug' })) if (!titles.has(b.id)) titles.set(b.id, b.title);
+    for (const b of await store.list({ type: 'bug' })) if (!titles.has(b.id)) titles.set(b.id, b.title);
     // In the order things happened: by each MR's latest attempt, else its filing.
     const when = (m: MergeRequest) => m.attempts.at(-1)?.at ?? m.created_at;
-    for (const mr of listMergeRequests(store).sort((a, b) => when(a).localeCompare(when(b)))) {
+    for (const mr of (await listMergeRequests(store)).sort((a, b) => when(a).localeCompare(when(b)))) {
       const line = describeMr(mr, titles);
       if (seen.get(mr.id) !== mr.state) {
         seen.set(mr.id, mr.state);
         if (mr.state !== 'testing') log(line);
       }
     }
-    status = convoyStatus(town, convoy);
-    const slots = capacityView(town).rigs.calc!;
+    status = await convoyStatus(town, convoy);
+    const slots = (await capacityView(town)).rigs.calc!;
     const progress = `  convoy ${status.closed}/${status.total} landed; polecats ${slots.running}/${slots.limit}${status.staged.length ? `; ${status.staged.length} staged` : ''}`;
     if (progress !== lastProgress) {
       log(progress);
@@ -187,7 +201,7 @@ async function landConvoy(fresh: Town, { root, project, agent, mode, started }: 
     if (!status.landed) await new Promise((r) => setTimeout(r, 300));
   }
 
-  const mrs = listMergeRequests(store);
+  const mrs = await listMergeRequests(store);
   const mainLog = (await git(added.repoDir, ['log', '--oneline', added.mainBranch])).split('\n');
   const summary: DemoSummary = {
     root,
@@ -201,8 +215,8 @@ async function landConvoy(fresh: Town, { root, project, agent, mode, started }: 
     status,
   };
   if (!status.landed) {
-    summary.stuck = listAgents(town, { rig: 'calc', role: 'polecat' })
-      .map((a) => ({ agent: a.address, alive: agentLiveness(town, a.address).alive, lastWords: lastWords(town, a) }));
+    summary.stuck = [];
+    for (const a of await listAgents(town, { rig: 'calc', role: 'polecat' })) summary.stuck.push({ agent: a.address, alive: (await agentLiveness(town, a.address)).alive, lastWords: lastWords(town, a) });
   }
   return summary;
 }

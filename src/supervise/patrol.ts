@@ -53,7 +53,7 @@ export async function patrolOnce(town: Town, opts: PatrolOptions = {}): Promise<
   }
   const failed: ConvoyFailure[] = [];
   try {
-    report.landed = refreshConvoys(town, undefined, 'deacon', failed);
+    report.landed = await refreshConvoys(town, undefined, 'deacon', failed);
   } catch (e) {
     failed.push({ convoy: 'convoys', message: (e as Error).message }); // the HQ store itself: still not the patrol's end
   }
@@ -67,7 +67,7 @@ export async function patrolOnce(town: Town, opts: PatrolOptions = {}): Promise<
   }
   report.busy = report.witness.some((w) => !w.error) || report.landed.length > 0 || report.fed.slung.length > 0 ||
     report.refinery.some((r) => r.merged.length + r.bounced.length > 0);
-  report.inFlight = report.fed.waiting > 0 || capacityView(town).town.running > 0;
+  report.inFlight = report.fed.waiting > 0 || (await capacityView(town)).town.running > 0;
   return report;
 }
 

@@ -5,18 +5,18 @@
 import { ageMs, now } from '../lib/time.js';
 import { DEFAULT_GUPP_NUDGE_SEC } from '../town/config.js';
 import { getAgent, listAgents, setAgentState, updateAgentFields, type Agent } from '../town/identity.js';
-import { storeForBead, type Rig } from '../town/rig.js';
+import type { Rig } from '../town/rig.js';
 import type { Town } from '../town/town.js';
 import { assessAgent, DEFAULT_POLICY, type AgentEvidence, type WitnessPolicy, type WitnessAction } from './assess.js';
 
 export interface WitnessRuntime {
   /** Is its session running, and when did it last show work (screen/log output, transcript writes; ms since the epoch)? */
-  liveness(town: Town, address: string): { alive: boolean; activityAt?: number };
+  liveness(town: Town, address: string): Promise<{ alive: boolean; activityAt?: number }>;
   launch(town: Town, address: string, prompt: string): Promise<unknown>;
   /** Types a message once the agent is idle; gives up quickly on a busy one (it is working). */
   nudge(town: Town, address: string, message: string): Promise<{ delivered: boolean }>;
   /** How its last session ended (exit status, how long it ran) and what it printed last; undefined if unknown. */
-  lastExit?(town: Town, address: string): { status?: number; ranMs?: number; lastWords: string } | undefined;
+  lastExit?(town: Town, address: string): Promise<{ status?: number; ranMs?: number; lastWords: string } | undefined>;
 }
 
 export interface WitnessReport { agent: string; action: WitnessAction; error?: string }
@@ -31,8 +31,8 @@ async function defaultRuntime(): Promise<WitnessRuntime> {
     liveness: rt.agentLiveness,
     launch: (t, a, prompt) => rt.launchAgent(t, a, { prompt }),
     nudge: (t, a, message) => rt.nudgeAgent(t, a, message, { timeoutMs: 3000 }),
-    lastExit: (t, a) => {
-      const s = getAgent(t, a)?.sessions.at(-1);
+    lastExit: async (t, a) => {
+      const s = (await getAgent(t, a))?.sessions.at(-1);
       if (!s) return undefined;
       const provider = rt.providerFor(t, s.mode);
       const info = provider.get(s.session_name);
@@ -55,9 +55,9 @@ export async function witnessPatrol(town: Town, rig: Rig, opts: { policy?: Witne
   const policy = opts.policy ?? { ...DEFAULT_POLICY, nudgeAfterMs: guppNudgeMs(town, rig) };
   const at = opts.now ?? Date.now();
   const reports: WitnessReport[] = [];
-  const agents = listAgents(town, { rig: rig.name }).filter((a) => a.role === 'polecat' || a.role === 'crew');
+  const agents = (await listAgents(town, { rig: rig.name })).filter((a) => a.role === 'polecat' || a.role === 'crew');
   for (const agent of agents) {
-    const e = evidence(town, agent, rt, at);
+    const e = await evidence(town, agent, rt, at);
     const action = assessAgent(e, policy);
     if (action.kind === 'none') continue;
     const report: WitnessReport = { agent: agent.address, action };
@@ -71,14 +71,14 @@ export async function witnessPatrol(town: Town, rig: Rig, opts: { policy?: Witne
   return reports;
 }
 
-function evidence(town: Town, a: Agent, rt: WitnessRuntime, at: number): AgentEvidence & { lastWords?: string } {
-  const live = rt.liveness(town, a.address);
-  const exit = !live.alive && a.hook ? rt.lastExit?.(town, a.address) : undefined;
+async function evidence(town: Town, a: Agent, rt: WitnessRuntime, at: number): Promise<AgentEvidence & { lastWords?: string }> {
+  const live = await rt.liveness(town, a.address);
+  const exit = !live.alive && a.hook ? await rt.lastExit?.(town, a.address) : undefined;
   return {
     role: a.role,
     state: a.state,
     hook: a.hook,
-    hookHeld: a.hook ? hookHeld(town, a.hook, a.address) : false,
+    hookHeld: a.hook ? await hookHeld(town, a.hook, a.address) : false,
     alive: live.alive,
     // Quiet in the tracker is not idle: an agent busy coding writes no beads, but its screen moves.
     idleMs: Math.min(ageMs(a.last_activity, at), at - (live.activityAt ?? -Infinity)),
@@ -93,9 +93,9 @@ function evidence(town: Town, a: Agent, rt: WitnessRuntime, at: number): AgentEv
 }
 
 /** Is the bead on its hook still its own? A bead closed or gone is left to the refinery and doctor. */
-function hookHeld(town: Town, beadId: string, address: string): boolean {
+async function hookHeld(town: Town, beadId: string, address: string): Promise<boolean> {
   try {
-    const bead = storeForBead(town, beadId).get(beadId);
+    const bead = await (await town.stores.forBead(beadId)).get(beadId);
     return !bead || bead.status === 'closed' || bead.assignee === address;
   } catch {
     return true; // its rig is gone: nothing the witness can do about it
@@ -107,20 +107,20 @@ async function act(town: Town, agent: Agent, action: WitnessAction, rt: WitnessR
   switch (action.kind) {
     case 'restart':
       // Count the restart before trying, so a launch that keeps failing still moves toward release.
-      updateAgentFields(town, agent.address, { agent_state: 'dead', state_reason: action.reason, restarts: agent.restarts + 1, restarted_at: now() }, who);
+      await updateAgentFields(town, agent.address, { agent_state: 'dead', state_reason: action.reason, restarts: agent.restarts + 1, restarted_at: now() }, who);
       await rt.launch(town, agent.address, RESUME_PROMPT);
       return;
     case 'nudge': {
       const r = await rt.nudge(town, agent.address, 'Witness check: you have work on your hook. Run `gt prime` and carry on; `gt done` when finished.');
-      if (r.delivered) setAgentState(town, agent.address, 'stuck', action.reason, who);
+      if (r.delivered) await setAgentState(town, agent.address, 'stuck', action.reason, who);
       return;
     }
     case 'give-up': {
-      updateAgentFields(town, agent.address, { agent_state: 'dead', state_reason: action.reason, gave_up: true, gave_up_at: now() }, who);
+      await updateAgentFields(town, agent.address, { agent_state: 'dead', state_reason: action.reason, gave_up: true, gave_up_at: now() }, who);
       const { sendMail } = await import('../work/mail.js');
       const next = agent.role === 'polecat' ? 'Its bead goes back to its convoy for a fresh polecat after a cool-down, unless you take it first (gt unsling, then sling it yourself).' : 'Restart it with gt session restart when the cause is fixed.';
       const words = e.lastWords ? `\n\nIts last words:\n${e.lastWords}` : '';
-      sendMail(town, { from: who, to: 'mayor', subject: `${agent.address} cannot continue ${agent.hook ?? ''}`.trim(), body: `${action.reason}. Its worktree ${agent.workdir} and branch ${agent.branch ?? ''} are kept. ${next}${words}` }, who);
+      await sendMail(town, { from: who, to: 'mayor', subject: `${agent.address} cannot continue ${agent.hook ?? ''}`.trim(), body: `${action.reason}. Its worktree ${agent.workdir} and branch ${agent.branch ?? ''} are kept. ${next}${words}` }, who);
       return;
     }
     case 'release': {
@@ -128,7 +128,7 @@ async function act(town: Town, agent: Agent, action: WitnessAction, rt: WitnessR
       const r = await releasePolecat(town, agent.address, action.reason, who);
       if (r.reopened) {
         const { sendMail } = await import('../work/mail.js');
-        sendMail(town, { from: who, to: 'mayor', subject: `Released ${r.bead} from ${agent.address}`, body: `${action.reason}. The bead is open again${r.convoy ? ` and staged on convoy ${r.convoy}` : ''}; a fresh polecat takes it when a slot frees. Branch ${agent.branch ?? ''} is kept.` }, who);
+        await sendMail(town, { from: who, to: 'mayor', subject: `Released ${r.bead} from ${agent.address}`, body: `${action.reason}. The bead is open again${r.convoy ? ` and staged on convoy ${r.convoy}` : ''}; a fresh polecat takes it when a slot frees. Branch ${agent.branch ?? ''} is kept.` }, who);
       }
       return;
     }

@@ -2,9 +2,9 @@
 // each rig's to the `beads-sync` branch of the rig's repository (fetched from and, when the rig
 // pushes, pushed to the project's origin), so the tracker lives beside the code it tracks.
 import { join } from 'node:path';
-import type { BeadStore } from '../beads/store.js';
+import type { Store, Tx } from '../beads/api.js';
 import type { BranchSyncOptions, BranchSyncReport } from '../beads/branch-sync.js';
-import { listRigs, loadRig, openHqStore, openRigStore, type Rig } from './rig.js';
+import { listRigs, loadRig, type Rig } from './rig.js';
 import type { Town } from './town.js';
 
 export interface StoreSyncResult {
@@ -20,13 +20,13 @@ export function rigSyncTarget(rig: Rig): BranchSyncOptions {
 }
 
 /** Records the target as the store's settings, so a plain `bd sync` (an agent's) goes there too. */
-export function recordRigSyncTarget(store: BeadStore, rig: Pick<Rig, 'remote'>): void {
-  store.setConfig('sync.repo', join('..', '.repo.git'));
-  store.setConfig('sync.remote', 'origin');
-  store.setConfig('sync.push', String(!!rig.remote));
+export async function recordRigSyncTarget(store: Tx, rig: Pick<Rig, 'remote'>): Promise<void> {
+  await store.setConfig('sync.repo', join('..', '.repo.git'));
+  await store.setConfig('sync.remote', 'origin');
+  await store.setConfig('sync.push', String(!!rig.remote));
 }
 
-export async function syncStore(name: string, store: BeadStore, target: BranchSyncOptions): Promise<StoreSyncResult> {
+export async function syncStore(name: string, store: Store, target: BranchSyncOptions): Promise<StoreSyncResult> {
   const { syncToBranch } = await import('../beads/branch-sync.js');
   try {
     return { name, report: await syncToBranch(store, target) };
@@ -38,9 +38,9 @@ export async function syncStore(name: string, store: BeadStore, target: BranchSy
 /** Syncs HQ and every rig (or only the named rig); one store's failure does not stop the others. */
 export async function syncTown(town: Town, only?: string): Promise<StoreSyncResult[]> {
   const results: StoreSyncResult[] = [];
-  if (!only) results.push(await syncStore('hq', openHqStore(town), { repo: town.root }));
+  if (!only) results.push(await syncStore('hq', await town.stores.hq(), { repo: town.root }));
   for (const rig of only ? [loadRig(town, only)] : listRigs(town)) {
-    results.push(await syncStore(rig.name, openRigStore(rig), rigSyncTarget(rig)));
+    results.push(await syncStore(rig.name, await town.stores.rig(rig), rigSyncTarget(rig)));
   }
   return results;
 }

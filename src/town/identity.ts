@@ -3,10 +3,11 @@
 import { join } from 'node:path';
 import { NotFoundError } from '../lib/errors.js';
 import { now } from '../lib/time.js';
-import type { Issue, Store } from '../beads/store.js';
+import type { Issue } from '../beads/model.js';
+import type { Store, Tx } from '../beads/api.js';
 import { parseAddress, formatAddress, agentBeadId, sessionName as sessionNameOf, type ParsedAddress, type Role } from './address.js';
 import { HQ_PREFIX, type Town } from './town.js';
-import { loadRig, openHqStore, openRigStore, listRigs } from './rig.js';
+import { loadRig, listRigs } from './rig.js';
 
 export type { Role } from './address.js';
 export type AgentState = 'spawning' | 'working' | 'idle' | 'stuck' | 'done' | 'dead';
@@ -49,10 +50,19 @@ export interface Agent {
 }
 
 /** The store that holds an identity's bead, and the bead's id there. */
-export function agentLocation(town: Town, p: ParsedAddress): { store: Store; beadId: string } {
-  if (!p.rig) return { store: openHqStore(town), beadId: agentBeadId(HQ_PREFIX, p) };
+export async function agentLocation(town: Town, p: ParsedAddress): Promise<{ store: Store; beadId: string }> {
+  if (!p.rig) return { store: await town.stores.hq(), beadId: agentBeadId(HQ_PREFIX, p) };
   const rig = loadRig(town, p.rig);
-  return { store: openRigStore(rig), beadId: agentBeadId(rig.prefix, p) };
+  return { store: await town.stores.rig(rig), beadId: agentBeadId(rig.prefix, p) };
+}
+
+/**
+ * Where an identity's bead is read and written: `tx` when the caller runs a transaction on the
+ * identity's own store (so the identity's change is part of it), else the store itself.
+ */
+async function agentHandle(town: Town, p: ParsedAddress, tx: Tx | undefined): Promise<{ store: Tx; beadId: string }> {
+  const { store, beadId } = await agentLocation(town, p);
+  return { store: tx ?? store, beadId };
 }
 
 /** The directory an identity works in. */
@@ -92,15 +102,16 @@ export function agentFromBead(bead: Issue): Agent {
   };
 }
 
-export function getAgent(town: Town, address: string): Agent | undefined {
+/** `tx`, when given, is a transaction on the identity's own store (see agentHandle). */
+export async function getAgent(town: Town, address: string, tx?: Tx): Promise<Agent | undefined> {
   const p = parseAddress(address);
-  const { store, beadId } = agentLocation(town, p);
-  const bead = store.get(beadId);
+  const { store, beadId } = await agentHandle(town, p, tx);
+  const bead = await store.get(beadId);
   return bead && bead.id === beadId ? agentFromBead(bead) : undefined;
 }
 
-export function mustGetAgent(town: Town, address: string): Agent {
-  const a = getAgent(town, address);
+export async function mustGetAgent(town: Town, address: string, tx?: Tx): Promise<Agent> {
+  const a = await getAgent(town, address, tx);
   if (!a || !a.active) throw new NotFoundError('agent', address, "see 'gt status' for the town's agents");
   return a;
 }
@@ -109,14 +120,15 @@ export interface EnsureAgentOptions { workdir?: string; branch?: string; adapter
 
 /**
  * Creates the identity's bead, or reopens and resets a decommissioned one (polecat names are
- * reused). Returns the agent and whether it was created. Call inside store.write for atomicity.
+ * reused). Returns the agent and whether it was created. Pass `tx` (a transaction on the identity's
+ * store) to make it part of a larger atomic unit.
  */
-export function ensureAgent(town: Town, address: string, actor: string, opts: EnsureAgentOptions = {}): { agent: Agent; created: boolean } {
+export async function ensureAgent(town: Town, address: string, actor: string, opts: EnsureAgentOptions = {}, tx?: Tx): Promise<{ agent: Agent; created: boolean }> {
   const p = parseAddress(address);
   const canonical = formatAddress(p);
-  const { store, beadId } = agentLocation(town, p);
-  return store.write(() => {
-    const existing = store.get(beadId);
+  const { store: outer, beadId } = await agentHandle(town, p, tx);
+  return outer.transaction(async (store) => {
+    const existing = await store.get(beadId);
     const fields = {
       address: canonical,
       role_type: p.role,
@@ -136,62 +148,69 @@ export function ensureAgent(town: Town, address: string, actor: string, opts: En
     };
     if (existing && existing.id === beadId) {
       if (existing.status !== 'closed') return { agent: agentFromBead(existing), created: false };
-      store.reopen(beadId, actor);
-      return { agent: agentFromBead(store.update(beadId, { fields: { ...fields, sessions: existing.fields.sessions ?? null } }, actor)), created: true };
+      await store.reopen(beadId, actor);
+      return { agent: agentFromBead(await store.update(beadId, { fields: { ...fields, sessions: existing.fields.sessions ?? null } }, actor)), created: true };
     }
     const clean = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null));
-    const bead = store.create({ id: beadId, title: canonical, issue_type: 'agent', priority: 2, fields: clean }, actor);
+    const bead = await store.create({ id: beadId, title: canonical, issue_type: 'agent', priority: 2, fields: clean }, actor);
     return { agent: agentFromBead(bead), created: true };
   });
 }
 
-export function updateAgentFields(town: Town, address: string, fields: Record<string, unknown | null>, actor: string): Agent {
+export async function updateAgentFields(town: Town, address: string, fields: Record<string, unknown | null>, actor: string, tx?: Tx): Promise<Agent> {
   const p = parseAddress(address);
-  const { store, beadId } = agentLocation(town, p);
-  if (!store.get(beadId)) throw new NotFoundError('agent', address);
-  return agentFromBead(store.update(beadId, { fields: { ...fields, last_activity: now() } }, actor));
+  const { store, beadId } = await agentHandle(town, p, tx);
+  if (!(await store.get(beadId))) throw new NotFoundError('agent', address);
+  return agentFromBead(await store.update(beadId, { fields: { ...fields, last_activity: now() } }, actor));
 }
 
-export function setAgentState(town: Town, address: string, state: AgentState, reason?: string, actor = 'gt'): Agent {
+export function setAgentState(town: Town, address: string, state: AgentState, reason?: string, actor = 'gt'): Promise<Agent> {
   return updateAgentFields(town, address, { agent_state: state, state_reason: reason ?? null }, actor);
 }
 
 /** Appends a session to the identity's history (or updates the matching one). */
-export function recordSession(town: Town, address: string, session: SessionRecord, actor = 'gt'): Agent {
+export async function recordSession(town: Town, address: string, session: SessionRecord, actor = 'gt'): Promise<Agent> {
   const p = parseAddress(address);
-  const { store, beadId } = agentLocation(town, p);
-  return store.write(() => {
-    const bead = store.get(beadId);
+  const { store: outer, beadId } = await agentLocation(town, p);
+  return outer.transaction(async (store) => {
+    const bead = await store.get(beadId);
     if (!bead) throw new NotFoundError('agent', address);
     const sessions = [...((bead.fields.sessions as SessionRecord[]) ?? [])];
     const i = sessions.findIndex((s) => s.session_name === session.session_name && s.started_at === session.started_at);
     if (i >= 0) sessions[i] = { ...sessions[i], ...session };
     else sessions.push(session);
-    return agentFromBead(store.update(beadId, { fields: { sessions, adapter: session.adapter, last_activity: now() } }, actor));
+    return agentFromBead(await store.update(beadId, { fields: { sessions, adapter: session.adapter, last_activity: now() } }, actor));
   });
 }
 
 /** Closes an identity (decommissioned polecat). Its history stays in the bead. */
-export function retireAgent(town: Town, address: string, reason: string, actor: string): void {
+export async function retireAgent(town: Town, address: string, reason: string, actor: string): Promise<void> {
   const p = parseAddress(address);
-  const { store, beadId } = agentLocation(town, p);
-  store.write(() => {
-    const bead = store.get(beadId);
+  const { store: outer, beadId } = await agentLocation(town, p);
+  await outer.transaction(async (store) => {
+    const bead = await store.get(beadId);
     if (!bead || bead.id !== beadId || bead.status === 'closed') return;
-    store.update(beadId, { fields: { agent_state: 'done', state_reason: reason, hook_bead: null } }, actor);
-    store.closeIssues([beadId], reason, actor);
+    await store.update(beadId, { fields: { agent_state: 'done', state_reason: reason, hook_bead: null } }, actor);
+    await store.closeIssues([beadId], reason, actor);
   });
 }
 
-export function listAgents(town: Town, filter: { rig?: string; role?: Role; includeRetired?: boolean } = {}): Agent[] {
-  const stores: Store[] = [];
-  if (!filter.rig) stores.push(openHqStore(town));
-  for (const rig of listRigs(town)) if (!filter.rig || rig.name === filter.rig) stores.push(openRigStore(rig));
+/**
+ * Identities, from HQ and every rig (or one rig's). `tx`, when given, is a transaction on that one
+ * rig's store (filter.rig), so a count read there is part of the transaction's decision.
+ */
+export async function listAgents(town: Town, filter: { rig?: string; role?: Role; includeRetired?: boolean } = {}, tx?: Tx): Promise<Agent[]> {
+  const stores: Tx[] = [];
+  if (tx && filter.rig) stores.push(tx);
+  else {
+    if (!filter.rig) stores.push(await town.stores.hq());
+    for (const rig of listRigs(town)) if (!filter.rig || rig.name === filter.rig) stores.push(await town.stores.rig(rig));
+  }
   const agents: Agent[] = [];
   for (const s of stores) {
     const fields: Record<string, unknown> = {};
     if (filter.role) fields.role_type = filter.role;
-    for (const b of s.list({ type: 'agent', fields, includeClosed: !!filter.includeRetired })) agents.push(agentFromBead(b));
+    for (const b of await s.list({ type: 'agent', fields, includeClosed: !!filter.includeRetired })) agents.push(agentFromBead(b));
   }
   return agents.filter((a) => filter.includeRetired || a.active);
 }

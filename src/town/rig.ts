@@ -8,10 +8,8 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { NotFoundError, UserError } from '../lib/errors.js';
 import { git, gitErrorLine, gitTry } from '../lib/git.js';
 import { readFileOr, writeFileAtomic } from '../lib/fsx.js';
-import type { BeadStore, Store } from '../beads/store.js';
 import { readToml, writeToml, validateAutonomy, validateRuntime, type RigConfig, type AgentsConfig, type RuntimeMode } from './config.js';
 import { HQ_PREFIX, TOWN_ENTRIES, type Town } from './town.js';
-import { storeAt, forgetStore } from './stores.js';
 import { isValidName, TOWN_ROLES } from './address.js';
 import { recordRigSyncTarget } from './beads-sync.js';
 import { DEFAULT_SYNC_BRANCH } from '../beads/branch-sync.js';
@@ -107,6 +105,14 @@ function readRigs(town: Town): { rigs: Rig[]; broken: BrokenRig[] } {
   return read;
 }
 
+/**
+ * Makes this town handle read its rigs' configs again at the next listRigs (a long-lived handle,
+ * the dashboard's, after a rig was added or removed by another process).
+ */
+export function rereadRigs(town: Town): void {
+  rigCache.delete(town);
+}
+
 /** The town's rigs whose config loads (see brokenRigs for the others). */
 export function listRigs(town: Town): Rig[] {
   return readRigs(town).rigs;
@@ -117,26 +123,10 @@ export function brokenRigs(town: Town): BrokenRig[] {
   return readRigs(town).broken;
 }
 
-export function openRigStore(rig: Rig): BeadStore {
-  return storeAt(rig.beadsDir);
-}
-
-export function openHqStore(town: Town): BeadStore {
-  return storeAt(join(town.root, TOWN_ENTRIES.beads), { create: true, prefix: HQ_PREFIX });
-}
-
-/** The rig whose prefix owns a bead id, or undefined for HQ ids. */
+/** The rig whose prefix owns a bead id, or undefined for HQ ids. The store holding a bead: town.stores.forBead. */
 export function rigForBead(town: Town, id: string): Rig | undefined {
   const rigs = listRigs(town);
   return rigs.find((r) => id.startsWith(`${r.prefix}-`));
-}
-
-/** The store holding a bead, by its prefix (HQ or a rig). */
-export function storeForBead(town: Town, id: string): Store {
-  if (id.startsWith(`${HQ_PREFIX}-`)) return openHqStore(town);
-  const rig = rigForBead(town, id);
-  if (!rig) throw new NotFoundError('bead', id, 'its prefix belongs to no rig in this town');
-  return openRigStore(rig);
 }
 
 export interface AddRigOptions {
@@ -215,18 +205,12 @@ export async function addRig(town: Town, name: string, source: string, opts: Add
     const adopted = await projectBeadsPrefix(repoDir, branch);
     const prefix = opts.prefix ?? (adopted.prefix && !taken.has(adopted.prefix) ? adopted.prefix : derivePrefix(name, taken));
     for (const d of ['polecats', 'crew', 'refinery', 'witness']) mkdirSync(join(root, d), { recursive: true });
-    const store = storeAt(join(root, '.beads'), { create: true, prefix });
+    const store = await town.stores.rig(name, { create: true, prefix });
     // The clone brought the project's beads-sync branch as a local one, but this database has not
     // taken it in: drop it, so the first sync fetches it from origin and merges it.
     await gitTry(repoDir, ['update-ref', '-d', `refs/heads/${DEFAULT_SYNC_BRANCH}`]);
-    recordRigSyncTarget(store, { remote: opts.push ? 'origin' : undefined });
-    if (adopted.jsonl) {
-      const tmp = join(root, '.beads', 'adopted.jsonl');
-      writeFileAtomic(tmp, adopted.jsonl);
-      const { importJsonl } = await import('../beads/jsonl.js');
-      importJsonl(store, tmp);
-      rmSync(tmp, { force: true });
-    }
+    await recordRigSyncTarget(store, { remote: opts.push ? 'origin' : undefined });
+    if (adopted.jsonl) await store.importText(adopted.jsonl, `${branch}:.beads/issues.jsonl`, 'import');
     const config: RigConfig = { name, prefix, source: src, branch, test_timeout_sec: 600, push: !!opts.push };
     if (opts.testCmd) config.test_cmd = opts.testCmd;
     writeToml(join(root, RIG_FILE), config);
@@ -234,16 +218,16 @@ export async function addRig(town: Town, name: string, source: string, opts: Add
     registerRoute(town, prefix, name);
     return loadRig(town, name);
   } catch (e) {
-    forgetStore(join(root, '.beads'));
+    await town.stores.forget(name);
     rmSync(root, { recursive: true, force: true });
     throw e;
   }
 }
 
 /** Removes a rig's directory and route. Refuses while it has live polecats unless forced. */
-export function removeRig(town: Town, name: string): void {
+export async function removeRig(town: Town, name: string): Promise<void> {
   const rig = loadRig(town, name);
-  forgetStore(rig.beadsDir);
+  await town.stores.forget(rig.name);
   rigCache.delete(town);
   unregisterRoute(town, rig.prefix);
   rmSync(rig.root, { recursive: true, force: true });

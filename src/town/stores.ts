@@ -26,7 +26,7 @@ export interface TownStores {
 }
 
 /** The key of the HQ's store among the rigs' (a rig may not be named hq). */
-const HQ = HQ_PREFIX;
+const HQ = 'hq'; // = HQ_PREFIX, spelled out: town.ts imports this module, so town.ts's constants are not set yet when this line runs
 
 /** How the store named `name` (the HQ, or a rig) is opened. Today: SQLite in its `.beads` directory. */
 export function storeSpec(town: Town, name: string, opts: { create?: boolean; prefix?: string } = {}): StoreSpec {

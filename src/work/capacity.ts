@@ -7,6 +7,7 @@ import { DEFAULT_MAX_POLECATS } from '../town/config.js';
 import { listAgents } from '../town/identity.js';
 import { listRigs, type Rig } from '../town/rig.js';
 import type { Town } from '../town/town.js';
+import type { Tx } from '../beads/api.js';
 
 export interface Slots { running: number; limit: number }
 
@@ -35,17 +36,17 @@ export function townLimit(town: Town): number {
   return town.config.max_polecats ?? DEFAULT_MAX_POLECATS;
 }
 
-/** Active polecat identities of one rig (read inside the rig store's write to decide atomically). */
-export function polecatsIn(town: Town, rig: Rig): number {
-  return listAgents(town, { rig: rig.name, role: 'polecat' }).length;
+/** Active polecat identities of one rig (`tx`: a transaction on the rig's store, to decide atomically). */
+export async function polecatsIn(town: Town, rig: Rig, tx?: Tx): Promise<number> {
+  return (await listAgents(town, { rig: rig.name, role: 'polecat' }, tx)).length;
 }
 
 /** Every rig's and the town's slots as they stand now. */
-export function capacityView(town: Town): CapacityView {
+export async function capacityView(town: Town): Promise<CapacityView> {
   const rigs: Record<string, Slots> = {};
   let total = 0;
   for (const rig of listRigs(town)) {
-    const running = polecatsIn(town, rig);
+    const running = await polecatsIn(town, rig);
     total += running;
     rigs[rig.name] = { running, limit: rigLimit(town, rig) };
   }

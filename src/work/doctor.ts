@@ -3,9 +3,11 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensureAgent, getAgent, listAgents, updateAgentFields, retireAgent, type Agent } from '../town/identity.js';
-import { brokenRigs, listRigs, openRigStore, readRoutes, registerRoute, unregisterRoute, storeForBead, type Rig } from '../town/rig.js';
+import { brokenRigs, listRigs, readRoutes, registerRoute, unregisterRoute, type Rig } from '../town/rig.js';
 import { HQ_PREFIX, type Town } from '../town/town.js';
 import { recordRigSyncTarget } from '../town/beads-sync.js';
+import { parseAddress } from '../town/address.js';
+import type { Tx } from '../beads/api.js';
 import { ensureWorktree, removeWorktree } from './polecat.js';
 
 export interface Finding {
@@ -19,50 +21,59 @@ export interface Finding {
 
 interface Check { finding: Finding; repair: () => Promise<void> | void }
 
-function hookChecks(town: Town, agents: Agent[]): Check[] {
+async function hookChecks(town: Town, agents: Agent[]): Promise<Check[]> {
   const out: Check[] = [];
-  const beadStatus = (id: string) => {
-    try { return storeForBead(town, id).get(id)?.status; } catch { return undefined; }
+  const beadStatus = async (id: string) => {
+    try { return (await (await town.stores.forBead(id)).get(id))?.status; } catch { return undefined; }
   };
   const dangling = (s: string | undefined) => s === undefined || s === 'closed' || s === 'tombstone';
   for (const a of agents) {
-    if (!a.hook || !dangling(beadStatus(a.hook))) continue;
+    if (!a.hook) continue;
+    const status = await beadStatus(a.hook);
+    if (!dangling(status)) continue;
     const hook = a.hook;
     out.push({
-      finding: { check: 'hook', subject: a.address, problem: `hook points at ${beadStatus(hook) ? 'closed' : 'missing'} bead ${hook}`, fix: 'clear the hook' },
+      finding: { check: 'hook', subject: a.address, problem: `hook points at ${status ? 'closed' : 'missing'} bead ${hook}`, fix: 'clear the hook' },
       // Re-checked at repair time: a sling may have happened since the scan.
-      repair: () => {
-        if (getAgent(town, a.address)?.hook === hook && dangling(beadStatus(hook))) updateAgentFields(town, a.address, { hook_bead: null }, 'gt-doctor');
+      repair: async () => {
+        if ((await getAgent(town, a.address))?.hook === hook && dangling(await beadStatus(hook))) await updateAgentFields(town, a.address, { hook_bead: null }, 'gt-doctor');
       },
     });
   }
   return out;
 }
 
-function orphanHookedBeads(town: Town, rig: Rig, agents: Agent[]): Check[] {
+async function orphanHookedBeads(town: Town, rig: Rig, agents: Agent[]): Promise<Check[]> {
   const holders = new Set(agents.filter((a) => a.hook).map((a) => `${a.address} ${a.hook}`));
-  const store = openRigStore(rig);
-  return store.list({ status: 'hooked' }).filter((b) => !holders.has(`${b.assignee} ${b.id}`)).map((b) => ({
+  const store = await town.stores.rig(rig);
+  return (await store.list({ status: 'hooked' })).filter((b) => !holders.has(`${b.assignee} ${b.id}`)).map((b) => ({
     finding: { check: 'hook', subject: b.id, problem: `bead is hooked to ${b.assignee ?? 'nobody'}, whose hook does not hold it`, fix: 'set it back to open' },
-    repair: () => store.write(() => {
-      const now = store.get(b.id);
-      const holder = now?.assignee ? safeAgent(town, now.assignee) : undefined;
-      if (now?.status === 'hooked' && holder?.hook !== b.id) store.update(b.id, { status: 'open', assignee: null }, 'gt-doctor');
+    repair: () => store.transaction(async (tx) => {
+      const now = await tx.get(b.id);
+      // The holder's identity lives in this rig's store (or HQ's): read it through the transaction when it is here.
+      const holder = now?.assignee ? await safeAgent(town, now.assignee, rig, tx) : undefined;
+      if (now?.status === 'hooked' && holder?.hook !== b.id) await tx.update(b.id, { status: 'open', assignee: null }, 'gt-doctor');
     }),
   }));
 }
 
-function safeAgent(town: Town, address: string): Agent | undefined {
-  try { return getAgent(town, address); } catch { return undefined; }
+/** An identity, or undefined when its address does not parse or its rig is gone; read through `tx` when it lives in `rig`. */
+async function safeAgent(town: Town, address: string, rig: Rig, tx: Tx): Promise<Agent | undefined> {
+  try {
+    return await getAgent(town, address, parseAddress(address).rig === rig.name ? tx : undefined);
+  } catch { return undefined; }
 }
 
-function rigIdentityChecks(town: Town, rig: Rig): Check[] {
-  return (['witness', 'refinery'] as const)
-    .filter((role) => !getAgent(town, `${rig.name}/${role}`)?.active)
-    .map((role) => ({
+async function rigIdentityChecks(town: Town, rig: Rig): Promise<Check[]> {
+  const out: Check[] = [];
+  for (const role of ['witness', 'refinery'] as const) {
+    if ((await getAgent(town, `${rig.name}/${role}`))?.active) continue;
+    out.push({
       finding: { check: 'identity', subject: `${rig.name}/${role}`, problem: `rig ${rig.name} has no ${role} identity`, fix: 'create it' },
-      repair: () => void ensureAgent(town, `${rig.name}/${role}`, 'gt-doctor'),
-    }));
+      repair: async () => void (await ensureAgent(town, `${rig.name}/${role}`, 'gt-doctor')),
+    });
+  }
+  return out;
 }
 
 function worktreeChecks(town: Town, rig: Rig, agents: Agent[]): Check[] {
@@ -76,7 +87,7 @@ function worktreeChecks(town: Town, rig: Rig, agents: Agent[]): Check[] {
     out.push({
       finding: { check: 'worktree', subject: wt, problem: 'worktree without an identity', fix: 'remove the worktree (its branch is kept)' },
       repair: async () => {
-        const owned = listAgents(town, { rig: rig.name, role: 'polecat' }).some((a) => resolve(a.workdir) === wt);
+        const owned = (await listAgents(town, { rig: rig.name, role: 'polecat' })).some((a) => resolve(a.workdir) === wt);
         if (!owned) await removeWorktree(rig, wt, undefined, false);
       },
     });
@@ -122,11 +133,17 @@ function routeChecks(town: Town, rigs: Rig[]): Check[] {
 }
 
 /** A rig whose store does not say where `bd sync` goes (made before beads sync existed). */
-function syncTargetChecks(rigs: Rig[]): Check[] {
-  return rigs.filter((r) => openRigStore(r).getConfig('sync.repo') === undefined).map((r) => ({
-    finding: { check: 'beads-sync', subject: r.name, problem: "the rig's beads have no sync target, so a plain bd sync there fails", fix: "record the rig's repo and origin as its sync target" },
-    repair: () => recordRigSyncTarget(openRigStore(r), r),
-  }));
+async function syncTargetChecks(town: Town, rigs: Rig[]): Promise<Check[]> {
+  const out: Check[] = [];
+  for (const r of rigs) {
+    const store = await town.stores.rig(r);
+    if ((await store.getConfig('sync.repo')) !== undefined) continue;
+    out.push({
+      finding: { check: 'beads-sync', subject: r.name, problem: "the rig's beads have no sync target, so a plain bd sync there fails", fix: "record the rig's repo and origin as its sync target" },
+      repair: () => recordRigSyncTarget(store, r),
+    });
+  }
+  return out;
 }
 
 /** A rig whose rig.toml does not load: the patrol skips it until a person fixes the file. */
@@ -139,14 +156,10 @@ function rigConfigChecks(town: Town): Check[] {
 
 export async function doctor(town: Town, opts: { fix?: boolean } = {}): Promise<Finding[]> {
   const rigs = listRigs(town);
-  const agents = listAgents(town);
-  const checks = [
-    ...rigConfigChecks(town),
-    ...hookChecks(town, agents),
-    ...rigs.flatMap((r) => [...orphanHookedBeads(town, r, agents), ...worktreeChecks(town, r, agents), ...rigIdentityChecks(town, r)]),
-    ...routeChecks(town, rigs),
-    ...syncTargetChecks(rigs),
-  ];
+  const agents = await listAgents(town);
+  const checks = [...rigConfigChecks(town), ...(await hookChecks(town, agents))];
+  for (const r of rigs) checks.push(...(await orphanHookedBeads(town, r, agents)), ...worktreeChecks(town, r, agents), ...(await rigIdentityChecks(town, r)));
+  checks.push(...routeChecks(town, rigs), ...(await syncTargetChecks(town, rigs)));
   if (opts.fix) {
     for (const c of checks) {
       try {

@@ -5,7 +5,7 @@ import { UserError } from '../lib/errors.js';
 import { gitErrorLine, gitTry } from '../lib/git.js';
 import { fitTitle } from '../beads/model.js';
 import { mustGetAgent, updateAgentFields } from '../town/identity.js';
-import { loadRig, openRigStore, storeForBead } from '../town/rig.js';
+import { loadRig } from '../town/rig.js';
 import type { Town } from '../town/town.js';
 import { fileMergeRequest, listMergeRequests, type MergeRequest } from './merge-request.js';
 
@@ -23,15 +23,15 @@ async function gitOut(cwd: string, args: string[]): Promise<string> {
 }
 
 export async function done(town: Town, address: string, actor: string): Promise<DoneResult> {
-  const agent = mustGetAgent(town, address);
+  const agent = await mustGetAgent(town, address);
   if (agent.role !== 'polecat' || !agent.rig || !agent.branch) {
     throw new UserError(`gt done is for polecats; ${agent.address} is a ${agent.role}`);
   }
   const rig = loadRig(town, agent.rig);
-  const store = openRigStore(rig);
+  const store = await town.stores.rig(rig);
   if (!agent.hook) {
     // Already done (a re-run after a crash or a second call): report the MR we filed.
-    const mr = listMergeRequests(store).filter((m) => m.branch === agent.branch).pop();
+    const mr = (await listMergeRequests(store)).filter((m) => m.branch === agent.branch).pop();
     if (mr) return { agent: agent.address, bead: mr.source_bead, mr, created: false };
     throw new UserError(`${agent.address} has nothing on its hook`, "nothing to hand in; see 'gt hook'");
   }
@@ -46,18 +46,18 @@ export async function done(town: Town, address: string, actor: string): Promise<
   if (!ahead) throw new UserError(`no commits on ${agent.branch} beyond ${rig.mainBranch}`, 'commit your work, then run gt done');
 
   // The hooked bead may live in another database than the MR (an HQ bead slung to this rig).
-  const beadStore = storeForBead(town, agent.hook);
-  const bead = beadStore.mustGet(agent.hook);
+  const beadStore = await town.stores.forBead(agent.hook);
+  const bead = await beadStore.mustGet(agent.hook);
   // The worktree shares the rig repo's refs, so the branch is already there for the refinery.
-  const { mr, created } = fileMergeRequest(
+  const { mr, created } = await fileMergeRequest(
     store,
     { rig: rig.name, branch: agent.branch, target: rig.mainBranch, source_bead: bead.id, polecat: agent.address, priority: bead.priority, title: fitTitle(`Merge: ${bead.title}`) },
     actor,
   );
-  beadStore.write(() => {
-    const b = beadStore.mustGet(bead.id);
-    if (b.status === 'hooked') beadStore.update(bead.id, { status: 'in_progress' }, actor);
+  await beadStore.transaction(async (tx) => {
+    const b = await tx.mustGet(bead.id);
+    if (b.status === 'hooked') await tx.update(bead.id, { status: 'in_progress' }, actor);
   });
-  updateAgentFields(town, agent.address, { hook_bead: null, agent_state: 'done', state_reason: `filed ${mr.id}` }, actor);
+  await updateAgentFields(town, agent.address, { hook_bead: null, agent_state: 'done', state_reason: `filed ${mr.id}` }, actor);
   return { agent: agent.address, bead: bead.id, mr, created };
 }

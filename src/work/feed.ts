@@ -1,8 +1,7 @@
 // Self-feeding convoys: the deacon's step that slings beads staged on convoys once their blockers
 // have closed (the blocker's MR landed) and a slot is free, highest priority first. `planFeed`
 // decides over plain data; `feedConvoys` reads the town, calls it, and slings what it chose.
-import type { Issue } from '../beads/store.js';
-import { openHqStore, storeForBead } from '../town/rig.js';
+import type { Issue } from '../beads/model.js';
 import type { Town } from '../town/town.js';
 import { capacityView, type Slots } from './capacity.js';
 import { CONVOY_TYPE, convoyInFlight, convoyMaxConcurrent, stagedOf, unstage } from './convoy.js';
@@ -60,23 +59,23 @@ export async function feedConvoys(town: Town, opts: FeedOptions = {}): Promise<F
   const report: FeedReport = { slung: [], waiting: 0, errors: [] };
   const candidates: FeedCandidate[] = [];
   const convoySlots: Record<string, Slots> = {};
-  for (const convoy of openHqStore(town).list({ type: CONVOY_TYPE, status: ['open', 'in_progress'] })) {
+  for (const convoy of await (await town.stores.hq()).list({ type: CONVOY_TYPE, status: ['open', 'in_progress'] })) {
     const staged = stagedOf(convoy);
     if (!Object.keys(staged).length) continue;
     const gone: string[] = [];
     for (const [id, entry] of Object.entries(staged)) {
-      const bead = beadOrUndefined(town, id);
+      const bead = await beadOrUndefined(town, id);
       // Slung by hand, closed, or deleted since it was staged: nothing left for the feeder.
       if (!bead || bead.status !== 'open') { gone.push(id); continue; }
-      if (storeForBead(town, id).explain(id).length) { report.waiting++; continue; }
+      if ((await (await town.stores.forBead(id)).explain(id)).length) { report.waiting++; continue; }
       candidates.push({ convoy: convoy.id, bead: id, target: entry.target, agent: entry.agent, priority: bead.priority, createdAt: bead.created_at });
     }
-    unstage(town, convoy.id, gone, actor);
+    await unstage(town, convoy.id, gone, actor);
     const limit = convoyMaxConcurrent(convoy);
-    if (limit !== undefined) convoySlots[convoy.id] = { running: convoyInFlight(town, convoy.id), limit };
+    if (limit !== undefined) convoySlots[convoy.id] = { running: await convoyInFlight(town, convoy.id), limit };
   }
   if (!candidates.length) return report;
-  const view = capacityView(town);
+  const view = await capacityView(town);
   const chosen = planFeed(candidates, { town: view.town, rigs: view.rigs, convoys: convoySlots });
   report.waiting += candidates.length - chosen.length;
   // One sling per convoy, target and agent, so the sessions launch side by side.
@@ -101,9 +100,9 @@ export async function feedConvoys(town: Town, opts: FeedOptions = {}): Promise<F
   return report;
 }
 
-function beadOrUndefined(town: Town, id: string): Issue | undefined {
+async function beadOrUndefined(town: Town, id: string): Promise<Issue | undefined> {
   try {
-    return storeForBead(town, id).get(id);
+    return await (await town.stores.forBead(id)).get(id);
   } catch {
     return undefined; // its rig is gone
   }

@@ -37,48 +37,49 @@ async function runtime() {
 export async function agentRow(town: Town, a: Agent): Promise<AgentRow> {
   const { isAgentAlive } = await runtime();
   const s = a.sessions.at(-1);
-  return { address: a.address, role: a.role, state: a.state, reason: a.reason, hook: a.hook, alive: isAgentAlive(town, a.address), session: s?.session_name, adapter: s?.adapter ?? a.adapter, workdir: a.workdir, branch: a.branch };
+  return { address: a.address, role: a.role, state: a.state, reason: a.reason, hook: a.hook, alive: await isAgentAlive(town, a.address), session: s?.session_name, adapter: s?.adapter ?? a.adapter, workdir: a.workdir, branch: a.branch };
 }
 
 /** Starts an agent's session unless it is running; returns whether this call started it. */
 async function ensureRunning(town: Town, address: string, prompt: string, adapter?: string): Promise<{ agent: AgentRow; started: boolean }> {
   const { isAgentAlive, launchAgent } = await runtime();
-  if (isAgentAlive(town, address)) return { agent: await agentRow(town, mustGetAgent(town, address)), started: false };
+  if (await isAgentAlive(town, address)) return { agent: await agentRow(town, await mustGetAgent(town, address)), started: false };
   await launchAgent(town, address, { prompt, adapter });
-  return { agent: await agentRow(town, mustGetAgent(town, address)), started: true };
+  return { agent: await agentRow(town, await mustGetAgent(town, address)), started: true };
 }
 
 async function stopSession(town: Town, address: string, reason: string): Promise<boolean> {
   const { isAgentAlive, stopAgent } = await runtime();
-  const alive = isAgentAlive(town, address);
+  const alive = await isAgentAlive(town, address);
   await stopAgent(town, address);
-  if (alive) setAgentState(town, address, 'dead', reason, 'gt');
+  if (alive) await setAgentState(town, address, 'dead', reason, 'gt');
   return alive;
 }
 
 // --- the Mayor ---------------------------------------------------------------------------------
 
 export async function mayorStart(town: Town, opts: { agent?: string } = {}): Promise<{ agent: AgentRow; started: boolean }> {
-  ensureAgent(town, MAYOR, 'gt'); // a town installed before the Mayor existed gets one
+  await ensureAgent(town, MAYOR, 'gt'); // a town installed before the Mayor existed gets one
   return ensureRunning(town, MAYOR, MAYOR_PROMPT, opts.agent);
 }
 
 export async function mayorStop(town: Town): Promise<{ stopped: boolean }> {
-  ensureAgent(town, MAYOR, 'gt');
+  await ensureAgent(town, MAYOR, 'gt');
   return { stopped: await stopSession(town, MAYOR, 'stopped by gt mayor stop') };
 }
 
 export async function mayorStatus(town: Town): Promise<AgentRow & { unread: number }> {
-  ensureAgent(town, MAYOR, 'gt');
+  await ensureAgent(town, MAYOR, 'gt');
   const { inbox } = await import('./mail.js');
-  return { ...(await agentRow(town, mustGetAgent(town, MAYOR))), unread: inbox(town, MAYOR, { unread: true }).length };
+  return { ...(await agentRow(town, await mustGetAgent(town, MAYOR))), unread: (await inbox(town, MAYOR, { unread: true })).length };
 }
 
 // --- crew --------------------------------------------------------------------------------------
 
-function crewAddress(town: Town, name: string, rig?: string): string {
+async function crewAddress(town: Town, name: string, rig?: string): Promise<string> {
   if (name.includes('/')) return canonicalAddress(name);
-  const rigs = rig ? [loadRig(town, rig)] : listRigs(town).filter((r) => getAgent(town, `${r.name}/crew/${name}`)?.active);
+  const rigs = rig ? [loadRig(town, rig)] : [];
+  if (!rig) for (const r of listRigs(town)) if ((await getAgent(town, `${r.name}/crew/${name}`))?.active) rigs.push(r);
   if (rigs.length === 1) return `${rigs[0]!.name}/crew/${name}`;
   if (!rigs.length) throw new NotFoundError('crew member', name, "see 'gt crew list'; add one with gt crew add <name> --rig <rig>");
   throw new UserError(`crew member '${name}' exists in several rigs (${rigs.map((r) => r.name).join(', ')})`, 'name it as <rig>/crew/<name>, or pass --rig');
@@ -88,40 +89,40 @@ export async function crewAdd(town: Town, name: string, rigName: string, actor: 
   const rig = loadRig(town, rigName);
   const address = `${rig.name}/crew/${name}`;
   const branch = `crew/${name}`;
-  const { agent, created } = ensureAgent(town, address, actor, { branch, state: 'idle' });
+  const { agent, created } = await ensureAgent(town, address, actor, { branch, state: 'idle' });
   await ensureWorktree(rig, agent.workdir, branch);
   return { agent, created };
 }
 
 export async function crewList(town: Town, rig?: string): Promise<AgentRow[]> {
   const rows: AgentRow[] = [];
-  for (const a of listAgents(town, { rig, role: 'crew' })) rows.push(await agentRow(town, a));
+  for (const a of await listAgents(town, { rig, role: 'crew' })) rows.push(await agentRow(town, a));
   return rows;
 }
 
 export async function crewStart(town: Town, name: string, opts: { rig?: string; agent?: string } = {}) {
-  const address = crewAddress(town, name, opts.rig);
-  mustGetAgent(town, address);
+  const address = await crewAddress(town, name, opts.rig);
+  await mustGetAgent(town, address);
   return ensureRunning(town, address, CREW_PROMPT, opts.agent);
 }
 
 export async function crewStop(town: Town, name: string, rig?: string): Promise<{ agent: string; stopped: boolean }> {
-  const address = crewAddress(town, name, rig);
-  mustGetAgent(town, address);
+  const address = await crewAddress(town, name, rig);
+  await mustGetAgent(town, address);
   return { agent: address, stopped: await stopSession(town, address, 'stopped by gt crew stop') };
 }
 
 /** Removes a crew member: session, worktree, identity. Refuses with unmerged commits or a hook unless forced. */
 export async function crewRemove(town: Town, name: string, opts: { rig?: string; force?: boolean } = {}): Promise<{ agent: string; branchKept: boolean }> {
-  const address = crewAddress(town, name, opts.rig);
-  const agent = mustGetAgent(town, address);
+  const address = await crewAddress(town, name, opts.rig);
+  const agent = await mustGetAgent(town, address);
   const rig = loadRig(town, agent.rig!);
   if (agent.hook && !opts.force) throw new UserError(`${address} has ${agent.hook} on its hook`, `gt unsling ${address} first, or pass --force`);
   const unmerged = await unmergedCommits(rig, agent.branch);
   if (unmerged && !opts.force) throw new UserError(`${address}'s branch ${agent.branch} has ${unmerged} commit(s) not on ${rig.mainBranch}`, 'merge or sling that work first, or pass --force (the branch is kept)');
   await stopSession(town, address, 'removed');
   await removeWorktree(rig, agent.workdir, agent.branch, !unmerged);
-  retireAgent(town, address, 'removed by gt crew remove', 'gt');
+  await retireAgent(town, address, 'removed by gt crew remove', 'gt');
   return { agent: address, branchKept: unmerged > 0 };
 }
 
@@ -129,14 +130,18 @@ export async function crewRemove(town: Town, name: string, opts: { rig?: string;
 
 export async function polecatList(town: Town, rig?: string): Promise<AgentRow[]> {
   const rows: AgentRow[] = [];
-  for (const a of listAgents(town, { rig, role: 'polecat' })) rows.push(await agentRow(town, a));
+  for (const a of await listAgents(town, { rig, role: 'polecat' })) rows.push(await agentRow(town, a));
   return rows;
 }
 
-function polecatOf(town: Town, target: string, rig?: string): Agent {
+async function polecatOf(town: Town, target: string, rig?: string): Promise<Agent> {
   const address = target.includes('/') ? canonicalAddress(target) : rig ? polecatAddress(rig, target) : undefined;
   if (address) return mustGetAgent(town, address);
-  const found = listRigs(town).map((r) => getAgent(town, polecatAddress(r.name, target))).filter((a): a is Agent => !!a?.active);
+  const found: Agent[] = [];
+  for (const r of listRigs(town)) {
+    const a = await getAgent(town, polecatAddress(r.name, target));
+    if (a?.active) found.push(a);
+  }
   if (found.length === 1) return found[0]!;
   if (!found.length) throw new NotFoundError('polecat', target, "see 'gt polecat list'");
   throw new UserError(`polecat '${target}' exists in several rigs`, 'name it as <rig>/polecats/<name>, or pass --rig');
@@ -154,7 +159,7 @@ async function unmergedCommits(rig: Rig, branch: string | undefined): Promise<nu
  * worktree go. Refuses while its branch holds commits not on main, unless forced (the branch is kept).
  */
 export async function polecatNuke(town: Town, target: string, opts: { rig?: string; force?: boolean; actor: string }): Promise<{ agent: string; bead?: string; branchKept: boolean }> {
-  const agent = polecatOf(town, target, opts.rig);
+  const agent = await polecatOf(town, target, opts.rig);
   if (agent.role !== 'polecat') throw new UserError(`${agent.address} is a ${agent.role}, not a polecat`);
   const rig = loadRig(town, agent.rig!);
   const unmerged = await unmergedCommits(rig, agent.branch);
@@ -172,7 +177,7 @@ export async function polecatGc(town: Town, rig?: string): Promise<{ removed: st
     const dir = join(r.root, 'polecats');
     if (!existsSync(dir)) continue;
     for (const name of readdirSync(dir)) {
-      const a = getAgent(town, polecatAddress(r.name, name));
+      const a = await getAgent(town, polecatAddress(r.name, name));
       if (a?.active) continue;
       await removeWorktree(r, join(dir, name), undefined, false);
       removed.push(join(dir, name));
@@ -187,7 +192,7 @@ export async function polecatGc(town: Town, rig?: string): Promise<{ removed: st
 /** Stops every agent session in the town (hooks kept: `gt up` and the witness resume the work). */
 export async function stopAllAgents(town: Town): Promise<{ stopped: string[] }> {
   const stopped: string[] = [];
-  for (const a of listAgents(town)) {
+  for (const a of await listAgents(town)) {
     if (!a.sessions.length) continue;
     try {
       if (await stopSession(town, a.address, 'stopped by gt down --all; resumed by the witness after gt up')) stopped.push(a.address);

@@ -4,8 +4,8 @@ import { mustGetAgent } from '../town/identity.js';
 import type { Town } from '../town/town.js';
 import { sendMail, type Message } from './mail.js';
 
-export function writeHandoff(town: Town, address: string, note: string, actor: string): Message {
-  const agent = mustGetAgent(town, address);
+export async function writeHandoff(town: Town, address: string, note: string, actor: string): Promise<Message> {
+  const agent = await mustGetAgent(town, address);
   const hook = agent.hook ? ` (hook: ${agent.hook})` : '';
   return sendMail(town, { from: agent.address, to: agent.address, subject: `HANDOFF${hook}`, body: note || 'No note left.', labels: ['handoff'] }, actor);
 }

@@ -1,9 +1,9 @@
 // Hooks: each identity's one slot for the bead it must work on. Reading and clearing it.
 import { UserError } from '../lib/errors.js';
-import type { Issue } from '../beads/store.js';
+import type { Issue } from '../beads/model.js';
 import { canonicalAddress } from '../town/address.js';
 import { mustGetAgent, updateAgentFields, type Agent } from '../town/identity.js';
-import { loadRig, storeForBead } from '../town/rig.js';
+import { loadRig } from '../town/rig.js';
 import type { Town } from '../town/town.js';
 
 export interface HookView {
@@ -17,18 +17,18 @@ export interface HookView {
 }
 
 /** The bead on an identity's hook, if it still exists. */
-export function hookedBead(town: Town, agent: Agent): Issue | undefined {
+export async function hookedBead(town: Town, agent: Agent): Promise<Issue | undefined> {
   if (!agent.hook) return undefined;
   try {
-    return storeForBead(town, agent.hook).get(agent.hook);
+    return await (await town.stores.forBead(agent.hook)).get(agent.hook);
   } catch {
     return undefined; // its rig is gone
   }
 }
 
-export function showHook(town: Town, address: string): HookView {
-  const agent = mustGetAgent(town, canonicalAddress(address));
-  const bead = hookedBead(town, agent);
+export async function showHook(town: Town, address: string): Promise<HookView> {
+  const agent = await mustGetAgent(town, canonicalAddress(address));
+  const bead = await hookedBead(town, agent);
   return { agent: agent.address, role: agent.role, state: agent.state, hook: agent.hook, bead, workdir: agent.workdir, branch: agent.branch };
 }
 
@@ -37,14 +37,13 @@ export function showHook(town: Town, address: string): HookView {
  * so unslinging one also decommissions it, keeping its branch so no commit is lost.
  */
 export async function unsling(town: Town, address: string, actor: string): Promise<{ agent: Agent; bead?: string }> {
-  const agent = mustGetAgent(town, canonicalAddress(address));
+  const agent = await mustGetAgent(town, canonicalAddress(address));
   const beadId = agent.hook;
   if (beadId) {
-    const store = storeForBead(town, beadId);
-    store.write(() => {
-      const bead = store.get(beadId);
+    await (await town.stores.forBead(beadId)).transaction(async (tx) => {
+      const bead = await tx.get(beadId);
       if (bead && bead.status === 'hooked' && bead.assignee === agent.address) {
-        store.update(beadId, { status: 'open', assignee: null }, actor);
+        await tx.update(beadId, { status: 'open', assignee: null }, actor);
       }
     });
   }
@@ -54,5 +53,5 @@ export async function unsling(town: Town, address: string, actor: string): Promi
     return { agent: { ...agent, hook: undefined, active: false }, bead: beadId };
   }
   if (!beadId) throw new UserError(`${agent.address} has nothing on its hook`);
-  return { agent: updateAgentFields(town, agent.address, { hook_bead: null }, actor), bead: beadId };
+  return { agent: await updateAgentFields(town, agent.address, { hook_bead: null }, actor), bead: beadId };
 }

@@ -3,11 +3,11 @@
 // closes the message. Mail to an address with no identity is an error, never silently lost.
 import { UserError } from '../lib/errors.js';
 import { now } from '../lib/time.js';
-import type { Issue } from '../beads/store.js';
+import type { Issue } from '../beads/model.js';
+import type { Tx } from '../beads/api.js';
 import { fitTitle } from '../beads/model.js';
 import { canonicalAddress } from '../town/address.js';
 import { getAgent } from '../town/identity.js';
-import { openHqStore } from '../town/rig.js';
 import type { Town } from '../town/town.js';
 
 export const MESSAGE_TYPE = 'message';
@@ -38,7 +38,7 @@ export function messageFromBead(b: Issue): Message {
   };
 }
 
-function resolveRecipient(town: Town, to: string): string {
+async function resolveRecipient(town: Town, to: string): Promise<string> {
   let address: string;
   try {
     address = canonicalAddress(to);
@@ -47,7 +47,7 @@ function resolveRecipient(town: Town, to: string): string {
   }
   let agent;
   try {
-    agent = getAgent(town, address);
+    agent = await getAgent(town, address);
   } catch {
     agent = undefined;
   }
@@ -57,18 +57,19 @@ function resolveRecipient(town: Town, to: string): string {
 
 export interface NewMail { from: string; to: string; subject: string; body?: string; replyTo?: string; labels?: string[] }
 
-export function sendMail(town: Town, mail: NewMail, actor: string): Message {
+/** Sends one message; `hqTx`, when given, is the caller's transaction on the HQ store (the mail is part of it). */
+export async function sendMail(town: Town, mail: NewMail, actor: string, hqTx?: Tx): Promise<Message> {
   if (!mail.subject.trim()) throw new UserError('mail needs a subject (-s)');
-  const to = resolveRecipient(town, mail.to);
-  const hq = openHqStore(town);
-  return hq.write(() => {
+  const to = await resolveRecipient(town, mail.to);
+  const outer: Tx = hqTx ?? (await town.stores.hq());
+  return outer.transaction(async (hq) => {
     let thread: string | undefined;
     if (mail.replyTo) {
-      const parent = hq.mustGet(mail.replyTo);
+      const parent = await hq.mustGet(mail.replyTo);
       if (parent.issue_type !== MESSAGE_TYPE) throw new UserError(`${parent.id} is not a message`);
       thread = messageFromBead(parent).thread;
     }
-    const bead = hq.create(
+    const bead = await hq.create(
       {
         title: mail.subject,
         description: mail.body ?? '',
@@ -80,26 +81,25 @@ export function sendMail(town: Town, mail: NewMail, actor: string): Message {
       },
       actor,
     );
-    if (mail.replyTo) hq.addDependency(bead.id, mail.replyTo, 'replies-to', actor);
-    return messageFromBead(hq.mustGet(bead.id));
+    if (mail.replyTo) await hq.addDependency(bead.id, mail.replyTo, 'replies-to', actor);
+    return messageFromBead(await hq.mustGet(bead.id));
   });
 }
 
-export function inbox(town: Town, address: string, opts: { all?: boolean; unread?: boolean } = {}): Message[] {
+export async function inbox(town: Town, address: string, opts: { all?: boolean; unread?: boolean } = {}): Promise<Message[]> {
   const to = canonicalAddress(address);
-  return openHqStore(town)
-    .list({ type: MESSAGE_TYPE, assignee: to })
+  return (await (await town.stores.hq()).list({ type: MESSAGE_TYPE, assignee: to }))
     .map(messageFromBead)
     .filter((m) => (opts.all || !m.archived) && (!opts.unread || !m.read))
     .sort((a, b) => a.created_at.localeCompare(b.created_at));
 }
 
-export function unreadCount(town: Town, address: string): number {
-  return inbox(town, address, { unread: true }).length;
+export async function unreadCount(town: Town, address: string): Promise<number> {
+  return (await inbox(town, address, { unread: true })).length;
 }
 
-function mustGetMessage(town: Town, id: string, reader: string): Issue {
-  const bead = openHqStore(town).mustGet(id);
+async function mustGetMessage(town: Town, id: string, reader: string): Promise<Issue> {
+  const bead = await (await town.stores.hq()).mustGet(id);
   if (bead.issue_type !== MESSAGE_TYPE) throw new UserError(`${bead.id} is not a message`);
   if (reader !== 'overseer' && bead.assignee !== reader && bead.fields.sender !== reader) {
     throw new UserError(`${bead.id} is not addressed to ${reader}`);
@@ -108,35 +108,34 @@ function mustGetMessage(town: Town, id: string, reader: string): Issue {
 }
 
 /** Returns the message and marks it read (once). */
-export function readMail(town: Town, id: string, reader: string, actor: string): Message {
-  const bead = mustGetMessage(town, id, reader);
+export async function readMail(town: Town, id: string, reader: string, actor: string): Promise<Message> {
+  const bead = await mustGetMessage(town, id, reader);
   if (!bead.fields.read_at && bead.assignee === reader) {
-    return messageFromBead(openHqStore(town).update(bead.id, { fields: { read_at: now() } }, actor));
+    return messageFromBead(await (await town.stores.hq()).update(bead.id, { fields: { read_at: now() } }, actor));
   }
   return messageFromBead(bead);
 }
 
-export function archiveMail(town: Town, id: string, reader: string, actor: string): Message {
-  const bead = mustGetMessage(town, id, reader);
-  const hq = openHqStore(town);
+export async function archiveMail(town: Town, id: string, reader: string, actor: string): Promise<Message> {
+  const bead = await mustGetMessage(town, id, reader);
+  const hq = await town.stores.hq();
   if (bead.status !== 'closed') {
-    hq.write(() => {
-      if (!bead.fields.read_at) hq.update(bead.id, { fields: { read_at: now() } }, actor);
-      hq.closeIssues([bead.id], 'archived', actor);
+    await hq.transaction(async (tx) => {
+      if (!bead.fields.read_at) await tx.update(bead.id, { fields: { read_at: now() } }, actor);
+      await tx.closeIssues([bead.id], 'archived', actor);
     });
   }
-  return messageFromBead(hq.mustGet(bead.id));
+  return messageFromBead(await hq.mustGet(bead.id));
 }
 
-export function replyMail(town: Town, id: string, from: string, body: string, actor: string, subject?: string): Message {
-  const parent = messageFromBead(mustGetMessage(town, id, from));
+export async function replyMail(town: Town, id: string, from: string, body: string, actor: string, subject?: string): Promise<Message> {
+  const parent = messageFromBead(await mustGetMessage(town, id, from));
   const to = parent.from === from ? parent.to : parent.from;
   return sendMail(town, { from, to, subject: subject ?? (parent.subject.startsWith('Re: ') ? parent.subject : fitTitle(`Re: ${parent.subject}`)), body, replyTo: id }, actor);
 }
 
-export function thread(town: Town, threadId: string): Message[] {
-  return openHqStore(town)
-    .list({ type: MESSAGE_TYPE })
+export async function thread(town: Town, threadId: string): Promise<Message[]> {
+  return (await (await town.stores.hq()).list({ type: MESSAGE_TYPE }))
     .map(messageFromBead)
     .filter((m) => m.thread === threadId)
     .sort((a, b) => a.created_at.localeCompare(b.created_at));

@@ -2,7 +2,8 @@
 // issue_type 'merge-request' with the queue's own fields; open while queued/testing, closed once
 // merged or bounced.
 import { NotFoundError, UserError } from '../lib/errors.js';
-import type { Issue, Store } from '../beads/store.js';
+import type { Issue } from '../beads/model.js';
+import type { Tx } from '../beads/api.js';
 
 export type MrState = 'queued' | 'testing' | 'merged' | 'bounced';
 
@@ -64,10 +65,9 @@ export interface NewMergeRequest {
  * Files an MR into the rig's queue. Idempotent: while an MR for the same branch and source bead is
  * queued or testing, that one is returned (a crashed `gt done` can run again).
  */
-export function fileMergeRequest(store: Store, mr: NewMergeRequest, actor: string): { mr: MergeRequest; created: boolean } {
-  return store.write(() => {
-    const existing = store
-      .list({ type: MR_TYPE, fields: { branch: mr.branch, source_bead: mr.source_bead } })
+export async function fileMergeRequest(outer: Tx, mr: NewMergeRequest, actor: string): Promise<{ mr: MergeRequest; created: boolean }> {
+  return outer.transaction(async (store) => {
+    const existing = (await store.list({ type: MR_TYPE, fields: { branch: mr.branch, source_bead: mr.source_bead } }))
       .map(mrFromBead)
       .find((m) => OPEN_STATES.includes(m.state));
     if (existing) return { mr: existing, created: false };
@@ -80,7 +80,7 @@ export function fileMergeRequest(store: Store, mr: NewMergeRequest, actor: strin
       attempts: [],
     };
     if (mr.polecat) fields.polecat = mr.polecat;
-    const bead = store.create(
+    const bead = await store.create(
       {
         title: mr.title ?? `Merge ${mr.branch}`,
         issue_type: MR_TYPE,
@@ -94,16 +94,15 @@ export function fileMergeRequest(store: Store, mr: NewMergeRequest, actor: strin
   });
 }
 
-export function listMergeRequests(store: Store, filter: { state?: MrState | MrState[] } = {}): MergeRequest[] {
+export async function listMergeRequests(store: Tx, filter: { state?: MrState | MrState[] } = {}): Promise<MergeRequest[]> {
   const states = filter.state === undefined ? undefined : Array.isArray(filter.state) ? filter.state : [filter.state];
-  return store
-    .list({ type: MR_TYPE })
+  return (await store.list({ type: MR_TYPE }))
     .map(mrFromBead)
     .filter((m) => !states || states.includes(m.state));
 }
 
-export function getMergeRequest(store: Store, id: string): MergeRequest {
-  const bead = store.get(id);
+export async function getMergeRequest(store: Tx, id: string): Promise<MergeRequest> {
+  const bead = await store.get(id);
   if (!bead || bead.issue_type !== MR_TYPE) throw new NotFoundError('merge request', id, "see 'gt mq list'");
   return mrFromBead(bead);
 }
@@ -111,20 +110,20 @@ export function getMergeRequest(store: Store, id: string): MergeRequest {
 export type MrPatch = Partial<Pick<MergeRequest, 'state' | 'merge_commit'>> & { attempt?: MrAttempt };
 
 /** Moves an MR's state and appends an attempt's evidence; closes the bead when merged or bounced. */
-export function updateMergeRequest(store: Store, id: string, patch: MrPatch, actor: string): MergeRequest {
-  return store.write(() => {
-    const current = getMergeRequest(store, id);
+export async function updateMergeRequest(outer: Tx, id: string, patch: MrPatch, actor: string): Promise<MergeRequest> {
+  return outer.transaction(async (store) => {
+    const current = await getMergeRequest(store, id);
     const fields: Record<string, unknown> = {};
     if (patch.state) fields.mr_state = patch.state;
     if (patch.merge_commit) fields.merge_commit = patch.merge_commit;
     if (patch.attempt) fields.attempts = [...current.attempts, patch.attempt];
-    const bead = store.get(id)!;
-    if (patch.state && OPEN_STATES.includes(patch.state) && bead.status === 'closed') store.reopen(id, actor);
-    store.update(id, { fields }, actor);
+    const bead = (await store.get(id))!;
+    if (patch.state && OPEN_STATES.includes(patch.state) && bead.status === 'closed') await store.reopen(id, actor);
+    await store.update(id, { fields }, actor);
     if (patch.state === 'merged' || patch.state === 'bounced') {
       if (bead.status !== 'closed') {
         const reason = patch.state === 'merged' ? `merged ${patch.merge_commit ?? ''}`.trim() : `bounced: ${patch.attempt?.outcome ?? 'see attempts'}`;
-        store.closeIssues([id], reason, actor);
+        await store.closeIssues([id], reason, actor);
       }
     }
     return getMergeRequest(store, id);

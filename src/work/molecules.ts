@@ -4,7 +4,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../lib/errors.js';
-import type { Issue, Status } from '../beads/store.js';
+import type { Issue, Status } from '../beads/model.js';
 import { cook, type Proto } from '../molecules/cook.js';
 import { listProtos, protoOf, PROTO_LABEL, saveProto } from '../molecules/proto.js';
 import type { Formula } from '../molecules/formula.js';
@@ -16,7 +16,7 @@ import { squash, type Squashed } from '../molecules/squash.js';
 import { burn, type Burned } from '../molecules/burn.js';
 import { checkGates, resolveGate, type GateCheck } from '../molecules/gates.js';
 import { run } from '../lib/proc.js';
-import { listRigs, loadRig, openHqStore, openRigStore, storeForBead, type Rig } from '../town/rig.js';
+import { listRigs, loadRig, type Rig } from '../town/rig.js';
 import { HQ_PREFIX, TOWN_ENTRIES, type Town } from '../town/town.js';
 
 export const FORMULAS_DIR = TOWN_ENTRIES.formulas;
@@ -72,34 +72,41 @@ export interface PourResult {
  * Cooks the formula (every problem found before any bead is made), then pours it in one
  * transaction. `name` may also be a protomolecule's id (`gt formula cook`): its frozen proto is poured.
  */
-export function pourFormula(town: Town, name: string, opts: PourOptions): PourResult {
+export async function pourFormula(town: Town, name: string, opts: PourOptions): Promise<PourResult> {
   const cwd = opts.cwd ?? process.cwd();
-  const proto = storedProto(town, name, opts.vars) ?? cook(townFormula(town, name, opts.dirs), opts.vars ?? {});
+  const proto = (await storedProto(town, name, opts.vars)) ?? cook(townFormula(town, name, opts.dirs), opts.vars ?? {});
   const rig = opts.rig === undefined ? rigOfCwd(town, cwd) : opts.rig === HQ_PREFIX ? undefined : loadRig(town, opts.rig);
-  const store = rig ? openRigStore(rig) : openHqStore(town);
-  const { root, steps } = pour(store, proto, { actor: opts.actor, ephemeral: opts.wisp });
+  const store = rig ? await town.stores.rig(rig) : await town.stores.hq();
+  const { root, steps } = await pour(store, proto, { actor: opts.actor, ephemeral: opts.wisp });
   return { rig: rig?.name ?? HQ_PREFIX, formula: proto.formula, wisp: !!opts.wisp, root, steps };
 }
 
-export function moleculeStatus(town: Town, id: string): MoleculeProgress {
-  const store = storeForBead(town, id);
-  const { root, steps, gates } = readMolecule(store, id);
+export async function moleculeStatus(town: Town, id: string): Promise<MoleculeProgress> {
+  const store = await town.stores.forBead(id);
+  const { root, steps, gates } = await readMolecule(store, id);
   const known = new Map<string, Status>([...steps, ...gates].map((s) => [s.id, s.status]));
-  const statusOf = (dep: string) => known.get(dep) ?? store.getExact(dep)?.status;
-  return moleculeProgress(root, steps, statusOf, gates);
+  // The progress rule is pure and synchronous: a first pass names the beads outside the molecule
+  // it asks about, they are read, and the second pass answers with them.
+  const asked = new Set<string>();
+  moleculeProgress(root, steps, (dep) => known.get(dep) ?? void asked.add(dep), gates);
+  for (const dep of asked) {
+    const status = (await store.getExact(dep))?.status;
+    if (status) known.set(dep, status);
+  }
+  return moleculeProgress(root, steps, (dep) => known.get(dep), gates);
 }
 
-export function squashMolecule(town: Town, id: string, opts: { summary?: string; actor: string }): Squashed {
-  return squash(storeForBead(town, id), id, opts);
+export async function squashMolecule(town: Town, id: string, opts: { summary?: string; actor: string }): Promise<Squashed> {
+  return squash(await town.stores.forBead(id), id, opts);
 }
 
-export function burnMolecule(town: Town, id: string, actor: string): Burned {
-  return burn(storeForBead(town, id), id, actor);
+export async function burnMolecule(town: Town, id: string, actor: string): Promise<Burned> {
+  return burn(await town.stores.forBead(id), id, actor);
 }
 
 /** Opens a gate by hand: `gt gate approve` (a human gate) or `bd gate resolve`. */
-export function approveGate(town: Town, id: string, actor: string, reason?: string): Issue {
-  return resolveGate(storeForBead(town, id), id, actor, reason);
+export async function approveGate(town: Town, id: string, actor: string, reason?: string): Promise<Issue> {
+  return resolveGate(await town.stores.forBead(id), id, actor, reason);
 }
 
 /**
@@ -107,7 +114,8 @@ export function approveGate(town: Town, id: string, actor: string, reason?: stri
  * rig's directory) with back-off. One line in the deacon's loop calls it.
  */
 export async function checkTownGates(town: Town, actor: string, now = Date.now()): Promise<(GateCheck & { rig: string })[]> {
-  const places = [{ name: HQ_PREFIX, dir: town.root, store: openHqStore(town) }, ...listRigs(town).map((r) => ({ name: r.name, dir: r.root, store: openRigStore(r) }))];
+  const places = [{ name: HQ_PREFIX, dir: town.root, store: await town.stores.hq() }];
+  for (const r of listRigs(town)) places.push({ name: r.name, dir: r.root, store: await town.stores.rig(r) });
   const out: (GateCheck & { rig: string })[] = [];
   for (const p of places) {
     const done = await checkGates(p.store, now, actor, async (command) => {
@@ -120,29 +128,32 @@ export async function checkTownGates(town: Town, actor: string, now = Date.now()
 }
 
 /** A proto bead's proto when `name` is a proto id (and no formula is named so), else undefined. */
-function storedProto(town: Town, name: string, vars: Record<string, string> | undefined): Proto | undefined {
+async function storedProto(town: Town, name: string, vars: Record<string, string> | undefined): Promise<Proto | undefined> {
   if (!/^[A-Za-z][\w]*-[a-z0-9]+$/.test(name)) return undefined;
-  let bead: Issue | undefined;
+  let store;
   try {
-    bead = storeForBead(town, name).getExact(name);
+    store = await town.stores.forBead(name);
   } catch {
     return undefined; // not a prefix of this town: a formula name after all
   }
+  const bead = await store.getExact(name);
   if (!bead || !bead.labels.includes(PROTO_LABEL)) return undefined;
   if (vars && Object.keys(vars).length) throw new UserError(`${bead.id} is a protomolecule: its variables were fixed when it was cooked`, 'cook another one with the values you want');
   return protoOf(bead);
 }
 
 /** gt formula cook: composes and cooks a formula and freezes it as a proto bead (rig or HQ). */
-export function cookProto(town: Town, name: string, opts: Omit<PourOptions, 'wisp'>): { rig: string; proto: Issue; steps: number } {
+export async function cookProto(town: Town, name: string, opts: Omit<PourOptions, 'wisp'>): Promise<{ rig: string; proto: Issue; steps: number }> {
   const proto = cook(townFormula(town, name, opts.dirs), opts.vars ?? {});
   const rig = opts.rig === undefined ? rigOfCwd(town, opts.cwd ?? process.cwd()) : opts.rig === HQ_PREFIX ? undefined : loadRig(town, opts.rig);
-  const store = rig ? openRigStore(rig) : openHqStore(town);
-  return { rig: rig?.name ?? HQ_PREFIX, proto: saveProto(store, proto, opts.actor), steps: proto.steps.length };
+  const store = rig ? await town.stores.rig(rig) : await town.stores.hq();
+  return { rig: rig?.name ?? HQ_PREFIX, proto: await saveProto(store, proto, opts.actor), steps: proto.steps.length };
 }
 
 /** Every protomolecule in HQ and the rigs. */
-export function townProtos(town: Town): { rig: string; id: string; formula: string; title: string; steps: number }[] {
-  const places = [{ name: HQ_PREFIX, store: openHqStore(town) }, ...listRigs(town).map((r) => ({ name: r.name, store: openRigStore(r) }))];
-  return places.flatMap((p) => listProtos(p.store).map((b) => ({ rig: p.name, id: b.id, formula: String(b.fields.formula), title: b.title, steps: protoOf(b).steps.length })));
+export async function townProtos(town: Town): Promise<{ rig: string; id: string; formula: string; title: string; steps: number }[]> {
+  const places = [{ name: HQ_PREFIX, store: await town.stores.hq() }];
+  for (const r of listRigs(town)) places.push({ name: r.name, store: await town.stores.rig(r) });
+  const found = await Promise.all(places.map(async (p) => ({ p, protos: await listProtos(p.store) })));
+  return found.flatMap(({ p, protos }) => protos.map((b) => ({ rig: p.name, id: b.id, formula: String(b.fields.formula), title: b.title, steps: protoOf(b).steps.length })));
 }

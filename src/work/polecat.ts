@@ -7,6 +7,7 @@ import { pickPolecatName } from '../town/names.js';
 import { ensureAgent, listAgents, retireAgent, getAgent, defaultWorkdir, type Agent } from '../town/identity.js';
 import type { Rig } from '../town/rig.js';
 import type { Town } from '../town/town.js';
+import type { Tx } from '../beads/api.js';
 
 export function polecatAddress(rig: string, name: string): string {
   return `${rig}/polecats/${name}`;
@@ -16,18 +17,18 @@ export function polecatBranch(name: string, beadId: string): string {
   return `polecat/${name}/${beadId}`;
 }
 
-/** Allocates a fresh polecat identity for a bead. Call inside the rig store's write transaction. */
-export function allocatePolecat(town: Town, rig: Rig, beadId: string, actor: string, adapter?: string): Agent {
-  const inUse = new Set(listAgents(town, { rig: rig.name, role: 'polecat' }).map((a) => a.name!));
+/** Allocates a fresh polecat identity for a bead, inside `tx`: a transaction on the rig's store. */
+export async function allocatePolecat(town: Town, rig: Rig, beadId: string, actor: string, adapter: string | undefined, tx: Tx): Promise<Agent> {
+  const inUse = new Set((await listAgents(town, { rig: rig.name, role: 'polecat' }, tx)).map((a) => a.name!));
   const name = pickPolecatName(inUse);
   const address = polecatAddress(rig.name, name);
-  const { agent } = ensureAgent(town, address, actor, {
+  const { agent } = await ensureAgent(town, address, actor, {
     workdir: defaultWorkdir(town, { role: 'polecat', rig: rig.name, name }),
     branch: polecatBranch(name, beadId),
     hook: beadId,
     state: 'spawning',
     adapter,
-  });
+  }, tx);
   return agent;
 }
 
@@ -83,7 +84,7 @@ export async function removeWorktree(rig: Rig, workdir: string, branch: string |
 /** Session gone, worktree removed, branch deleted, identity closed. Idempotent. */
 export async function decommissionPolecat(town: Town, rig: Rig, name: string, opts: { keepBranch?: boolean; reason?: string } = {}): Promise<void> {
   const address = polecatAddress(rig.name, name);
-  const agent = getAgent(town, address);
+  const agent = await getAgent(town, address);
   if (!agent) return;
   try {
     const { stopAgent } = await import('../runtime/launch.js');
@@ -92,5 +93,5 @@ export async function decommissionPolecat(town: Town, rig: Rig, name: string, op
     /* no runtime, or already gone */
   }
   await removeWorktree(rig, agent.workdir, agent.branch, !opts.keepBranch);
-  retireAgent(town, address, opts.reason ?? 'decommissioned', 'gt');
+  await retireAgent(town, address, opts.reason ?? 'decommissioned', 'gt');
 }

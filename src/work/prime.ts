@@ -2,9 +2,8 @@
 // on its hook in full, unread mail, and the predecessor's handoff note. Reads only, except marking
 // the handoff note it shows as read.
 import { printable } from '../lib/text.js';
-import type { Issue } from '../beads/store.js';
+import type { Issue } from '../beads/model.js';
 import { mustGetAgent, type Agent } from '../town/identity.js';
-import { storeForBead } from '../town/rig.js';
 import type { Town } from '../town/town.js';
 import { ROLE_PROMPTS } from './prompts/roles.js';
 import { hookedBead } from './hook.js';
@@ -41,30 +40,30 @@ export function moleculeStep(steps: Issue[], ready: Set<string>): { done: number
   return { done: steps.length - open.length, total: steps.length, current: open.find((s) => ready.has(s.id)) ?? open[0] };
 }
 
-function moleculeSection(town: Town, hook: Issue): string | undefined {
-  const store = storeForBead(town, hook.id);
+async function moleculeSection(town: Town, hook: Issue): Promise<string | undefined> {
+  const store = await town.stores.forBead(hook.id);
   // A hooked wisp (a patrol's, say) is worked like any molecule: its ephemeral steps count.
   // Gate beads (a gated step's gate) are children too, but not steps to work.
-  const steps = store.list({ parent: hook.id, includeEphemeral: true }).filter((s) => s.issue_type !== 'gate')
+  const steps = (await store.list({ parent: hook.id, includeEphemeral: true })).filter((s) => s.issue_type !== 'gate')
     .sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true }));
   if (!steps.length) return undefined;
-  const ready = new Set(store.ready({ parent: hook.id, includeEphemeral: true }).map((s) => s.id));
+  const ready = new Set((await store.ready({ parent: hook.id, includeEphemeral: true })).map((s) => s.id));
   const { done, total, current } = moleculeStep(steps, ready);
   if (!current) return `## Molecule: all ${total} steps closed — finish up and hand in (\`gt done\`)`;
   return [`## Molecule: step ${done + 1} of ${total} — ${current.id} ${printable(current.title)}`, current.description ?? '', `Close the step when it is done (\`bd close ${current.id}\`), then run \`gt prime\` for the next.`].filter(Boolean).join('\n');
 }
 
-export function prime(town: Town, address: string): PrimeView {
-  const agent = mustGetAgent(town, address);
-  const hook = hookedBead(town, agent);
-  const mail = inbox(town, address);
+export async function prime(town: Town, address: string): Promise<PrimeView> {
+  const agent = await mustGetAgent(town, address);
+  const hook = await hookedBead(town, agent);
+  const mail = await inbox(town, address);
   const handoffMsg = [...mail].reverse().find((m) => !m.read && m.subject.startsWith('HANDOFF'));
-  const handoff = handoffMsg ? readMail(town, handoffMsg.id, agent.address, agent.address) : undefined;
+  const handoff = handoffMsg ? await readMail(town, handoffMsg.id, agent.address, agent.address) : undefined;
   const unread = mail.filter((m) => !m.read && m.id !== handoff?.id).length;
 
   const sections = [fill(ROLE_PROMPTS[agent.role], { address: agent.address, rig: agent.rig, workdir: agent.workdir, branch: agent.branch })];
   sections.push(hook ? beadSection(hook) : '## Your hook is empty\nNo work is assigned to you right now.' + (agent.role === 'polecat' ? ' A polecat without work should stop.' : ''));
-  const step = hook && moleculeSection(town, hook);
+  const step = hook && (await moleculeSection(town, hook));
   if (step) sections.push(step);
   if (handoff) sections.push(`## Handoff from your predecessor (${handoff.created_at})\n${handoff.body}`);
   sections.push(unread ? `## Mail: ${unread} unread — run \`gt mail inbox\`` : '## Mail: nothing unread');

@@ -3,7 +3,7 @@
 // soon as the deacon finds a slot; the old polecat is decommissioned with its branch kept. Every
 // step checks persisted state first, so a release interrupted anywhere can simply run again.
 import { getAgent } from '../town/identity.js';
-import { loadRig, storeForBead } from '../town/rig.js';
+import { loadRig } from '../town/rig.js';
 import type { Town } from '../town/town.js';
 import { convoysTracking, stageOnConvoy } from './convoy.js';
 import { decommissionPolecat } from './polecat.js';
@@ -11,7 +11,7 @@ import { decommissionPolecat } from './polecat.js';
 export interface Released { bead?: string; convoy?: string; reopened: boolean }
 
 export async function releasePolecat(town: Town, address: string, reason: string, actor: string): Promise<Released> {
-  const agent = getAgent(town, address);
+  const agent = await getAgent(town, address);
   if (!agent || agent.role !== 'polecat' || !agent.rig) return { reopened: false };
   const rig = loadRig(town, agent.rig);
   const beadId = agent.hook;
@@ -19,14 +19,13 @@ export async function releasePolecat(town: Town, address: string, reason: string
   let reopened = false;
   if (beadId) {
     // Staged first (harmless while the bead is hooked): once it is open, the feeder may sling it.
-    convoy = convoysTracking(town, [beadId]).find((c) => c.status !== 'closed')?.id;
-    if (convoy) stageOnConvoy(town, convoy, { [beadId]: { target: rig.name } }, {}, actor);
-    const store = storeForBead(town, beadId);
-    reopened = store.write(() => {
-      const bead = store.get(beadId);
+    convoy = (await convoysTracking(town, [beadId])).find((c) => c.status !== 'closed')?.id;
+    if (convoy) await stageOnConvoy(town, convoy, { [beadId]: { target: rig.name } }, {}, actor);
+    reopened = await (await town.stores.forBead(beadId)).transaction(async (store) => {
+      const bead = await store.get(beadId);
       if (!bead || bead.assignee !== address || bead.status === 'closed') return false;
-      store.update(beadId, { status: 'open', assignee: null }, actor);
-      store.addComment(beadId, `Released from ${address}: ${reason}. Its branch ${agent.branch ?? '?'} is kept in the rig's repo.`, actor);
+      await store.update(beadId, { status: 'open', assignee: null }, actor);
+      await store.addComment(beadId, `Released from ${address}: ${reason}. Its branch ${agent.branch ?? '?'} is kept in the rig's repo.`, actor);
       return true;
     });
   }

@@ -4,10 +4,11 @@
 // agent's hook. Every sling is wrapped in a convoy. Idempotent: slinging a bead that is already
 // hooked where it was asked to go changes nothing and says so.
 import { ConflictError, UserError } from '../lib/errors.js';
-import type { Issue, Store } from '../beads/store.js';
+import type { Issue } from '../beads/model.js';
+import type { Store, Tx } from '../beads/api.js';
 import { findCycles, isBlockerReason, notReadyReasons } from '../beads/ready.js';
 import { NON_WORK_TYPES, fitTitle, MAX_TITLE_LENGTH } from '../beads/model.js';
-import { brokenRigs, listRigs, loadRig, openHqStore, storeForBead, type Rig } from '../town/rig.js';
+import { brokenRigs, listRigs, loadRig, type Rig } from '../town/rig.js';
 import { canonicalAddress, parseAddress } from '../town/address.js';
 import { getAgent, mustGetAgent, updateAgentFields, whoami, setAgentState } from '../town/identity.js';
 import type { Town } from '../town/town.js';
@@ -82,8 +83,8 @@ export function slingRefusal(bead: Issue, notReadyReasons: string[], force: bool
  * are the work), yet slinging the root is how a molecule is worked: its type is no reason here,
  * nor being a wisp (a patrol's molecule is worked from a hook like any other).
  */
-function slingReadiness(store: Store, bead: Issue): string[] {
-  const reasons = store.explain(bead.id);
+async function slingReadiness(store: Store, bead: Issue): Promise<string[]> {
+  const reasons = await store.explain(bead.id);
   if (bead.issue_type !== 'molecule') return reasons;
   const typeReasons = new Set(notReadyReasons({ status: 'open', issue_type: bead.issue_type, ephemeral: bead.ephemeral, blockers: [] }));
   return reasons.filter((r) => !typeReasons.has(r));
@@ -108,7 +109,7 @@ export async function sling(town: Town, beadIds: string[], target: string, opts:
   if (broken) throw broken.error; // a rig whose rig.toml does not load: say why, not "no such agent"
   const agentTarget = rig ? undefined : canonicalAddress(target);
   if (agentTarget) {
-    mustGetAgent(town, agentTarget);
+    await mustGetAgent(town, agentTarget);
     if (beadIds.length > 1) throw new UserError(`an agent's hook holds one bead; got ${beadIds.length}`, 'sling several beads to a rig, or one at a time');
     if (opts.maxConcurrent !== undefined) throw new UserError('--max-concurrent applies to slinging to a rig', `gt sling <bead...> <rig> --max-concurrent ${opts.maxConcurrent}`);
   }
@@ -126,13 +127,14 @@ export async function sling(town: Town, beadIds: string[], target: string, opts:
     resolveAdapter(opts.agent, agents, town.config.agents);
   }
   // An epic is slung as its children (to a rig; an agent's hook holds the epic itself).
-  const { beads: found, epics } = rig ? expandEpics(town, beadIds) : { beads: beadIds.map((raw) => ({ store: storeForBead(town, raw), id: raw })), epics: [] };
-  const beads = found.map(({ store, id }) => {
+  const { beads: found, epics } = rig ? await expandEpics(town, beadIds) : { beads: await Promise.all(beadIds.map(async (raw) => ({ store: await town.stores.forBead(raw), id: raw }))), epics: [] };
+  const beads: { store: Store; bead: Issue; blockers: string[] }[] = [];
+  for (const { store, id } of found) {
     // Readiness first, then the bead: a racing sling may hook it in between (open -> hooked only
     // moves forward), and a bead still open when read last was open when its readiness was read.
-    const seen = store.mustGet(id);
-    const reasons = slingReadiness(store, seen);
-    const bead = store.mustGet(seen.id);
+    const seen = await store.mustGet(id);
+    const reasons = await slingReadiness(store, seen);
+    const bead = await store.mustGet(seen.id);
     // To a rig, a bead blocked only by other work is staged on the convoy, not refused.
     const blockers = rig && !force && bead.status === 'open' ? reasons.filter(isBlockerReason) : [];
     const refusal = slingRefusal(bead, bead.status === 'open' ? reasons.filter((r) => !blockers.includes(r)) : [], force);
@@ -141,11 +143,11 @@ export async function sling(town: Town, beadIds: string[], target: string, opts:
       const here = rig ? holderRig(bead.assignee) === rig.name : bead.assignee === agentTarget;
       if (!here) throw new ConflictError(`cannot sling: ${bead.id} is already hooked to ${bead.assignee}`, bead.assignee);
     }
-    return { store, bead, blockers };
-  });
+    beads.push({ store, bead, blockers });
+  }
   const cycle = findCycles(beads.flatMap((b) => b.bead.dependencies)).find((c) => c.every((id) => beads.some((b) => b.bead.id === id)));
   if (cycle) throw new UserError(`cannot sling: dependency cycle ${[...cycle, cycle[0]].join(' -> ')}`, 'remove one of those dependencies (bd dep remove), then sling again');
-  if (opts.convoy) requireConvoy(town, opts.convoy);
+  if (opts.convoy) await requireConvoy(town, opts.convoy);
 
   const ids = beads.map((b) => b.bead.id);
   const origins = beads.map((b) => b.bead.fields.bounce_of).filter((o): o is string => typeof o === 'string');
@@ -154,18 +156,18 @@ export async function sling(town: Town, beadIds: string[], target: string, opts:
   if (!rig) {
     const hooked = [await hookToAgent(town, agentTarget!, beads[0]!.store, beads[0]!.bead.id, actor, opts.agent)];
     hooked[0]!.adapter = agentForBead(beads[0]!.bead, opts.agent);
-    const { convoy, convoyCreated } = chooseConvoy(town, ids, origins, title, opts.convoy, actor);
+    const { convoy, convoyCreated } = await chooseConvoy(town, ids, origins, title, opts.convoy, actor);
     await startSessions(town, hooked, opts, actor);
     return { convoy, convoyCreated, hooked, staged: [] };
   }
 
   // To a rig: the convoy first, every bead staged on it; then the ready ones are hooked while
   // capacity lasts. A crash in between leaves beads staged (the deacon slings them), never lost.
-  const { convoy, convoyCreated } = chooseConvoy(town, ids, origins, title, opts.convoy, actor);
+  const { convoy, convoyCreated } = await chooseConvoy(town, ids, origins, title, opts.convoy, actor);
   const open = beads.filter((b) => b.bead.status === 'open');
-  stageOnConvoy(town, convoy, Object.fromEntries(open.map((b) => [b.bead.id, { target: rig.name, ...(opts.agent ? { agent: opts.agent } : {}) }])), { maxConcurrent: opts.maxConcurrent, epics }, actor);
+  await stageOnConvoy(town, convoy, Object.fromEntries(open.map((b) => [b.bead.id, { target: rig.name, ...(opts.agent ? { agent: opts.agent } : {}) }])), { maxConcurrent: opts.maxConcurrent, epics }, actor);
 
-  const slots = slotsFor(town, rig, convoy);
+  const slots = await slotsFor(town, rig, convoy);
   let free = freeSlots(slots);
   const hooked: Hooked[] = [];
   const staged: Staged[] = [];
@@ -181,11 +183,11 @@ export async function sling(town: Town, beadIds: string[], target: string, opts:
     } else queued.push(b.bead.id);
   }
   if (queued.length) {
-    const full = describeSlots(fullest(slotsFor(town, rig, convoy)));
+    const full = describeSlots(fullest(await slotsFor(town, rig, convoy)));
     for (const id of queued) staged.push({ bead: id, reason: `queued: ${full}` });
   }
   for (const b of beads) if (b.blockers.length) staged.push({ bead: b.bead.id, reason: b.blockers.join('; ') });
-  unstage(town, convoy, hooked.map((h) => h.bead), actor);
+  await unstage(town, convoy, hooked.map((h) => h.bead), actor);
   await startSessions(town, hooked, opts, actor);
   return { convoy, convoyCreated, hooked, staged };
 }
@@ -195,11 +197,11 @@ function byPriority(a: Issue, b: Issue): number {
 }
 
 /** The slots that limit slinging into this rig for this convoy: the rig's, the town's, the convoy's. */
-function slotsFor(town: Town, rig: Rig, convoyId: string): Slots[] {
-  const view = capacityView(town);
+async function slotsFor(town: Town, rig: Rig, convoyId: string): Promise<Slots[]> {
+  const view = await capacityView(town);
   const slots: Slots[] = [view.rigs[rig.name]!, view.town];
-  const limit = convoyMaxConcurrent(requireConvoy(town, convoyId));
-  if (limit !== undefined) slots.push({ running: convoyInFlight(town, convoyId), limit });
+  const limit = convoyMaxConcurrent(await requireConvoy(town, convoyId));
+  if (limit !== undefined) slots.push({ running: await convoyInFlight(town, convoyId), limit });
   return slots;
 }
 
@@ -212,21 +214,21 @@ function fullest(slots: Slots[]): Slots {
  * The beads named, with every epic replaced by its open children (nested epics too). An epic with
  * no open children is bad input: there is nothing to sling.
  */
-function expandEpics(town: Town, raw: string[]): { beads: { store: Store; id: string }[]; epics: string[] } {
+async function expandEpics(town: Town, raw: string[]): Promise<{ beads: { store: Store; id: string }[]; epics: string[] }> {
   const out = new Map<string, { store: Store; id: string }>();
   const epics: string[] = [];
-  const visit = (store: Store, id: string, depth: number) => {
-    const bead = store.mustGet(id);
+  const visit = async (store: Store, id: string, depth: number): Promise<void> => {
+    const bead = await store.mustGet(id);
     if (bead.issue_type !== 'epic') {
       out.set(bead.id, { store, id: bead.id });
       return;
     }
     epics.push(bead.id);
-    const children = store.list({ parent: bead.id }).filter((c) => c.status !== 'closed' && c.status !== 'tombstone' && !NON_WORK_TYPES.includes(c.issue_type));
+    const children = (await store.list({ parent: bead.id })).filter((c) => c.status !== 'closed' && c.status !== 'tombstone' && !NON_WORK_TYPES.includes(c.issue_type));
     if (!children.length && depth === 0) throw new UserError(`cannot sling: epic ${bead.id} has no open children`, `add some with bd create --parent ${bead.id}`);
-    for (const c of children) if (depth < 10) visit(store, c.id, depth + 1);
+    for (const c of children) if (depth < 10) await visit(store, c.id, depth + 1);
   };
-  for (const id of raw) visit(storeForBead(town, id), id, 0);
+  for (const id of raw) await visit(await town.stores.forBead(id), id, 0);
   return { beads: [...out.values()], epics };
 }
 
@@ -235,16 +237,15 @@ function expandEpics(town: Town, raw: string[]): { beads: { store: Store; id: st
  * a racing sling, a convoy made before slinging) or the work a fix bead redoes (a bounce stays in
  * its convoy); else a new one. Decided in one HQ transaction, so racing slings find one convoy.
  */
-function chooseConvoy(town: Town, ids: string[], origins: string[], title: string, given: string | undefined, actor: string): { convoy: string; convoyCreated: boolean } {
+async function chooseConvoy(town: Town, ids: string[], origins: string[], title: string, given: string | undefined, actor: string): Promise<{ convoy: string; convoyCreated: boolean }> {
   if (given) {
-    addToConvoy(town, given, ids, actor);
-    return { convoy: requireConvoy(town, given).id, convoyCreated: false };
+    await addToConvoy(town, given, ids, actor);
+    return { convoy: (await requireConvoy(town, given)).id, convoyCreated: false };
   }
-  const hq = openHqStore(town);
-  return hq.write(() => {
-    const existing = convoysTracking(town, [...ids, ...origins]).filter((c) => c.status !== 'closed');
-    if (existing.length) return { convoy: addToConvoy(town, existing[0]!.id, ids, actor).id, convoyCreated: false };
-    return { convoy: createConvoy(town, title, ids, actor).id, convoyCreated: true };
+  return (await town.stores.hq()).transaction(async (hq) => {
+    const existing = (await convoysTracking(town, [...ids, ...origins], hq)).filter((c) => c.status !== 'closed');
+    if (existing.length) return { convoy: (await addToConvoy(town, existing[0]!.id, ids, actor, hq)).id, convoyCreated: false };
+    return { convoy: (await createConvoy(town, title, ids, actor, hq)).id, convoyCreated: true };
   });
 }
 
@@ -255,24 +256,28 @@ async function startSessions(town: Town, hooked: Hooked[], opts: SlingOptions, a
     await Promise.all(hooked.map((h) => startSession(town, h, h.adapter ?? opts.agent)));
   } else {
     // Nobody is starting these: say so, so the Witness (if a deacon runs) starts them, not waits.
-    for (const h of hooked) if (h.created) setAgentState(town, h.agent, 'dead', 'slung with --no-start: no session yet', actor);
+    for (const h of hooked) if (h.created) await setAgentState(town, h.agent, 'dead', 'slung with --no-start: no session yet', actor);
   }
 }
 
 /** Hooks a bead to a fresh polecat of the rig, or returns undefined when the rig is at capacity. */
 async function hookToPolecat(town: Town, rig: Rig, store: Store, beadId: string, actor: string, opts: SlingOptions, limit: number): Promise<Hooked | undefined> {
-  // One write transaction decides: already hooked here (idempotent), rig full, or allocate + hook (CAS).
-  const decided = store.write(() => {
-    const bead = store.mustGet(beadId);
+  // One transaction decides: already hooked here (idempotent), rig full, or allocate + hook (CAS).
+  // Polecats live in the rig's store: when the bead does too (the usual case), counting and
+  // allocating them is part of the transaction, so racing slings cannot overfill the rig.
+  const rigStore = await town.stores.rig(rig);
+  const decided = await store.transaction(async (tx) => {
+    const agents: Tx = store.prefix === rigStore.prefix ? tx : rigStore;
+    const bead = await tx.mustGet(beadId);
     if (bead.status === 'hooked') {
       if (holderRig(bead.assignee) !== rig.name) throw new ConflictError(`cannot sling: ${bead.id} is already hooked to ${bead.assignee}`, bead.assignee);
-      return { agent: getAgent(town, bead.assignee!)!, created: false };
+      return { agent: (await getAgent(town, bead.assignee!, agents))!, created: false };
     }
     // Counted where polecats are allocated, so racing slings cannot overfill the rig.
-    if (polecatsIn(town, rig) >= limit) return undefined;
-    const agent = allocatePolecat(town, rig, bead.id, actor, opts.agent);
+    if ((await polecatsIn(town, rig, agents)) >= limit) return undefined;
+    const agent = await allocatePolecat(town, rig, bead.id, actor, opts.agent, agents);
     const statuses = opts.force ? SLINGABLE_FORCED : SLINGABLE;
-    store.compareAndSet(bead.id, { status: statuses }, { status: 'hooked', assignee: agent.address, ...recordAgent(opts.agent) }, actor);
+    await tx.compareAndSet(bead.id, { status: statuses }, { status: 'hooked', assignee: agent.address, ...recordAgent(opts.agent) }, actor);
     return { agent, created: true };
   });
   if (!decided) return undefined;
@@ -282,7 +287,7 @@ async function hookToPolecat(town: Town, rig: Rig, store: Store, beadId: string,
   } catch (e) {
     if (created) {
       // Undo the hook so the bead is free again; the identity goes with it.
-      store.compareAndSet(beadId, { status: 'hooked', assignee: agent.address }, { status: 'open', assignee: null }, actor);
+      await store.compareAndSet(beadId, { status: 'hooked', assignee: agent.address }, { status: 'open', assignee: null }, actor);
       await decommissionPolecat(town, rig, agent.name!, { keepBranch: true, reason: 'worktree creation failed' });
     }
     throw new UserError(`cannot create worktree for ${agent.address}: ${(e as Error).message}`);
@@ -296,18 +301,18 @@ function recordAgent(agent: string | undefined): { fields?: Record<string, unkno
 }
 
 async function hookToAgent(town: Town, address: string, store: Store, beadId: string, actor: string, agentCli?: string): Promise<Hooked> {
-  const agent = mustGetAgent(town, address);
+  const agent = await mustGetAgent(town, address);
   if (agent.hook === beadId) return { bead: beadId, agent: address, created: false, workdir: agent.workdir };
   if (agent.hook) throw new ConflictError(`${address} already has ${agent.hook} on its hook`, address);
-  store.write(() => {
-    const bead = store.mustGet(beadId);
+  await store.transaction(async (tx) => {
+    const bead = await tx.mustGet(beadId);
     if (bead.status === 'hooked' && bead.assignee === address) return;
-    store.compareAndSet(beadId, { status: SLINGABLE_FORCED }, { status: 'hooked', assignee: address, ...recordAgent(agentCli) }, actor);
+    await tx.compareAndSet(beadId, { status: SLINGABLE_FORCED }, { status: 'hooked', assignee: address, ...recordAgent(agentCli) }, actor);
   });
   try {
-    updateAgentFields(town, address, { hook_bead: beadId }, actor);
+    await updateAgentFields(town, address, { hook_bead: beadId }, actor);
   } catch (e) {
-    store.compareAndSet(beadId, { status: 'hooked', assignee: address }, { status: 'open', assignee: null }, actor);
+    await store.compareAndSet(beadId, { status: 'hooked', assignee: address }, { status: 'open', assignee: null }, actor);
     throw e;
   }
   return { bead: beadId, agent: address, created: true, workdir: agent.workdir };
@@ -324,7 +329,7 @@ const OPENING_PROMPT =
  */
 async function startSession(town: Town, h: Hooked, adapter: string | undefined): Promise<void> {
   const { launchAgent, isAgentAlive, nudgeAgent } = await import('../runtime/launch.js');
-  if (isAgentAlive(town, h.agent)) {
+  if (await isAgentAlive(town, h.agent)) {
     if (h.created) await nudgeAgent(town, h.agent, `New work on your hook (${h.bead}). Run \`gt prime\` and work it.`, { timeoutMs: 5000 }).catch(() => undefined);
     h.session = 'started';
     return;
@@ -335,7 +340,7 @@ async function startSession(town: Town, h: Hooked, adapter: string | undefined):
   } catch (e) {
     h.session = 'failed';
     h.error = (e as Error).message;
-    try { setAgentState(town, h.agent, 'dead', h.error); } catch { /* identity gone */ }
+    try { await setAgentState(town, h.agent, 'dead', h.error); } catch { /* identity gone */ }
   }
 }
 

@@ -1,6 +1,6 @@
 // `gt status`: the town at a glance — rigs, agents by state, hooks, queue depth, open convoys.
 import { listAgents, type Agent } from '../town/identity.js';
-import { listRigs, openRigStore } from '../town/rig.js';
+import { listRigs } from '../town/rig.js';
 import type { Town } from '../town/town.js';
 import { listConvoys, type ConvoyStatus } from './convoy.js';
 import { listMergeRequests } from './merge-request.js';
@@ -15,25 +15,26 @@ export interface TownStatus {
   convoys: ConvoyStatus[];
 }
 
-export function townStatus(town: Town): TownStatus {
-  const capacity = capacityView(town);
-  const convoys = listConvoys(town);
-  const rigs = listRigs(town).map((rig): RigSummary => {
-    const store = openRigStore(rig);
-    const mrs = listMergeRequests(store, { state: ['queued', 'testing'] });
-    return {
+export async function townStatus(town: Town): Promise<TownStatus> {
+  const capacity = await capacityView(town);
+  const convoys = await listConvoys(town);
+  const rigs: RigSummary[] = [];
+  for (const rig of listRigs(town)) {
+    const store = await town.stores.rig(rig);
+    const mrs = await listMergeRequests(store, { state: ['queued', 'testing'] });
+    rigs.push({
       name: rig.name,
       prefix: rig.prefix,
       branch: rig.mainBranch,
       queue: mrs.filter((m) => m.state === 'queued').length,
       testing: mrs.filter((m) => m.state === 'testing').length,
-      open: store.list({ status: ['open', 'in_progress', 'hooked', 'blocked'] }).filter((b) => !['agent', 'merge-request', 'message'].includes(b.issue_type)).length,
-      ready: store.ready().length,
+      open: (await store.list({ status: ['open', 'in_progress', 'hooked', 'blocked'] })).filter((b) => !['agent', 'merge-request', 'message'].includes(b.issue_type)).length,
+      ready: (await store.ready()).length,
       polecats: capacity.rigs[rig.name]!,
       staged: convoys.flatMap((c) => c.staged).filter((x) => x.target === rig.name).length,
-    };
-  });
-  const agents = listAgents(town).map(({ address, role, state, reason, hook, last_activity }) => ({ address, role, state, reason, hook, last_activity }));
+    });
+  }
+  const agents = (await listAgents(town)).map(({ address, role, state, reason, hook, last_activity }) => ({ address, role, state, reason, hook, last_activity }));
   const byState: Record<string, number> = {};
   for (const a of agents) if (a.role !== 'overseer') byState[a.state] = (byState[a.state] ?? 0) + 1; // the human is no agent
   return { town: { name: town.name, root: town.root, id: town.id }, rigs, agents, byState, convoys };

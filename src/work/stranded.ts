@@ -1,9 +1,9 @@
 // `gt convoy stranded`: tracked beads that cannot progress on their own, and why. `findStranded`
 // decides over plain data (no I/O); `strandedBeads` gathers the facts from the town.
 import { findCycles, type GraphEdge } from '../beads/ready.js';
-import { BLOCKING_DEP_TYPES } from '../beads/model.js';
+import { BLOCKING_DEP_TYPES, type Issue } from '../beads/model.js';
 import { getAgent } from '../town/identity.js';
-import { openRigStore, rigForBead, storeForBead } from '../town/rig.js';
+import { rigForBead } from '../town/rig.js';
 import type { Town } from '../town/town.js';
 import { listConvoys, requireConvoy, stagedOf, trackedIds } from './convoy.js';
 import { listMergeRequests } from './merge-request.js';
@@ -50,9 +50,12 @@ export function findStranded(convoy: string, beads: StrandFacts[], edges: GraphE
 }
 
 /** Stranded beads of one convoy, or of every open convoy. */
-export function strandedBeads(town: Town, convoyId?: string): Stranded[] {
-  const convoys = convoyId ? [requireConvoy(town, convoyId)] : listConvoys(town).map((c) => requireConvoy(town, c.id));
-  const stagedAnywhere = new Set(listConvoys(town).flatMap((c) => c.staged.map((s) => s.id)));
+export async function strandedBeads(town: Town, convoyId?: string): Promise<Stranded[]> {
+  const open = await listConvoys(town);
+  const convoys: Issue[] = [];
+  if (convoyId) convoys.push(await requireConvoy(town, convoyId));
+  else for (const c of open) convoys.push(await requireConvoy(town, c.id));
+  const stagedAnywhere = new Set(open.flatMap((c) => c.staged.map((s) => s.id)));
   const out: Stranded[] = [];
   for (const convoy of convoys) {
     const staged = stagedOf(convoy);
@@ -60,25 +63,26 @@ export function strandedBeads(town: Town, convoyId?: string): Stranded[] {
     const edges: GraphEdge[] = [];
     for (const id of trackedIds(convoy)) {
       let store;
-      try { store = storeForBead(town, id); } catch { continue; }
-      const bead = store.get(id);
+      try { store = await town.stores.forBead(id); } catch { continue; }
+      const bead = await store.get(id);
       if (!bead) continue;
       edges.push(...bead.dependencies.filter((d) => BLOCKING_DEP_TYPES.includes(d.type)));
-      const blockers = bead.dependencies
-        .filter((d) => BLOCKING_DEP_TYPES.includes(d.type))
-        .map((d) => ({ id: d.depends_on_id, status: store.get(d.depends_on_id)?.status ?? 'missing' }))
-        .filter((x) => x.status !== 'closed' && x.status !== 'tombstone' && x.status !== 'missing');
-      const holder = bead.status === 'hooked' && bead.assignee ? safeHolder(town, bead.assignee) : undefined;
-      facts.push({ id, status: bead.status, assignee: bead.assignee, staged: id in staged, blockers, holder, bouncedWithoutWorker: bead.status === 'in_progress' ? bouncedWithoutWorker(town, id) : undefined });
+      const blockers: StrandFacts['blockers'] = [];
+      for (const d of bead.dependencies.filter((d) => BLOCKING_DEP_TYPES.includes(d.type))) {
+        const status = (await store.get(d.depends_on_id))?.status ?? 'missing';
+        if (status !== 'closed' && status !== 'tombstone' && status !== 'missing') blockers.push({ id: d.depends_on_id, status });
+      }
+      const holder = bead.status === 'hooked' && bead.assignee ? await safeHolder(town, bead.assignee) : undefined;
+      facts.push({ id, status: bead.status, assignee: bead.assignee, staged: id in staged, blockers, holder, bouncedWithoutWorker: bead.status === 'in_progress' ? await bouncedWithoutWorker(town, id) : undefined });
     }
     out.push(...findStranded(convoy.id, facts, edges, stagedAnywhere));
   }
   return out;
 }
 
-function safeHolder(town: Town, address: string): StrandFacts['holder'] {
+async function safeHolder(town: Town, address: string): Promise<StrandFacts['holder']> {
   try {
-    const a = getAgent(town, address);
+    const a = await getAgent(town, address);
     return { active: !!a?.active, gaveUp: !!a?.gaveUp };
   } catch {
     return { active: false, gaveUp: false };
@@ -86,13 +90,13 @@ function safeHolder(town: Town, address: string): StrandFacts['holder'] {
 }
 
 /** The bead's latest MR, when it bounced and none of its fix beads is open or being worked. */
-function bouncedWithoutWorker(town: Town, beadId: string): string | undefined {
+async function bouncedWithoutWorker(town: Town, beadId: string): Promise<string | undefined> {
   const rig = rigForBead(town, beadId);
   if (!rig) return undefined;
-  const store = storeForBead(town, beadId);
-  const mrs = listMergeRequests(openRigStore(rig)).filter((m) => m.source_bead === beadId);
+  const store = await town.stores.forBead(beadId);
+  const mrs = (await listMergeRequests(await town.stores.rig(rig))).filter((m) => m.source_bead === beadId);
   const last = mrs.sort((a, b) => a.created_at.localeCompare(b.created_at)).at(-1);
   if (!last || last.state !== 'bounced') return undefined;
-  const fixes = store.list({ fields: { bounce_of: beadId } });
+  const fixes = await store.list({ fields: { bounce_of: beadId } });
   return fixes.some((f) => f.status !== 'closed') ? undefined : last.id;
 }

@@ -37,10 +37,12 @@ export function sweepTown(town: string): void {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function until<T>(what: string, f: () => T | undefined | false | null, ms = 30_000): Promise<T> {
+export async function until<T>(what: string, f: () => Promise<T | undefined | false | null>, ms?: number): Promise<T>;
+export async function until<T>(what: string, f: () => T | undefined | false | null, ms?: number): Promise<T>;
+export async function until<T>(what: string, f: () => T | undefined | false | null | Promise<T | undefined | false | null>, ms = 30_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
-    const v = f();
+    const v = await f();
     if (v) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);

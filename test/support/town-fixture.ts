@@ -3,7 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gt, gtBin, runAsync, testEnv, tempDir, type CliResult } from './cli.js';
-import { openStore } from '../../src/beads/store.js';
+import { openStore } from '../../src/beads/open.js';
+import type { Store } from '../../src/beads/api.js';
 import { parse, stringify } from 'smol-toml';
 
 export interface TownFixture {
@@ -83,28 +84,28 @@ export function asAgent(f: TownFixture, address: string): NodeJS.ProcessEnv {
   return { ...f.env, GT_AGENT: address, BD_ACTOR: address };
 }
 
-/** Rig beads for e2e tests, read and written straight through the store (rig `demo` unless named). */
-const rigStore = (town: string, rig: string) => openStore(join(town, rig, '.beads'));
+/** Rig beads for e2e tests, read and written straight through the store (rig `demo` unless named), closed after each use. */
+async function withRigStore<T>(town: string, rig: string, fn: (s: Store) => Promise<T>): Promise<T> {
+  const s = await openStore({ kind: 'sqlite', beadsDir: join(town, rig, '.beads') });
+  try { return await fn(s); } finally { await s.close(); }
+}
 
-export function createRigBead(town: string, title: string, description: string, rig = 'demo'): string {
-  const s = rigStore(town, rig);
-  try { return s.create({ title, description }, 'overseer').id; } finally { s.close(); }
+export function createRigBead(town: string, title: string, description: string, rig = 'demo'): Promise<string> {
+  return withRigStore(town, rig, async (s) => (await s.create({ title, description }, 'overseer')).id);
 }
 
 /** [adapter, mode] of an identity's latest session record. */
-export function lastSessionOf(town: string, address: string, rig = 'demo'): [string, string] | undefined {
-  const s = rigStore(town, rig);
-  try {
-    const sessions = s.list({ type: 'agent' }).find((b) => b.fields.address === address)?.fields.sessions as { adapter: string; mode: string }[] | undefined;
+export function lastSessionOf(town: string, address: string, rig = 'demo'): Promise<[string, string] | undefined> {
+  return withRigStore(town, rig, async (s) => {
+    const sessions = (await s.list({ type: 'agent' })).find((b) => b.fields.address === address)?.fields.sessions as { adapter: string; mode: string }[] | undefined;
     const last = sessions?.at(-1);
     return last && [last.adapter, last.mode];
-  } finally { s.close(); }
+  });
 }
 
 /** The merge-request bead filed for a source bead, if any. */
 export function mrForBead(town: string, bead: string, rig = 'demo') {
-  const s = rigStore(town, rig);
-  try { return s.list({ type: 'merge-request', includeClosed: true }).find((m) => m.fields.source_bead === bead); } finally { s.close(); }
+  return withRigStore(town, rig, async (s) => (await s.list({ type: 'merge-request', includeClosed: true })).find((m) => m.fields.source_bead === bead));
 }
 
 /** A check for `until`: the identity has no session in `gt session list` any more. */

@@ -2,27 +2,55 @@
 // transaction runs to completion at once (its own IMMEDIATE transaction) and nothing can
 // interleave with it; a `transaction(fn)` spans awaits, so it holds the store's gate from BEGIN to
 // COMMIT and other async flows of this process wait for it. Nested transactions are savepoints.
+import { resolve } from 'node:path';
 import { InternalError } from '../../lib/errors.js';
 import type {
   BlockedIssue, ChildEdge, ChildInput, CompareAndSetExpect, CreateInput, ImportCounts, ListFilter, Store, Tx, UpdatePatch,
 } from '../api.js';
 import type { BeadEvent, Comment, Dependency, Issue } from '../model.js';
-import { openStore as openEngine, type SqliteStore as Engine, type Savepoint } from '../store.js';
+import { openStore as openEngine, type SqliteStore as Engine, type Savepoint } from './engine.js';
 import { busyTimeoutMs } from '../write-lock.js';
 import { Gate } from './gate.js';
 
-export interface SqliteOpenOptions { create?: boolean; prefix?: string }
+export interface SqliteOpenOptions {
+  create?: boolean; prefix?: string;
+  /** Its own connection even if this process has the database open (tests playing two processes). */
+  separateConnection?: boolean;
+}
+
+/**
+ * One open database of this process: every handle on it shares the connection and the gate. Two
+ * connections of one process would deadlock: a transaction open on one across awaits, a write
+ * on the other blocks the whole process in SQLite's busy wait, so the first never commits.
+ */
+interface Shared { engine: Engine; gate: Gate; handles: Set<SqliteStore> }
+const shared = new Map<string, Shared>();
 
 /** Opens (or with create, initializes) the SQLite store in a `.beads` directory. */
 export async function openSqliteStore(beadsDir: string, opts: SqliteOpenOptions = {}): Promise<SqliteStore> {
-  return new SqliteStore(openEngine(beadsDir, opts));
+  const key = resolve(beadsDir);
+  let db = opts.separateConnection ? undefined : shared.get(key);
+  if (!db) {
+    const engine = openEngine(key, opts);
+    const made: Shared = { engine, gate: new Gate(), handles: new Set() };
+    engine.onCommit = () => { for (const h of made.handles) h.changed(); };
+    if (!opts.separateConnection) shared.set(key, made);
+    db = made;
+  }
+  const store = new SqliteStore(db, () => {
+    db.handles.delete(store);
+    if (db.handles.size) return;
+    if (shared.get(key) === db) shared.delete(key);
+    db.engine.onCommit = undefined;
+    db.engine.close();
+  });
+  db.handles.add(store);
+  return store;
 }
 
 /** One level of transaction nesting: the store itself, or an open transaction's handle. */
 abstract class Level implements Tx {
-  protected readonly gate = new Gate();
-
-  constructor(protected readonly engine: Engine, protected readonly waitMs: number) {}
+  constructor(protected readonly engine: Engine, protected readonly gate: Gate, protected readonly waitMs: number) {}
 
   get prefix(): string {
     return this.engine.prefix;
@@ -130,7 +158,7 @@ class TxHandle extends Level {
   private ended = false;
 
   constructor(engine: Engine, waitMs: number, readonly savepoint: Savepoint | undefined) {
-    super(engine, waitMs);
+    super(engine, new Gate(), waitMs);
   }
 
   protected usable(): void {
@@ -172,9 +200,8 @@ export class SqliteStore extends Level implements Store {
   private notifyScheduled = false;
   private seen: { version: number; jsonl: string } | undefined;
 
-  constructor(engine: Engine) {
-    super(engine, busyTimeoutMs());
-    engine.onCommit = () => this.changed();
+  constructor(db: Shared, private readonly release: () => void) {
+    super(db.engine, db.gate, busyTimeoutMs());
   }
 
   get location(): string {
@@ -239,8 +266,7 @@ export class SqliteStore extends Level implements Store {
     this.closed = true;
     this.stopPolling();
     this.listeners.clear();
-    this.engine.onCommit = undefined;
-    this.engine.close();
+    this.release(); // the last handle's close flushes and closes the connection
   }
 
   // ---- the change signal ---------------------------------------------------------------------
@@ -283,7 +309,7 @@ export class SqliteStore extends Level implements Store {
   }
 
   /** Coalesces a burst of commits into one call per listener after the current tick. */
-  private changed(): void {
+  changed(): void {
     if (!this.listeners.size || this.notifyScheduled) return;
     this.notifyScheduled = true;
     setImmediate(() => {

@@ -2,9 +2,22 @@
 import { InvalidArgumentError } from 'commander';
 import type { Town } from '../../town/town.js';
 
+// One town handle per command: its stores are opened on first use and closed by closeCurrentTown.
+let found: Town | undefined;
+
 export async function currentTown(): Promise<Town> {
-  const { findTown } = await import('../../town/town.js');
-  return findTown();
+  if (!found) {
+    const { findTown } = await import('../../town/town.js');
+    found = findTown();
+  }
+  return found;
+}
+
+/** Closes the stores of the town this command used (gt's main calls it before the process exits). */
+export async function closeCurrentTown(): Promise<void> {
+  const town = found;
+  found = undefined;
+  if (town) await town.stores.closeAll();
 }
 
 /** The caller's identity address (GT_AGENT, else inferred from the cwd, else overseer). */

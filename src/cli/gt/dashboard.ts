@@ -58,7 +58,7 @@ export function register(program: Command): void {
       const town = await currentTown();
       if (o.rig) (await import('../../town/rig.js')).loadRig(town, o.rig); // an unknown rig is a clear error, not an empty feed
       if (o.problems) {
-        const problems = feed.currentProblems(town).filter((p) => !o.rig || p.rig === o.rig);
+        const problems = (await feed.currentProblems(town)).filter((p) => !o.rig || p.rig === o.rig);
         if (o.json) for (const p of problems) process.stdout.write(`${JSON.stringify(p)}\n`);
         else process.stdout.write(problems.length ? `${problems.map((p) => `${p.kind.padEnd(15)} ${p.text}`).join('\n')}\n` : 'No problems: every agent alive, nothing bounced without a worker, main green, no stranded convoys.\n');
         return;

@@ -11,7 +11,7 @@ function rows(d: AgentRow[], none: string): string {
 async function attachTo(address: string): Promise<void> {
   const town = await currentTown();
   const { mustGetAgent } = await import('../../town/identity.js');
-  const s = mustGetAgent(town, address).sessions.at(-1);
+  const s = (await mustGetAgent(town, address)).sessions.at(-1);
   const { UserError } = await import('../../lib/errors.js');
   if (!s) throw new UserError(`${address} has no session`);
   if (s.mode !== 'tmux') throw new UserError(`${s.session_name} is headless`, `read its output with: gt peek ${address}`);

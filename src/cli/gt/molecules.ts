@@ -57,7 +57,7 @@ export function register(program: Command): void {
       const town = await currentTown();
       const { townFormulas, townProtos } = await import('../../work/molecules.js');
       if (o.protos) {
-        output(o.json, townProtos(town), (d) => d.map((p) => `${p.id.padEnd(14)} ${p.rig.padEnd(10)} ${String(p.steps).padStart(3)} steps  ${p.title}`).join('\n') || 'no protomolecules');
+        output(o.json, await townProtos(town), (d) => d.map((p) => `${p.id.padEnd(14)} ${p.rig.padEnd(10)} ${String(p.steps).padStart(3)} steps  ${p.title}`).join('\n') || 'no protomolecules');
         return;
       }
       output(o.json, townFormulas(town, o.dir), (d) =>
@@ -86,7 +86,7 @@ export function register(program: Command): void {
       const vars = parseVarArgs(o.var);
       const town = await currentTown();
       const { cookProto } = await import('../../work/molecules.js');
-      output(o.json, cookProto(town, name, { rig: o.rig, vars, dirs: o.dir, actor: await me(town) }), (d) => `Cooked ${d.proto.id}: ${d.proto.title} (${d.steps} steps) in ${d.rig}`);
+      output(o.json, await cookProto(town, name, { rig: o.rig, vars, dirs: o.dir, actor: await me(town) }), (d) => `Cooked ${d.proto.id}: ${d.proto.title} (${d.steps} steps) in ${d.rig}`);
     });
   const mol = program.command('mol').description('molecules: formulas poured as real beads (one child bead per step, worked in order)');
   const pourCommand = (name: 'pour' | 'wisp', description: string) =>
@@ -102,7 +102,7 @@ export function register(program: Command): void {
         const vars = parseVarArgs(o.var);
         const town = await currentTown();
         const { pourFormula } = await import('../../work/molecules.js');
-        const r = pourFormula(town, formulaName, { rig: o.rig, vars, dirs: o.dir, wisp: name === 'wisp', actor: await me(town) });
+        const r = await pourFormula(town, formulaName, { rig: o.rig, vars, dirs: o.dir, wisp: name === 'wisp', actor: await me(town) });
         output(o.json, r, renderPoured);
       });
   pourCommand('pour', 'pour a formula as a molecule: a root bead plus one step bead each, exported like any bead; prints the root id (sling it to have it worked)');
@@ -115,7 +115,7 @@ export function register(program: Command): void {
     .action(async (id: string, o: { json?: boolean }) => {
       const town = await currentTown();
       const { moleculeStatus } = await import('../../work/molecules.js');
-      output(o.json, moleculeStatus(town, id), renderProgress);
+      output(o.json, await moleculeStatus(town, id), renderProgress);
     });
   mol
     .command('squash <root>')
@@ -125,7 +125,7 @@ export function register(program: Command): void {
     .action(async (id: string, o: { message?: string; json?: boolean }) => {
       const town = await currentTown();
       const { squashMolecule } = await import('../../work/molecules.js');
-      const r = squashMolecule(town, id, { summary: o.message, actor: await me(town) });
+      const r = await squashMolecule(town, id, { summary: o.message, actor: await me(town) });
       output(o.json, r, (d) =>
         d.already
           ? `${d.root} was already squashed${d.digest ? ` (digest ${d.digest})` : ''}`
@@ -140,7 +140,7 @@ export function register(program: Command): void {
     .action(async (id: string, o: { json?: boolean }) => {
       const town = await currentTown();
       const { burnMolecule } = await import('../../work/molecules.js');
-      output(o.json, burnMolecule(town, id, await me(town)), (d) => `Burned ${d.root} (${d.deleted.length} bead(s) deleted)`);
+      output(o.json, await burnMolecule(town, id, await me(town)), (d) => `Burned ${d.root} (${d.deleted.length} bead(s) deleted)`);
     });
 
   const gate = program.command('gate').description('molecule gates: steps that wait for a person, a timer, a bead or a command');
@@ -152,7 +152,7 @@ export function register(program: Command): void {
     .action(async (id: string, o: { reason?: string; json?: boolean }) => {
       const town = await currentTown();
       const { approveGate } = await import('../../work/molecules.js');
-      output(o.json, approveGate(town, id, await me(town), o.reason), (g) => `Gate ${g.id} open: ${g.close_reason ?? ''}`);
+      output(o.json, await approveGate(town, id, await me(town), o.reason), (g) => `Gate ${g.id} open: ${g.close_reason ?? ''}`);
     });
   gate
     .command('check')

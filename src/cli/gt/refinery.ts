@@ -51,7 +51,7 @@ export function register(program: Command): void {
       const states = o.state ? o.state.split(',').map((s) => parseMrState(s.trim())) : o.all ? undefined : (['queued', 'testing'] as const).slice();
       const town = await currentTown();
       const { mqList } = await import('../../refinery/mq.js');
-      const list = mqList(town, { rig, states });
+      const list = await mqList(town, { rig, states });
       output(o.json, list, (d) =>
         d.length
           ? d.map((m) => `${m.id.padEnd(12)} ${m.state.padEnd(8)} P${m.priority} ${m.rig.padEnd(10)} ${m.branch}  (${m.source_bead}${m.attempts.length ? `, ${m.attempts.length} attempt${m.attempts.length > 1 ? 's' : ''}` : ''})`).join('\n')
@@ -65,7 +65,7 @@ export function register(program: Command): void {
     .action(async (id: string, o: { json?: boolean }) => {
       const town = await currentTown();
       const { mqStatus } = await import('../../refinery/mq.js');
-      output(o.json, mqStatus(town, id), (m) => [
+      output(o.json, await mqStatus(town, id), (m) => [
         `${m.id} [${m.state}]${m.position ? ` #${m.position} in queue` : ''}  ${m.branch} -> ${m.target}  (rig ${m.rig}, P${m.priority})`,
         `source: ${m.source ? `${m.source.id} ${m.source.title} [${m.source.status}${m.source.close_reason ? `: ${m.source.close_reason}` : ''}]` : m.source_bead}`,
         ...(m.polecat ? [`polecat: ${m.polecat}`] : []),
@@ -84,7 +84,7 @@ export function register(program: Command): void {
     .action(async (id: string, o: { json?: boolean }) => {
       const town = await currentTown();
       const { mqRetry } = await import('../../refinery/mq.js');
-      const r = mqRetry(town, id, await me(town));
+      const r = await mqRetry(town, id, await me(town));
       output(o.json, r, (d) => (d.changed ? `${d.mr.id} is queued again` : `${d.mr.id} is already queued; nothing changed`));
     });
   mq

@@ -9,7 +9,7 @@ async function addressOf(town: Town, target: string): Promise<string> {
   const { listAgents } = await import('../../town/identity.js');
   const { canonicalAddress } = await import('../../town/address.js');
   if (target.startsWith('gt-')) {
-    const a = listAgents(town, { includeRetired: true }).find((x) => x.sessions.some((s) => s.session_name === target));
+    const a = (await listAgents(town, { includeRetired: true })).find((x) => x.sessions.some((s) => s.session_name === target));
     if (a) return a.address;
     const { NotFoundError } = await import('../../lib/errors.js');
     throw new NotFoundError('session', target, 'list sessions with: gt session list');
@@ -20,7 +20,7 @@ async function addressOf(town: Town, target: string): Promise<string> {
 async function lastSessionOf(town: Town, target: string) {
   const { mustGetAgent } = await import('../../town/identity.js');
   const { UserError } = await import('../../lib/errors.js');
-  const agent = mustGetAgent(town, await addressOf(town, target));
+  const agent = await mustGetAgent(town, await addressOf(town, target));
   const s = agent.sessions.at(-1);
   if (!s) throw new UserError(`${agent.address} has never had a session`, `start one: gt sling <bead> ${agent.rig ?? '<rig>'}`);
   return { agent, s };
@@ -50,7 +50,7 @@ export function register(program: Command): void {
       const { listAgents } = await import('../../town/identity.js');
       const { providerFor } = await import('../../runtime/launch.js');
       const rows = [];
-      for (const a of listAgents(town, { rig: o.rig })) {
+      for (const a of await listAgents(town, { rig: o.rig })) {
         const s = a.sessions.at(-1);
         if (!s) continue;
         const alive = !s.ended_at && providerFor(town, s.mode).get(s.session_name)?.alive === true;
@@ -141,7 +141,7 @@ export function register(program: Command): void {
         output(o.json, r, (d) => d.answer);
         return;
       }
-      const list = predecessors(town, address);
+      const list = await predecessors(town, address);
       output(o.json, list, (d) => d.length === 0 ? `${address} has no resumable sessions` : d.map((s) => `${s.session_id}  ${s.started_at}  ${s.ended_at ? `ended ${s.ended_at}` : 'live'}  ${s.adapter}${s.bead ? `  ${s.bead}` : ''}`).join('\n'));
     });
 
@@ -158,10 +158,10 @@ export function register(program: Command): void {
       let beads: string[] | undefined;
       if (o.convoy) {
         const { convoyStatus } = await import('../../work/convoy.js');
-        beads = convoyStatus(town, o.convoy).tracked.map((t) => t.id);
+        beads = (await convoyStatus(town, o.convoy)).tracked.map((t) => t.id);
       }
       const agent = o.agent ? await addressOf(town, o.agent) : undefined;
-      const r = costReport(town, { agent, rig: o.rig, beads });
+      const r = await costReport(town, { agent, rig: o.rig, beads });
       const fmt = (u: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number; costUsd: number }) =>
         `in ${u.inputTokens} out ${u.outputTokens} cache r/w ${u.cacheReadTokens}/${u.cacheWriteTokens}  $${u.costUsd.toFixed(4)}`;
       output(o.json, r, (d) => [

@@ -12,7 +12,8 @@ export function register(program: Command): void {
     .action(async (dir: string | undefined, o: { name?: string; json?: boolean }) => {
       const { installTown } = await import('../../town/install.js');
       const { defaultTownDir } = await import('../../town/town.js');
-      const r = installTown(dir ?? defaultTownDir(), o.name);
+      const r = await installTown(dir ?? defaultTownDir(), o.name);
+      await r.town.stores.closeAll();
       output(o.json, { root: r.town.root, id: r.town.id, name: r.town.name, created: r.created, identities: r.identities }, (d) =>
         d.created ? `Created town '${d.name}' at ${d.root} (id ${d.id})` : `Town '${d.name}' already exists at ${d.root}; nothing changed`,
       );
@@ -74,7 +75,7 @@ export function register(program: Command): void {
       const town = await currentTown();
       const address = await me(town);
       const { getAgent } = await import('../../town/identity.js');
-      const agent = getAgent(town, address);
+      const agent = await getAgent(town, address);
       output(o.json, { address, role: agent?.role, rig: agent?.rig, town: town.root }, (d) => `${d.address}${d.role ? ` (${d.role})` : ''} in ${d.town}`);
     });
 
@@ -90,7 +91,7 @@ export function register(program: Command): void {
       const deacon = d.running
         ? `Deacon: running, pid ${d.pid}${d.heartbeatAgeMs !== undefined ? `, last heartbeat ${Math.round(d.heartbeatAgeMs / 1000)} s ago` : ''}${d.patrols !== undefined ? `, ${d.patrols} patrols` : ''}${d.last_error ? ` (last error: ${d.last_error})` : ''}`
         : "Deacon: not running (start it with 'gt up')";
-      output(o.json, { ...townStatus(town), deacon: d }, (s) => `${renderStatus(s)}\n\n${deacon}`);
+      output(o.json, { ...(await townStatus(town)), deacon: d }, (s) => `${renderStatus(s)}\n\n${deacon}`);
     });
 
   program

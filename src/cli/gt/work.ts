@@ -11,7 +11,7 @@ export function register(program: Command): void {
     .action(async (agent: string | undefined, o: { json?: boolean }) => {
       const town = await currentTown();
       const { showHook } = await import('../../work/hook.js');
-      const v = showHook(town, agent ?? (await me(town)));
+      const v = await showHook(town, agent ?? (await me(town)));
       output(o.json, v, (d) => (d.bead ? `${d.agent}: ${d.bead.id} ${d.bead.title} [${d.bead.status}]\n\n${d.bead.description ?? ''}` : `${d.agent}: hook is empty`));
     });
 
@@ -61,7 +61,7 @@ export function register(program: Command): void {
     .action(async (title: string, beads: string[], o: { json?: boolean }) => {
       const town = await currentTown();
       const { createConvoy } = await import('../../work/convoy.js');
-      const c = createConvoy(town, title, beads, await me(town));
+      const c = await createConvoy(town, title, beads, await me(town));
       output(o.json, c, (d) => `Created convoy ${d.id} "${d.title}" tracking ${beads.length} bead(s)`);
     });
   convoy
@@ -71,7 +71,7 @@ export function register(program: Command): void {
     .action(async (id: string, beads: string[], o: { json?: boolean }) => {
       const town = await currentTown();
       const { addToConvoy } = await import('../../work/convoy.js');
-      const c = addToConvoy(town, id, beads, await me(town));
+      const c = await addToConvoy(town, id, beads, await me(town));
       output(o.json, c, (d) => `Convoy ${d.id} now tracks ${d.dependencies.filter((x) => x.type === 'tracks').length} bead(s)`);
     });
   convoy
@@ -82,7 +82,7 @@ export function register(program: Command): void {
     .action(async (o: { all?: boolean; json?: boolean }) => {
       const town = await currentTown();
       const { listConvoys } = await import('../../work/convoy.js');
-      output(o.json, listConvoys(town, o), (d) => (d.length ? d.map((c) => `${c.id.padEnd(12)} ${String(c.closed).padStart(3)}/${c.total} ${c.status.padEnd(7)} ${c.title}`).join('\n') : 'No open convoys.'));
+      output(o.json, await listConvoys(town, o), (d) => (d.length ? d.map((c) => `${c.id.padEnd(12)} ${String(c.closed).padStart(3)}/${c.total} ${c.status.padEnd(7)} ${c.title}`).join('\n') : 'No open convoys.'));
     });
   convoy
     .command('status [convoy]')
@@ -93,9 +93,9 @@ export function register(program: Command): void {
       const { convoyStatus, listConvoys, refreshConvoys, requireConvoy } = await import('../../work/convoy.js');
       // Looking at a convoy lands it if its last bead just closed (the patrol would, a moment later).
       const failed: { convoy: string; message: string }[] = [];
-      refreshConvoys(town, id ? [...trackedOf(requireConvoy(town, id))] : undefined, await me(town), failed);
+      await refreshConvoys(town, id ? [...trackedOf(await requireConvoy(town, id))] : undefined, await me(town), failed);
       for (const f of failed) process.stderr.write(`gt: warning: convoy ${f.convoy} could not be landed: ${f.message}\n`);
-      const list = id ? [convoyStatus(town, id)] : listConvoys(town);
+      const list = id ? [await convoyStatus(town, id)] : await listConvoys(town);
       const { renderConvoy } = await import('../../work/convoy-view.js');
       output(o.json, id ? list[0] : list, () => (list.length ? list.map(renderConvoy).join('\n\n') : 'No open convoys.'));
     });
@@ -106,7 +106,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (id: string | undefined, o: { json?: boolean }) => {
       const { strandedBeads } = await import('../../work/stranded.js');
-      const r = strandedBeads(await currentTown(), id);
+      const r = await strandedBeads(await currentTown(), id);
       output(o.json, r, (d) => (d.length ? d.map((x) => `${x.convoy} ${x.bead}: ${x.reason}`).join('\n') : 'Nothing stranded.'));
       if (r.length) process.exitCode = 1;
     });
@@ -124,7 +124,7 @@ export function register(program: Command): void {
       const town = await currentTown();
       const { sendMail } = await import('../../work/mail.js');
       const from = await me(town);
-      const m = sendMail(town, { from, to, subject: o.subject, body: o.message }, from);
+      const m = await sendMail(town, { from, to, subject: o.subject, body: o.message }, from);
       // The mail is delivered either way; the nudge is a courtesy to a live session.
       // `nudged` says what really happened: 'nudged' only when the text was typed.
       let nudged: string | undefined;
@@ -147,7 +147,7 @@ export function register(program: Command): void {
       const town = await currentTown();
       const { inbox } = await import('../../work/mail.js');
       const who = agent ?? (await me(town));
-      output(o.json, inbox(town, who, o), (d) => (d.length ? d.map((m) => `${m.read ? ' ' : '*'} ${m.id.padEnd(10)} ${m.from.padEnd(22)} ${m.subject}`).join('\n') : `No mail for ${who}.`));
+      output(o.json, await inbox(town, who, o), (d) => (d.length ? d.map((m) => `${m.read ? ' ' : '*'} ${m.id.padEnd(10)} ${m.from.padEnd(22)} ${m.subject}`).join('\n') : `No mail for ${who}.`));
     });
   mail
     .command('read <id>')
@@ -157,7 +157,7 @@ export function register(program: Command): void {
       const town = await currentTown();
       const { readMail } = await import('../../work/mail.js');
       const who = await me(town);
-      output(o.json, readMail(town, id, who, who), (m) => `From: ${m.from}\nTo: ${m.to}\nSubject: ${m.subject}\nDate: ${m.created_at}\n\n${m.body}`);
+      output(o.json, await readMail(town, id, who, who), (m) => `From: ${m.from}\nTo: ${m.to}\nSubject: ${m.subject}\nDate: ${m.created_at}\n\n${m.body}`);
     });
   mail
     .command('reply <id>')
@@ -169,7 +169,7 @@ export function register(program: Command): void {
       const town = await currentTown();
       const { replyMail } = await import('../../work/mail.js');
       const who = await me(town);
-      output(o.json, replyMail(town, id, who, o.message, who, o.subject), (d) => `Sent ${d.id} to ${d.to} (thread ${d.thread})`);
+      output(o.json, await replyMail(town, id, who, o.message, who, o.subject), (d) => `Sent ${d.id} to ${d.to} (thread ${d.thread})`);
     });
   mail
     .command('archive <ids...>')
@@ -179,7 +179,8 @@ export function register(program: Command): void {
       const town = await currentTown();
       const { archiveMail } = await import('../../work/mail.js');
       const who = await me(town);
-      const done = ids.map((id) => archiveMail(town, id, who, who));
+      const done = [];
+      for (const id of ids) done.push(await archiveMail(town, id, who, who));
       output(o.json, done, (d) => d.map((m) => `Archived ${m.id}`).join('\n'));
     });
   mail
@@ -189,7 +190,7 @@ export function register(program: Command): void {
     .action(async (id: string, o: { json?: boolean }) => {
       const town = await currentTown();
       const { thread } = await import('../../work/mail.js');
-      output(o.json, thread(town, id), (d) => d.map((m) => `${m.created_at} ${m.from} -> ${m.to}: ${m.subject}\n${m.body}`).join('\n\n'));
+      output(o.json, await thread(town, id), (d) => d.map((m) => `${m.created_at} ${m.from} -> ${m.to}: ${m.subject}\n${m.body}`).join('\n\n'));
     });
 
   program
@@ -199,7 +200,7 @@ export function register(program: Command): void {
     .action(async (o: { json?: boolean }) => {
       const town = await currentTown();
       const { prime } = await import('../../work/prime.js');
-      const v = prime(town, await me(town));
+      const v = await prime(town, await me(town));
       output(o.json, v, (d) => d.text);
     });
 
@@ -213,7 +214,7 @@ export function register(program: Command): void {
       const town = await currentTown();
       const { writeHandoff } = await import('../../work/handoff.js');
       const who = await me(town);
-      const m = writeHandoff(town, who, o.message, who);
+      const m = await writeHandoff(town, who, o.message, who);
       let restarting = false;
       if (o.restart !== false && process.env.GT_AGENT) {
         const { restartOwnSession } = await import('../../runtime/launch.js');
@@ -235,7 +236,7 @@ export function register(program: Command): void {
       output(o.json, r, (d) => `${d.created ? 'Filed' : 'Already filed'} ${d.mr.id} for ${d.bead} (${d.mr.branch} -> ${d.mr.target}); hook released`);
       if (process.env.GT_AGENT) {
         const { endOwnSession } = await import('../../runtime/launch.js');
-        endOwnSession(town, who);
+        await endOwnSession(town, who);
       }
     });
 }

@@ -1,6 +1,6 @@
 // The SQLite schema as an append-only list of migrations; meta.schema_version counts the applied ones.
-import type Database from 'better-sqlite3';
-import { UserError } from '../lib/errors.js';
+import { UserError } from '../../lib/errors.js';
+import type { SqlConnection } from './driver.js';
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -75,7 +75,7 @@ const MIGRATIONS: string[] = [
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Applies pending migrations in one IMMEDIATE transaction (safe when several processes open a new db). */
-export function migrate(db: Database.Database): void {
+export function migrate(db: SqlConnection): void {
   const current = () => {
     const has = db.prepare(`SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'`).get();
     if (!has) return 0;
