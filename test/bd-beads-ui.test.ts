@@ -130,7 +130,7 @@ async function startUi(dir: string, env: NodeJS.ProcessEnv): Promise<{ port: num
 
 const ROW_FIELDS = ['id', 'title', 'status', 'priority', 'issue_type', 'dependency_count', 'dependent_count'];
 
-test('beads-ui runs on our bd: every tab, every field it renders, every edit it sends', { timeout: 180_000 }, async () => {
+test('beads-ui runs on our bd: every tab, every field it renders, every edit it sends', { timeout: 600_000 }, async () => {
   const { dir, cleanup } = tempDir('bd-beads-ui-');
   const home = join(dir, 'home');
   const ws = join(dir, 'ws');
@@ -204,6 +204,9 @@ test('beads-ui runs on our bd: every tab, every field it renders, every edit it 
     assert.equal(detailEpic!.epic_total_children, 3);
     assert.equal(detailEpic!.epic_closed_children, 1);
 
+    // beads-ui re-runs every open subscription after each edit: close them so the edits below run alone.
+    for (const id of ['tab:issues', 'tab:epics', 'board:ready', 'board:blocked', 'board:in_progress', 'board:closed', `detail:${ids.a}`, `detail:${ids.epic}`]) await client.unsubscribe(id);
+
     // Edits from the detail view: each answers with the issue as `bd show --json` now has it.
     const shown = (p: unknown) => (p as Issue[])[0]!;
     assert.equal(shown(await client.ok('update-status', { id: ids.b, status: 'in_progress' })).status, 'in_progress');
@@ -228,7 +231,6 @@ test('beads-ui runs on our bd: every tab, every field it renders, every edit it 
 
     // New issue dialog, then delete from the detail view.
     assert.deepEqual(await client.ok('create-issue', { title: 'From the dialog', type: 'bug', priority: 3, description: 'typed in the UI' }), { created: true });
-    await client.unsubscribe('tab:issues');
     const withNew = await client.subscribe('tab:issues2', 'all-issues');
     const created = withNew.find((i) => i.title === 'From the dialog');
     assert.ok(created, 'the created issue is listed');
@@ -250,7 +252,7 @@ test('beads-ui runs on our bd: every tab, every field it renders, every edit it 
   }
 });
 
-test('beads-ui in a browser: the issues list and an epic render from our bd', { skip: noBrowser, timeout: 180_000 }, async () => {
+test('beads-ui in a browser: the issues list and an epic render from our bd', { skip: noBrowser, timeout: 600_000 }, async () => {
   const { dir, cleanup } = tempDir('bd-beads-ui-web-');
   const home = join(dir, 'home');
   const ws = join(dir, 'ws');
