@@ -136,7 +136,10 @@ program.command('stale').description('open issues nobody updated for a while')
   .action(lazy('stale', reads));
 
 program.command('show').description('show issues in full (with --json: dependencies and dependents as issues, counts, epic progress)')
-  .argument('<ids...>').action(lazy('show', reads));
+  .argument('<ids...>')
+  .option('--include-dependents', 'accepted for Beads compatibility (dependents are always included)')
+  .option('--include-comments', 'accepted for Beads compatibility (comments are always included)')
+  .action(lazy('show', reads));
 
 program.command('update').description('change fields of issues; --claim takes one atomically (fails if someone else has it)')
   .argument('<ids...>')
