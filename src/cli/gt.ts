@@ -1,6 +1,7 @@
 // gt: the Gas Town command. Each command group registers itself from its own module; actions
 // import their services lazily so start-up stays lean.
-import { newProgram, main } from './main.js';
+import { newProgram, main, output } from './main.js';
+import { VERSION } from './version.js';
 import { register as registerTown } from './gt/town.js';
 import { register as registerWork } from './gt/work.js';
 import { register as registerRuntime } from './gt/runtime.js';
@@ -12,7 +13,10 @@ import { register as registerFleet } from './gt/fleet.js';
 import { closeCurrentTown } from './gt/context.js';
 
 const program = newProgram('gt', 'Gas Town: run many coding agents on the same projects, and land their work');
-program.version('0.1.0');
+program.version(VERSION);
+// `gt version` as well as --version: integrations probe with the command.
+program.command('version').description('print the version').option('--json', 'print machine-readable JSON')
+  .action((o: { json?: boolean }) => output(o.json, { version: VERSION, build: 'gastown-ts' }, (d) => `gt version ${d.version} (${d.build})`));
 program.addHelpText(
   'after',
   `

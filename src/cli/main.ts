@@ -13,11 +13,14 @@ export function newProgram(name: string, description: string): Command {
   return program;
 }
 
+/** How bd wants errors printed: user errors as one JSON object {"error", "hint"} under --json (as Beads prints them). */
+export interface RunOptions { jsonErrors?: boolean }
+
 /**
  * Parses argv and runs the matched command, then atEnd (closing what the command opened, even when
  * it failed); never throws, returns the exit code.
  */
-export async function runProgram(program: Command, argv = process.argv, atEnd?: () => Promise<void>): Promise<number> {
+export async function runProgram(program: Command, argv = process.argv, atEnd?: () => Promise<void>, opts: RunOptions = {}): Promise<number> {
   try {
     try {
       await program.parseAsync(argv);
@@ -34,6 +37,10 @@ export async function runProgram(program: Command, argv = process.argv, atEnd?: 
       return 2; // commander already printed the one-line reason
     }
     const name = program.name();
+    if (isUserError(e) && opts.jsonErrors) {
+      process.stderr.write(JSON.stringify({ error: e.message, ...(e.hint ? { hint: e.hint } : {}) }) + '\n');
+      return e.exitCode;
+    }
     if (isUserError(e)) {
       process.stderr.write(`${name}: ${printable(e.message)}${e.hint ? ` (${printable(e.hint)})` : ''}\n`);
       return e.exitCode;
@@ -76,13 +83,13 @@ export function warn(program: 'gt' | 'bd', text: string): void {
 }
 
 /** Entry helper for bin scripts: run, close what the command opened (atEnd), exit with the code. */
-export function main(program: Command, atEnd?: () => Promise<void>): void {
+export function main(program: Command, atEnd?: () => Promise<void>, opts: RunOptions & { argv?: string[] } = {}): void {
   // `bd list | head` closes our stdout early: that is the reader's choice, not an error.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw e;
   });
-  runProgram(program, process.argv, atEnd).then((code) => {
+  runProgram(program, opts.argv ?? process.argv, atEnd, opts).then((code) => {
     process.exitCode = code;
   });
 }

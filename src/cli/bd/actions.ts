@@ -7,16 +7,15 @@ import { UserError, UsageError } from '../../lib/errors.js';
 import { gitSyncTry } from '../../lib/git.js';
 import { which } from '../../lib/proc.js';
 import { resolveActor } from '../../beads/actor.js';
-import type { CreateInput, ListFilter, Store, UpdatePatch } from '../../beads/api.js';
+import type { ListFilter, Store } from '../../beads/api.js';
 import { openStore } from '../../beads/open.js';
 import { SqliteStore } from '../../beads/sqlite/store.js';
 import { findBeadsDir, openLocalStore, openStoreForId } from '../../beads/routes.js';
 import { importJsonl, issueToRecord } from '../../beads/jsonl.js';
-import { NON_WORK_TYPES } from '../../beads/model.js';
 import { prefixOfJsonl } from '../../beads/ids.js';
 import { DEFAULT_SYNC_BRANCH, withJsonlMirror } from '../../beads/branch-sync.js';
 import { isStatus, parsePriority, statusShaped, type Issue, type Status } from '../../beads/model.js';
-import { formatIssueLine, formatIssueFull, formatTree, type TreeNode } from './format.js';
+import { formatIssueLine } from './format.js';
 
 interface Ctx { program: Command; args: unknown[]; opts: Record<string, unknown> }
 
@@ -120,58 +119,10 @@ function writeIfMissing(path: string, text: string): void {
   }
 }
 
-// ---- create / update / close ----------------------------------------------------------------------
+// ---- close (create, update, reopen: writes.ts) ------------------------------------------------
 
-function parseDeps(v: unknown): { type: string; id: string }[] {
-  return ((v as string[] | undefined) ?? []).map((d) => {
-    const m = d.match(/^([a-z][a-z0-9_-]*):(.+)$/i);
-    // An id may contain ':'-free dashes; only a known-looking "type:" prefix is a type.
-    return m && !m[2]!.includes(':') ? { type: m[1]!, id: m[2]! } : { type: 'blocks', id: d };
-  });
-}
 
-export async function create(c: Ctx): Promise<void> {
-  const o = c.opts;
-  const title = (o.title as string | undefined) ?? (c.args[0] as string[]).join(' ');
-  if (!title.trim()) throw new UsageError('a title is required', 'bd create "Fix the login bug" -t bug -p 1');
-  const input: CreateInput = {
-    title, issue_type: o.type as string, priority: priority(o.priority),
-    description: o.description as string | undefined, design: o.design as string | undefined,
-    acceptance_criteria: o.acceptance as string | undefined, notes: o.notes as string | undefined,
-    labels: o.labels as string[] | undefined, assignee: o.assignee as string | undefined,
-    parent: o.parent as string | undefined, deps: parseDeps(o.deps), ephemeral: !!o.ephemeral, id: o.id as string | undefined,
-  };
-  const who = actor(c);
-  const issue = await using(o.parent ? forId(c, o.parent as string) : local(c), (s) => s.create(input, who));
-  if (o.silent && !g(c).json) return void process.stdout.write(issue.id + '\n');
-  output(g(c).json, rec(issue), () => `Created ${issue.id}: ${issue.title}`);
-}
 
-export async function update(c: Ctx): Promise<void> {
-  const o = c.opts;
-  const ids = c.args[0] as string[];
-  const patch: UpdatePatch = {
-    status: status(o.status), priority: priority(o.priority), title: o.title as string | undefined,
-    description: o.description as string | undefined, design: o.design as string | undefined,
-    acceptance_criteria: o.acceptance as string | undefined, notes: o.notes as string | undefined,
-    issue_type: o.type as string | undefined,
-  };
-  if (o.assignee !== undefined) patch.assignee = o.assignee === '' ? null : (o.assignee as string);
-  for (const k of Object.keys(patch) as (keyof UpdatePatch)[]) if (patch[k] === undefined) delete patch[k];
-  if (!Object.keys(patch).length && !o.claim) throw new UsageError('nothing to update', 'pass a field to change, e.g. --status in_progress, or --claim');
-  const who = actor(c);
-  // One transaction per database: either every id is updated or none is.
-  const out = await byStore(c, ids, (s, mine) => s.transaction(async (tx) => {
-    const done: Issue[] = [];
-    for (const id of mine) {
-      let issue = o.claim ? await tx.claim(id, who) : await tx.mustGet(id);
-      if (Object.keys(patch).length) issue = await tx.update(issue.id, patch, who);
-      done.push(issue);
-    }
-    return done;
-  }));
-  output(g(c).json, out.map(rec), () => out.map((i) => `${o.claim ? 'Claimed' : 'Updated'} ${i.id}: ${i.title} [${i.status}${i.assignee ? ` @${i.assignee}` : ''}]`).join('\n'));
-}
 
 /**
  * Groups ids by the store that holds them, so each database gets one transaction. Every id of
@@ -201,43 +152,10 @@ export async function close(c: Ctx): Promise<void> {
   output(g(c).json, out.map(rec), () => out.map((i) => `Closed ${i.id}: ${i.title}`).join('\n'));
 }
 
-export async function reopen(c: Ctx): Promise<void> {
-  const who = actor(c);
-  const out = await byStore(c, c.args[0] as string[], (s, ids) => s.transaction(async (tx) => {
-    const done: Issue[] = [];
-    for (const id of ids) done.push(await tx.reopen(id, who));
-    return done;
-  }));
-  output(g(c).json, out.map(rec), () => out.map((i) => `Reopened ${i.id}: ${i.title}`).join('\n'));
-}
 
-// ---- reads -------------------------------------------------------------------------------------
+// ---- reads (list, show, ready, blocked, stats: reads.ts) ----------------------------------------
 
-export async function list(c: Ctx): Promise<void> {
-  const o = c.opts;
-  const filter: ListFilter = {
-    status: statuses(o.status), type: o.type as string[] | undefined, label: o.label as string[] | undefined,
-    assignee: o.assignee as string | undefined, priority: priority(o.priority), parent: o.parent as string | undefined,
-    includeEphemeral: !!o.ephemeral, limit: count(o.limit, 'limit'),
-  };
-  if (!o.all && !o.status) filter.includeClosed = false;
-  // Identities, merge requests, mail and events share the database but are not work: shown only
-  // when asked for by --type or --all.
-  if (!o.all && !o.type) filter.excludeType = [...NON_WORK_TYPES];
-  const issues = await using(local(c), (s) => s.list(filter));
-  output(g(c).json, issues.map(rec), (d) => (d.length ? issues.map(formatIssueLine).join('\n') : 'No issues.'));
-}
 
-export async function show(c: Ctx): Promise<void> {
-  const ids = c.args[0] as string[];
-  const issues: Issue[] = [];
-  for (const id of ids) issues.push(await using(forId(c, id), async (s) => {
-    const i = await s.mustGet(id);
-    if (i.status === 'tombstone') throw new UserError(`${i.id} was deleted${i.fields.delete_reason ? ` (${i.fields.delete_reason})` : ''}`);
-    return i;
-  }));
-  output(g(c).json, issues.map(rec), () => issues.map(formatIssueFull).join('\n\n'));
-}
 
 export async function ready(c: Ctx): Promise<void> {
   const o = c.opts;
@@ -275,11 +193,6 @@ export async function ready(c: Ctx): Promise<void> {
   output(json, issues.map(rec), () => (issues.length ? `Ready work (${issues.length}):\n` + issues.map(formatIssueLine).join('\n') : 'No ready work.'));
 }
 
-export async function blocked(c: Ctx): Promise<void> {
-  const rows = await using(local(c), (s) => s.blocked());
-  output(g(c).json, rows.map((r) => ({ ...rec(r.issue), blocked_by: r.blockers })), () =>
-    rows.length ? rows.map((r) => `${formatIssueLine(r.issue)}\n    blocked by: ${r.blockers.join(', ') || '(status)'}`).join('\n') : 'Nothing is blocked.');
-}
 
 export async function search(c: Ctx): Promise<void> {
   const text = (c.args[0] as string[]).join(' ');
@@ -289,10 +202,6 @@ export async function search(c: Ctx): Promise<void> {
   output(g(c).json, issues.map(rec), () => (issues.length ? issues.map(formatIssueLine).join('\n') : `No issues match "${text}".`));
 }
 
-export async function stats(c: Ctx): Promise<void> {
-  const st = await using(local(c), (s) => s.stats());
-  output(g(c).json, st, (d) => Object.entries(d).map(([k, v]) => `${k.padEnd(14)} ${v}`).join('\n'));
-}
 
 export async function events(c: Ctx): Promise<void> {
   const id = c.args[0] as string;
@@ -317,30 +226,6 @@ export async function depRemove(c: Ctx): Promise<void> {
   output(g(c).json, { removed: true, issue_id: from, depends_on_id: to }, () => `Removed: ${from} no longer depends on ${to}`);
 }
 
-export async function depTree(c: Ctx): Promise<void> {
-  const id = c.args[0] as string;
-  const maxDepth = count(c.opts.depth, 'depth') ?? 10;
-  const reverse = !!c.opts.reverse;
-  const nodes = await using(forId(c, id), async (s) => {
-    const root = await s.mustGet(id);
-    const out: TreeNode[] = [{ id: root.id, title: root.title, status: root.status, depth: 0, type: '' }];
-    const seen = new Set([root.id]);
-    const walk = async (issue: Issue, depth: number): Promise<void> => {
-      if (depth >= maxDepth) return;
-      const next = reverse
-        ? (await s.dependents(issue.id)).map((d) => ({ issue: d as Issue | undefined, id: d.id, type: d.dependencies.find((x) => x.depends_on_id === issue.id)?.type ?? '' }))
-        : await Promise.all(issue.dependencies.map(async (d) => ({ issue: await s.getExact(d.depends_on_id), id: d.depends_on_id, type: d.type })));
-      for (const n of next) {
-        const repeat = seen.has(n.id);
-        out.push({ id: n.id, title: n.issue?.title ?? '(not in this database)', status: n.issue?.status ?? 'external', depth: depth + 1, type: n.type, parent_id: issue.id, ...(repeat ? { repeat: true } : {}) });
-        if (!repeat && n.issue) { seen.add(n.id); await walk(n.issue, depth + 1); }
-      }
-    };
-    await walk(root, 0);
-    return out;
-  });
-  output(g(c).json, nodes, formatTree);
-}
 
 export async function depCycles(c: Ctx): Promise<void> {
   const cycles = await using(local(c), (s) => s.cycles());
@@ -375,12 +260,6 @@ export async function labelList(c: Ctx): Promise<void> {
   output(g(c).json, counts, (d) => Object.entries(d).map(([l, n]) => `${l} (${n})`).join('\n') || 'No labels.');
 }
 
-export async function comment(c: Ctx): Promise<void> {
-  const [id, words] = c.args as [string, string[]];
-  const who = actor(c);
-  const cm = await using(forId(c, id), (s) => s.addComment(id, words.join(' '), who));
-  output(g(c).json, cm, (d) => `Comment ${d.id} added to ${d.issue_id}`);
-}
 
 export async function comments(c: Ctx): Promise<void> {
   const id = c.args[0] as string | undefined;
