@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Issue, Status } from '../beads/store.js';
+import type { Issue, Status } from '../beads/api.js';
 import { moleculeProgress } from './progress.js';
 
 const bead = (id: string, status: Status = 'open', needs: string[] = [], over: Partial<Issue> = {}): Issue => ({
