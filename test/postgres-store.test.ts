@@ -14,15 +14,16 @@ import type { PostgresStore } from '../src/beads/postgres/store.js';
 import { ConflictError, InternalError, NotFoundError, UserError } from '../src/lib/errors.js';
 import { postgresServer } from './support/postgres.js';
 import { sharedData, skipUnlessShared } from './support/shared-data.js';
+import pg from 'pg';
 
-const pg = await postgresServer();
-const skip = pg.skip;
-after(() => pg.server?.stop());
+const db = await postgresServer();
+const skip = db.skip;
+after(() => db.server?.stop());
 
 // The suite every backend passes, each case on a fresh database.
 describe('postgres: conformance', { skip }, () => {
   storeConformance('postgres', async (prefix) => {
-    const url = await pg.server!.createDatabase();
+    const url = await db.server!.createDatabase();
     const open = (create: boolean) => openStore({ kind: 'postgres', url, namespace: 'rig1', create, prefix });
     const store = await open(true);
     const others: Store[] = [];
@@ -44,7 +45,7 @@ describe('postgres: conformance', { skip }, () => {
 /** A test with a fresh database and a store on namespace `rig1`, prefix tt. */
 function withStore(fn: (s: Store, url: string) => Promise<void>) {
   return async () => {
-    const url = await pg.server!.createDatabase();
+    const url = await db.server!.createDatabase();
     const s = await openStore({ kind: 'postgres', url, namespace: 'rig1', create: true, prefix: 'tt' });
     try {
       await fn(s, url);
@@ -65,7 +66,8 @@ test('postgres: create, resolve, list, ready, blocked, close unblocks, parents p
   assert.equal(child.id, `${epic.id}.1`);
   assert.match(a.id, /^tt-[0-9a-z]{3,}$/);
   assert.equal(await s.resolveId(a.id.slice(3)), a.id);
-  assert.equal((await s.get(a.id.slice(0, 5)))?.id ?? a.id, a.id);
+  assert.equal((await s.get(a.id.slice(3)))!.id, a.id);
+  assert.equal(await s.get('tt-zzzzzzzz'), undefined);
   assert.deepEqual((await s.ready()).map((i) => i.id), [a.id, epic.id, child.id]);
   await s.addDependency(epic.id, b.id, 'blocks', 'alice');
   assert.deepEqual((await s.ready()).map((i) => i.id), [a.id]);
@@ -257,7 +259,7 @@ test('postgres: namespaces are separate stores in one database; a missing one is
 }));
 
 test('postgres: a database named in the URL that does not exist is created with create', { skip }, async () => {
-  const u = new URL(pg.server!.adminUrl);
+  const u = new URL(db.server!.adminUrl);
   u.pathname = `/gt_town_${process.pid}`;
   const s = await openStore({ kind: 'postgres', url: u.toString(), namespace: 'hq', create: true, prefix: 'hq' });
   try {
@@ -304,6 +306,33 @@ test('postgres: onChange fires for this store at once and for another process th
   await s.create({ title: 'after unsubscribing' }, 'x');
   await new Promise((r) => setImmediate(r));
   assert.equal(calls, quiet);
+}));
+
+test('postgres: a dropped LISTEN connection comes back, tells its listeners once, and hears other writers again', { skip }, withStore(async (s, url) => {
+  let calls = 0;
+  let wake: () => void = () => {};
+  const woken = () => new Promise<void>((r) => { wake = r; });
+  const off = s.onChange(() => { calls++; wake(); });
+  const other = await openStore({ kind: 'postgres', url, namespace: 'rig1' });
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await (s as PostgresStore).listen();
+    let w = woken();
+    const killed = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN %' AND pid <> pg_backend_pid()`);
+    assert.equal(killed.rowCount, 1);
+    await w; // the reconnect signals: commits may have been missed meanwhile
+    await (s as PostgresStore).listen();
+    w = woken();
+    const before = calls;
+    await other.create({ title: 'after the reconnect' }, 'y');
+    await w;
+    assert.ok(calls > before);
+  } finally {
+    off();
+    await admin.end();
+    await other.close();
+  }
 }));
 
 /** A small Beads-shaped export: dependencies, labels, comments, extra fields, a custom status. */

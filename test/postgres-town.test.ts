@@ -10,16 +10,16 @@ import { UserError } from '../src/lib/errors.js';
 import { gt } from './support/cli.js';
 import { postgresServer } from './support/postgres.js';
 
-const pg = await postgresServer();
-const skip = pg.skip;
-after(() => pg.server?.stop());
+const db = await postgresServer();
+const skip = db.skip;
+after(() => db.server?.stop());
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'gt-pg-town-'));
 }
 
 test('gt install --store: town.toml records the URL; the HQ and rigs open as namespaces of that database', { skip }, async () => {
-  const url = await pg.server!.createDatabase();
+  const url = await db.server!.createDatabase();
   const dir = tempDir();
   try {
     const r = gt(['install', join(dir, 'town'), '--store', url, '--json'], { cwd: dir });
