@@ -7,6 +7,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../lib/errors.js';
 import type { Store } from './api.js';
 import { openStore } from './open.js';
+import { hasStore, readStorePointer } from './pointer.js';
 
 export interface Route { prefix: string; path: string }
 
@@ -23,7 +24,7 @@ export function findBeadsDir(startDir: string, explicit?: string, env: NodeJS.Pr
   let jsonlOnly: string | undefined;
   for (let dir = resolve(startDir); ; dir = dirname(dir)) {
     const candidate = join(dir, '.beads');
-    if (existsSync(join(candidate, 'beads.db'))) return candidate;
+    if (hasStore(candidate)) return candidate;
     if (!jsonlOnly && existsSync(join(candidate, 'issues.jsonl'))) jsonlOnly = candidate;
     if (dirname(dir) === dir) return jsonlOnly;
   }
@@ -73,7 +74,7 @@ function routedBeadsDir(route: Route): string {
  */
 export async function openStoreForId(startDir: string, id: string, opts: { db?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Store> {
   const local = findBeadsDir(startDir, opts.db, opts.env);
-  if (local && existsSync(join(local, 'beads.db'))) {
+  if (local && hasStore(local)) {
     const store = await openAt(local);
     try {
       // Exact ids only: a routed full id must not match a longer local id that starts with it.
@@ -99,7 +100,7 @@ export function openLocalStore(startDir: string, opts: { db?: string; env?: Node
   return openAt(dir);
 }
 
-/** A `.beads` directory's store (SQLite: the directory holds its database). */
+/** A `.beads` directory's store: the one its pointer names (PostgreSQL), else its SQLite database. */
 function openAt(beadsDir: string): Promise<Store> {
-  return openStore({ kind: 'sqlite', beadsDir });
+  return openStore(readStorePointer(beadsDir) ?? { kind: 'sqlite', beadsDir });
 }

@@ -9,6 +9,8 @@ const TMP_MARK = '.tmp-';
 export interface AtomicWriteOptions {
   /** Runs just before the rename; false abandons the write (the temp file is removed, path untouched). */
   beforeRename?: () => boolean;
+  /** The file's permission bits, set when the temp file is created (e.g. 0o600 for a secret). */
+  mode?: number;
 }
 
 /**
@@ -21,7 +23,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, opts: A
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}${TMP_MARK}${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   let stat: BigIntStats;
-  const fd = openSync(tmp, 'w');
+  const fd = openSync(tmp, 'w', opts.mode ?? 0o666);
   try {
     writeFileSync(fd, data);
     stat = fstatSync(fd, { bigint: true });

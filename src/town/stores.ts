@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { NotFoundError } from '../lib/errors.js';
 import type { Store, StoreSpec } from '../beads/api.js';
 import { openStore as openConfiguredStore } from '../beads/open.js';
+import { writeStorePointer } from '../beads/pointer.js';
 import { openStore, type BeadStore } from '../beads/store.js';
 import type { Rig } from './rig.js';
 import { HQ_PREFIX, TOWN_ENTRIES, type Town } from './town.js';
@@ -36,8 +37,12 @@ const HQ = 'hq'; // = HQ_PREFIX, spelled out: town.ts imports this module, so to
 export function storeSpec(town: Town, name: string, opts: { create?: boolean; prefix?: string } = {}): StoreSpec {
   const url = town.config.store?.url;
   if (url) return { kind: 'postgres', url, namespace: name, create: opts.create, prefix: opts.prefix };
-  const beadsDir = name === HQ ? join(town.root, TOWN_ENTRIES.beads) : join(town.root, name, TOWN_ENTRIES.beads);
-  return { kind: 'sqlite', beadsDir, create: opts.create, prefix: opts.prefix };
+  return { kind: 'sqlite', beadsDir: beadsDirOf(town, name), create: opts.create, prefix: opts.prefix };
+}
+
+/** The `.beads` directory of the HQ or a rig: its SQLite database, or the pointer to its namespace. */
+function beadsDirOf(town: Town, name: string): string {
+  return name === HQ ? join(town.root, TOWN_ENTRIES.beads) : join(town.root, name, TOWN_ENTRIES.beads);
 }
 
 export function createTownStores(town: Town): TownStores {
@@ -45,7 +50,12 @@ export function createTownStores(town: Town): TownStores {
   const at = (name: string, opts?: { create?: boolean; prefix?: string }): Promise<Store> => {
     let s = open.get(name);
     if (!s) {
-      s = openConfiguredStore(storeSpec(town, name, opts));
+      const spec = storeSpec(town, name, opts);
+      s = openConfiguredStore(spec).then((store) => {
+        // bd, run by agents in the rig's directories, finds the namespace through this pointer.
+        if (spec.kind === 'postgres') writeStorePointer(beadsDirOf(town, name), spec);
+        return store;
+      });
       open.set(name, s);
       s.catch(() => { if (open.get(name) === s) open.delete(name); }); // a failed open is retried next time
     }

@@ -109,7 +109,7 @@ export function createTownLayout(dir: string, name?: string, opts: { store?: str
   const e = TOWN_ENTRIES;
   for (const d of [e.mayor, e.deacon, e.beads]) mkdirSync(join(root, d), { recursive: true });
   // The HQ repo tracks only the town's own files; rigs are their own repos.
-  writeFileAtomic(join(root, e.gitignore), ['/*', `!/${e.gitignore}`, `!/${e.config}`, `!/${e.beads}/`, `!/${e.mayor}/`, `!/${e.deacon}/`, ''].join('\n'));
+  writeFileAtomic(join(root, e.gitignore), ['/*', `!/${e.gitignore}`, `!/${e.config}`, `!/${e.beads}/`, `/${e.beads}/store.json`, `!/${e.mayor}/`, `!/${e.deacon}/`, ''].join('\n'));
   if (!existsSync(join(root, e.git))) gitSyncTry(root, ['init', '-q', '-b', 'main']);
   const config: TownConfig = {
     name: name ?? (root.split('/').pop() || 'gt'),
