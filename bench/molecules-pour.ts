@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installTown } from '../src/town/install.js';
+import { closeTown } from '../src/town/town.js';
 import { gtBin, testEnv } from '../test/support/cli.js';
 import { hanoiFormula } from '../test/support/hanoi.js';
 
@@ -15,7 +16,7 @@ const LIMIT_MS = Number(process.env.HANOI_LIMIT_SEC ?? 600) * 1000;
 const root = mkdtempSync(join(tmpdir(), 'gt-bench-pour-'));
 try {
   const town = join(root, 'town');
-  installTown(town);
+  await closeTown((await installTown(town)).town);
   mkdirSync(join(town, 'formulas'), { recursive: true });
   const env = testEnv({ GT_TOWN: town });
   const base = spawnSync(process.execPath, ['-e', '0']);

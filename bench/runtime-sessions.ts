@@ -16,7 +16,7 @@ const N = 20;
 const ms = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e6;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-function bench(label: string, p: SessionProvider): void {
+async function bench(label: string, p: SessionProvider): Promise<void> {
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir };
   const start: number[] = [], get: number[] = [], cap: number[] = [], stop: number[] = [];
   for (let i = 0; i < N; i++) {
@@ -26,14 +26,14 @@ function bench(label: string, p: SessionProvider): void {
     start.push(ms(t));
     t = process.hrtime.bigint(); p.get(name); get.push(ms(t));
     t = process.hrtime.bigint(); p.capture(name); cap.push(ms(t));
-    t = process.hrtime.bigint(); p.stop(name); stop.push(ms(t));
+    t = process.hrtime.bigint(); await p.stop(name); stop.push(ms(t));
   }
   console.log(`${label.padEnd(9)} median ms over ${N}: start ${median(start).toFixed(1)}  get ${median(get).toFixed(1)}  capture ${median(cap).toFixed(1)}  stop ${median(stop).toFixed(1)}`);
 }
 
 try {
-  bench('tmux', tmuxProvider(socket, join(dir, 'launch')));
-  bench('headless', headlessProvider(join(dir, 'headless')));
+  await bench('tmux', tmuxProvider(socket, join(dir, 'launch')));
+  await bench('headless', headlessProvider(join(dir, 'headless')));
   const stub = await startStubModel([
     { tool: { name: 'Bash', input: { command: 'true', description: 'noop' } } },
     { text: 'done' },

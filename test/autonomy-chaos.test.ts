@@ -6,9 +6,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTown, type TownFixture } from './support/town-fixture.js';
+import { makeTown, withStore, type TownFixture } from './support/town-fixture.js';
 import { sleep, sweepTown, townId, until } from './support/claude.js';
-import { openStore } from '../src/beads/store.js';
 import { listSessions } from '../src/lib/tmux.js';
 
 let f: TownFixture;
@@ -33,14 +32,14 @@ function prng(seed: number): () => number {
 }
 
 test('a 20-bead convoy lands exactly once while polecats and the deacon are killed at random', { timeout: 900_000 }, async () => {
-  const s = openStore(join(f.town, 'demo', '.beads'));
   const ids: string[] = [];
-  for (let i = 0; i < 20; i++) {
-    // Every fifth bead starts a chain of two: the second waits for the first to land.
-    const deps = i % 5 === 1 ? [{ type: 'blocks', id: ids[i - 1]! }] : [];
-    ids.push(s.create({ title: `part ${i}`, description: `Part ${i}.\n\n\`\`\`sh\nsleep 4\necho "part ${i}" > part-${i}.txt\n\`\`\`\n`, deps }, 'overseer').id);
-  }
-  s.close();
+  await withStore(join(f.town, 'demo', '.beads'), async (s) => {
+    for (let i = 0; i < 20; i++) {
+      // Every fifth bead starts a chain of two: the second waits for the first to land.
+      const deps = i % 5 === 1 ? [{ type: 'blocks', id: ids[i - 1]! }] : [];
+      ids.push((await s.create({ title: `part ${i}`, description: `Part ${i}.\n\n\`\`\`sh\nsleep 4\necho "part ${i}" > part-${i}.txt\n\`\`\`\n`, deps }, 'overseer')).id);
+    }
+  });
   const slung = f.gtJson(['sling', ...ids, 'demo']);
   assert.equal(f.gt(['up']).code, 0);
 
@@ -48,13 +47,10 @@ test('a 20-bead convoy lands exactly once while polecats and the deacon are kill
   const socket = `gt-${townId(f.town)}`;
   const kills = { polecats: 0, deacon: 0 };
   const boot = () => f.gtAsync(['boot', '--stale-after', '30']);
-  const landed = () => {
-    const hq = openStore(join(f.town, '.beads'));
-    try { return hq.get(slung.convoy)?.status === 'closed'; } finally { hq.close(); }
-  };
+  const landed = () => withStore(join(f.town, '.beads'), async (hq) => (await hq.get(slung.convoy))?.status === 'closed');
   // Chaos until enough has been killed (or, on a fast machine, the convoy beat it to the end).
   const chaosUntil = Date.now() + 180_000;
-  while ((kills.polecats < 10 || kills.deacon < 3) && Date.now() < chaosUntil && !landed()) {
+  while ((kills.polecats < 10 || kills.deacon < 3) && Date.now() < chaosUntil && !(await landed())) {
     await sleep(500 + rand() * 2000);
     if (rand() < 0.2) {
       const pid = f.gtJson(['status']).deacon.pid as number | undefined;
@@ -76,17 +72,14 @@ test('a 20-bead convoy lands exactly once while polecats and the deacon are kill
     return landed();
   }, 600_000);
 
-  const st = openStore(join(f.town, 'demo', '.beads'));
-  try {
-    for (const id of ids) assert.equal(st.get(id)?.status, 'closed', `${id} closed`);
-    const merged = st.list({ type: 'merge-request', includeClosed: true }).filter((m) => m.fields.mr_state === 'merged');
+  await withStore(join(f.town, 'demo', '.beads'), async (st) => {
+    for (const id of ids) assert.equal((await st.get(id))?.status, 'closed', `${id} closed`);
+    const merged = (await st.list({ type: 'merge-request', includeClosed: true })).filter((m) => m.fields.mr_state === 'merged');
     const sources = merged.map((m) => m.fields.source_bead as string);
     assert.equal(new Set(sources).size, sources.length, 'no bead merged twice');
     assert.deepEqual([...sources].filter((x) => ids.includes(x)).sort(), [...ids].sort(), 'every bead merged');
-    assert.deepEqual(st.list({ type: 'agent', fields: { role_type: 'polecat' } }).filter((a) => a.fields.hook_bead), [], 'no polecat left holding a hook');
-  } finally {
-    st.close();
-  }
+    assert.deepEqual((await st.list({ type: 'agent', fields: { role_type: 'polecat' } })).filter((a) => a.fields.hook_bead), [], 'no polecat left holding a hook');
+  });
   const repo = join(f.town, 'demo', '.repo.git');
   for (let i = 0; i < 20; i++) assert.equal(f.git(repo, ['show', `main:part-${i}.txt`]), `part ${i}`);
   assert.equal(f.gt(['convoy', 'stranded']).stdout.trim(), 'Nothing stranded.');

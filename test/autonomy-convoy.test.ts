@@ -7,9 +7,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTown, type TownFixture } from './support/town-fixture.js';
+import { makeTown, withStore, type TownFixture } from './support/town-fixture.js';
 import { sweepTown, townId, until } from './support/claude.js';
-import { openStore } from '../src/beads/store.js';
 import { listSessions } from '../src/lib/tmux.js';
 
 let f: TownFixture;
@@ -28,11 +27,11 @@ after(() => {
 const CHAINS = [4, 4, 4, 3, 3, 2, 2, 1, 1];
 const RED = { chain: 0, step: 1 };
 
-function fileEpic(): { epic: string; chains: string[][] } {
-  const s = openStore(join(f.town, 'demo', '.beads'));
-  try {
-    const epic = s.create({ title: 'Build the chains', issue_type: 'epic' }, 'overseer').id;
-    const chains = CHAINS.map((len, k) => {
+function fileEpic(): Promise<{ epic: string; chains: string[][] }> {
+  return withStore(join(f.town, 'demo', '.beads'), async (s) => {
+    const epic = (await s.create({ title: 'Build the chains', issue_type: 'epic' }, 'overseer')).id;
+    const chains: string[][] = [];
+    for (const [k, len] of CHAINS.entries()) {
       const ids: string[] = [];
       for (let j = 0; j < len; j++) {
         const red = k === RED.chain && j === RED.step;
@@ -40,18 +39,16 @@ function fileEpic(): { epic: string; chains: string[][] } {
         const work = `echo "step ${j}" >> chain-${k}.txt${red ? '\ntouch broken.txt' : ''}`;
         const description = `Step ${j} of chain ${k}.\n\n\`\`\`sh\n${work}\n\`\`\`\n` + (red ? `\n\`\`\`sh fix\necho "step ${j}" >> chain-${k}.txt\n\`\`\`\n` : '');
         const deps = j ? [{ type: 'blocks', id: ids[j - 1]! }] : [];
-        ids.push(s.create({ title: `chain ${k} step ${j}`, description, parent: epic, deps }, 'overseer').id);
+        ids.push((await s.create({ title: `chain ${k} step ${j}`, description, parent: epic, deps }, 'overseer')).id);
       }
-      return ids;
-    });
+      chains.push(ids);
+    }
     return { epic, chains };
-  } finally {
-    s.close();
-  }
+  });
 }
 
 test('an epic of 24 chained beads lands by itself within max_polecats = 3', { timeout: 600_000 }, async () => {
-  const { epic, chains } = fileEpic();
+  const { epic, chains } = await fileEpic();
   const all = chains.flat();
   assert.equal(all.length, 24);
 
@@ -72,10 +69,7 @@ test('an epic of 24 chained beads lands by itself within max_polecats = 3', { ti
     const up = f.gt(['up']);
     assert.equal(up.code, 0, up.stderr);
 
-    await until('the convoy to land', () => {
-      const hq = openStore(join(f.town, '.beads'));
-      try { return hq.get(slung.convoy)?.status === 'closed'; } finally { hq.close(); }
-    }, 540_000);
+    await until('the convoy to land', () => withStore(join(f.town, '.beads'), async (hq) => (await hq.get(slung.convoy))?.status === 'closed'), 540_000);
   } finally {
     clearInterval(sampler);
   }
@@ -83,20 +77,17 @@ test('an epic of 24 chained beads lands by itself within max_polecats = 3', { ti
   assert.ok(maxAlive <= 3, `at most 3 polecat sessions alive at once; saw ${maxAlive}`);
   assert.ok(maxAlive >= 2, `work ran side by side; saw ${maxAlive}`);
 
-  const s = openStore(join(f.town, 'demo', '.beads'));
-  try {
-    for (const id of all) assert.equal(s.get(id)?.status, 'closed', `${id} closed`);
-    assert.equal(s.get(epic)?.status, 'closed', 'the epic closes with its convoy');
-    const mrs = s.list({ type: 'merge-request', includeClosed: true });
+  await withStore(join(f.town, 'demo', '.beads'), async (s) => {
+    for (const id of all) assert.equal((await s.get(id))?.status, 'closed', `${id} closed`);
+    assert.equal((await s.get(epic))?.status, 'closed', 'the epic closes with its convoy');
+    const mrs = await s.list({ type: 'merge-request', includeClosed: true });
     const merged = mrs.filter((m) => m.fields.mr_state === 'merged');
     const bounced = mrs.filter((m) => m.fields.mr_state === 'bounced');
     assert.equal(bounced.length, 1, 'the red bead bounced once');
     assert.equal(bounced[0]!.fields.source_bead, chains[RED.chain]![RED.step]);
     assert.equal(merged.length, 24, '23 beads + the red one\'s fix merged');
     assert.equal(new Set(merged.map((m) => m.fields.source_bead)).size, 24, 'each merged exactly once');
-  } finally {
-    s.close();
-  }
+  });
   const repo = join(f.town, 'demo', '.repo.git');
   CHAINS.forEach((len, k) => {
     const lines = f.git(repo, ['show', `main:chain-${k}.txt`]).split('\n');

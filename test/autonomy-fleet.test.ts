@@ -7,9 +7,8 @@ import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'smol-toml';
-import { makeTown, createRigBead, type TownFixture } from './support/town-fixture.js';
+import { makeTown, createRigBead, withStore, type TownFixture } from './support/town-fixture.js';
 import { sweepTown, townId, until } from './support/claude.js';
-import { openStore } from '../src/beads/store.js';
 import { listSessions } from '../src/lib/tmux.js';
 
 let f: TownFixture;
@@ -83,9 +82,7 @@ test('gt polecat list|nuke|gc: nuke refuses unmerged commits unless --force, and
   writeFileSync(join(f.town, 'demo', 'polecats', 'leftover', 'x'), 'x');
   assert.deepEqual(f.gtJson(['polecat', 'gc']).removed, [join(f.town, 'demo', 'polecats', 'leftover')]);
   // Done with this bead: out of the way of the next test's convoy.
-  const s = openStore(join(f.town, 'demo', '.beads'));
-  s.closeIssues([id], 'test over', 't');
-  s.close();
+  await withStore(join(f.town, 'demo', '.beads'), (s) => s.closeIssues([id], 'test over', 't'));
 });
 
 test('gt down --all in the middle of a convoy keeps the work on hooks; gt up lands it', { timeout: 300_000 }, async () => {
@@ -97,21 +94,15 @@ test('gt down --all in the middle of a convoy keeps the work on hooks; gt up lan
   const work = (n: string, needs = '') => `Part ${n}.\n\n\`\`\`sh\n${needs}${wait(n)}echo "${n}" > part-${n}.txt\n\`\`\`\n`;
   const ids: string[] = [];
   for (const n of ['a', 'b', 'c', 'd']) ids.push(await createRigBead(f.town, `part ${n}`, work(n)));
-  const s = openStore(join(f.town, 'demo', '.beads'));
-  const last = s.create({ title: 'part e', description: work('e', 'test -e part-a.txt\n'), deps: [{ type: 'blocks', id: ids[0]! }] }, 'overseer').id;
-  s.close();
+  const last = await withStore(join(f.town, 'demo', '.beads'), async (s) => (await s.create({ title: 'part e', description: work('e', 'test -e part-a.txt\n'), deps: [{ type: 'blocks', id: ids[0]! }] }, 'overseer')).id);
   const all = [...ids, last];
   const slung = f.gtJson(['sling', ...all, 'demo']);
   assert.equal(slung.hooked.length, 2);
   assert.equal(f.gt(['up']).code, 0);
 
   // Mid-convoy: something merged, polecats at work.
-  await until('a merge with polecats still working', () => {
-    const merged = openStore(join(f.town, 'demo', '.beads'));
-    try {
-      return merged.list({ type: 'merge-request' }).some((m) => m.fields.mr_state === 'merged') && alivePolecats().length > 0;
-    } finally { merged.close(); }
-  }, 120_000);
+  await until('a merge with polecats still working', () => withStore(join(f.town, 'demo', '.beads'), async (merged) =>
+    (await merged.list({ type: 'merge-request' })).some((m) => m.fields.mr_state === 'merged') && alivePolecats().length > 0), 120_000);
   const down = f.gtJson(['down', '--all']);
   assert.equal(down.stopped, true, 'the deacon stopped');
   assert.ok(down.agents.length >= 1, JSON.stringify(down));
@@ -122,18 +113,13 @@ test('gt down --all in the middle of a convoy keeps the work on hooks; gt up lan
 
   writeFileSync(go, '');
   assert.equal(f.gt(['up']).code, 0);
-  await until('the convoy to land', () => {
-    const hq = openStore(join(f.town, '.beads'));
-    try { return hq.get(slung.convoy)?.status === 'closed'; } finally { hq.close(); }
-  }, 240_000);
-  const st = openStore(join(f.town, 'demo', '.beads'));
-  try {
-    const merged = st.list({ type: 'merge-request', includeClosed: true }).filter((m) => m.fields.mr_state === 'merged' && all.includes(m.fields.source_bead as string));
+  await until('the convoy to land', () => withStore(join(f.town, '.beads'), async (hq) => (await hq.get(slung.convoy))?.status === 'closed'), 240_000);
+  await withStore(join(f.town, 'demo', '.beads'), async (st) => {
+    const merged = (await st.list({ type: 'merge-request', includeClosed: true })).filter((m) => m.fields.mr_state === 'merged' && all.includes(m.fields.source_bead as string));
     assert.deepEqual(merged.map((m) => m.fields.source_bead).sort(), [...all].sort(), 'every bead merged exactly once');
-  } finally { st.close(); }
+  });
   for (const n of ['a', 'b', 'c', 'd', 'e']) assert.equal(f.git(join(f.town, 'demo', '.repo.git'), ['show', `main:part-${n}.txt`]), n);
-  const bounced = openStore(join(f.town, 'demo', '.beads'));
-  try {
-    assert.deepEqual(bounced.list({ type: 'merge-request', includeClosed: true }).filter((m) => m.fields.mr_state === 'bounced'), [], 'nothing bounced: e was slung after a landed');
-  } finally { bounced.close(); }
+  await withStore(join(f.town, 'demo', '.beads'), async (bounced) => {
+    assert.deepEqual((await bounced.list({ type: 'merge-request', includeClosed: true })).filter((m) => m.fields.mr_state === 'bounced'), [], 'nothing bounced: e was slung after a landed');
+  });
 });

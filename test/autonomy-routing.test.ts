@@ -4,10 +4,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { makeTown, type TownFixture } from './support/town-fixture.js';
+import { makeTown, withStore, type TownFixture } from './support/town-fixture.js';
 import { sweepTown, until } from './support/claude.js';
 import { bd } from './support/cli.js';
-import { openStore } from '../src/beads/store.js';
 
 let f: TownFixture;
 before(() => {
@@ -41,19 +40,14 @@ test('an HQ bead slung to a rig is worked end to end; bd in the session files by
   const [rigId, hqId] = f.git(join(f.town, 'demo', '.repo.git'), ['show', 'main:filed.txt']).split('\n');
   assert.match(rigId!, /^de-/, 'cd <rig> && bd create files into the rig');
   assert.match(hqId!, /^hq-/, 'cd <town> && bd create files into HQ');
-  const rig = openStore(join(f.town, 'demo', '.beads'));
-  const hq = openStore(join(f.town, '.beads'));
-  try {
-    assert.equal(rig.get(rigId!)?.title, 'filed from a session in the rig dir');
-    assert.equal(hq.get(hqId!)?.title, 'filed from a session in the town root');
-    const mr = rig.list({ type: 'merge-request', includeClosed: true }).find((m) => m.fields.source_bead === hqBead);
+  await withStore(join(f.town, 'demo', '.beads'), (rig) => withStore(join(f.town, '.beads'), async (hq) => {
+    assert.equal((await rig.get(rigId!))?.title, 'filed from a session in the rig dir');
+    assert.equal((await hq.get(hqId!))?.title, 'filed from a session in the town root');
+    const mr = (await rig.list({ type: 'merge-request', includeClosed: true })).find((m) => m.fields.source_bead === hqBead);
     assert.equal(mr?.fields.mr_state, 'merged', 'the MR for the HQ bead merged');
-    const agent = rig.list({ type: 'agent', includeClosed: true }).find((a) => a.fields.address === slung.hooked[0].agent);
+    const agent = (await rig.list({ type: 'agent', includeClosed: true })).find((a) => a.fields.address === slung.hooked[0].agent);
     assert.equal(agent?.fields.restarts ?? 0, 0, 'the polecat was never restarted');
-  } finally {
-    rig.close();
-    hq.close();
-  }
+  }));
 });
 
 test('bd --rig files into a named rig from anywhere in the town; an unknown rig is one clear line', () => {

@@ -5,27 +5,28 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTown, type TownFixture } from './support/town-fixture.js';
+import { makeTown, withStore, type TownFixture } from './support/town-fixture.js';
 import { sweepTown } from './support/claude.js';
-import { openStore } from '../src/beads/store.js';
+import type { Store } from '../src/beads/api.js';
 
 let f: TownFixture;
 before(() => { f = makeTown(); });
 after(() => { sweepTown(f.town); f.cleanup(); });
 
-const rigStore = () => openStore(join(f.town, 'demo', '.beads'));
+const withRigStore = <T>(fn: (s: Store) => Promise<T>) => withStore(join(f.town, 'demo', '.beads'), fn);
 const snapshot = () => readFileSync(join(f.town, 'demo', '.beads', 'issues.jsonl'), 'utf8') + readFileSync(join(f.town, '.beads', 'issues.jsonl'), 'utf8');
 
-test('bad input: a cycle, max_polecats = 0, an unknown epic; one line, non-zero exit, nothing changed', () => {
-  const s = rigStore();
-  const a = s.create({ title: 'a' }, 't').id;
-  const b = s.create({ title: 'b', deps: [{ type: 'blocks', id: a }] }, 't').id;
-  // bd refuses to make a cycle; one arrives through an import (a Beads export, a merge of two branches).
-  const line = s.exportText().split('\n').find((l) => l.includes(`"id":"${a}"`))!;
-  const rec = JSON.parse(line);
-  rec.dependencies = [...(rec.dependencies ?? []), { issue_id: a, depends_on_id: b, type: 'blocks', created_at: rec.created_at, created_by: 't' }];
-  s.importText(JSON.stringify(rec) + '\n', 'test', 't');
-  s.close();
+test('bad input: a cycle, max_polecats = 0, an unknown epic; one line, non-zero exit, nothing changed', async () => {
+  const [a, b] = await withRigStore(async (s) => {
+    const a = (await s.create({ title: 'a' }, 't')).id;
+    const b = (await s.create({ title: 'b', deps: [{ type: 'blocks', id: a }] }, 't')).id;
+    // bd refuses to make a cycle; one arrives through an import (a Beads export, a merge of two branches).
+    const line = (await s.exportText()).split('\n').find((l) => l.includes(`"id":"${a}"`))!;
+    const rec = JSON.parse(line);
+    rec.dependencies = [...(rec.dependencies ?? []), { issue_id: a, depends_on_id: b, type: 'blocks', created_at: rec.created_at, created_by: 't' }];
+    await s.importText(JSON.stringify(rec) + '\n', 'test', 't');
+    return [a, b] as const;
+  });
   const before = snapshot();
   const cyc = f.gt(['sling', a, b, 'demo', '--no-start']);
   assert.equal(cyc.code, 1);
@@ -47,21 +48,22 @@ test('bad input: a cycle, max_polecats = 0, an unknown epic; one line, non-zero 
   assert.match(zero.stderr, /rig\.toml: max_polecats must be a whole number of at least 1, not 0/);
   assert.doesNotMatch(zero.stderr, /internal error/i);
   assert.equal(snapshot(), before, 'nothing hooked or changed');
-  const s2 = rigStore();
-  s2.removeDependency(a, b, 'blocks', 't');
-  s2.closeIssues([a, b], 'test over', 't');
-  s2.close();
+  await withRigStore(async (s2) => {
+    await s2.removeDependency(a, b, 'blocks', 't');
+    await s2.closeIssues([a, b], 'test over', 't');
+  });
 });
 
-test('an epic beyond capacity: queued work shows in convoy status and gt status; stranded names an outside blocker', () => {
+test('an epic beyond capacity: queued work shows in convoy status and gt status; stranded names an outside blocker', async () => {
   appendFileSync(join(f.town, 'demo', 'rig.toml'), '\nmax_polecats = 1\n');
-  const s = rigStore();
-  const outside = s.create({ title: 'outside work' }, 't').id;
-  const epic = s.create({ title: 'epic', issue_type: 'epic' }, 't').id;
-  const one = s.create({ title: 'one', parent: epic, priority: 1 }, 't').id;
-  const two = s.create({ title: 'two', parent: epic, priority: 3 }, 't').id;
-  const three = s.create({ title: 'three', parent: epic, deps: [{ type: 'blocks', id: outside }] }, 't').id;
-  s.close();
+  const { outside, epic, one, two, three } = await withRigStore(async (s) => {
+    const outside = (await s.create({ title: 'outside work' }, 't')).id;
+    const epic = (await s.create({ title: 'epic', issue_type: 'epic' }, 't')).id;
+    const one = (await s.create({ title: 'one', parent: epic, priority: 1 }, 't')).id;
+    const two = (await s.create({ title: 'two', parent: epic, priority: 3 }, 't')).id;
+    const three = (await s.create({ title: 'three', parent: epic, deps: [{ type: 'blocks', id: outside }] }, 't')).id;
+    return { outside, epic, one, two, three };
+  });
   const r = f.gtJson(['sling', epic, 'demo', '--no-start']);
   assert.deepEqual(r.hooked.map((h: any) => h.bead), [one], 'the most urgent child takes the one slot');
   assert.deepEqual(r.staged.map((x: any) => [x.bead, x.reason]).sort(), [[three, `blocked by ${outside} (still open)`], [two, 'queued: capacity 1/1']].sort());

@@ -6,9 +6,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTown, type TownFixture } from './support/town-fixture.js';
+import { makeTown, withStore, type TownFixture } from './support/town-fixture.js';
 import { sweepTown, until } from './support/claude.js';
-import { openStore } from '../src/beads/store.js';
 
 let f: TownFixture;
 before(() => {
@@ -20,13 +19,16 @@ after(() => {
 });
 
 test('killed polecats are restarted by the witness and the convoy lands', { timeout: 120_000 }, async () => {
-  const s = openStore(join(f.town, 'demo', '.beads'));
   // Each bead's work waits for a go signal, so the kills below land in the middle of it however
   // slowly the sessions start (a fixed sleep let early ones finish first on a loaded machine).
   const go = join(f.root, 'go');
-  const ids = Array.from({ length: 6 }, (_, i) =>
-    s.create({ title: `part ${i}`, description: `Write part ${i}.\n\n\`\`\`sh\nwhile [ ! -e ${go} ]; do sleep 0.2; done\necho "part ${i}" > part-${i}.txt\n\`\`\`\n` }, 'overseer').id);
-  s.close();
+  const ids = await withStore(join(f.town, 'demo', '.beads'), async (s) => {
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      ids.push((await s.create({ title: `part ${i}`, description: `Write part ${i}.\n\n\`\`\`sh\nwhile [ ! -e ${go} ]; do sleep 0.2; done\necho "part ${i}" > part-${i}.txt\n\`\`\`\n` }, 'overseer')).id);
+    }
+    return ids;
+  });
   const slung = f.gtJson(['sling', ...ids, 'demo']);
   assert.ok(slung.hooked.every((h: any) => h.session === 'started'), JSON.stringify(slung.hooked));
 
@@ -49,19 +51,16 @@ test('killed polecats are restarted by the witness and the convoy lands', { time
   }, 90_000);
   assert.equal(landed.closed, 6);
 
-  const st = openStore(join(f.town, 'demo', '.beads'));
-  try {
-    const agents = st.list({ type: 'agent' });
+  await withStore(join(f.town, 'demo', '.beads'), async (st) => {
+    const agents = await st.list({ type: 'agent' });
     for (const v of victims) {
       const a = agents.find((b) => b.fields.address === v)!;
       assert.equal(a.fields.restarts, 1, `${v} was restarted once by the witness`);
     }
-    const mrs = st.list({ type: 'merge-request' });
+    const mrs = await st.list({ type: 'merge-request' });
     assert.equal(mrs.length, 6, 'one MR per bead, none duplicated');
     assert.ok(mrs.every((m) => m.fields.mr_state === 'merged'));
-  } finally {
-    st.close();
-  }
+  });
   const repo = join(f.town, 'demo', '.repo.git');
   for (let i = 0; i < 6; i++) assert.equal(f.git(repo, ['show', `main:part-${i}.txt`]), `part ${i}`);
   assert.equal(f.git(repo, ['rev-list', '--count', 'main']), '7', 'initial commit + 6 merges');

@@ -7,10 +7,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTown, type TownFixture, createRigBead, lastSessionOf } from './support/town-fixture.js';
+import { makeTown, type TownFixture, createRigBead, lastSessionOf, mrForBead, withStore } from './support/town-fixture.js';
 import { startStubModel, type StubModel } from './support/stub-model.js';
 import { claudeEnv, sweepTown, until } from './support/claude.js';
-import { openStore } from '../src/beads/store.js';
 
 let f: TownFixture;
 let stub: StubModel | undefined;
@@ -45,10 +44,7 @@ test('sling to claude: hook, write, commit, gt done -> branch commit, MR bead, s
   // The hook was read through gt by the agent itself (its tool result reached the model).
   await stub.waitFor((r) => r.step === 1 && JSON.stringify(r.body?.messages).includes(bead), 45_000);
   // The MR bead appears once gt done ran inside the session.
-  const mr = await until('the MR bead', () => {
-    const s = openStore(join(f.town, 'demo', '.beads'));
-    try { return s.list({ type: 'merge-request', includeClosed: true }).find((m) => m.fields.source_bead === bead); } finally { s.close(); }
-  }, 45_000);
+  const mr = await until('the MR bead', () => mrForBead(f.town, bead), 45_000);
   assert.equal(mr.fields.branch, h.branch);
   const repo = join(f.town, 'demo', '.repo.git');
   assert.equal(f.git(repo, ['show', `${h.branch}:feature.txt`]), 'made by claude');
@@ -125,10 +121,7 @@ test('headless mode: claude -p works the hooked bead to an MR as a detached proc
     assert.equal(slung.code, 0, slung.stderr);
     const h = JSON.parse(slung.stdout).hooked[0] as { agent: string; branch: string };
     assert.deepEqual(await lastSessionOf(f.town, h.agent), ['claude', 'headless']);
-    await until('the MR bead', () => {
-      const s = openStore(join(f.town, 'demo', '.beads'));
-      try { return s.list({ type: 'merge-request' }).find((m) => m.fields.source_bead === bead); } finally { s.close(); }
-    }, 45_000);
+    await until('the MR bead', () => withStore(join(f.town, 'demo', '.beads'), async (s) => (await s.list({ type: 'merge-request' })).find((m) => m.fields.source_bead === bead)), 45_000);
     assert.equal(f.git(join(f.town, 'demo', '.repo.git'), ['show', `${h.branch}:headless.txt`]), 'headless');
     const log = f.gt(['peek', h.agent]);
     assert.equal(log.code, 0, log.stderr);

@@ -5,10 +5,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, symlinkSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTown, type TownFixture } from './support/town-fixture.js';
+import { makeTown, createRigBead, mrForBead, withStore, type TownFixture } from './support/town-fixture.js';
 import { sweepTown, until } from './support/claude.js';
 import { binDir } from './support/cli.js';
-import { openStore } from '../src/beads/store.js';
 import { which } from '../src/lib/proc.js';
 
 let f: TownFixture;
@@ -21,51 +20,46 @@ after(() => {
   f.cleanup();
 });
 
-const beads = () => openStore(join(f.town, 'demo', '.beads'));
-function createBead(title: string, description = `Do ${title}.`): string {
-  const s = beads();
-  try { return s.create({ title, description }, 'overseer').id; } finally { s.close(); }
-}
+const createBead = (title: string, description = `Do ${title}.`) => createRigBead(f.town, title, description);
 function agentBead(address: string) {
-  const s = beads();
-  try { return s.list({ type: 'agent', includeClosed: true }).find((b) => b.fields.address === address)!; } finally { s.close(); }
+  return withStore(join(f.town, 'demo', '.beads'), async (s) => (await s.list({ type: 'agent', includeClosed: true })).find((b) => b.fields.address === address)!);
 }
 
-function slingFails(args: string[], env: NodeJS.ProcessEnv = {}) {
+async function slingFails(args: string[], env: NodeJS.ProcessEnv = {}) {
   const started = Date.now();
   const r = f.gt(['sling', ...args, '--json'], { env });
   assert.equal(r.code, 1, `sling should fail: ${r.stdout} ${r.stderr}`);
   const h = JSON.parse(r.stdout).hooked[0] as { agent: string; session: string; error: string };
   assert.equal(h.session, 'failed');
-  const bead = agentBead(h.agent);
+  const bead = await agentBead(h.agent);
   assert.equal(bead.fields.agent_state, 'dead');
   assert.ok(Date.now() - started < 20_000, 'no hang');
   return { h, reason: String(bead.fields.state_reason) };
 }
 
-test('agent binary missing: dead with "not found on PATH"', () => {
+test('agent binary missing: dead with "not found on PATH"', async () => {
   // `npm test` puts node_modules/.bin (where claude is) on PATH: take it off.
   const path = (process.env.PATH ?? '').split(':').filter((d) => !d.includes('node_modules/.bin')).join(':');
-  const { reason } = slingFails([createBead('no claude'), 'demo'], { PATH: `${binDir}:${path}` });
+  const { reason } = await slingFails([await createBead('no claude'), 'demo'], { PATH: `${binDir}:${path}` });
   assert.match(reason, /agent binary 'claude' not found on PATH/);
 });
 
-test('tmux missing: dead with "tmux not found"', () => {
+test('tmux missing: dead with "tmux not found"', async () => {
   const bin = join(f.root, 'fakebin');
   mkdirSync(bin, { recursive: true });
   for (const tool of ['git', 'node', 'sh', 'env', 'bash']) symlinkSync(which(tool)!, join(bin, tool));
   symlinkSync('/bin/true', join(bin, 'claude'));
-  const { reason } = slingFails([createBead('no tmux'), 'demo'], { PATH: `${binDir}:${bin}` });
+  const { reason } = await slingFails([await createBead('no tmux'), 'demo'], { PATH: `${binDir}:${bin}` });
   assert.match(reason, /tmux not found on PATH/);
 });
 
-test('a session that exits at once: dead with its exit status and last words', () => {
-  const { reason } = slingFails([createBead('crash'), 'demo', '--agent', 'crash']);
+test('a session that exits at once: dead with its exit status and last words', async () => {
+  const { reason } = await slingFails([await createBead('crash'), 'demo', '--agent', 'crash']);
   assert.match(reason, /exited at once with status 3: agent crashed on start/);
 });
 
-test('unknown --agent: clear error, exit 1', () => {
-  const r = f.gt(['sling', createBead('unknown agent'), 'demo', '--agent', 'nosuch', '--json']);
+test('unknown --agent: clear error, exit 1', async () => {
+  const r = f.gt(['sling', await createBead('unknown agent'), 'demo', '--agent', 'nosuch', '--json']);
   assert.equal(r.code, 1);
   assert.match(r.stdout + r.stderr, /unknown agent 'nosuch'/);
 });
@@ -73,14 +67,11 @@ test('unknown --agent: clear error, exit 1', () => {
 test('shell agent, headless: runs the sh block, commits, gt done -> MR bead; log readable with gt peek', async () => {
   const rigToml = join(f.town, 'demo', 'rig.toml');
   appendFileSync(rigToml, '\n[runtime]\nmode = "headless"\n');
-  const bead = createBead('shell work', 'Make the file:\n```sh\necho "from the shell agent" > shell.txt\n```\n');
+  const bead = await createBead('shell work', 'Make the file:\n```sh\necho "from the shell agent" > shell.txt\n```\n');
   const r = f.gt(['sling', bead, 'demo', '--agent', 'shell', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const h = JSON.parse(r.stdout).hooked[0] as { agent: string; branch: string };
-  const mr = await until('the MR bead', () => {
-    const s = beads();
-    try { return s.list({ type: 'merge-request', includeClosed: true }).find((m) => m.fields.source_bead === bead); } finally { s.close(); }
-  }, 30_000);
+  const mr = await until('the MR bead', () => mrForBead(f.town, bead), 30_000);
   assert.equal(mr.fields.branch, h.branch);
   assert.equal(f.git(join(f.town, 'demo', '.repo.git'), ['show', `${h.branch}:shell.txt`]), 'from the shell agent');
   const peek = f.gt(['peek', h.agent]);

@@ -8,10 +8,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'smol-toml';
-import { makeTown, makeProject, type TownFixture } from './support/town-fixture.js';
+import { makeTown, makeProject, withStore, type TownFixture } from './support/town-fixture.js';
 import { startStubModel, type StubModel } from './support/stub-model.js';
 import { claudeEnv, sweepTown, until } from './support/claude.js';
-import { openStore } from '../src/beads/store.js';
 
 let f: TownFixture;
 let stub: StubModel | undefined;
@@ -79,20 +78,18 @@ test('the Mayor, told by nudge and by mail, files and slings work in two rigs; i
   assert.equal(landed('demo', 'hello.txt'), 'Add a greeting');
   assert.equal(landed('web', 'about.html'), 'Add an about page');
   for (const [rig, titles] of [['demo', ['Add a greeting', 'Add a farewell']], ['web', ['Add an index page', 'Add an about page']]] as const) {
-    const s = openStore(join(f.town, rig, '.beads'));
-    try {
+    await withStore(join(f.town, rig, '.beads'), async (s) => {
       for (const t of titles) {
-        const b = s.list({ includeClosed: true }).find((x) => x.title === t);
+        const b = (await s.list({ includeClosed: true })).find((x) => x.title === t);
         assert.ok(b, `${t} filed in ${rig}`);
         assert.equal(b.status, 'closed');
         assert.equal(b.created_by ?? 'mayor', 'mayor');
       }
-    } finally { s.close(); }
+    });
   }
-  const hq = openStore(join(f.town, '.beads'));
-  try {
+  await withStore(join(f.town, '.beads'), async (hq) => {
     // HQ holds the convoys and the landing mail; the work itself was filed in the rigs.
-    assert.deepEqual(hq.list({ includeClosed: true, type: 'task' }).map((b) => b.title), [], 'no work filed into HQ by mistake');
-    assert.equal(hq.list({ includeClosed: true, type: 'convoy' }).filter((c) => c.status === 'closed').length, 4, 'four convoys landed');
-  } finally { hq.close(); }
+    assert.deepEqual((await hq.list({ includeClosed: true, type: 'task' })).map((b) => b.title), [], 'no work filed into HQ by mistake');
+    assert.equal((await hq.list({ includeClosed: true, type: 'convoy' })).filter((c) => c.status === 'closed').length, 4, 'four convoys landed');
+  });
 });

@@ -5,9 +5,8 @@ import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'smol-toml';
-import { makeTown, type TownFixture } from './support/town-fixture.js';
+import { makeTown, createRigBead, withStore, type TownFixture } from './support/town-fixture.js';
 import { sleep, sweepTown, until } from './support/claude.js';
-import { openStore } from '../src/beads/store.js';
 
 let f: TownFixture;
 before(() => {
@@ -33,9 +32,7 @@ after(async () => {
 
 test('handoff restarts the session and the successor primes with the note', async () => {
   f.gtJson(['crew', 'add', 'ann', '--rig', 'demo']);
-  const s = openStore(join(f.town, 'demo', '.beads'));
-  const id = s.create({ title: 'long task', description: 'Several steps.' }, 'overseer').id;
-  s.close();
+  const id = await createRigBead(f.town, 'long task', 'Several steps.');
   const slung = f.gtJson(['sling', id, 'demo/crew/ann', '--agent', 'handoffer']);
   assert.equal(slung.hooked[0].session, 'started', JSON.stringify(slung));
   const dir = slung.hooked[0].workdir as string;
@@ -46,9 +43,8 @@ test('handoff restarts the session and the successor primes with the note', asyn
   assert.doesNotMatch(readFileSync(join(dir, 'prime-0.txt'), 'utf8'), /Handoff from your predecessor/);
   const hook = f.gtJson(['hook', 'demo/crew/ann']);
   assert.equal(hook.hook, id);
-  const store = openStore(join(f.town, 'demo', '.beads'));
-  const sessions = store.list({ type: 'agent' }).find((b) => b.title === 'demo/crew/ann')!.fields.sessions as { ended_at?: string }[];
-  store.close();
+  const sessions = await withStore(join(f.town, 'demo', '.beads'), async (store) =>
+    (await store.list({ type: 'agent' })).find((b) => b.title === 'demo/crew/ann')!.fields.sessions as { ended_at?: string }[]);
   assert.equal(sessions.length, 2, 'the predecessor and its successor');
   assert.ok(sessions[0]!.ended_at, 'the predecessor was ended');
   const agent = f.gtJson(['status']).agents.find((a: any) => a.address === 'demo/crew/ann');

@@ -4,10 +4,9 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTown } from './support/town-fixture.js';
+import { makeTown, withStore } from './support/town-fixture.js';
 import { sweepTown } from './support/claude.js';
-import { openStore } from '../src/beads/store.js';
-import { loadTown } from '../src/town/town.js';
+import { closeTown, loadTown } from '../src/town/town.js';
 import { loadRig } from '../src/town/rig.js';
 import { witnessPatrol } from '../src/supervise/witness.js';
 import { DEFAULT_POLICY } from '../src/supervise/assess.js';
@@ -23,17 +22,16 @@ test('a live agent whose screen keeps moving is not nudged; a silent one is', as
     '', '[agents.custom.busy]', 'command = "sh"', 'args = ["-c", "while true; do date; sleep 1; done"]',
     '', '[agents.custom.quiet]', 'command = "sh"', 'args = ["-c", "echo thinking; sleep 600"]', '',
   ].join('\n'));
-  const sling = (title: string, agent: string): string => {
-    const s = openStore(join(f.town, 'demo', '.beads'));
-    const id = (() => { try { return s.create({ title }, 'overseer').id; } finally { s.close(); } })();
+  const sling = async (title: string, agent: string): Promise<string> => {
+    const id = await withStore(join(f.town, 'demo', '.beads'), async (s) => (await s.create({ title }, 'overseer')).id);
     return f.gtJson(['sling', id, 'demo', '--agent', agent]).hooked[0].agent as string;
   };
-  const busy = sling('keeps printing', 'busy');
-  const quiet = sling('says nothing', 'quiet');
+  const busy = await sling('keeps printing', 'busy');
+  const quiet = await sling('says nothing', 'quiet');
   // Both hooked their work seconds ago and have written no bead since; only one shows work.
   await new Promise((r) => setTimeout(r, 5500));
   const town = loadTown(f.town);
-  const reports = await witnessPatrol(town, loadRig(town, 'demo'), { policy: { ...DEFAULT_POLICY, nudgeAfterMs: 3000 } });
+  const reports = await witnessPatrol(town, loadRig(town, 'demo'), { policy: { ...DEFAULT_POLICY, nudgeAfterMs: 3000 } }).finally(() => closeTown(town));
   const actionOf = (agent: string) => reports.find((r) => r.agent === agent)?.action.kind ?? 'none';
   assert.equal(actionOf(busy), 'none', JSON.stringify(reports));
   assert.equal(actionOf(quiet), 'nudge', JSON.stringify(reports));

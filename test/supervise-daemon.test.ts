@@ -6,10 +6,9 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'smol-toml';
-import { makeTown, type TownFixture } from './support/town-fixture.js';
+import { makeTown, createRigBead, type TownFixture } from './support/town-fixture.js';
 import { sweepTown, until } from './support/claude.js';
 import { gtBin } from './support/cli.js';
-import { openStore } from '../src/beads/store.js';
 
 let f: TownFixture;
 before(() => {
@@ -29,10 +28,8 @@ test('the daemon lands slung work on its own and stops on SIGTERM', { timeout: 9
   daemon.stderr.on('data', (c) => (out += c));
   const exited = new Promise<number | null>((res) => daemon.on('exit', (code) => res(code)));
   try {
-    const s = openStore(join(f.town, 'demo', '.beads'));
-    const a = s.create({ title: 'file a', description: '```sh\necho a > a.txt\n```' }, 'overseer').id;
-    const b = s.create({ title: 'file b', description: '```sh\necho b > b.txt\n```' }, 'overseer').id;
-    s.close();
+    const a = await createRigBead(f.town, 'file a', '```sh\necho a > a.txt\n```');
+    const b = await createRigBead(f.town, 'file b', '```sh\necho b > b.txt\n```');
     const slung = f.gtJson(['sling', a, b, 'demo']);
     const landed = await until('the daemon to land the convoy', () => {
       const c = f.gtJson(['convoy', 'status', slung.convoy]);

@@ -6,9 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'smol-toml';
-import { makeTown } from './support/town-fixture.js';
+import { makeTown, createRigBead, withStore } from './support/town-fixture.js';
 import { sweepTown, until } from './support/claude.js';
-import { openStore } from '../src/beads/store.js';
 import { isAlive } from '../src/lib/proc.js';
 
 const f = makeTown({ testCmd: 'true' });
@@ -21,9 +20,7 @@ after(() => {
 test('gt up / status / down, and Boot bringing back a dead or hung deacon', { timeout: 120_000 }, async () => {
   const path = join(f.town, 'town.toml');
   writeFileSync(path, stringify({ ...parse(readFileSync(path, 'utf8')), runtime: { mode: 'headless' }, agents: { default: 'shell' } }));
-  const s = openStore(join(f.town, 'demo', '.beads'));
-  const bead = s.create({ title: 'note it', description: 'Write a note.\n\n```sh\necho landed > note.txt\n```\n' }, 'overseer').id;
-  s.close();
+  const bead = await createRigBead(f.town, 'note it', 'Write a note.\n\n```sh\necho landed > note.txt\n```\n');
   f.gtJson(['sling', bead, 'demo']);
 
   const up = f.gtJson(['up']);
@@ -36,10 +33,7 @@ test('gt up / status / down, and Boot bringing back a dead or hung deacon', { ti
   assert.equal(second.stderr.trim().split('\n').length, 1);
 
   // It lands the slung work with nobody else running anything.
-  await until('the deacon to merge the bead', () => {
-    const st = openStore(join(f.town, 'demo', '.beads'));
-    try { return st.mustGet(bead).status === 'closed'; } finally { st.close(); }
-  }, 60_000);
+  await until('the deacon to merge the bead', () => withStore(join(f.town, 'demo', '.beads'), async (st) => (await st.mustGet(bead)).status === 'closed'), 60_000);
   // The bead closes inside the first patrol; the heartbeat counts the patrol when it ends.
   const status = await until('the heartbeat to count a patrol', () => {
     const st = f.gtJson(['status']);

@@ -6,9 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify, parse } from 'smol-toml';
-import { makeTown, type TownFixture } from './support/town-fixture.js';
+import { makeTown, createRigBead, type TownFixture } from './support/town-fixture.js';
 import { sweepTown } from './support/claude.js';
-import { openStore } from '../src/beads/store.js';
 
 let f: TownFixture;
 
@@ -34,9 +33,7 @@ async function waitFor<T>(what: string, fn: () => T | undefined, ms = 30_000): P
 }
 
 test('the witness restarts a dead polecat on its worktree and hook, and the work lands in one MR', async () => {
-  const s = openStore(join(f.town, 'demo', '.beads'));
-  const id = s.create({ title: 'write notes', description: 'Write notes.\n\n```sh\necho "second half" >> notes.txt\n```\n' }, 'overseer').id;
-  s.close();
+  const id = await createRigBead(f.town, 'write notes', 'Write notes.\n\n```sh\necho "second half" >> notes.txt\n```\n');
   // Hooked but never started: as if its session died at once.
   const slung = f.gtJson(['sling', id, 'demo', '--no-start']);
   const h = slung.hooked[0];

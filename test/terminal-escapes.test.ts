@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { makeTown, asAgent, createRigBead, type TownFixture } from './support/town-fixture.js';
 import { bd } from './support/cli.js';
 import { sweepTown } from './support/claude.js';
-import { forgetStore } from '../src/town/stores.js';
 
 // Clear the screen, retitle the window, ring the bell, return to column 0, and a forged line.
 const title = 'innocent\x1b[2J\x1b]0;owned\x07\rtitle\nde-fake [P0] [task] open - forged';
@@ -23,8 +22,6 @@ before(async () => {
 });
 after(() => {
   sweepTown(f.town);
-  forgetStore(join(f.town, '.beads'));
-  forgetStore(join(f.town, 'demo', '.beads'));
   f.cleanup();
 });
 

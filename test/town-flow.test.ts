@@ -4,29 +4,18 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTown, makeProject, asAgent, type TownFixture } from './support/town-fixture.js';
+import { makeTown, makeProject, asAgent, withStore, type TownFixture } from './support/town-fixture.js';
 import { runAsync, gtBin, bd } from './support/cli.js';
-import { openStore } from '../src/beads/store.js';
 
 let f: TownFixture;
 const rigBeads = () => join(f.town, 'demo', '.beads');
 
-function createBead(title: string, extra: Record<string, unknown> = {}): string {
-  const s = openStore(rigBeads());
-  try {
-    return s.create({ title, description: `Do ${title}.`, ...extra }, 'overseer').id;
-  } finally {
-    s.close();
-  }
+function createBead(title: string, extra: Record<string, unknown> = {}): Promise<string> {
+  return withStore(rigBeads(), async (s) => (await s.create({ title, description: `Do ${title}.`, ...extra }, 'overseer')).id);
 }
 
 function beadOf(id: string) {
-  const s = openStore(id.startsWith('hq-') ? join(f.town, '.beads') : rigBeads());
-  try {
-    return s.mustGet(id);
-  } finally {
-    s.close();
-  }
+  return withStore(id.startsWith('hq-') ? join(f.town, '.beads') : rigBeads(), (s) => s.mustGet(id));
 }
 
 before(() => {
@@ -46,8 +35,9 @@ test('install is idempotent and rig add registers a route', () => {
   assert.deepEqual(st.agents.map((a: any) => a.address).sort(), ['boot', 'deacon', 'demo/refinery', 'demo/witness', 'mayor', 'overseer']);
 });
 
-test('three beads: sling, work in worktrees, gt done -> three MRs, hooks empty, convoy tracks them', () => {
-  const ids = ['alpha', 'beta', 'gamma'].map((t) => createBead(`feature ${t}`));
+test('three beads: sling, work in worktrees, gt done -> three MRs, hooks empty, convoy tracks them', async () => {
+  const ids: string[] = [];
+  for (const t of ['alpha', 'beta', 'gamma']) ids.push(await createBead(`feature ${t}`));
   const slung = f.gtJson(['sling', ...ids, 'demo', '--no-start']);
   assert.equal(slung.hooked.length, 3);
   const polecats = slung.hooked.map((h: any) => h.agent);
@@ -57,7 +47,7 @@ test('three beads: sling, work in worktrees, gt done -> three MRs, hooks empty, 
   for (const h of slung.hooked) {
     assert.ok(existsSync(h.workdir), 'worktree exists');
     assert.equal(f.git(h.workdir, ['symbolic-ref', '--short', 'HEAD']), h.branch);
-    assert.equal(beadOf(h.bead).status, 'hooked');
+    assert.equal((await beadOf(h.bead)).status, 'hooked');
     const hook = f.gtJson(['hook'], { env: asAgent(f, h.agent) });
     assert.equal(hook.bead.id, h.bead);
     // prime shows the role and the hooked bead in full
@@ -89,9 +79,7 @@ test('three beads: sling, work in worktrees, gt done -> three MRs, hooks empty, 
   assert.deepEqual(convoy.tracked.map((t: any) => t.id).sort(), [...ids].sort());
 
   // When every tracked bead closes, the convoy lands and mayor + overseer get mail.
-  const s = openStore(rigBeads());
-  s.closeIssues(ids, 'merged', 'test');
-  s.close();
+  await withStore(rigBeads(), (s) => s.closeIssues(ids, 'merged', 'test'));
   const landed = f.gtJson(['convoy', 'status', slung.convoy]);
   assert.equal(landed.landed, true);
   assert.equal(landed.status, 'closed');
@@ -140,8 +128,8 @@ test('handoff note is shown by the successor\'s prime once', () => {
   assert.doesNotMatch(p2.stdout, /halfway through the parser/);
 });
 
-test('bad input: one clear line, non-zero exit, no partial state', () => {
-  const id = createBead('guarded');
+test('bad input: one clear line, non-zero exit, no partial state', async () => {
+  const id = await createBead('guarded');
   const snapshot = () => readFileSync(join(rigBeads(), 'issues.jsonl'), 'utf8') + readFileSync(join(f.town, '.beads', 'issues.jsonl'), 'utf8');
   const before = snapshot();
   const cases: [string[], RegExp][] = [
@@ -167,16 +155,14 @@ test('bad input: one clear line, non-zero exit, no partial state', () => {
   const r3 = f.gt(['sling', id]);
   assert.equal(r3.code, 2, 'usage error');
   // a closed bead is refused
-  const s = openStore(rigBeads());
-  s.closeIssues([id], 'done', 't');
-  s.close();
+  await withStore(rigBeads(), (s) => s.closeIssues([id], 'done', 't'));
   const r4 = f.gt(['sling', id, 'demo', '--no-start']);
   assert.equal(r4.code, 1);
   assert.match(r4.stderr, /is closed/);
 });
 
-test('gt done refuses a dirty worktree and changes nothing', () => {
-  const id = createBead('dirty work');
+test('gt done refuses a dirty worktree and changes nothing', async () => {
+  const id = await createBead('dirty work');
   const slung = f.gtJson(['sling', id, 'demo', '--no-start']);
   const h = slung.hooked[0];
   writeFileSync(join(h.workdir, 'uncommitted.txt'), 'x');
@@ -188,20 +174,20 @@ test('gt done refuses a dirty worktree and changes nothing', () => {
   assert.equal(noCommit.code, 1);
 });
 
-test('blocked beads are staged on the convoy (refused by an agent) unless --force; slinging to an agent hooks it there', () => {
-  const blocker = createBead('blocker');
-  const blocked = createBead('blocked one', { deps: [{ type: 'blocks', id: blocker }] });
+test('blocked beads are staged on the convoy (refused by an agent) unless --force; slinging to an agent hooks it there', async () => {
+  const blocker = await createBead('blocker');
+  const blocked = await createBead('blocked one', { deps: [{ type: 'blocks', id: blocker }] });
   const r = f.gtJson(['sling', blocked, 'demo', '--no-start']);
   assert.deepEqual(r.hooked, [], 'nothing hooked while it is blocked');
   assert.deepEqual(r.staged, [{ bead: blocked, reason: `blocked by ${blocker} (still open)` }]);
-  assert.equal(beadOf(blocked).status, 'open');
+  assert.equal((await beadOf(blocked)).status, 'open');
   const toAgent = f.gt(['sling', blocked, 'demo/crew/ann', '--no-start']);
   assert.equal(toAgent.code, 1);
   assert.match(toAgent.stderr, /not ready/);
   const forced = f.gtJson(['sling', blocked, 'demo', '--no-start', '--force']);
   assert.equal(forced.hooked[0].created, true);
 
-  const crewWork = createBead('crew task');
+  const crewWork = await createBead('crew task');
   const toCrew = f.gtJson(['sling', crewWork, 'demo/crew/ann', '--no-start']);
   assert.equal(toCrew.hooked[0].agent, 'demo/crew/ann');
   assert.equal(f.gtJson(['hook', 'demo/crew/ann']).hook, crewWork);
@@ -212,11 +198,12 @@ test('blocked beads are staged on the convoy (refused by an agent) unless --forc
   assert.match(other.stderr, /already hooked to demo\/crew\/ann/);
   const un = f.gtJson(['unsling', 'demo/crew/ann']);
   assert.equal(un.bead, crewWork);
-  assert.equal(beadOf(crewWork).status, 'open');
+  assert.equal((await beadOf(crewWork)).status, 'open');
 });
 
 test('races: 10 slings of 10 beads -> 10 polecats; 5 slings of one bead -> hooked once', async () => {
-  const ids = Array.from({ length: 10 }, (_, i) => createBead(`race ${i}`));
+  const ids: string[] = [];
+  for (let i = 0; i < 10; i++) ids.push(await createBead(`race ${i}`));
   const results = await Promise.all(ids.map((id) => runAsync(gtBin, ['sling', id, 'demo', '--no-start', '--json'], { cwd: f.root, env: f.env })));
   for (const r of results) assert.equal(r.code, 0, r.stderr);
   const hooked = results.map((r) => JSON.parse(r.stdout).hooked[0]);
@@ -224,7 +211,7 @@ test('races: 10 slings of 10 beads -> 10 polecats; 5 slings of one bead -> hooke
   assert.equal(new Set(hooked.map((h: any) => h.workdir)).size, 10, '10 distinct worktrees');
   for (const h of hooked) assert.equal(f.git(h.workdir, ['symbolic-ref', '--short', 'HEAD']), h.branch);
 
-  const one = createBead('contended');
+  const one = await createBead('contended');
   const five = await Promise.all(Array.from({ length: 5 }, () => runAsync(gtBin, ['sling', one, 'demo', '--no-start', '--json'], { cwd: f.root, env: f.env })));
   for (const r of five) assert.equal(r.code, 0, r.stderr);
   const outs = five.map((r) => JSON.parse(r.stdout).hooked[0]);
@@ -235,8 +222,8 @@ test('races: 10 slings of 10 beads -> 10 polecats; 5 slings of one bead -> hooke
   assert.equal(polecats.length, 1);
 });
 
-test('doctor finds and repairs drift', () => {
-  const id = createBead('drifting');
+test('doctor finds and repairs drift', async () => {
+  const id = await createBead('drifting');
   const slung = f.gtJson(['sling', id, 'demo', '--no-start']);
   const h = slung.hooked[0];
   f.git(join(f.town, 'demo', '.repo.git'), ['worktree', 'remove', '--force', h.workdir]);
@@ -250,8 +237,8 @@ test('doctor finds and repairs drift', () => {
   assert.equal(f.gt(['doctor']).code, 0);
 });
 
-test('bd resolves any bead by prefix from anywhere in the town; whoami follows the cwd', () => {
-  const id = createBead('routed');
+test('bd resolves any bead by prefix from anywhere in the town; whoami follows the cwd', async () => {
+  const id = await createBead('routed');
   const b = bd(['show', id, '--json'], { cwd: f.town, env: f.env });
   assert.equal(b.code, 0, b.stderr);
   assert.equal(JSON.parse(b.stdout)[0].id, id);
@@ -287,13 +274,14 @@ test('rig add adopts a project\'s own .beads (its prefix and records); rig remov
   assert.doesNotMatch(readFileSync(join(f.town, '.beads', 'routes.jsonl'), 'utf8'), /"tk-"/);
 });
 
-test('prime walks a molecule: the hooked bead\'s child steps, one at a time, in order', () => {
-  const s = openStore(rigBeads());
-  const mol = s.create({ title: 'release 1.0', description: 'Three steps.' }, 'overseer').id;
-  const one = s.create({ title: 'write changelog', description: 'List the changes.', parent: mol }, 'overseer').id;
-  const two = s.create({ title: 'tag the release', parent: mol, deps: [{ type: 'blocks', id: one }] }, 'overseer').id;
-  s.create({ title: 'announce', parent: mol, deps: [{ type: 'blocks', id: two }] }, 'overseer');
-  s.close();
+test('prime walks a molecule: the hooked bead\'s child steps, one at a time, in order', async () => {
+  const { mol, one, two } = await withStore(rigBeads(), async (s) => {
+    const mol = (await s.create({ title: 'release 1.0', description: 'Three steps.' }, 'overseer')).id;
+    const one = (await s.create({ title: 'write changelog', description: 'List the changes.', parent: mol }, 'overseer')).id;
+    const two = (await s.create({ title: 'tag the release', parent: mol, deps: [{ type: 'blocks', id: one }] }, 'overseer')).id;
+    await s.create({ title: 'announce', parent: mol, deps: [{ type: 'blocks', id: two }] }, 'overseer');
+    return { mol, one, two };
+  });
   const slung = f.gtJson(['sling', mol, 'demo', '--no-start']);
   const env = asAgent(f, slung.hooked[0].agent);
   assert.match(f.gt(['prime'], { env }).stdout, new RegExp(`Molecule: step 1 of 3 — ${one} write changelog\\nList the changes\\.`));

@@ -1,12 +1,11 @@
 // The town's stores, held by its handle (town.stores): the HQ's and one per rig, each opened once
 // per handle on first use and closed by closeAll (closeTown). Which backend each one is comes
 // from the town's configuration, here in one place (storeSpec).
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { NotFoundError } from '../lib/errors.js';
 import type { Store, StoreSpec } from '../beads/api.js';
 import { openStore as openConfiguredStore } from '../beads/open.js';
 import { writeStorePointer } from '../beads/pointer.js';
-import { openStore, type BeadStore } from '../beads/store.js';
 import type { Rig } from './rig.js';
 import { HQ_PREFIX, TOWN_ENTRIES, type Town } from './town.js';
 
@@ -84,26 +83,4 @@ export function createTownStores(town: Town): TownStores {
       await Promise.all(all.map((s) => s.then((store) => store.close(), () => undefined)));
     },
   };
-}
-
-// ---- the synchronous module-level cache, until every caller uses town.stores ----------------
-
-const legacy = new Map<string, BeadStore>();
-
-/** @deprecated use town.stores */
-export function storeAt(beadsDir: string, opts?: { create?: boolean; prefix?: string }): BeadStore {
-  const key = resolve(beadsDir);
-  let s = legacy.get(key);
-  if (!s) {
-    s = openStore(key, opts);
-    legacy.set(key, s);
-  }
-  return s;
-}
-
-/** @deprecated use town.stores.forget */
-export function forgetStore(beadsDir: string): void {
-  const key = resolve(beadsDir);
-  legacy.get(key)?.close();
-  legacy.delete(key);
 }

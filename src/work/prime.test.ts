@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { moleculeStep, fill } from './prime.js';
-import type { Issue } from '../beads/store.js';
+import type { Issue } from '../beads/api.js';
 
 const step = (id: string, status: Issue['status'] = 'open'): Issue => ({
   id, title: id, status, priority: 2, issue_type: 'task', labels: [], dependencies: [], comments: [],

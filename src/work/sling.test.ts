@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { slingRefusal } from './sling.js';
-import type { Issue } from '../beads/store.js';
+import type { Issue } from '../beads/api.js';
 
 const bead = (over: Partial<Issue>): Issue => ({
   id: 'de-1', title: 't', status: 'open', priority: 2, issue_type: 'task', labels: [], dependencies: [], comments: [],

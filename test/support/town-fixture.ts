@@ -84,10 +84,15 @@ export function asAgent(f: TownFixture, address: string): NodeJS.ProcessEnv {
   return { ...f.env, GT_AGENT: address, BD_ACTOR: address };
 }
 
-/** Rig beads for e2e tests, read and written straight through the store (rig `demo` unless named), closed after each use. */
-async function withRigStore<T>(town: string, rig: string, fn: (s: Store) => Promise<T>): Promise<T> {
-  const s = await openStore({ kind: 'sqlite', beadsDir: join(town, rig, '.beads') });
+/** Runs fn on the SQLite store in beadsDir (a town's or a rig's `.beads`), closing it after. */
+export async function withStore<T>(beadsDir: string, fn: (s: Store) => Promise<T>): Promise<T> {
+  const s = await openStore({ kind: 'sqlite', beadsDir });
   try { return await fn(s); } finally { await s.close(); }
+}
+
+/** Rig beads for e2e tests, read and written straight through the store (rig `demo` unless named), closed after each use. */
+function withRigStore<T>(town: string, rig: string, fn: (s: Store) => Promise<T>): Promise<T> {
+  return withStore(join(town, rig, '.beads'), fn);
 }
 
 export function createRigBead(town: string, title: string, description: string, rig = 'demo'): Promise<string> {

@@ -26,7 +26,8 @@ import { fileSignature, patchJsonl, planImport, readIfExists, statSignature } fr
 
 import type { ChildEdge, ChildInput, CreateInput, ListFilter, UpdatePatch } from '../api.js';
 
-export interface Store {
+/** The engine's synchronous shape, internal to the SQLite backend (callers use api.ts via sqlite/store.ts). */
+interface Store {
   readonly beadsDir: string; readonly prefix: string;
   /**
    * One IMMEDIATE write transaction; a nested call is a SAVEPOINT inside it (a throw undoes only
@@ -76,7 +77,7 @@ export interface Store {
 }
 
 /** The full Store, with the extras the CLI uses (import/export, stats, doctor). */
-export interface BeadStore extends Store {
+interface BeadStore extends Store {
   readonly dbPath: string; readonly jsonlPath: string;
   /** Rewrites the JSONL in full from the database (now, not at the next flush). */
   exportAll(): { path: string; count: number };
