@@ -47,7 +47,7 @@ async function settled(beadsDir: string): Promise<number> {
   }
 }
 
-const rows: string[][] = [['records', 'build', 'bd create', 'bd close', 'bd ready --json', 'node -e 0', 'caught up after']];
+const rows: string[][] = [['records', 'JSONL', 'build', 'bd create', 'bd close', 'bd ready --json', 'node -e 0', 'caught up after']];
 for (const n of sizes) {
   const text = grow(source, n);
   const open = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: string; status: string })
@@ -75,7 +75,7 @@ for (const n of sizes) {
       const exported = run(d.dir, [d.bin, 'export', '-o', join(d.dir, 'check.jsonl')], d.env);
       void exported;
       const same = readFileSync(join(d.dir, 'check.jsonl'), 'utf8') === file;
-      rows.push([String(n), d.name, fmt(median(d.create)), fmt(median(d.close)), fmt(median(d.ready)), fmt(median(d.bare)),
+      rows.push([String(n), `${(text.length / 1e6).toFixed(1)} MB`, d.name, fmt(median(d.create)), fmt(median(d.close)), fmt(median(d.ready)), fmt(median(d.bare)),
         `${fmt(wait)}${same ? '' : ' (FILE DIFFERS FROM THE DATABASE)'}`]);
     }
   } finally {
@@ -83,6 +83,6 @@ for (const n of sizes) {
   }
   console.error(`done ${n}`);
 }
-console.log(`bd-write-scale: whole-process medians of ${runs} runs each, back to back (JSONL ${''}from ../shared/data/beads-export.jsonl grown)`);
+console.log(`bd-write-scale: whole-process medians of ${runs} runs each, back to back (records grown from ../shared/data/beads-export.jsonl)`);
 const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
 for (const r of rows) console.log('  ' + r.map((v, c) => v.padEnd(w[c]!)).join('  '));
