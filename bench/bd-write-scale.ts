@@ -47,7 +47,7 @@ async function settled(beadsDir: string): Promise<number> {
   }
 }
 
-const rows: string[][] = [['records', 'JSONL', 'build', 'bd create', 'bd close', 'bd ready --json', 'node -e 0', 'caught up after']];
+const rows: string[][] = [['records', 'JSONL', 'build', 'bd create', 'bd close', 'bd ready --json', 'node -e 0', 'create/close over node', 'caught up after']];
 for (const n of sizes) {
   const text = grow(source, n);
   const open = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: string; status: string })
@@ -76,6 +76,7 @@ for (const n of sizes) {
       void exported;
       const same = readFileSync(join(d.dir, 'check.jsonl'), 'utf8') === file;
       rows.push([String(n), `${(text.length / 1e6).toFixed(1)} MB`, d.name, fmt(median(d.create)), fmt(median(d.close)), fmt(median(d.ready)), fmt(median(d.bare)),
+        `+${(median(d.create.map((x, i) => x - d.bare[i]!))).toFixed(0)} / +${(median(d.close.map((x, i) => x - d.bare[i]!))).toFixed(0)} ms`,
         `${fmt(wait)}${same ? '' : ' (FILE DIFFERS FROM THE DATABASE)'}`]);
     }
   } finally {
