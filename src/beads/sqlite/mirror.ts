@@ -16,11 +16,12 @@
 //   holds everything, and the flusher builds the new file without the write lock, taking the lock
 //   only to swap it in. One flusher at a time, named in meta `jsonl_flusher`; a writer that finds
 //   none alive claims the job in its own transaction, so no commit is ever left without one.
-import { spawn } from 'node:child_process';
 import { closeSync, existsSync, fstatSync, openSync, renameSync, rmSync, writeFileSync, type BigIntStats } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../../lib/errors.js';
 import { removeStaleTemps, writeFileAtomic } from '../../lib/fsx.js';
+import { isAlive, spawnDetached } from '../../lib/proc.js';
 import { issueToLine, lineHash, parseJsonlLines, type JsonlRecord } from '../jsonl.js';
 import type { Issue } from '../model.js';
 import { fileSignature, patchJsonl, planImport, readIfExists, statSignature } from '../sync.js';
@@ -494,13 +495,7 @@ function flusherAlive(claim: string | undefined, now = Date.now()): boolean {
   if (!claim) return false;
   const [pid, at] = claim.split(' ').map(Number);
   if (!(pid! > 0) || !(now - at! < FLUSHER_STALE_MS)) return false;
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid!, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return pid === process.pid || isAlive(pid!);
 }
 
 /**
@@ -524,12 +519,11 @@ function startFlusher(beadsDir: string): boolean {
   const script = findFlusher();
   if (!script) return false;
   try {
-    const child = spawn(process.execPath, [script, beadsDir], { detached: true, stdio: 'ignore' });
-    child.on('error', () => { /* the claim goes stale and the next writer starts another */ });
-    child.unref();
+    // Its output (only ever a failure) goes beside the database, under the .gitignore's beads.db-*.
+    spawnDetached(process.execPath, [script, beadsDir], { logFile: join(beadsDir, 'beads.db-flusher.log') });
     return true;
   } catch {
-    return false;
+    return false; // the claim goes stale; this command flushes itself
   }
 }
 
