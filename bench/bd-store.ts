@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { openSqliteStore } from '../src/beads/sqlite/store.js';
 import { runSync } from '../src/lib/proc.js';
 import { fmt, median, time } from './support/timing.js';
+import { grow } from './support/grow.js';
 
 /** Median wall time of n awaited calls of fn, in milliseconds. */
 async function timeAsync(n: number, fn: (i: number) => Promise<unknown>): Promise<number> {
@@ -24,22 +25,6 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..');
 const bdBin = join(repo, 'dist', 'bin', 'bd.js');
 const target = Number(process.argv[2] ?? 10_000);
-
-function grow(text: string, n: number): string {
-  const recs = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown> & { id: string });
-  const out: string[] = [];
-  for (let copy = 0; out.length < n; copy++) {
-    const fresh = (id: string) => (copy === 0 ? id : id.replace(/^bd-/, `bd-c${copy}x`));
-    for (const r of recs) {
-      if (out.length >= n) break;
-      const deps = (r.dependencies as Record<string, string>[] | undefined)?.map((d) => ({ ...d, issue_id: fresh(d.issue_id!), depends_on_id: fresh(d.depends_on_id!) }));
-      const comments = (r.comments as Record<string, unknown>[] | undefined)?.map((c) => ({ ...c, id: (c.id as number) + copy * 1000, issue_id: fresh(r.id) }));
-      out.push(JSON.stringify({ ...r, id: fresh(r.id), ...(deps ? { dependencies: deps } : {}), ...(comments ? { comments } : {}) }));
-    }
-  }
-  return out.sort((a, b) => (JSON.parse(a).id < JSON.parse(b).id ? -1 : 1)).join('\n') + '\n';
-}
-
 
 const dir = mkdtempSync(join(tmpdir(), 'bd-bench-'));
 try {

@@ -1,17 +1,12 @@
 // The tracker's store on SQLite: one IMMEDIATE transaction per write, the blocked state kept
-// materialized inside it. The JSONL is written once per command, not per transaction: a write
-// records the ids it changed in the `dirty` table (same transaction) and commits; a flush (after
-// the current tick, on close, at process exit, or by the next store to open) patches exactly those
-// lines under the write lock and clears them. Whoever flushes first exports everyone's dirty ids,
-// so the file equals the database after the last writer, however many processes write at once,
-// and a writer killed before its flush leaves rows the next process exports.
+// materialized inside it. The JSONL mirror (mirror.ts) is told which issues each write changed and
+// brings `.beads/issues.jsonl` up to date after the commit; this file keeps the SQL.
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ConflictError, InternalError, NotFoundError, UserError } from '../../lib/errors.js';
-import { removeStaleTemps, writeFileAtomic } from '../../lib/fsx.js';
 import { now as nowStamp } from '../../lib/time.js';
 import { childNumber, generateId, prefixOfJsonl, validPrefix } from '../ids.js';
-import { issueToLine, jsonlProblem, lineHash, newStatuses, parseJsonlLines, validateRecords, type JsonlRecord } from '../jsonl.js';
+import { issueToLine, jsonlProblem, newStatuses, parseJsonlLines, validateRecords, type JsonlRecord } from '../jsonl.js';
 import {
   BLOCKING_DEP_TYPES, CUSTOM_STATUS_KEY, NON_WORK_TYPES, PARENT_CHILD, checkLabel, parseCustomStatuses,
   STATUSES, type BeadEvent, type BuiltinStatus, type Comment, type Dependency, type Issue, type Status,
@@ -22,7 +17,8 @@ import { migrate } from './schema.js';
 import { openConnection, type SqlConnection, type SqlStatement } from './driver.js';
 import { busyError, busyTimeoutMs, clearHolder, HOLDER_FILE, isBusy, noteHolder, readHolder } from '../write-lock.js';
 import { idProblem, issueProblem, knownStatuses, type Checked } from '../validate.js';
-import { fileSignature, patchJsonl, planImport, readIfExists, statSignature } from '../sync.js';
+import { readIfExists } from '../sync.js';
+import { JsonlMirror, type MirrorHost, type MirrorMark, type OnBadFile } from './mirror.js';
 
 import type { ChildEdge, ChildInput, CreateInput, ListFilter, UpdatePatch } from '../api.js';
 
@@ -111,7 +107,7 @@ interface IssueRow {
 }
 
 /** Opens (or with create, initializes) the store in a `.beads` directory. */
-export function openStore(beadsDir: string, opts: { create?: boolean; prefix?: string } = {}): SqliteStore {
+export function openStore(beadsDir: string, opts: EngineOptions = {}): SqliteStore {
   const dbPath = join(beadsDir, DB);
   if (!opts.create && !existsSync(dbPath)) {
     throw new UserError(`no beads database in ${beadsDir}`, "run 'bd init' in the project (or pass --db / set BEADS_DIR)");
@@ -134,13 +130,13 @@ export function openStore(beadsDir: string, opts: { create?: boolean; prefix?: s
   }
 }
 
-/** What to do when the JSONL does not parse (a conflicted merge, a bad hand edit). */
-export type OnBadFile =
-  | 'refuse' // a write: refuse it with the reason (writing now would bury the file's state)
-  | 'warn' // a read or a flush: warn once, serve the database, leave the file alone
-  | 'overwrite'; // bd export: the database replaces the file
+export interface EngineOptions {
+  create?: boolean; prefix?: string;
+  /** 'flusher': the detached JSONL flusher (mirror.ts), which exports and never hands off. */
+  mirrorRole?: 'command' | 'flusher';
+}
 
-export interface Savepoint { name: string; dirty: Set<string>; rewrite: boolean }
+export interface Savepoint { name: string; mirror: MirrorMark }
 
 /** Dynamic statements (list/ready shapes) kept at most; a daemon must not grow without bound. */
 const MAX_DYNAMIC_STATEMENTS = 64;
@@ -150,29 +146,19 @@ export class SqliteStore implements BeadStore {
   readonly jsonlPath: string;
   readonly prefix: string;
   private depth = 0;
-  /** Ids changed by the open transaction; persisted to the dirty table just before its commit. */
-  private dirty = new Set<string>();
-  /** The open transaction asked for a full rewrite of the JSONL (file missing or not canonical). */
-  private rewrite = false;
-  private scheduled: NodeJS.Immediate | undefined;
-  /** The JSONL bytes we last wrote or read, so back-to-back flushes skip re-reading 9 MB. */
-  private cache: { sig: string; buf: Buffer } | undefined;
   private stmts = new Map<string, SqlStatement>();
   private dynamic = new Map<string, SqlStatement>();
-  /** Why the JSONL on disk does not parse (reads warn about it once; writes refuse). */
-  private badFile: UserError | undefined;
-  private warnedBadFile = false;
+  private readonly mirror: JsonlMirror;
 
   private readonly holderPath: string;
   /** Called after each commit that changed data (a write, or a flush that imported the JSONL). */
   onCommit: (() => void) | undefined;
-  /** The open flush's import changed rows. */
-  private imported = false;
 
-  constructor(private db: SqlConnection, readonly beadsDir: string, opts: { create?: boolean; prefix?: string }, private busyTimeout: number) {
+  constructor(private db: SqlConnection, readonly beadsDir: string, opts: EngineOptions, private busyTimeout: number) {
     this.dbPath = join(beadsDir, DB);
     this.holderPath = join(beadsDir, HOLDER_FILE);
     this.jsonlPath = join(beadsDir, JSONL);
+    this.mirror = new JsonlMirror(this.mirrorHost(), opts.mirrorRole);
     const stored = this.meta('prefix');
     if (stored) this.prefix = stored;
     else {
@@ -180,12 +166,37 @@ export class SqliteStore implements BeadStore {
       this.prefix = opts.prefix ?? prefixOfJsonl(readIfExists(join(beadsDir, JSONL)) ?? '') ?? defaultPrefix(beadsDir);
       this.write(() => this.setMeta('prefix', this.prefix));
     }
-    this.flush(); // a crashed writer's dirty rows, or a JSONL changed under us
-    openStores.add(this);
-    if (!exitHookInstalled) {
-      process.on('exit', flushOpenStores);
-      exitHookInstalled = true;
-    }
+    this.mirror.settle(); // a crashed writer's dirty rows, or a JSONL changed under us
+  }
+
+  /** The narrow view of this engine the JSONL mirror works through. */
+  private mirrorHost(): MirrorHost {
+    const self = this; // eslint-disable-line @typescript-eslint/no-this-alias
+    return {
+      jsonlPath: this.jsonlPath,
+      beadsDir: this.beadsDir,
+      q: (sql) => this.q(sql),
+      meta: (key) => this.meta(key),
+      setMeta: (key, value) => this.setMeta(key, value),
+      get inTransaction() { return self.depth > 0; },
+      get isOpen() { return self.db.open; },
+      lockedTransaction: (fn) => this.transaction(fn),
+      readSnapshot: (fn) => this.snapshot(fn),
+      exportLines: () => this.exportLines(),
+      linesOf: (ids) => {
+        const issues = new Map(this.hydrate(this.rowsByIds(ids)).map((i) => [i.id, i]));
+        return new Map(ids.map((id) => {
+          const issue = issues.get(id);
+          return [id, issue && !this.isWisp(id) ? issueToLine(issue) : null];
+        }));
+      },
+      isWisp: (id) => this.isWisp(id),
+      admitRecords: (records, source) => this.admitRecords(records, source),
+      deleteRows: (id) => this.deleteRows(id),
+      upsertRecord: (issue, hash) => this.upsertRecord(issue, hash),
+      recomputeAllBlocked: () => this.recomputeAllBlocked(),
+      imported: () => this.onCommit?.(),
+    };
   }
 
   // ---- plumbing -------------------------------------------------------------------------
@@ -292,7 +303,7 @@ export class SqliteStore implements BeadStore {
   }
 
   beginSavepoint(): Savepoint {
-    const sp = { name: `nested_${this.depth}`, dirty: new Set(this.dirty), rewrite: this.rewrite };
+    const sp = { name: `nested_${this.depth}`, mirror: this.mirror.mark() };
     this.db.exec(`SAVEPOINT ${sp.name}`);
     this.depth++;
     return sp;
@@ -309,15 +320,14 @@ export class SqliteStore implements BeadStore {
       this.db.exec(`ROLLBACK TO ${sp.name}`);
       this.db.exec(`RELEASE ${sp.name}`);
     }
-    this.dirty = sp.dirty;
-    this.rewrite = sp.rewrite;
+    this.mirror.restore(sp.mirror);
   }
 
   /** BEGIN IMMEDIATE (the write lock, so processes serialize), then take in a JSONL changed underneath. */
   begin(bad: OnBadFile = 'refuse'): void {
     this.beginRaw();
     try {
-      this.importIfChanged(bad);
+      this.mirror.importIfChanged(bad);
     } catch (e) {
       this.rollback();
       throw e;
@@ -333,15 +343,14 @@ export class SqliteStore implements BeadStore {
     }
     noteHolder(this.holderPath); // for whoever waits on us: who, since when
     this.depth = 1;
-    this.dirty = new Set();
-    this.rewrite = false;
+    this.mirror.began();
   }
 
-  /** Records the changed ids, COMMITs, and schedules the JSONL flush. */
+  /** Records the changed ids with the mirror, COMMITs, and lets the mirror schedule its flush. */
   commit(): void {
     let pending: boolean;
     try {
-      pending = this.recordDirty();
+      pending = this.mirror.beforeCommit();
       clearHolder(this.holderPath);
       this.db.exec('COMMIT');
     } catch (e) {
@@ -349,8 +358,7 @@ export class SqliteStore implements BeadStore {
       throw e;
     }
     this.depth = 0;
-    this.dirty = new Set();
-    if (pending) this.scheduleFlush();
+    this.mirror.ended(pending);
     this.onCommit?.();
   }
 
@@ -360,10 +368,10 @@ export class SqliteStore implements BeadStore {
       this.db.exec('ROLLBACK');
     }
     this.depth = 0;
-    this.dirty = new Set();
+    this.mirror.ended(false);
   }
 
-  /** A plain transaction without the JSONL import (the flush's own). */
+  /** A plain transaction without the JSONL import (the mirror's own). */
   private transaction<T>(fn: () => T): T {
     this.beginRaw();
     try {
@@ -379,7 +387,17 @@ export class SqliteStore implements BeadStore {
       throw e;
     } finally {
       this.depth = 0;
-      this.dirty = new Set();
+      this.mirror.ended(false);
+    }
+  }
+
+  /** A read-only snapshot (a deferred transaction that only reads: no write lock). */
+  private snapshot<T>(fn: () => T): T {
+    this.db.exec('BEGIN');
+    try {
+      return fn();
+    } finally {
+      this.db.exec('COMMIT');
     }
   }
 
@@ -395,30 +413,15 @@ export class SqliteStore implements BeadStore {
 
   /** The JSONL's signature as last synced, and as it is on disk now. */
   jsonlSignatures(): { synced: string; disk: string } {
-    return { synced: this.meta('jsonl_sig') ?? 'missing', disk: fileSignature(this.jsonlPath) };
+    return this.mirror.signatures();
   }
 
   refresh(): void {
-    if (this.depth > 0) return;
-    if (fileSignature(this.jsonlPath) !== (this.meta('jsonl_sig') ?? 'missing')) this.flush();
-    if (this.badFile && !this.warnedBadFile) {
-      this.warnedBadFile = true;
-      process.stderr.write(`bd: warning: ${this.badFile.message}; reading the database as last synced (resolve the conflict or fix that line; writes wait until then)\n`);
-    }
+    this.mirror.refresh();
   }
 
   flush(): void {
-    if (this.depth > 0 || !this.db.open) return; // inside a write: its commit schedules the flush
-    if (this.scheduled) {
-      clearImmediate(this.scheduled);
-      this.scheduled = undefined;
-    }
-    if (!this.syncNeeded()) return;
-    this.imported = false;
-    this.transaction(() => {
-      if (this.importIfChanged('warn')) this.exportPending('warn');
-    });
-    if (this.imported) this.onCommit?.();
+    this.mirror.flush();
   }
 
   /**
@@ -428,174 +431,12 @@ export class SqliteStore implements BeadStore {
   close(): void {
     if (!this.db.open) return;
     try {
-      this.flush();
-    } catch (e) {
-      warnUnflushed(this, e);
+      this.mirror.close();
     } finally {
-      openStores.delete(this);
-      this.cache = undefined;
       this.stmts.clear();
       this.dynamic.clear();
       this.db.close();
     }
-  }
-
-  // ---- JSONL sync ----------------------------------------------------------------------------
-
-  /** One flush per tick, however many writes the tick made (a command's writes share one export). */
-  private scheduleFlush(): void {
-    if (this.scheduled) return;
-    this.scheduled = setImmediate(() => {
-      this.scheduled = undefined;
-      try {
-        this.flush();
-      } catch (e) {
-        warnUnflushed(this, e); // the dirty rows stay: the next flush (close, exit, next process) retries
-      }
-    });
-  }
-
-  /** Without the write lock (cheap, runs on every open and flush): is there anything to sync? */
-  private syncNeeded(): boolean {
-    return !!this.q('SELECT 1 FROM dirty LIMIT 1').get() || this.meta('jsonl_rewrite') !== undefined
-      || fileSignature(this.jsonlPath) !== (this.meta('jsonl_sig') ?? 'missing');
-  }
-
-  /** Persists the transaction's changed ids (wisps are never exported, so never dirty). */
-  private recordDirty(): boolean {
-    const ins = this.q('INSERT OR IGNORE INTO dirty (id) VALUES (?)');
-    let any = this.rewrite;
-    for (const id of this.dirty) {
-      if (this.isWisp(id)) continue;
-      ins.run(id);
-      any = true;
-    }
-    return any;
-  }
-
-  private markRewrite(): void {
-    this.setMeta('jsonl_rewrite', '1');
-    this.rewrite = true;
-  }
-
-  /**
-   * The JSONL changed underneath us (git pull, checkout, merge): make the database match it.
-   * Committed changes not yet exported (a writer killed before its flush, or another process
-   * that has not flushed yet) are not dropped: the database wins for exactly those ids and every
-   * other issue is taken from the file (planImport). Lines equal to the database's are skipped.
-   * Returns false when the file does not parse and `bad` is 'warn' (nothing loaded, nothing to export).
-   */
-  private importIfChanged(bad: OnBadFile): boolean {
-    const sig = fileSignature(this.jsonlPath);
-    if (sig === (this.meta('jsonl_sig') ?? 'missing')) return true;
-    if (sig === 'missing') {
-      this.setMeta('jsonl_sig', sig);
-      this.markRewrite(); // file deleted: write it back from the database
-      return true;
-    }
-    const buf = readIfExists(this.jsonlPath, 'raw') ?? Buffer.alloc(0);
-    const known = new Map((this.q('SELECT line_hash, id FROM issues WHERE line_hash IS NOT NULL').all() as { line_hash: string; id: string }[])
-      .map((r) => [r.line_hash, r.id]));
-    let records: JsonlRecord[];
-    try {
-      records = parseJsonlLines(buf.toString('utf8'), this.jsonlPath, (line) => known.get(lineHash(line)));
-      this.admitRecords(records, this.jsonlPath);
-    } catch (e) {
-      if (!(e instanceof UserError)) throw e;
-      if (bad === 'refuse') {
-        // No hint to 'bd export' here: it would overwrite the file, losing whatever the file holds that the database does not.
-        throw new UserError(`${e.message}: changes are refused until the file is valid`,
-          `resolve the conflict or fix that line of ${this.jsonlPath} (git shows what changed: git diff -- ${JSONL}), then retry`);
-      }
-      if (bad === 'warn') {
-        this.badFile = e; // the command's read warns (once); flushes on open and close stay quiet
-        return false;
-      }
-      this.setMeta('jsonl_sig', sig); // 'overwrite': this version of the file is replaced on purpose
-      this.markRewrite();
-      return true;
-    }
-    this.badFile = undefined;
-    const dirty = new Set((this.q('SELECT id FROM dirty').all() as { id: string }[]).map((r) => r.id));
-    const dbIds = (this.q('SELECT id FROM issues WHERE wisp = 0').all() as { id: string }[]).map((r) => r.id);
-    const plan = planImport(records.map((r) => r.id), dbIds, dirty);
-    for (const id of plan.remove) this.deleteRows(id);
-    let changed = plan.remove.length > 0;
-    // Exports patch the file in place, which needs it sorted with one canonical line per issue.
-    let canonical = buf.length === 0 || buf[buf.length - 1] === 0x0a;
-    let prev: Buffer | undefined;
-    for (const { id, line, issue } of records) {
-      const key = Buffer.from(id);
-      if (prev && Buffer.compare(prev, key) >= 0) canonical = false;
-      prev = key;
-      if (!issue) continue; // the line we last wrote or read for this issue: unchanged
-      const isCanonical = issueToLine(issue) === line;
-      if (!isCanonical) canonical = false;
-      if (!plan.upsert.has(id)) continue;
-      this.upsertRecord(issue, isCanonical ? lineHash(line) : null);
-      changed = true;
-    }
-    if (changed) {
-      this.recomputeAllBlocked();
-      this.imported = true;
-    }
-    this.setMeta('jsonl_sig', sig);
-    this.cache = { sig, buf };
-    if (!canonical) this.markRewrite();
-    return true;
-  }
-
-  /**
-   * Inside the write lock: writes the dirty issues' lines into the JSONL (or the whole file), clears
-   * them. If the file changed while we built it (a git pull does not take our lock), the rename is
-   * abandoned, the new file imported, and the export redone over it.
-   */
-  private exportPending(bad: OnBadFile): void {
-    removeStaleTemps(this.jsonlPath); // a writer that died between write and rename left its temp file
-    for (let attempt = 1; ; attempt++) {
-      const ids = (this.q('SELECT id FROM dirty').all() as { id: string }[]).map((r) => r.id);
-      const rewrite = this.meta('jsonl_rewrite') !== undefined;
-      if (!ids.length && !rewrite) return;
-      let out: Buffer | undefined;
-      let written: Map<string, string | null> | undefined; // id -> its line now in the file (null: removed)
-      if (!rewrite) {
-        const current = this.currentJsonl();
-        if (current !== undefined) {
-          const issues = new Map(this.hydrate(this.rowsByIds(ids)).map((i) => [i.id, i]));
-          written = new Map<string, string | null>();
-          for (const id of ids) {
-            const issue = issues.get(id);
-            written.set(id, issue && !this.isWisp(id) ? issueToLine(issue) : null);
-          }
-          out = patchJsonl(current, written);
-        }
-      }
-      if (!out) {
-        written = this.exportLines();
-        out = Buffer.from([...written.values()].map((l) => l + '\n').join(''), 'utf8');
-      }
-      const base = this.meta('jsonl_sig') ?? 'missing';
-      const stat = writeFileAtomic(this.jsonlPath, out, { beforeRename: () => fileSignature(this.jsonlPath) === base });
-      if (stat) {
-        const sig = statSignature(stat);
-        this.cache = { sig, buf: out };
-        this.setMeta('jsonl_sig', sig);
-        const setHash = this.q('UPDATE issues SET line_hash = ? WHERE id = ?');
-        for (const [id, line] of written!) if (line !== null) setHash.run(lineHash(line), id);
-        this.q('DELETE FROM dirty').run();
-        this.q(`DELETE FROM meta WHERE key = 'jsonl_rewrite'`).run();
-        return;
-      }
-      if (attempt >= 3) throw new Error(`${this.jsonlPath} kept changing while it was being written`);
-      if (!this.importIfChanged(bad)) return;
-    }
-  }
-
-  /** The file's bytes (importIfChanged already made the db's signature match the file's). */
-  private currentJsonl(): Buffer | undefined {
-    const sig = this.meta('jsonl_sig');
-    if (this.cache && this.cache.sig === sig) return this.cache.buf;
-    return readIfExists(this.jsonlPath, 'raw');
   }
 
   private isWisp(id: string): boolean {
@@ -617,7 +458,7 @@ export class SqliteStore implements BeadStore {
   exportAll(): { path: string; count: number } {
     let count = 0;
     this.writeWith('overwrite', () => {
-      this.markRewrite();
+      this.mirror.markRewrite();
       count = (this.q('SELECT count(*) AS n FROM issues WHERE wisp = 0').get() as { n: number }).n;
     });
     this.flush();
@@ -637,7 +478,7 @@ export class SqliteStore implements BeadStore {
         this.event(r.id, before ? 'updated' : 'created', actor, undefined, 'import');
         if (before) counts.updated++;
         else counts.created++;
-        this.dirty.add(r.id);
+        this.mirror.touched(r.id);
       }
       if (counts.created + counts.updated) this.recomputeAllBlocked();
     });
@@ -961,7 +802,7 @@ export class SqliteStore implements BeadStore {
 
   private touch(id: string, now = nowStamp()): void {
     this.q('UPDATE issues SET updated_at = ? WHERE id = ?').run(now, id);
-    this.dirty.add(id);
+    this.mirror.touched(id);
   }
 
   /**
@@ -1008,7 +849,7 @@ export class SqliteStore implements BeadStore {
         status, priority, type, nonEmpty(input.assignee), nonEmpty(input.owner), now, actor, now, status === 'closed' ? now : null,
         nonEmpty(input.external_ref), input.ephemeral ? 1 : 0, input.ephemeral ? 1 : 0, fields);
       this.event(id, 'created', actor, undefined, title);
-      this.dirty.add(id);
+      this.mirror.touched(id);
       const lab = this.q('INSERT OR IGNORE INTO labels (issue_id, label) VALUES (?, ?)');
       for (const l of input.labels ?? []) lab.run(id, checkLabel(l));
       if (parent) this.insertDep(id, parent, PARENT_CHILD, actor, now);
@@ -1060,7 +901,7 @@ export class SqliteStore implements BeadStore {
         event.run(id, 'created', actor, title, now);
         for (const l of c.labels ?? []) lab.run(id, checkLabel(l));
         dep.run(id, parent, PARENT_CHILD, now, actor);
-        if (!eph) this.dirty.add(id);
+        if (!eph) this.mirror.touched(id);
       });
       for (const e of edges) dep.run(ids[e.from]!, ids[e.to]!, e.type, now, actor);
       return ids;
@@ -1152,7 +993,7 @@ export class SqliteStore implements BeadStore {
     this.check(after);
     sets.push('updated_at = ?'); params.push(now);
     this.q(`UPDATE issues SET ${sets.join(', ')} WHERE id = ?`).run(...params, id);
-    this.dirty.add(id);
+    this.mirror.touched(id);
     if (statusChanged) {
       const type = patch.status === 'closed' ? 'closed' : before.status === 'closed' ? 'reopened' : 'status_changed';
       this.event(id, type, actor, before.status, patch.status);
@@ -1173,7 +1014,7 @@ export class SqliteStore implements BeadStore {
         if (row.status === 'tombstone') throw new UserError(`${id} is deleted`);
         set.run(now, nonEmpty(reason), now, id);
         this.event(id, 'closed', actor, row.status, 'closed', reason);
-        this.dirty.add(id);
+        this.mirror.touched(id);
         this.statusChanged(id);
       }
       return this.hydrate(this.rowsByIds(full));
@@ -1296,24 +1137,6 @@ export class SqliteStore implements BeadStore {
       return { id: next, issue_id: full, author: actor, text, created_at: now };
     });
   }
-}
-
-/** Every open store of this process, flushed by one exit hook (better-sqlite3 is synchronous, so it can). */
-const openStores = new Set<SqliteStore>();
-let exitHookInstalled = false;
-
-function flushOpenStores(): void {
-  for (const s of openStores) {
-    try {
-      s.flush();
-    } catch (e) {
-      warnUnflushed(s, e);
-    }
-  }
-}
-
-function warnUnflushed(s: BeadStore, e: unknown): void {
-  process.stderr.write(`bd: warning: ${s.jsonlPath} not updated yet (${(e as Error).message}); the next bd command writes it\n`);
 }
 
 function rowToIssue(r: IssueRow): Issue {

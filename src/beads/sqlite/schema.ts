@@ -70,6 +70,9 @@ const MIGRATIONS: string[] = [
    INSERT INTO issue_fields (issue_id, key, value)
      SELECT i.id, j.key, j.atom FROM issues i, json_each(i.fields) j
      WHERE i.fields IS NOT NULL AND j.type NOT IN ('object', 'array', 'null');`,
+  // The write (meta dirty_gen) that last dirtied each id: a flusher that exported a snapshot
+  // clears only the ids no later write dirtied again (mirror.ts, exportOffLock).
+  `ALTER TABLE dirty ADD COLUMN gen INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -12,6 +12,7 @@ import { awaitAlive, storeConformance } from '../conformance.js';
 import { openStore } from '../open.js';
 import { UserError } from '../../lib/errors.js';
 import { openSqliteStore, type SqliteStore } from './store.js';
+import { openStore as openEngine } from './engine.js';
 
 storeConformance('sqlite', async (prefix) => {
   const dir = mkdtempSync(join(tmpdir(), 'beads-conf-'));
@@ -301,4 +302,146 @@ test('a git pull that rewrites the JSONL while a flush builds its export is impo
   const lines = readFileSync(path, 'utf8');
   assert.ok(lines.includes('"title":"a (local)"') && lines.includes('"title":"b (pulled)"'), lines);
   assert.deepEqual((await s.doctor()).problems, []);
+}));
+
+// ---- the JSONL flushed off the command's path (a large file) ---------------------------------
+
+/** Runs fn as if the JSONL were large: the automatic flush is handed to the detached flusher. */
+async function handedOff(fn: () => Promise<void>): Promise<void> {
+  const prev = process.env.BD_JSONL_INLINE_BYTES;
+  process.env.BD_JSONL_INLINE_BYTES = '0';
+  try {
+    await fn();
+  } finally {
+    if (prev === undefined) delete process.env.BD_JSONL_INLINE_BYTES;
+    else process.env.BD_JSONL_INLINE_BYTES = prev;
+  }
+}
+
+function metaValue(dir: string, key: string): string | undefined {
+  const db = new Database(join(dir, 'beads.db'), { readonly: true });
+  try {
+    return (db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+  } finally {
+    db.close();
+  }
+}
+
+function setMetaValue(dir: string, key: string, value: string): void {
+  const db = new Database(join(dir, 'beads.db'));
+  try {
+    db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, value);
+  } finally {
+    db.close();
+  }
+}
+
+/** Waits (bounded) until the detached flusher has exported everything and released its claim. */
+async function caughtUp(dir: string): Promise<void> {
+  const until = Date.now() + 60_000;
+  while (dirtyIds(dir).length || metaValue(dir, 'jsonl_flusher') !== undefined) {
+    if (Date.now() > until) throw new Error(`the flusher did not catch up: dirty ${dirtyIds(dir).join(', ')}, claim ${metaValue(dir, 'jsonl_flusher')}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+test('a large JSONL is brought up to date by the detached flusher: nothing lost, wisps left out, the claim released', withStore(async (s, dir) => {
+  const a = await s.create({ title: 'a' }, 'x');
+  await s.flush();
+  await handedOff(async () => {
+    const b = await s.create({ title: 'b' }, 'x');
+    await s.update(a.id, { notes: 'changed' }, 'x');
+    await s.create({ title: 'patrol', ephemeral: true }, 'x');
+    await s.closeIssues([b.id], 'done', 'x');
+    await tick();
+    await caughtUp(dir);
+    assert.equal(readFileSync(join(dir, 'issues.jsonl'), 'utf8'), await s.exportText());
+    assert.deepEqual(jsonlIds(dir), [a.id, b.id].sort());
+    assert.deepEqual((await s.doctor()).problems, []);
+  });
+}));
+
+test('while a live flusher holds the job no other is started; flush() still writes the file now', withStore(async (s, dir) => {
+  await s.create({ title: 'a' }, 'x');
+  await s.flush();
+  setMetaValue(dir, 'jsonl_flusher', `${process.ppid} ${Date.now()}`); // a live process, just stamped
+  await handedOff(async () => {
+    const b = await s.create({ title: 'b' }, 'x');
+    await tick();
+    await tick();
+    assert.deepEqual(dirtyIds(dir), [b.id], 'left for the flusher that holds the job');
+    await s.flush(); // what bd sync, bd export, doctor and branch sync call first
+    assert.deepEqual(dirtyIds(dir), []);
+    assert.equal(readFileSync(join(dir, 'issues.jsonl'), 'utf8'), await s.exportText());
+  });
+}));
+
+test('a flusher that died leaves its job to the next writer, which starts another', withStore(async (s, dir) => {
+  await s.create({ title: 'a' }, 'x');
+  await s.flush();
+  await handedOff(async () => {
+    setMetaValue(dir, 'jsonl_flusher', `${process.ppid} ${Date.now()}`);
+    const b = await s.create({ title: 'b' }, 'x'); // a live claim: left dirty
+    await tick();
+    assert.deepEqual(dirtyIds(dir), [b.id]);
+    setMetaValue(dir, 'jsonl_flusher', `${process.ppid} ${Date.now() - 10 * 60_000}`); // its stamp went stale
+    const c = await s.create({ title: 'c' }, 'x');
+    await tick();
+    await caughtUp(dir);
+    assert.ok(jsonlIds(dir).includes(b.id) && jsonlIds(dir).includes(c.id));
+    assert.equal(readFileSync(join(dir, 'issues.jsonl'), 'utf8'), await s.exportText());
+  });
+}));
+
+test('a pull while exports are pending (large file): the database wins for the dirty ids, the file for the rest', withStore(async (s, dir) => {
+  const a = await s.create({ title: 'a' }, 'x');
+  const b = await s.create({ title: 'b' }, 'x');
+  await s.flush();
+  await handedOff(async () => {
+    setMetaValue(dir, 'jsonl_flusher', `${process.ppid} ${Date.now()}`); // keep the export pending
+    await s.update(b.id, { title: 'b (local)' }, 'x');
+    await tick();
+    assert.deepEqual(dirtyIds(dir), [b.id]);
+    const path = join(dir, 'issues.jsonl');
+    writeFileSync(path, readFileSync(path, 'utf8').replace('"title":"a"', '"title":"a (pulled)"').replace('"title":"b"', '"title":"b (pulled)"'));
+    assert.deepEqual((await s.list()).map((i) => i.title).sort(), ['a (pulled)', 'b (local)']);
+    const text = readFileSync(path, 'utf8');
+    assert.ok(text.includes('"title":"a (pulled)"') && text.includes('"title":"b (local)"'), text);
+    assert.equal(text, await s.exportText());
+  });
+}));
+
+test('the flusher builds the file without the lock: an id written again meanwhile stays dirty and goes out in its next round', withStore(async (s, dir) => {
+  const a = await s.create({ title: 'a' }, 'x');
+  const b = await s.create({ title: 'b' }, 'x');
+  await s.flush();
+  await s.update(b.id, { notes: 'first' }, 'x'); // pending, for the flusher below
+  await handedOff(async () => {
+    setMetaValue(dir, 'jsonl_flusher', `${process.ppid} ${Date.now()}`); // no flusher of its own: the one below is it
+  });
+  // The write lands after the flusher's snapshot, while it writes its temp file (fstat runs then).
+  const real = fs.fstatSync;
+  let raced = false;
+  (fs as { fstatSync: unknown }).fstatSync = (...args: Parameters<typeof fs.fstatSync>) => {
+    const st = real(...args);
+    if (!raced) {
+      raced = true;
+      void s.update(b.id, { notes: 'meanwhile' }, 'x'); // the id being exported, again (its own connection, committed at once)
+      void s.update(a.id, { notes: 'also' }, 'x'); // and one that was not dirty
+    }
+    return st;
+  };
+  syncBuiltinESMExports();
+  try {
+    openEngine(dir, { mirrorRole: 'flusher' }).close(); // what flusher.ts runs
+  } finally {
+    (fs as { fstatSync: unknown }).fstatSync = real;
+    syncBuiltinESMExports();
+  }
+  assert.ok(raced);
+  assert.deepEqual(dirtyIds(dir), []);
+  assert.equal(metaValue(dir, 'jsonl_flusher'), undefined);
+  const text = readFileSync(join(dir, 'issues.jsonl'), 'utf8');
+  assert.ok(text.includes('"notes":"meanwhile"') && text.includes('"notes":"also"') && !text.includes('"notes":"first"'), text);
+  assert.equal(text, await s.exportText());
 }));
