@@ -93,9 +93,10 @@ test('pour into demo: root + <root>.N steps with blocks edges; only step 1 is re
   assert.deepEqual(p.steps.map((s: any) => [s.step, s.title]), [['bump', 'Bump to 1.2'], ['tag', 'Tag v1.2'], ['publish', 'Publish 1.2']]);
   const beads = ids.map((id) => bdJson(['show', id])[0]);
   assert.equal(beads[0].description, 'Set the version to 1.2 on stable.');
-  const blocks = (s: any) => s.dependencies.filter((d: any) => d.type === 'blocks').map((d: any) => d.depends_on_id);
+  // bd show --json gives dependencies as Beads does: the related issues, each with its dependency_type.
+  const blocks = (s: any) => s.dependencies.filter((d: any) => d.dependency_type === 'blocks').map((d: any) => d.id);
   assert.deepEqual(beads.map(blocks), [[], [ids[0]], [ids[1]]]);
-  assert.ok(beads.every((s: any) => s.dependencies.some((d: any) => d.type === 'parent-child' && d.depends_on_id === root)));
+  assert.ok(beads.every((s: any) => s.dependencies.some((d: any) => d.dependency_type === 'parent-child' && d.id === root)));
   assert.ok([root, ...ids].every((id) => jsonlIds().includes(id)), 'a poured molecule is exported');
 
   const readyOfRoot = () => bdJson(['ready']).map((b: any) => b.id).filter((id: string) => id.startsWith(`${root}.`));
