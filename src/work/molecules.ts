@@ -8,7 +8,7 @@ import type { Issue, Status } from '../beads/model.js';
 import { cook, type Proto } from '../molecules/cook.js';
 import { listProtos, protoOf, PROTO_LABEL, saveProto } from '../molecules/proto.js';
 import type { Formula } from '../molecules/formula.js';
-import { listFormulas, loadComposed, type FormulaEntry } from '../molecules/library.js';
+import { listFormulaNames, listFormulas, loadComposed, type FormulaEntry } from '../molecules/library.js';
 import { readMolecule } from '../molecules/molecule.js';
 import { moleculeProgress, type MoleculeProgress } from '../molecules/progress.js';
 import { pour, type PouredStep } from '../molecules/pour.js';
@@ -156,4 +156,19 @@ export async function townProtos(town: Town): Promise<{ rig: string; id: string;
   for (const r of listRigs(town)) places.push({ name: r.name, store: await town.stores.rig(r) });
   const found = await Promise.all(places.map(async (p) => ({ p, protos: await listProtos(p.store) })));
   return found.flatMap(({ p, protos }) => protos.map((b) => ({ rig: p.name, id: b.id, formula: String(b.fields.formula), title: b.title, steps: protoOf(b).steps.length })));
+}
+
+/**
+ * Does `name` name something to pour (a formula file in the search path, or a protomolecule) rather
+ * than a bead? `gt sling` asks, to tell `gt sling <formula> <rig>` from `gt sling <bead> <rig>`;
+ * a bead of exactly that id wins.
+ */
+export async function isPourable(town: Town, name: string, dirs?: string[]): Promise<boolean> {
+  if (await storedProto(town, name, undefined)) return true;
+  if (!listFormulaNames(formulaSearchPath(town, dirs)).includes(name)) return false;
+  try {
+    return !(await (await town.stores.forBead(name)).getExact(name));
+  } catch {
+    return true; // not a bead prefix of this town
+  }
 }
