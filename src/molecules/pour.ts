@@ -48,16 +48,16 @@ export async function pour(store: Tx, proto: Proto, opts: { actor: string; ephem
     // Gate beads after the steps (so step N stays <root>.N), each step depending on its gate.
     const now = opts.now ?? Date.now();
     proto.steps.forEach((s, i) => {
-      if (!s.gate || !needsGateBead(s.gate)) return;
+      if (!s.gate || !needsGateBead(s.gate, tx.prefix)) return;
       const state: GateState = { gate: s.gate, gate_step: s.id };
       if (s.gate.type === 'timer') state.open_at = new Date(now + durationMs(s.gate.after!)).toISOString();
       edges.push({ from: i, to: children.length, type: 'blocks' });
       children.push({ title: gateTitle(s.gate, s.title), issue_type: GATE_TYPE, ephemeral, fields: state as unknown as Record<string, unknown> });
     });
     const ids = await tx.createChildren(root.id, children, edges, actor);
-    // A bead gate is a plain dependency on that bead.
+    // A bead gate on a bead of this store is a plain dependency on it (one elsewhere got a gate bead).
     for (const [i, s] of proto.steps.entries()) {
-      if (s.gate?.type === 'bead') await tx.addDependency(ids[i]!, s.gate.bead!, 'blocks', actor);
+      if (s.gate?.type === 'bead' && !needsGateBead(s.gate, tx.prefix)) await tx.addDependency(ids[i]!, s.gate.bead!, 'blocks', actor);
     }
     return { root: await tx.mustGet(root.id), steps: proto.steps.map((s, i) => ({ id: ids[i]!, step: s.id, title: s.title })) };
   });

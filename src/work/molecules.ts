@@ -14,7 +14,7 @@ import { moleculeProgress, type MoleculeProgress } from '../molecules/progress.j
 import { pour, type PouredStep } from '../molecules/pour.js';
 import { squash, type Squashed } from '../molecules/squash.js';
 import { burn, type Burned } from '../molecules/burn.js';
-import { checkGates, resolveGate, type GateCheck } from '../molecules/gates.js';
+import { checkGates, humanGatesWaiting, isForeignBead, markNotified, resolveGate, type GateCheck, type WaitingOnPerson } from '../molecules/gates.js';
 import { run } from '../lib/proc.js';
 import { listRigs, loadRig, type Rig } from '../town/rig.js';
 import { HQ_PREFIX, TOWN_ENTRIES, type Town } from '../town/town.js';
@@ -77,6 +77,7 @@ export async function pourFormula(town: Town, name: string, opts: PourOptions): 
   const proto = (await storedProto(town, name, opts.vars)) ?? cook(townFormula(town, name, opts.dirs), opts.vars ?? {});
   const rig = opts.rig === undefined ? rigOfCwd(town, cwd) : opts.rig === HQ_PREFIX ? undefined : loadRig(town, opts.rig);
   const store = rig ? await town.stores.rig(rig) : await town.stores.hq();
+  await checkForeignBeadGates(town, proto, store.prefix);
   const { root, steps } = await pour(store, proto, { actor: opts.actor, ephemeral: opts.wisp });
   return { rig: rig?.name ?? HQ_PREFIX, formula: proto.formula, wisp: !!opts.wisp, root, steps };
 }
@@ -117,14 +118,77 @@ export async function checkTownGates(town: Town, actor: string, now = Date.now()
   const places = [{ name: HQ_PREFIX, dir: town.root, store: await town.stores.hq() }];
   for (const r of listRigs(town)) places.push({ name: r.name, dir: r.root, store: await town.stores.rig(r) });
   const out: (GateCheck & { rig: string })[] = [];
+  const beadStatus = (id: string) => townBeadStatus(town, id);
   for (const p of places) {
-    const done = await checkGates(p.store, now, actor, async (command) => {
-      const r = await run('sh', ['-c', command], { cwd: p.dir, timeoutMs: 120_000, maxOutput: 64_000 });
-      return { code: r.code, output: `${r.stdout}${r.stderr}` };
+    const done = await checkGates(p.store, now, actor, {
+      beadStatus,
+      run: async (command) => {
+        const r = await run('sh', ['-c', command], { cwd: p.dir, timeoutMs: 120_000, maxOutput: 64_000 });
+        return { code: r.code, output: `${r.stdout}${r.stderr}` };
+      },
     });
     out.push(...done.map((d) => ({ ...d, rig: p.name })));
+    for (const w of await humanGatesWaiting(p.store, beadStatus)) {
+      try {
+        const mail = await mailOverseer(town, w, p.name, actor);
+        await markNotified(p.store, w.gate.id, new Date(now), actor);
+        out.push({ id: w.gate.id, type: 'human', action: 'notified', detail: `overseer mailed (${mail})`, rig: p.name });
+      } catch (e) {
+        out.push({ id: w.gate.id, type: 'human', action: 'failed', detail: `could not mail the overseer: ${(e as Error).message}`, rig: p.name });
+      }
+    }
   }
   return out;
+}
+
+/** A bead's status wherever in the town it lives; undefined when no store of the town has it. */
+async function townBeadStatus(town: Town, id: string): Promise<Status | undefined> {
+  try {
+    return (await (await town.stores.forBead(id)).getExact(id))?.status;
+  } catch {
+    return undefined; // no store of this town has that prefix
+  }
+}
+
+export const OVERSEER = 'overseer';
+/** The label on the overseer's mail about a gate: at most one such message per gate. */
+export const gateMailLabel = (gateId: string) => `gate-open:${gateId}`;
+
+/**
+ * Tells the overseer that a step now waits on them (once per gate: the check for an earlier
+ * message and the sending are one HQ transaction). Returns the message id.
+ */
+async function mailOverseer(town: Town, w: WaitingOnPerson, rig: string, actor: string): Promise<string> {
+  const { sendMail, MESSAGE_TYPE } = await import('./mail.js');
+  const label = gateMailLabel(w.gate.id);
+  return (await town.stores.hq()).transaction(async (hq) => {
+    const sent = (await hq.list({ type: MESSAGE_TYPE, label }))[0];
+    if (sent) return sent.id;
+    const what = w.gate.title.replace(/^Gate \(human\): /, '');
+    const m = await sendMail(town, {
+      from: actor,
+      to: OVERSEER,
+      subject: `Waiting for you: ${w.step.title}`.slice(0, 200),
+      body: [
+        `Step ${w.step.id} "${w.step.title}" (${rig}) is ready except for you: ${what}.`,
+        '',
+        `Approve it with: gt gate approve ${w.gate.id}`,
+        `See the molecule: gt mol status ${w.gate.id.slice(0, w.gate.id.lastIndexOf('.'))}`,
+      ].join('\n'),
+      labels: [label],
+    }, actor, hq);
+    return m.id;
+  });
+}
+
+/** A bead gate on a bead of another store must name one that exists (a pour checks before it makes anything). */
+async function checkForeignBeadGates(town: Town, proto: Proto, prefix: string): Promise<void> {
+  for (const s of proto.steps) {
+    const bead = s.gate?.type === 'bead' ? s.gate.bead! : undefined;
+    if (bead && isForeignBead(bead, prefix) && !(await townBeadStatus(town, bead))) {
+      throw new UserError(`step "${s.id}" waits for bead ${bead}, which no store of this town has`, 'name an existing bead (bd show <id>), in this rig, another rig or HQ');
+    }
+  }
 }
 
 /** A proto bead's proto when `name` is a proto id (and no formula is named so), else undefined. */
