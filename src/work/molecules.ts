@@ -51,6 +51,8 @@ export interface PourOptions {
   /** A rig name, or `hq`; default: the rig of the cwd, else HQ. */
   rig?: string;
   vars?: Record<string, string>;
+  /** A convoy formula's preset: pour only the legs it lists. */
+  preset?: string;
   /** Pour as a wisp (ephemeral: never exported). */
   wisp?: boolean;
   dirs?: string[];
@@ -74,7 +76,9 @@ export interface PourResult {
  */
 export async function pourFormula(town: Town, name: string, opts: PourOptions): Promise<PourResult> {
   const cwd = opts.cwd ?? process.cwd();
-  const proto = (await storedProto(town, name, opts.vars)) ?? cook(townFormula(town, name, opts.dirs), opts.vars ?? {});
+  const stored = await storedProto(town, name, opts.vars);
+  if (stored && opts.preset !== undefined) throw new UserError(`${name} is a protomolecule: its legs were chosen when it was cooked`, 'cook another one with --preset');
+  const proto = stored ?? cook(townFormula(town, name, opts.dirs), opts.vars ?? {}, { preset: opts.preset });
   const rig = opts.rig === undefined ? rigOfCwd(town, cwd) : opts.rig === HQ_PREFIX ? undefined : loadRig(town, opts.rig);
   const store = rig ? await town.stores.rig(rig) : await town.stores.hq();
   await checkForeignBeadGates(town, proto, store.prefix);
@@ -208,7 +212,7 @@ async function storedProto(town: Town, name: string, vars: Record<string, string
 
 /** gt formula cook: composes and cooks a formula and freezes it as a proto bead (rig or HQ). */
 export async function cookProto(town: Town, name: string, opts: Omit<PourOptions, 'wisp'>): Promise<{ rig: string; proto: Issue; steps: number }> {
-  const proto = cook(townFormula(town, name, opts.dirs), opts.vars ?? {});
+  const proto = cook(townFormula(town, name, opts.dirs), opts.vars ?? {}, { preset: opts.preset });
   const rig = opts.rig === undefined ? rigOfCwd(town, opts.cwd ?? process.cwd()) : opts.rig === HQ_PREFIX ? undefined : loadRig(town, opts.rig);
   const store = rig ? await town.stores.rig(rig) : await town.stores.hq();
   return { rig: rig?.name ?? HQ_PREFIX, proto: await saveProto(store, proto, opts.actor), steps: proto.steps.length };

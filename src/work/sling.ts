@@ -347,6 +347,8 @@ async function startSession(town: Town, h: Hooked, adapter: string | undefined):
 
 export interface SlingFormulaOptions extends SlingOptions {
   vars?: Record<string, string>;
+  /** A convoy formula's preset (the legs to pour). */
+  preset?: string;
   /** Extra formula directories (searched before the town's). */
   dirs?: string[];
   /** Pour a wisp (burned if the sling fails) rather than a molecule (closed if it fails). */
@@ -379,7 +381,7 @@ export async function slingFormula(town: Town, name: string, target: string, opt
   }
   if (opts.convoy) await requireConvoy(town, opts.convoy);
   const { pourFormula, burnMolecule, squashMolecule } = await import('./molecules.js');
-  const poured = await pourFormula(town, name, { rig: rig.name, vars: opts.vars, dirs: opts.dirs, wisp: opts.wisp, actor });
+  const poured = await pourFormula(town, name, { rig: rig.name, vars: opts.vars, preset: opts.preset, dirs: opts.dirs, wisp: opts.wisp, actor });
   const molecule = { root: poured.root.id, formula: poured.formula, rig: rig.name, wisp: poured.wisp, steps: poured.steps.length };
   try {
     return { ...(await sling(town, [poured.root.id], rig.name, { ...opts, actor })), molecule };

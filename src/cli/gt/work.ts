@@ -26,17 +26,18 @@ export function register(program: Command): void {
     .option('--var <name=value>', 'a formula variable, when slinging a formula (repeatable)', collect, [])
     .option('--dir <dir>', 'also look for <name>.formula.toml here, when slinging a formula (repeatable)', collect, [])
     .option('--wisp', 'when slinging a formula, pour it as a wisp')
+    .option('--preset <name>', "when slinging a convoy formula, pour only its preset's legs")
     .option('--json', 'print JSON')
-    .action(async (args: string[], o: { agent?: string; convoy?: string; force?: boolean; start?: boolean; maxConcurrent?: number; var: string[]; dir: string[]; wisp?: boolean; json?: boolean }) => {
+    .action(async (args: string[], o: { agent?: string; convoy?: string; force?: boolean; start?: boolean; maxConcurrent?: number; var: string[]; dir: string[]; wisp?: boolean; preset?: string; json?: boolean }) => {
       const { UsageError } = await import('../../lib/errors.js');
       if (args.length < 2) throw new UsageError('gt sling needs at least one bead and a target', 'gt sling <bead...> <rig|agent>');
       const target = args.pop()!;
       const town = await currentTown();
       const { sling, slingFormula } = await import('../../work/sling.js');
-      const formulaAsked = o.var.length > 0 || o.dir.length > 0 || !!o.wisp;
+      const formulaAsked = o.var.length > 0 || o.dir.length > 0 || !!o.wisp || o.preset !== undefined;
       let r: Awaited<ReturnType<typeof sling>> & { molecule?: { root: string; formula: string; rig: string; wisp: boolean; steps: number } };
       if (formulaAsked || (args.length === 1 && (await (await import('../../work/molecules.js')).isPourable(town, args[0]!)))) {
-        if (args.length !== 1) throw new UsageError(`--var, --dir and --wisp sling one formula; got ${args.length} names`, 'gt sling <formula> <rig> --var name=value');
+        if (args.length !== 1) throw new UsageError(`--var, --dir, --wisp and --preset sling one formula; got ${args.length} names`, 'gt sling <formula> <rig> --var name=value');
         const { parseVarArgs } = await import('../../molecules/cook.js');
         const { var: vars, dir: dirs, ...rest } = o;
         const f = await slingFormula(town, args[0]!, target, { ...rest, vars: parseVarArgs(vars), dirs });
