@@ -1,6 +1,6 @@
 // The durability proof (Gas Town's Hanoi demo): a polecat with the built-in shell agent walks a
 // towers-of-hanoi wisp, one step per move, checking each move is legal against the pegs so far
-// before closing it. Its session is killed with SIGKILL (its whole process group) at 5 random
+// before closing it. Its session is killed with SIGKILL (every process of it) at 5 random
 // moments; each time the Witness's patrol restarts it on the same hook, and the successor resumes
 // from the tracker's state. At the end every step is closed exactly once, in step order, and the
 // pegs are solved. Headless sessions, real processes, real SQLite; no model.
@@ -11,6 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { stringify, parse } from 'smol-toml';
 import { makeTown, type TownFixture } from './support/town-fixture.js';
 import { sweepTown } from './support/claude.js';
@@ -62,6 +63,25 @@ function sessionLog(): string {
   return readdirSync(dir).filter((n) => n.endsWith('.log')).map((n) => readFileSync(join(dir, n), 'utf8').split('\n').slice(-15).join('\n')).join('\n---\n');
 }
 
+/**
+ * SIGKILL a session as a crash would: its process group and every process below it (the shell
+ * agent runs its script in a process group of its own, which a group kill would leave running).
+ */
+function killTree(root: number): void {
+  for (let round = 0; round < 3; round++) {
+    const rows = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' }).trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number));
+    const tree = new Set([root]);
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const [pid, ppid] of rows) if (!tree.has(pid!) && tree.has(ppid!)) { tree.add(pid!); grew = true; }
+    }
+    try { process.kill(-root, 'SIGKILL'); } catch { /* group gone */ }
+    let left = 0;
+    for (const pid of tree) try { process.kill(pid, 'SIGKILL'); left++; } catch { /* gone */ }
+    if (!left) return;
+  }
+}
+
 function liveSession(agent: string): { pid: number } | undefined {
   const s = f.gtJson(['session', 'list', '--json']).find((x: any) => x.agent === agent && x.alive);
   return s?.pid ? { pid: s.pid } : undefined;
@@ -75,15 +95,19 @@ test(`durability: a shell polecat walks a ${DISKS}-disk hanoi wisp (${STEPS} ste
   assert.equal(slung.molecule.steps, STEPS);
   assert.equal(slung.hooked[0].session, 'started');
 
-  // Five distinct random moments, as counts of closed steps, strictly inside the walk.
+  // Five distinct random moments, as counts of closed steps, inside the walk (a few steps short of
+  // its end, so the kill lands before the last close however busy the machine is).
   const at = new Set<number>();
-  while (at.size < KILLS) at.add(1 + Math.floor(Math.random() * (STEPS - 2)));
+  while (at.size < KILLS) at.add(1 + Math.floor(Math.random() * (STEPS - 6)));
   const moments = [...at].sort((a, b) => a - b);
   t.diagnostic(`killing at ${moments.join(', ')} closed steps`);
   const closedCount = async () => (await steps(root)).filter((s) => s.status === 'closed').length;
   for (const k of moments) {
-    const s = await waitFor(`step ${k} closed with a live session`, async () => ((await closedCount()) >= k ? liveSession(agent) : undefined), 20 * 60_000);
-    process.kill(-s.pid, 'SIGKILL');
+    // The session's pid first (it changes only on a restart), so the kill follows the k-th close at once.
+    const s = await waitFor('a live session', () => liveSession(agent), 30_000);
+    await waitFor(`step ${k} closed`, async () => (await closedCount()) >= k, 20 * 60_000);
+    killTree(s.pid);
+    assert.ok((await closedCount()) < STEPS, `the kill at ${k} landed before the walk's end`);
     await waitFor('the session to be seen dead', () => (liveSession(agent) ? undefined : true), 30_000);
     // The witness's patrol (what the daemon runs) restarts it once its back-off has passed.
     let last: unknown;
