@@ -127,6 +127,8 @@ test(`durability: a shell polecat walks a ${DISKS}-disk hanoi wisp (${STEPS} ste
     return all.every((s) => s.status === 'closed') ? all : undefined;
   }, 30 * 60_000);
   const wallMs = Date.now() - started;
+  // The agent then commits and runs gt done; let it finish before the town is removed.
+  await waitFor('the session to end', () => (liveSession(agent) ? undefined : true), 120_000);
   t.diagnostic(`${DISKS} disks, ${STEPS} steps, ${KILLS} SIGKILLs: ${(wallMs / 1000).toFixed(1)} s wall`);
 
   // Every step closed exactly once, in step order.
