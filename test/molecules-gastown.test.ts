@@ -17,8 +17,8 @@ let f: TownFixture;
 interface Poured { root: Issue; steps: Issue[] }
 
 /** Pours with the real CLI, then reads the molecule back from the rig's database. */
-async function pourGastown(name: string, vars: Record<string, string> = {}): Promise<Poured> {
-  const args = ['mol', 'pour', name, '--rig', 'demo', '--dir', sharedData(DATA)!, ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}=${v}`])];
+async function pourGastown(name: string, vars: Record<string, string> = {}, extra: string[] = []): Promise<Poured> {
+  const args = ['mol', 'pour', name, '--rig', 'demo', '--dir', sharedData(DATA)!, ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}=${v}`]), ...extra];
   const r = f.gtJson(args);
   const s = await openStore({ kind: 'sqlite', beadsDir: join(f.town, 'demo', '.beads') });
   try {
@@ -91,6 +91,48 @@ test('convoy formulas: one leg bead per [[legs]] (no needs, marked as legs) and 
   const design = await pourGastown('design', { problem: 'rate limiting' });
   assert.equal(design.steps.length, 7);
   assert.deepEqual(needs(design, 'synthesis'), ['api', 'data', 'integration', 'scale', 'security', 'ux']);
+});
+
+test('convoy [prompts]: each leg\'s description is the base prompt rendered for that leg; the synthesis gets its output paths', { skip }, async () => {
+  const review = await pourGastown('code-review', { files: 'src/a.ts, src/b.ts' });
+  const sec = review.steps.find((s) => s.fields.mol_step === 'security')!;
+  const text = sec.description!;
+  assert.match(text, /^# Code Review Assignment/);
+  assert.match(text, /- \*\*Formula\*\*: code-review\n/);
+  assert.match(text, /- \*\*Your focus\*\*: Security vulnerabilities/);
+  assert.match(text, /- \*\*Leg ID\*\*: security\n/);
+  assert.match(text, /## Files Under Review\n- src\/a\.ts\n- src\/b\.ts\n/, 'no PR: the {{else}} branch lists the files');
+  assert.match(text, new RegExp(`Write your findings to: \\*\\*\\.reviews/${review.root.id}/security-findings\\.md\\*\\*`));
+  assert.match(text, /# Security Review Review\n/, "the leg title, as Gas Town's template words it");
+  assert.match(text, /## Your Task\nReview the code for security vulnerabilities/);
+  assert.ok(!/\{\{/.test(text), 'no template action is left');
+  const synthesis = review.steps.find((s) => s.fields.mol_step === 'synthesis')!;
+  assert.match(synthesis.description!, new RegExp(`All leg findings from: \\.reviews/${review.root.id}/\\n`));
+  assert.match(synthesis.description!, new RegExp(`\\.reviews/${review.root.id}/review-summary\\.md`));
+
+  // {{if .context}}: an input given shows its section; design's output directory uses its own id.
+  const design = await pourGastown('design', { problem: 'rate limiting', context: 'we run 3 regions' });
+  const api = design.steps.find((s) => s.fields.mol_step === 'api')!.description!;
+  assert.match(api, /- \*\*Problem\*\*: rate limiting/);
+  assert.match(api, /we run 3 regions/);
+  assert.match(api, new RegExp(`\\.designs/${design.root.id}/api\\.md`));
+  const bare = await pourGastown('design', { problem: 'caching' });
+  assert.ok(!bare.steps[0]!.description!.includes('we run 3 regions'));
+});
+
+test('convoy presets: --preset pours only its legs, and the synthesis needs only those; bad presets are refused', { skip }, async () => {
+  const gate = await pourGastown('code-review', { pr: '7' }, ['--preset', 'gate']);
+  assert.deepEqual(stepIds(gate), ['security', 'smells', 'wiring', 'test-quality', 'synthesis']);
+  assert.deepEqual(needs(gate, 'synthesis'), ['security', 'smells', 'test-quality', 'wiring']);
+  assert.equal(gate.root.fields.formula_preset, 'gate');
+  const bad = (args: string[], pattern: RegExp) => {
+    const r = f.gt(['mol', 'pour', ...args, '--rig', 'demo', '--dir', sharedData(DATA)!]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, pattern);
+  };
+  bad(['code-review', '--var', 'pr=7', '--preset', 'quick'], /formula "code-review" has no preset "quick".*gate, full, security-focused, refactor/);
+  bad(['design', '--var', 'problem=x', '--preset', 'gate'], /formula "design" has no presets/);
 });
 
 test('composition: extends + compose.expand (shiny-enterprise), extends + aspects (shiny-secure), bare expansion and aspect', { skip }, async () => {

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTown, type TownFixture } from './support/town-fixture.js';
+import { makeTown, asAgent, type TownFixture } from './support/town-fixture.js';
 import { bd } from './support/cli.js';
 import { until } from './support/claude.js';
 
@@ -108,4 +108,81 @@ test('each gate type holds its step back, says why, and opens the way it should'
   // bd gate resolve opens any gate by hand.
   assert.equal(bdJson(['gate', 'resolve', gateOf('after-check').id, '-r', 'checked by hand']).close_reason, 'checked by hand');
   assert.ok(readyIds().includes(step['after-check']));
+});
+
+test('the overseer is mailed once when a human gate becomes what its step waits for', () => {
+  writeFileSync(join(f.town, 'formulas', 'signoff.formula.toml'), `formula = "signoff"
+[[steps]]
+id = "build"
+title = "Build it"
+[[steps]]
+id = "sign"
+title = "Sign it off"
+needs = ["build"]
+gate = { type = "human", description = "the overseer signs off" }
+`);
+  const p = f.gtJson(['mol', 'pour', 'signoff', '--rig', 'demo']);
+  const step = Object.fromEntries(p.steps.map((s: any) => [s.step, s.id as string]));
+  const gate = f.gtJson(['mol', 'status', p.root.id]).steps.find((s: any) => s.step === 'sign').gate.id as string;
+  const mailAbout = () => f.gtJson(['mail', 'inbox', 'overseer', '--all']).filter((m: any) => m.subject === 'Waiting for you: Sign it off');
+
+  // Its step still waits for "build": nobody is asked yet.
+  assert.ok(!f.gtJson(['gate', 'check']).some((c: any) => c.id === gate));
+  assert.equal(mailAbout().length, 0);
+
+  assert.equal(bdRun(['close', step.build]).code, 0);
+  const checked = f.gtJson(['gate', 'check']).filter((c: any) => c.id === gate);
+  assert.deepEqual(checked.map((c: any) => [c.type, c.action, c.rig]), [['human', 'notified', 'demo']]);
+  const mail = mailAbout();
+  assert.equal(mail.length, 1);
+  const body = f.gtJson(['mail', 'read', mail[0].id], { env: asAgent(f, 'overseer') }).body as string;
+  assert.match(body, new RegExp(`gt gate approve ${gate.replace('.', '\\.')}`));
+  assert.match(body, /the overseer signs off/);
+
+  // Once per gate: later passes do not mail again.
+  assert.ok(!f.gtJson(['gate', 'check']).some((c: any) => c.id === gate));
+  assert.ok(!f.gtJson(['gate', 'check']).some((c: any) => c.id === gate));
+  assert.equal(mailAbout().length, 1);
+  assert.equal(f.gtJson(['gate', 'approve', gate]).status, 'closed');
+  assert.ok(readyIds().includes(step.sign));
+});
+
+test('a bead gate on an HQ bead holds its rig step until that bead closes and the deacon\'s pass sees it', () => {
+  const hqBead = JSON.parse(bd(['create', 'HQ decision', '--json'], { cwd: f.town, env: f.env }).stdout);
+  assert.match(hqBead.id, /^hq-/);
+  writeFileSync(join(f.town, 'formulas', 'waits-hq.formula.toml'), `formula = "waits-hq"
+[vars.decision]
+required = true
+[[steps]]
+id = "go"
+title = "Go once decided"
+gate = { type = "bead", bead = "{{decision}}" }
+`);
+  const p = f.gtJson(['mol', 'pour', 'waits-hq', '--rig', 'demo', '--var', `decision=${hqBead.id}`]);
+  const go = p.steps[0].id as string;
+  assert.ok(!readyIds().includes(go), 'held back by a bead in another store');
+  const gate = f.gtJson(['mol', 'status', p.root.id]).steps[0].gate;
+  assert.deepEqual([gate.type, gate.open, gate.title], ['bead', false, `Gate (bead): ${hqBead.id} closes`]);
+  assert.deepEqual(bdJson(['ready', '--explain', go])[0].reasons, [`waits for gate ${gate.id}: Gate (bead): ${hqBead.id} closes`]);
+
+  // Still open: the pass leaves it.
+  assert.ok(!f.gtJson(['gate', 'check']).some((c: any) => c.id === gate.id));
+  assert.ok(!readyIds().includes(go));
+  assert.equal(bd(['close', hqBead.id], { cwd: f.town, env: f.env }).code, 0);
+  const opened = f.gtJson(['gate', 'check']).filter((c: any) => c.id === gate.id);
+  assert.deepEqual(opened.map((c: any) => [c.type, c.action, c.detail]), [['bead', 'opened', `${hqBead.id} closed`]]);
+  assert.ok(readyIds().includes(go));
+  assert.equal(f.gtJson(['mol', 'status', p.root.id]).steps[0].gate.open, true);
+});
+
+test('a bead gate on a bead no store has: one line, exit 1, nothing poured', () => {
+  const before = bdJson(['list', '--all', '-n', '0']).length;
+  const r = f.gt(['mol', 'pour', 'waits-hq', '--rig', 'demo', '--var', 'decision=hq-zzzz9']);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.match(r.stderr, /step "go" waits for bead hq-zzzz9, which no store of this town has/);
+  const unknownPrefix = f.gt(['mol', 'pour', 'waits-hq', '--rig', 'demo', '--var', 'decision=zz-abc']);
+  assert.equal(unknownPrefix.code, 1);
+  assert.match(unknownPrefix.stderr, /waits for bead zz-abc, which no store of this town has/);
+  assert.equal(bdJson(['list', '--all', '-n', '0']).length, before);
 });

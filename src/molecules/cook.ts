@@ -4,6 +4,7 @@
 import { UserError } from '../lib/errors.js';
 import { fitTitle } from '../beads/model.js';
 import { PLACEHOLDER_RE, type Formula, type FormulaStep, type StepGate } from './formula.js';
+import { hasPrompts, renderPrompts } from './prompts.js';
 
 export interface ProtoStep {
   id: string;
@@ -30,6 +31,8 @@ export interface Proto {
   pour?: boolean;
   /** Formula settings carried to the root (squash, prompts, presets, output). */
   extra?: Record<string, unknown>;
+  /** The preset its legs were chosen by. */
+  preset?: string;
 }
 
 /** `k=v` arguments (repeatable --var) into a map; a later value for the same key wins. */
@@ -100,8 +103,30 @@ export function listItems(value: string): string[] {
   return value.split(/[,\n]/).map((s) => s.trim()).filter(Boolean);
 }
 
-export function cook(formula: Formula, given: Record<string, string> = {}): Proto {
+export interface CookOptions {
+  /** A convoy formula's `[presets.<name>]`: pour only the legs it lists. */
+  preset?: string;
+}
+
+/** The legs a preset leaves out (none without a preset); an unknown preset or leg is refused. */
+export function legsLeftOut(formula: Formula, preset: string | undefined): Set<string> {
+  if (preset === undefined) return new Set();
+  const presets = formula.extra.presets as Record<string, { legs?: unknown }> | undefined;
+  const names = presets && typeof presets === 'object' ? Object.keys(presets) : [];
+  if (!names.length) throw new UserError(`formula "${formula.name}" has no presets`, 'pour it without --preset');
+  const chosen = presets![preset];
+  if (!chosen) throw new UserError(`formula "${formula.name}" has no preset "${preset}"`, `its presets: ${names.join(', ')}`);
+  const legs = formula.steps.filter((s) => s.leg).map((s) => s.id);
+  const listed = Array.isArray(chosen.legs) ? chosen.legs.map(String) : [];
+  const unknown = listed.find((l) => !legs.includes(l));
+  if (unknown !== undefined) throw new UserError(`${formula.source}: preset "${preset}" names leg "${unknown}", which the formula does not have`, `its legs: ${legs.join(', ')}`);
+  if (!listed.length) throw new UserError(`${formula.source}: preset "${preset}" lists no legs`, 'give it legs = ["<leg id>", ...]');
+  return new Set(legs.filter((l) => !listed.includes(l)));
+}
+
+export function cook(formula: Formula, given: Record<string, string> = {}, opts: CookOptions = {}): Proto {
   const vars = resolveVars(formula, given);
+  const leftOut = legsLeftOut(formula, opts.preset);
   for (const s of formula.steps) {
     if (s.condition) checkNamed(formula, s, s.condition.replace(/^!\s*/, '').split(/\s*[!=]=/)[0]!.trim(), 'condition');
     if (s.forEach) checkNamed(formula, s, s.forEach, 'for_each');
@@ -110,7 +135,7 @@ export function cook(formula: Formula, given: Record<string, string> = {}): Prot
   const became = new Map<string, string[]>();
   const kept: { step: FormulaStep; id: string; item?: string }[] = [];
   for (const s of formula.steps) {
-    if (s.condition && !conditionHolds(s.condition, vars)) {
+    if (leftOut.has(s.id) || (s.condition && !conditionHolds(s.condition, vars))) {
       became.set(s.id, []);
       continue;
     }
@@ -154,6 +179,9 @@ export function cook(formula: Formula, given: Record<string, string> = {}): Prot
   if (description) proto.description = description;
   if (formula.pour !== undefined) proto.pour = formula.pour;
   if (Object.keys(formula.extra).length) proto.extra = formula.extra;
+  if (opts.preset !== undefined) proto.preset = opts.preset;
+  // Render the prompts once now, so a template they cannot render is refused before any pour.
+  if (hasPrompts(proto)) renderPrompts(proto, `${formula.name}-molecule`);
   return proto;
 }
 

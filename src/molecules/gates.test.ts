@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backoffMs, durationMs, gateDecision, gateTitle } from './gates.js';
+import { backoffMs, durationMs, gateDecision, gateTitle, needsGateBead } from './gates.js';
 
 test('timer gates open once their time has come; command gates are checked when due; human gates wait', () => {
   const at = Date.parse('2026-01-01T00:00:00Z');
@@ -12,6 +12,16 @@ test('timer gates open once their time has come; command gates are checked when 
   assert.equal(gateDecision(cmd, at), 'check');
   assert.equal(gateDecision({ ...cmd, next_check_at: new Date(at + 1000).toISOString() }, at), 'wait');
   assert.equal(gateDecision({ gate: { type: 'human' }, gate_step: 's' }, at), 'wait');
+  assert.equal(gateDecision({ gate: { type: 'bead', bead: 'hq-1' }, gate_step: 's' }, at), 'look');
+});
+
+test('a bead gate needs a gate bead only when its bead is in another store', () => {
+  assert.equal(needsGateBead({ type: 'bead', bead: 'de-abc' }, 'de'), false);
+  assert.equal(needsGateBead({ type: 'bead', bead: 'de-abc.3' }, 'de'), false);
+  assert.equal(needsGateBead({ type: 'bead', bead: 'hq-abc' }, 'de'), true);
+  assert.equal(needsGateBead({ type: 'bead', bead: 'dex-abc' }, 'de'), true);
+  assert.equal(needsGateBead({ type: 'human' }, 'de'), true);
+  assert.equal(needsGateBead({ type: 'conditional', condition: 'x' }, 'de'), false);
 });
 
 test('back-off doubles from 30 s up to 30 min; durations in s, m, h, d', () => {

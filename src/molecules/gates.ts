@@ -5,10 +5,16 @@
 //   timer   - closed by the deacon once `after` has passed since the pour;
 //   command - closed by the deacon when its shell check exits 0 (retried with back-off; the
 //             output is recorded);
-//   bead    - no gate bead: the step depends on that bead directly.
+//   bead    - a bead of the same store: no gate bead, the step depends on that bead directly;
+//             a bead of another store (another rig's, HQ's): a gate bead the deacon closes once
+//             that bead is closed (a dependency cannot cross stores).
+// When a human gate becomes the only thing its step waits for, the deacon mails the overseer once
+// (the gate bead records it in `notified_at`).
 // Gas Town's `conditional` gate does not block: the agent judges the condition at that step.
 import { UserError } from '../lib/errors.js';
-import type { Issue, Tx } from '../beads/api.js';
+import type { Issue, Status, Tx } from '../beads/api.js';
+import { BLOCKING_DEP_TYPES } from '../beads/model.js';
+import { isOpenBlocker } from '../beads/ready.js';
 import { DURATION_RE, type StepGate } from './formula.js';
 
 export const GATE_TYPE = 'gate';
@@ -24,10 +30,18 @@ export interface GateState {
   next_check_at?: string;
   attempts?: number;
   last_output?: string;
+  /** human: when the overseer was mailed that the step waits on them (ISO). */
+  notified_at?: string;
 }
 
-/** Gates the tracker enforces with a gate bead. */
-export function needsGateBead(g: StepGate): boolean {
+/** Is this bead id outside the store with this prefix (another rig's or HQ's)? */
+export function isForeignBead(id: string, prefix: string): boolean {
+  return !id.startsWith(`${prefix}-`);
+}
+
+/** Gates the tracker enforces with a gate bead (in a store of this prefix). */
+export function needsGateBead(g: StepGate, prefix: string): boolean {
+  if (g.type === 'bead') return isForeignBead(g.bead!, prefix);
   return g.type === 'human' || g.type === 'timer' || g.type === 'command';
 }
 
@@ -54,12 +68,13 @@ export function backoffMs(attempts: number): number {
   return Math.min(30_000 * 2 ** Math.max(0, attempts - 1), 30 * 60_000);
 }
 
-export type GateDecision = 'open' | 'check' | 'wait';
+export type GateDecision = 'open' | 'check' | 'look' | 'wait';
 
-/** What the deacon does with an open gate at `now` (pure). */
+/** What the deacon does with an open gate at `now` (pure); `look`: read the bead a bead gate waits for. */
 export function gateDecision(s: GateState, now: number): GateDecision {
   if (s.gate.type === 'timer') return s.open_at && Date.parse(s.open_at) <= now ? 'open' : 'wait';
   if (s.gate.type === 'command') return !s.next_check_at || Date.parse(s.next_check_at) <= now ? 'check' : 'wait';
+  if (s.gate.type === 'bead') return 'look';
   return 'wait';
 }
 
@@ -78,24 +93,37 @@ export async function resolveGate(store: Tx, id: string, actor: string, reason?:
   });
 }
 
-export interface GateCheck { id: string; type: string; action: 'opened' | 'failed'; detail: string }
+export interface GateCheck { id: string; type: string; action: 'opened' | 'failed' | 'notified'; detail: string }
+
+/** What the deacon's pass needs from outside the store: a shell, and beads of other stores. */
+export interface GateWorld {
+  /** Runs one shell command (a command gate's check). */
+  run: (command: string) => Promise<{ code: number | null; output: string }>;
+  /** The status of a bead in any store of the town; undefined when there is no such bead. */
+  beadStatus: (id: string) => Promise<Status | undefined>;
+}
 
 /**
- * The deacon's pass over a store's open timer and command gates: opens the due timers, runs the
- * due checks (`run` runs one shell command), and records what happened.
+ * The deacon's pass over a store's open timer, command and (cross-store) bead gates: opens the
+ * due timers, runs the due checks, opens bead gates whose bead closed, and records what happened.
  */
-export async function checkGates(store: Tx, now: number, actor: string,
-  run: (command: string) => Promise<{ code: number | null; output: string }>): Promise<GateCheck[]> {
+export async function checkGates(store: Tx, now: number, actor: string, world: GateWorld): Promise<GateCheck[]> {
   const done: GateCheck[] = [];
   const open = await store.list({ type: GATE_TYPE, status: 'open', includeEphemeral: true });
   for (const g of open) {
     const s = gateState(g);
     const decision = gateDecision(s, now);
-    if (decision === 'open') {
+    if (decision === 'look') {
+      const status = await world.beadStatus(s.gate.bead!);
+      if (status && !isOpenBlocker(status)) {
+        await store.closeIssues([g.id], `${s.gate.bead} is ${status}`, actor);
+        done.push({ id: g.id, type: 'bead', action: 'opened', detail: `${s.gate.bead} ${status}` });
+      }
+    } else if (decision === 'open') {
       await store.closeIssues([g.id], `timer passed (${s.gate.after})`, actor);
       done.push({ id: g.id, type: s.gate.type, action: 'opened', detail: `timer ${s.gate.after}` });
     } else if (decision === 'check') {
-      const r = await run(s.gate.command!);
+      const r = await world.run(s.gate.command!);
       const output = r.output.trim().slice(-2000);
       if (r.code === 0) {
         await store.closeIssues([g.id], `check passed: ${output.split('\n').pop() || 'exit 0'}`, actor);
@@ -109,4 +137,37 @@ export async function checkGates(store: Tx, now: number, actor: string,
     }
   }
   return done;
+}
+
+/** An open human gate whose step now waits on nothing else: the overseer is to be told. */
+export interface WaitingOnPerson { gate: Issue; step: Issue }
+
+/**
+ * Open human gates, not yet announced, whose step is open and blocked by nothing but the gate
+ * (its other blockers closed; one in another store is asked of `beadStatus`).
+ */
+export async function humanGatesWaiting(store: Tx, beadStatus: (id: string) => Promise<Status | undefined>): Promise<WaitingOnPerson[]> {
+  const out: WaitingOnPerson[] = [];
+  const open = await store.list({ type: GATE_TYPE, status: 'open', includeEphemeral: true });
+  for (const gate of open) {
+    const s = gateState(gate);
+    const dot = gate.id.lastIndexOf('.');
+    if (s.gate?.type !== 'human' || s.notified_at || dot < 0) continue;
+    const root = gate.id.slice(0, dot); // a gate bead is a child of its molecule's root
+    const step = (await store.list({ parent: root, includeEphemeral: true, fields: { mol_step: s.gate_step } })).find((x) => x.issue_type !== GATE_TYPE);
+    if (!step || step.status !== 'open') continue;
+    let waiting = true;
+    for (const d of step.dependencies) {
+      if (!BLOCKING_DEP_TYPES.includes(d.type) || d.depends_on_id === gate.id) continue;
+      const status = (await store.getExact(d.depends_on_id))?.status ?? (await beadStatus(d.depends_on_id));
+      if (isOpenBlocker(status)) { waiting = false; break; }
+    }
+    if (waiting) out.push({ gate, step });
+  }
+  return out;
+}
+
+/** Records that the overseer was told about this gate (so it is told once). */
+export async function markNotified(store: Tx, gateId: string, at: Date, actor: string): Promise<void> {
+  await store.update(gateId, { fields: { notified_at: at.toISOString() } }, actor);
 }

@@ -49,6 +49,11 @@ export function listFormulas(dirs: string[]): FormulaEntry[] {
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** The names of every formula in the search path and the built-in ones (files not parsed). */
+export function listFormulaNames(dirs: string[]): string[] {
+  return [...new Set(candidates(dirs).map((c) => c.name))].sort();
+}
+
 /** The formula of that name with extends/compose applied: flat, checked steps. */
 export function loadComposed(name: string, dirs: string[]): Formula {
   const cache = new Map<string, Formula>();

@@ -38,6 +38,7 @@ test('a session that exits at once with an error goes to the Mayor; after the co
   assert.equal(quick.kind, 'give-up');
   assert.match((quick as { reason: string }).reason, /exited with status 1 1 s after it started/);
   assert.equal(assessAgent({ ...dead, lastExit: { status: 1, ranMs: 60_000 } }).kind, 'restart', 'an error after working is a crash');
+  assert.equal(assessAgent({ ...dead, lastExit: { status: -1, ranMs: 800 } }).kind, 'restart', 'killed (no status recorded) is a crash, however soon');
   assert.equal(assessAgent({ ...dead, gaveUp: true, sinceGaveUpMs: 60_000 }).kind, 'none', 'cooling down');
   assert.equal(assessAgent({ ...dead, gaveUp: true, sinceGaveUpMs: DEFAULT_POLICY.coolDownMs }).kind, 'release');
   assert.equal(assessAgent({ ...dead, role: 'crew', gaveUp: true, sinceGaveUpMs: Infinity }).kind, 'none', 'crew keep their hook');

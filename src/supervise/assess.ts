@@ -65,9 +65,12 @@ export function restartBackoff(restarts: number, p: WitnessPolicy = DEFAULT_POLI
   return restarts <= 0 ? 0 : Math.min(p.maxBackoffMs, p.restartBackoffMs * 2 ** (restarts - 1));
 }
 
-/** Did the session exit with its own error (not a signal) right after it started? Pure. */
+/**
+ * Did the session exit with its own error (not a signal) right after it started? Pure. A status
+ * below 0 is a session that died without recording one (its process group was killed): a crash.
+ */
 export function exitedAtOnce(e: AgentEvidence['lastExit'], p: WitnessPolicy = DEFAULT_POLICY): boolean {
-  return !!e && e.status !== undefined && e.status !== 0 && e.status < 128 && e.ranMs !== undefined && e.ranMs < p.quickExitMs;
+  return !!e && e.status !== undefined && e.status > 0 && e.status < 128 && e.ranMs !== undefined && e.ranMs < p.quickExitMs;
 }
 
 export function assessAgent(e: AgentEvidence, policy: WitnessPolicy = DEFAULT_POLICY): WitnessAction {

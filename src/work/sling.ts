@@ -344,3 +344,67 @@ async function startSession(town: Town, h: Hooked, adapter: string | undefined):
   }
 }
 
+
+export interface SlingFormulaOptions extends SlingOptions {
+  vars?: Record<string, string>;
+  /** A convoy formula's preset (the legs to pour). */
+  preset?: string;
+  /** Extra formula directories (searched before the town's). */
+  dirs?: string[];
+  /** Pour a wisp (burned if the sling fails) rather than a molecule (closed if it fails). */
+  wisp?: boolean;
+}
+
+export interface SlingFormulaResult extends SlingResult {
+  molecule: { root: string; formula: string; rig: string; wisp: boolean; steps: number };
+}
+
+/**
+ * `gt sling <formula> <rig>`: pours the formula into the rig's beads and slings the molecule's root
+ * there, as one command. Everything a user can get wrong (the rig, the formula, its variables,
+ * --agent, --convoy) is checked before the pour, so bad input changes nothing. If the sling still
+ * fails (a worktree git refuses, say), the molecule is not left orphaned: a wisp is burned, a
+ * poured molecule closed with the reason, and the error says which.
+ */
+export async function slingFormula(town: Town, name: string, target: string, opts: SlingFormulaOptions = {}): Promise<SlingFormulaResult> {
+  const actor = opts.actor ?? whoami(town);
+  const broken = brokenRigs(town).find((b) => b.rig === target);
+  if (broken) throw broken.error;
+  const rig = listRigs(town).find((r) => r.name === target);
+  if (!rig) throw new UserError(`cannot sling formula ${name}: ${target} is not a rig of this town (a formula is poured into a rig and slung to a polecat there)`, 'gt rig list names the rigs; to hook an agent, gt mol pour the formula and gt sling <root> <agent>');
+  if (opts.agent) {
+    const { resolveAdapter } = await import('../runtime/adapters/registry.js');
+    resolveAdapter(opts.agent, rig.agents, town.config.agents);
+  }
+  if (opts.maxConcurrent !== undefined && !(Number.isInteger(opts.maxConcurrent) && opts.maxConcurrent >= 1)) {
+    throw new UserError(`--max-concurrent must be a whole number of at least 1, not ${opts.maxConcurrent}`);
+  }
+  if (opts.convoy) await requireConvoy(town, opts.convoy);
+  const { pourFormula, burnMolecule, squashMolecule } = await import('./molecules.js');
+  const poured = await pourFormula(town, name, { rig: rig.name, vars: opts.vars, preset: opts.preset, dirs: opts.dirs, wisp: opts.wisp, actor });
+  const molecule = { root: poured.root.id, formula: poured.formula, rig: rig.name, wisp: poured.wisp, steps: poured.steps.length };
+  try {
+    return { ...(await sling(town, [poured.root.id], rig.name, { ...opts, actor })), molecule };
+  } catch (e) {
+    const why = (e as Error).message;
+    let left: string;
+    try {
+      if (poured.wisp) {
+        await burnMolecule(town, poured.root.id, actor);
+        left = `wisp ${poured.root.id} was burned`;
+      } else {
+        await squashMolecule(town, poured.root.id, { summary: `sling failed: ${why}`.slice(0, 500), actor });
+        left = `molecule ${poured.root.id} was poured and is now closed with that reason`;
+      }
+    } catch (cleanup) {
+      left = `molecule ${poured.root.id} was poured and is left open (closing it failed: ${(cleanup as Error).message}); gt mol squash ${poured.root.id} closes it`;
+    }
+    const convoys = await convoysTracking(town, [poured.root.id]).catch(() => []);
+    if (convoys.length) left += `; convoy ${convoys.map((c) => c.id).join(', ')} tracks it`;
+    if (e instanceof UserError) {
+      e.message = `${why} (${left})`;
+      throw e;
+    }
+    throw new UserError(`cannot sling ${poured.root.id}: ${why} (${left})`);
+  }
+}

@@ -80,13 +80,14 @@ export function register(program: Command): void {
     .option('--rig <rig>', 'the rig whose beads hold it, or hq (default: the rig of the current directory, else hq)')
     .option('--var <name=value>', 'a formula variable (repeatable)', collect, [])
     .option('--dir <dir>', DIR_HELP, collect, [])
+    .option('--preset <name>', "a convoy formula's preset: pour only the legs it lists")
     .option('--json', 'print JSON')
-    .action(async (name: string, o: { rig?: string; var: string[]; dir: string[]; json?: boolean }) => {
+    .action(async (name: string, o: { rig?: string; var: string[]; dir: string[]; preset?: string; json?: boolean }) => {
       const { parseVarArgs } = await import('../../molecules/cook.js');
       const vars = parseVarArgs(o.var);
       const town = await currentTown();
       const { cookProto } = await import('../../work/molecules.js');
-      output(o.json, await cookProto(town, name, { rig: o.rig, vars, dirs: o.dir, actor: await me(town) }), (d) => `Cooked ${d.proto.id}: ${d.proto.title} (${d.steps} steps) in ${d.rig}`);
+      output(o.json, await cookProto(town, name, { rig: o.rig, vars, preset: o.preset, dirs: o.dir, actor: await me(town) }), (d) => `Cooked ${d.proto.id}: ${d.proto.title} (${d.steps} steps) in ${d.rig}`);
     });
   const mol = program.command('mol').description('molecules: formulas poured as real beads (one child bead per step, worked in order)');
   const pourCommand = (name: 'pour' | 'wisp', description: string) =>
@@ -96,13 +97,14 @@ export function register(program: Command): void {
       .option('--rig <rig>', 'the rig whose beads hold it, or hq (default: the rig of the current directory, else hq)')
       .option('--var <name=value>', 'a formula variable (repeatable)', collect, [])
       .option('--dir <dir>', DIR_HELP, collect, [])
+      .option('--preset <name>', "a convoy formula's preset: pour only the legs it lists")
       .option('--json', 'print JSON')
-      .action(async (formulaName: string, o: { rig?: string; var: string[]; dir: string[]; json?: boolean }) => {
+      .action(async (formulaName: string, o: { rig?: string; var: string[]; dir: string[]; preset?: string; json?: boolean }) => {
         const { parseVarArgs } = await import('../../molecules/cook.js');
         const vars = parseVarArgs(o.var);
         const town = await currentTown();
         const { pourFormula } = await import('../../work/molecules.js');
-        const r = await pourFormula(town, formulaName, { rig: o.rig, vars, dirs: o.dir, wisp: name === 'wisp', actor: await me(town) });
+        const r = await pourFormula(town, formulaName, { rig: o.rig, vars, preset: o.preset, dirs: o.dir, wisp: name === 'wisp', actor: await me(town) });
         output(o.json, r, renderPoured);
       });
   pourCommand('pour', 'pour a formula as a molecule: a root bead plus one step bead each, exported like any bead; prints the root id (sling it to have it worked)');

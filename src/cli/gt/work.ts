@@ -1,7 +1,7 @@
 // gt hook, sling, unsling, convoy, mail, prime, handoff, done.
 import type { Command } from 'commander';
 import { output, warn } from '../main.js';
-import { currentTown, me, positiveInt } from './context.js';
+import { collect, currentTown, me, positiveInt } from './context.js';
 
 export function register(program: Command): void {
   program
@@ -17,23 +17,38 @@ export function register(program: Command): void {
 
   program
     .command('sling <args...>')
-    .description('put beads on a hook: `gt sling <bead...|epic> <rig>` spawns a polecat per ready bead within capacity and stages the rest on the convoy (the deacon slings them as blockers land and slots free); `gt sling <bead> <agent>` hooks an existing agent')
+    .description('put beads on a hook: `gt sling <bead...|epic> <rig>` spawns a polecat per ready bead within capacity and stages the rest on the convoy (the deacon slings them as blockers land and slots free); `gt sling <bead> <agent>` hooks an existing agent; `gt sling <formula|proto> <rig> --var k=v` pours the formula and slings the molecule')
     .option('--agent <name>', 'agent CLI for the session (claude, codex, gemini, opencode, amp, shell, or a custom one)')
     .option('--convoy <id>', 'add to this convoy instead of creating one')
     .option('--max-concurrent <n>', "at most this many of the convoy's beads in flight at once", positiveInt)
     .option('--force', 'sling even if the bead is blocked or claimed')
     .option('--no-start', 'hook only; do not start a session')
+    .option('--var <name=value>', 'a formula variable, when slinging a formula (repeatable)', collect, [])
+    .option('--dir <dir>', 'also look for <name>.formula.toml here, when slinging a formula (repeatable)', collect, [])
+    .option('--wisp', 'when slinging a formula, pour it as a wisp')
+    .option('--preset <name>', "when slinging a convoy formula, pour only its preset's legs")
     .option('--json', 'print JSON')
-    .action(async (args: string[], o: { agent?: string; convoy?: string; force?: boolean; start?: boolean; maxConcurrent?: number; json?: boolean }) => {
+    .action(async (args: string[], o: { agent?: string; convoy?: string; force?: boolean; start?: boolean; maxConcurrent?: number; var: string[]; dir: string[]; wisp?: boolean; preset?: string; json?: boolean }) => {
       const { UsageError } = await import('../../lib/errors.js');
       if (args.length < 2) throw new UsageError('gt sling needs at least one bead and a target', 'gt sling <bead...> <rig|agent>');
       const target = args.pop()!;
       const town = await currentTown();
-      const { sling } = await import('../../work/sling.js');
-      const r = await sling(town, args, target, o);
+      const { sling, slingFormula } = await import('../../work/sling.js');
+      const formulaAsked = o.var.length > 0 || o.dir.length > 0 || !!o.wisp || o.preset !== undefined;
+      let r: Awaited<ReturnType<typeof sling>> & { molecule?: { root: string; formula: string; rig: string; wisp: boolean; steps: number } };
+      if (formulaAsked || (args.length === 1 && (await (await import('../../work/molecules.js')).isPourable(town, args[0]!)))) {
+        if (args.length !== 1) throw new UsageError(`--var, --dir, --wisp and --preset sling one formula; got ${args.length} names`, 'gt sling <formula> <rig> --var name=value');
+        const { parseVarArgs } = await import('../../molecules/cook.js');
+        const { var: vars, dir: dirs, ...rest } = o;
+        const f = await slingFormula(town, args[0]!, target, { ...rest, vars: parseVarArgs(vars), dirs });
+        r = f;
+      } else {
+        r = await sling(town, args, target, o);
+      }
       for (const h of r.hooked) if (h.session === 'failed') warn('gt', `${h.bead} is hooked to ${h.agent}, but its session FAILED: ${h.error}`);
       output(o.json, r, (d) =>
         [
+          ...(d.molecule ? [`Poured ${d.molecule.wisp ? 'wisp' : 'molecule'} ${d.molecule.root} from ${d.molecule.formula} (${d.molecule.steps} steps) in ${d.molecule.rig}`] : []),
           ...d.hooked.map((h) => `${h.created ? 'Hooked' : 'Already hooked:'} ${h.bead} -> ${h.agent}${h.branch ? ` (${h.branch})` : ''}${h.session === 'started' ? ', session started' : ''}`),
           ...d.staged.map((x) => `Staged ${x.bead} (${x.reason})`),
           `Convoy ${d.convoy}${d.convoyCreated ? ' (new)' : ''}${d.staged.length ? `; ${d.staged.length} staged bead(s) are slung by the deacon (gt up) as they become ready` : ''}`,
