@@ -7,19 +7,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openSqliteStore } from '../src/beads/sqlite/store.js';
 import { runSync } from '../src/lib/proc.js';
-import { fmt, median, time } from './support/timing.js';
+import { fmt, time, timeAsync } from './support/timing.js';
 import { grow } from './support/grow.js';
-
-/** Median wall time of n awaited calls of fn, in milliseconds. */
-async function timeAsync(n: number, fn: (i: number) => Promise<unknown>): Promise<number> {
-  const xs: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await fn(i);
-    xs.push(performance.now() - t);
-  }
-  return median(xs);
-}
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..');

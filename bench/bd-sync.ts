@@ -7,18 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openSqliteStore } from '../src/beads/sqlite/store.js';
-import { fmt, median } from './support/timing.js';
-
-/** Median wall time of n awaited calls of fn, in milliseconds. */
-async function timeAsync(n: number, fn: (i: number) => Promise<unknown>): Promise<number> {
-  const xs: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await fn(i);
-    xs.push(performance.now() - t);
-  }
-  return median(xs);
-}
+import { fmt, timeAsync } from './support/timing.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..');

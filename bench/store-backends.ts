@@ -13,7 +13,7 @@ import { openSqliteStore } from '../src/beads/sqlite/store.js';
 import { ConflictError } from '../src/lib/errors.js';
 import { postgresServer, type PgServer } from '../test/support/postgres.js';
 import { runSync } from '../src/lib/proc.js';
-import { fmt, median, time } from './support/timing.js';
+import { fmt, time, timeAsync } from './support/timing.js';
 
 const target = Number(process.argv[2] ?? 10_000);
 const WORKERS = 8;
@@ -36,16 +36,6 @@ function sample(n: number): string {
     }));
   }
   return lines.join('\n') + '\n';
-}
-
-async function timeAsync(n: number, fn: (i: number) => Promise<unknown>): Promise<number> {
-  const xs: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await fn(i);
-    xs.push(performance.now() - t);
-  }
-  return median(xs);
 }
 
 interface Backend {

@@ -15,4 +15,15 @@ export function time(n: number, fn: (i: number) => void): number {
   return median(xs);
 }
 
+/** Median wall time of n awaited calls of fn, in milliseconds. */
+export async function timeAsync(n: number, fn: (i: number) => Promise<unknown>): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn(i);
+    xs.push(performance.now() - t);
+  }
+  return median(xs);
+}
+
 export const fmt = (ms: number) => `${ms.toFixed(3)} ms`;

@@ -18,6 +18,7 @@ import { openConnection, type SqlConnection, type SqlStatement } from './driver.
 import { busyError, busyTimeoutMs, clearHolder, HOLDER_FILE, isBusy, noteHolder, readHolder } from '../write-lock.js';
 import { idProblem, issueProblem, knownStatuses, type Checked } from '../validate.js';
 import { readIfExists } from '../sync.js';
+import { rowToIssue, type IssueColumns } from '../issue-row.js';
 import { JsonlMirror, type MirrorHost, type MirrorMark, type OnBadFile } from './mirror.js';
 
 import type { ChildEdge, ChildInput, CreateInput, ListFilter, UpdatePatch } from '../api.js';
@@ -99,11 +100,8 @@ const JSONL = 'issues.jsonl';
 const DB = 'beads.db';
 const NON_WORK_SQL = NON_WORK_TYPES.map((t) => `'${t}'`).join(',');
 
-interface IssueRow {
-  id: string; title: string; description: string | null; design: string | null; acceptance_criteria: string | null; notes: string | null;
-  status: string; priority: number; issue_type: string; assignee: string | null; owner: string | null;
-  created_at: string; created_by: string | null; updated_at: string; closed_at: string | null; close_reason: string | null;
-  external_ref: string | null; ephemeral: number; wisp: number; fields: string | null; blocked: number; line_hash: string | null;
+interface IssueRow extends IssueColumns {
+  ephemeral: number; wisp: number; blocked: number; line_hash: string | null;
 }
 
 /** Opens (or with create, initializes) the store in a `.beads` directory. */
@@ -1139,25 +1137,6 @@ export class SqliteStore implements BeadStore {
   }
 }
 
-function rowToIssue(r: IssueRow): Issue {
-  const issue: Issue = {
-    id: r.id, title: r.title, status: r.status as Status, priority: r.priority, issue_type: r.issue_type,
-    labels: [], dependencies: [], comments: [], created_at: r.created_at, updated_at: r.updated_at,
-    fields: r.fields ? (JSON.parse(r.fields) as Record<string, unknown>) : {},
-  };
-  if (r.description !== null) issue.description = r.description;
-  if (r.design !== null) issue.design = r.design;
-  if (r.acceptance_criteria !== null) issue.acceptance_criteria = r.acceptance_criteria;
-  if (r.notes !== null) issue.notes = r.notes;
-  if (r.assignee !== null) issue.assignee = r.assignee;
-  if (r.owner !== null) issue.owner = r.owner;
-  if (r.created_by !== null) issue.created_by = r.created_by;
-  if (r.closed_at !== null) issue.closed_at = r.closed_at;
-  if (r.close_reason !== null) issue.close_reason = r.close_reason;
-  if (r.external_ref !== null) issue.external_ref = r.external_ref;
-  if (r.ephemeral) issue.ephemeral = true;
-  return issue;
-}
 
 /** write() runs fn inside one transaction, so fn cannot be async: it would commit before it settled. */
 function synchronous<T>(result: T): T {
