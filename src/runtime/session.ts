@@ -89,7 +89,13 @@ export function tmuxProvider(socket: string, launchDir: string): SessionProvider
   const statusOf = (s: tmux.TmuxSession): number | undefined => {
     if (!s.dead) return undefined;
     if (s.exitStatus !== undefined) return s.exitStatus;
-    const m = EXIT_LINE.exec(tmux.capturePane(socket, s.name, 200));
+    let screen: string;
+    try {
+      screen = tmux.capturePane(socket, s.name, 200);
+    } catch {
+      return undefined; // reaped since it was listed: nothing left to read
+    }
+    const m = EXIT_LINE.exec(screen);
     return m ? Number(m[1]) : undefined;
   };
   const info = (s: tmux.TmuxSession): SessionInfo => ({
