@@ -1,7 +1,8 @@
 // The tracker's store on PostgreSQL: one pool per store (its connections' search_path is the
-// namespace's schema), one checked-out connection per transaction. Single calls are each one
-// transaction; transaction(fn) holds the namespace's writer lock for all of fn, as SQLite's
-// BEGIN IMMEDIATE does, while a lone claim or compare-and-set needs only its row (session.ts).
+// namespace's schema), one checked-out connection per call or transaction. A single write call is
+// one transaction holding the namespace's writer lock, as SQLite's BEGIN IMMEDIATE does, and so is
+// all of transaction(fn); a lone claim or compare-and-set needs only its row (one conditional
+// UPDATE, session.ts) and begins at its first write; a read is one or a few statements, no BEGIN.
 // Every commit that wrote sends NOTIFY on the namespace's channel: listeners in other processes,
 // on other machines, wake on it; this store's own listeners are called at once after the commit.
 import { AsyncLocalStorage } from 'node:async_hooks';
