@@ -10,6 +10,7 @@ import { resolveActor } from '../../beads/actor.js';
 import type { ListFilter, Store } from '../../beads/api.js';
 import { openStore } from '../../beads/open.js';
 import { SqliteStore } from '../../beads/sqlite/store.js';
+import { byStore } from './ctx.js';
 import { findBeadsDir, openLocalStore, openStoreForId } from '../../beads/routes.js';
 import { importJsonl, issueToRecord } from '../../beads/jsonl.js';
 import { prefixOfJsonl } from '../../beads/ids.js';
@@ -124,27 +125,6 @@ function writeIfMissing(path: string, text: string): void {
 
 
 
-/**
- * Groups ids by the store that holds them, so each database gets one transaction. Every id of
- * every group is resolved before the first write: a bad id in the second database must not leave
- * the first one changed.
- */
-async function byStore(c: Ctx, ids: string[], fn: (s: Store, ids: string[]) => Promise<Issue[]>): Promise<Issue[]> {
-  const out: Issue[] = [];
-  const groups = new Map<string, { store: Store; ids: string[] }>();
-  try {
-    for (const id of ids) {
-      const s = await forId(c, id);
-      const gr = groups.get(s.location);
-      if (gr) { gr.ids.push(id); await s.close(); } else groups.set(s.location, { store: s, ids: [id] });
-    }
-    for (const { store, ids: mine } of groups.values()) for (const id of mine) await store.mustGet(id);
-    for (const { store, ids: mine } of groups.values()) out.push(...await fn(store, mine));
-  } finally {
-    for (const { store } of groups.values()) await store.close();
-  }
-  return out;
-}
 
 export async function close(c: Ctx): Promise<void> {
   const who = actor(c);

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { UserError } from '../../lib/errors.js';
 import { resolveActor } from '../../beads/actor.js';
 import { openLocalStore, openStoreForId } from '../../beads/routes.js';
-import { isStatus, parsePriority, statusShaped, type Status } from '../../beads/model.js';
+import { isStatus, parsePriority, statusShaped, type Issue, type Status } from '../../beads/model.js';
 
 export interface Ctx { program: Command; args: unknown[]; opts: Record<string, unknown> }
 export type BdStore = Awaited<ReturnType<typeof openLocalStore>>;
@@ -19,6 +19,28 @@ export async function local(c: Ctx): Promise<BdStore> {
 export async function forId(c: Ctx, id: string): Promise<BdStore> {
   return await openStoreForId(process.cwd(), id, { db: g(c).db });
 }
+/**
+ * Groups ids by the store that holds them, so each database gets one call of fn. Every id of every
+ * group is resolved before the first write: a bad id in the second database must not leave the
+ * first one changed.
+ */
+export async function byStore(c: Ctx, ids: string[], fn: (s: BdStore, ids: string[]) => Promise<Issue[]>): Promise<Issue[]> {
+  const out: Issue[] = [];
+  const groups = new Map<string, { store: BdStore; ids: string[] }>();
+  try {
+    for (const id of ids) {
+      const s = await forId(c, id);
+      const gr = groups.get(s.location);
+      if (gr) { gr.ids.push(id); await s.close(); } else groups.set(s.location, { store: s, ids: [id] });
+    }
+    for (const { store, ids: mine } of groups.values()) for (const id of mine) await store.mustGet(id);
+    for (const { store, ids: mine } of groups.values()) out.push(...await fn(store, mine));
+  } finally {
+    for (const { store } of groups.values()) await store.close();
+  }
+  return out;
+}
+
 /** Runs fn with the store and closes it whatever happens. */
 export async function withStore<T>(store: BdStore | Promise<BdStore>, fn: (s: BdStore) => Promise<T>): Promise<T> {
   const s = await store;

@@ -7,7 +7,7 @@ import { issueToRecord } from '../../beads/jsonl.js';
 import { NON_WORK_TYPES, type Issue } from '../../beads/model.js';
 import type { ListFilter, Tx } from '../../beads/api.js';
 import { edgeIndex, epicStatuses, issueDetails, statsJson, withCounts, type EdgeIndex, type Json } from './compat.js';
-import { dateArg, forId, g, local, priorityArg, statusesArg, wholeArg, withStore, type BdStore, type Ctx } from './ctx.js';
+import { dateArg, forId, g, local, priorityArg, statusesArg, wholeArg, withStore, type Ctx } from './ctx.js';
 import { formatIssueFull, formatIssueLine, formatTree, type TreeNode } from './format.js';
 
 type Opts = Record<string, unknown>;

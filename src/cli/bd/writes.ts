@@ -11,7 +11,7 @@ import { issueToRecord } from '../../beads/jsonl.js';
 import { PARENT_CHILD, checkLabel, type Issue } from '../../beads/model.js';
 import type { CreateInput, Tx, UpdatePatch } from '../../beads/api.js';
 import { epicStatuses, type Json } from './compat.js';
-import { actorOf, dateArg, forId, g, local, priorityArg, statusArg, withStore, type BdStore, type Ctx } from './ctx.js';
+import { actorOf, byStore, dateArg, forId, g, local, priorityArg, statusArg, withStore, type Ctx } from './ctx.js';
 import { parseMarkdownIssues } from './markdown.js';
 
 type Opts = Record<string, unknown>;
@@ -85,24 +85,10 @@ export async function quick(c: Ctx): Promise<void> {
 // ---- update, reopen, comment -----------------------------------------------------------------------
 
 /**
- * Groups ids by the store that holds them, every id resolved before the first write, then one
- * transaction per database: either every id is changed or none is.
+ * One transaction per database holding the ids (byStore): either every id is changed or none is.
  */
-async function perStore(c: Ctx, ids: string[], fn: (tx: Tx, ids: string[]) => Promise<Issue[]>): Promise<Issue[]> {
-  const groups = new Map<string, { store: BdStore; ids: string[] }>();
-  const out: Issue[] = [];
-  try {
-    for (const id of ids) {
-      const s = await forId(c, id);
-      const gr = groups.get(s.location);
-      if (gr) { gr.ids.push(id); await s.close(); } else groups.set(s.location, { store: s, ids: [id] });
-    }
-    for (const { store, ids: mine } of groups.values()) for (const id of mine) await store.mustGet(id);
-    for (const { store, ids: mine } of groups.values()) out.push(...await store.transaction((tx) => fn(tx, mine)));
-  } finally {
-    for (const { store } of groups.values()) await store.close();
-  }
-  return out;
+function perStore(c: Ctx, ids: string[], fn: (tx: Tx, ids: string[]) => Promise<Issue[]>): Promise<Issue[]> {
+  return byStore(c, ids, (s, mine) => s.transaction((tx) => fn(tx, mine)));
 }
 
 export async function update(c: Ctx): Promise<void> {
