@@ -7,6 +7,7 @@ import { fitTitle } from '../beads/model.js';
 import { HQ_PREFIX, type Town } from '../town/town.js';
 import { sendMail } from './mail.js';
 import { capacityView, describeSlots } from './capacity.js';
+import { describeUnlanded, unlandedBlockers } from './landed.js';
 
 export const CONVOY_TYPE = 'convoy';
 
@@ -149,7 +150,10 @@ async function stagedReasons(town: Town, convoy: Issue, tracked: TrackedBead[], 
   const inFlight = tracked.filter((t) => t.status === 'hooked' || t.status === 'in_progress').length;
   const out: ConvoyStatus['staged'] = [];
   for (const [id, e] of entries) {
-    const blockers = await (await beadHandle(town, id, hq)).explain(id);
+    const store = await beadHandle(town, id, hq);
+    const blockers = await store.explain(id);
+    const bead = blockers.length ? undefined : await store.get(id);
+    if (bead) for (const u of await unlandedBlockers(town, bead)) blockers.push(describeUnlanded(u.id, u.work));
     if (blockers.length) { out.push({ id, target: e.target, reason: blockers.join('; ') }); continue; }
     const slots = [view.rigs[e.target], view.town, limit === undefined ? undefined : { running: inFlight, limit }];
     const full = slots.find((x) => x && x.running >= x.limit);

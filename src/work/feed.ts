@@ -5,6 +5,7 @@ import type { Issue } from '../beads/model.js';
 import type { Town } from '../town/town.js';
 import { capacityView, type Slots } from './capacity.js';
 import { CONVOY_TYPE, convoyInFlight, convoyMaxConcurrent, stagedOf, unstage } from './convoy.js';
+import { unlandedBlockers } from './landed.js';
 
 export interface FeedCandidate {
   convoy: string;
@@ -68,6 +69,8 @@ export async function feedConvoys(town: Town, opts: FeedOptions = {}): Promise<F
       // Slung by hand, closed, or deleted since it was staged: nothing left for the feeder.
       if (!bead || bead.status !== 'open') { gone.push(id); continue; }
       if ((await (await town.stores.forBead(id)).explain(id)).length) { report.waiting++; continue; }
+      // A blocker closed before its work landed (its MR still queued, or bounced with no fix) still blocks.
+      if ((await unlandedBlockers(town, bead)).length) { report.waiting++; continue; }
       candidates.push({ convoy: convoy.id, bead: id, target: entry.target, agent: entry.agent, priority: bead.priority, createdAt: bead.created_at });
     }
     await unstage(town, convoy.id, gone, actor);

@@ -15,6 +15,7 @@ import type { Town } from '../town/town.js';
 import { allocatePolecat, ensureWorktree, decommissionPolecat } from './polecat.js';
 import { createConvoy, addToConvoy, convoysTracking, requireConvoy, stageOnConvoy, unstage, convoyMaxConcurrent, convoyInFlight } from './convoy.js';
 import { capacityView, describeSlots, freeSlots, polecatsIn, rigLimit, type Slots } from './capacity.js';
+import { describeUnlanded, unlandedBlockers } from './landed.js';
 
 export interface SlingOptions {
   /**
@@ -137,6 +138,8 @@ export async function sling(town: Town, beadIds: string[], target: string, opts:
     const bead = await store.mustGet(seen.id);
     // To a rig, a bead blocked only by other work is staged on the convoy, not refused.
     const blockers = rig && !force && bead.status === 'open' ? reasons.filter(isBlockerReason) : [];
+    // A blocker closed before its work landed on main still blocks: staged until it lands.
+    if (rig && !force && bead.status === 'open') for (const u of await unlandedBlockers(town, bead)) blockers.push(describeUnlanded(u.id, u.work));
     const refusal = slingRefusal(bead, bead.status === 'open' ? reasons.filter((r) => !blockers.includes(r)) : [], force);
     if (refusal) throw new UserError(`cannot sling: ${refusal}`);
     if (bead.status === 'hooked') {

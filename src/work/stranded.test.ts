@@ -37,3 +37,8 @@ test('a cycle, a given-up or retired holder, a bounce nobody fixes, an unslung b
     ['de-6', 'open but neither slung nor staged (gt sling it)'],
   ]);
 });
+
+test('a blocker closed before its work merged strands its dependent', () => {
+  const r = findStranded('hq-c', [b('de-2', { unmergedBlockers: [{ id: 'de-1', mr: 'de-mr1' }] })], [], new Set());
+  assert.deepEqual(r.map((s) => s.reason), ['blocked by de-1, closed but its work never merged (its MR de-mr1 bounced)']);
+});

@@ -7,6 +7,7 @@ import { rigForBead } from '../town/rig.js';
 import type { Town } from '../town/town.js';
 import { listConvoys, requireConvoy, stagedOf, trackedIds } from './convoy.js';
 import { listMergeRequests } from './merge-request.js';
+import { unlandedBlockers } from './landed.js';
 
 export interface StrandFacts {
   id: string;
@@ -19,6 +20,8 @@ export interface StrandFacts {
   holder?: { active: boolean; gaveUp: boolean };
   /** Its latest MR bounced, and no fix bead for it is open or being worked. */
   bouncedWithoutWorker?: string;
+  /** Closed blockers whose work never merged (their last MR bounced, no fix open): id and that MR. */
+  unmergedBlockers?: { id: string; mr: string }[];
 }
 
 export interface Stranded { convoy: string; bead: string; reason: string }
@@ -42,6 +45,7 @@ export function findStranded(convoy: string, beads: StrandFacts[], edges: GraphE
     }
     if (b.bouncedWithoutWorker) { say(b.id, `its MR ${b.bouncedWithoutWorker} bounced and no worker has the fix`); continue; }
     if (b.status !== 'open') continue;
+    if (b.unmergedBlockers?.length) { say(b.id, b.unmergedBlockers.map((u) => `blocked by ${u.id}, closed but its work never merged (its MR ${u.mr} bounced)`).join('; ')); continue; }
     const outside = b.blockers.filter((x) => !tracked.has(x.id) && !WORKED.has(x.status) && !stagedElsewhere.has(x.id));
     if (outside.length) { say(b.id, `blocked by ${outside.map((x) => x.id).join(', ')}, outside the convoy and not being worked`); continue; }
     if (!b.staged && !b.blockers.length) say(b.id, 'open but neither slung nor staged (gt sling it)');
@@ -73,7 +77,8 @@ export async function strandedBeads(town: Town, convoyId?: string): Promise<Stra
         if (status !== 'closed' && status !== 'tombstone' && status !== 'missing') blockers.push({ id: d.depends_on_id, status });
       }
       const holder = bead.status === 'hooked' && bead.assignee ? await safeHolder(town, bead.assignee) : undefined;
-      facts.push({ id, status: bead.status, assignee: bead.assignee, staged: id in staged, blockers, holder, bouncedWithoutWorker: bead.status === 'in_progress' ? await bouncedWithoutWorker(town, id) : undefined });
+      const unmergedBlockers = bead.status === 'open' ? (await unlandedBlockers(town, bead)).flatMap((u) => (u.work.state === 'unmerged' ? [{ id: u.id, mr: u.work.mr }] : [])) : [];
+      facts.push({ id, status: bead.status, assignee: bead.assignee, staged: id in staged, blockers, holder, bouncedWithoutWorker: bead.status === 'in_progress' ? await bouncedWithoutWorker(town, id) : undefined, unmergedBlockers });
     }
     out.push(...findStranded(convoy.id, facts, edges, stagedAnywhere));
   }

@@ -117,7 +117,7 @@ export function register(program: Command): void {
 
   convoy
     .command('stranded [convoy]')
-    .description('tracked beads that cannot progress on their own, and why (a cycle, a blocker outside the convoy nobody works, a given-up or retired holder, a bounced MR with no worker)')
+    .description('tracked beads that cannot progress on their own, and why (a cycle, a blocker outside the convoy nobody works, a blocker closed before its work merged, a given-up or retired holder, a bounced MR with no worker)')
     .option('--json', 'print JSON')
     .action(async (id: string | undefined, o: { json?: boolean }) => {
       const { strandedBeads } = await import('../../work/stranded.js');
