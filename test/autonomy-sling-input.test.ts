@@ -77,3 +77,23 @@ test('an epic beyond capacity: queued work shows in convoy status and gt status;
   assert.equal(unknownEpic.code, 1);
   assert.match(unknownEpic.stderr, /not found/);
 });
+
+test('a convoy\'s own --max-concurrent queue shows in gt status, not only a full rig', async () => {
+  const rigToml = join(f.town, 'demo', 'rig.toml');
+  writeFileSync(rigToml, readFileSync(rigToml, 'utf8').replace(/\nmax_polecats = \d+\n/g, '\n'));
+  const ids = await withRigStore(async (s) => {
+    const out: string[] = [];
+    for (const t of ['x', 'y', 'z']) out.push((await s.create({ title: t }, 't')).id);
+    return out;
+  });
+  const r = f.gtJson(['sling', ...ids, 'demo', '--no-start', '--max-concurrent', '1']);
+  assert.equal(r.hooked.length, 1);
+  assert.deepEqual(r.staged.map((x: any) => x.reason), ['queued: capacity 1/1', 'queued: capacity 1/1']);
+  const st = f.gtJson(['status']);
+  const demo = st.rigs.find((x: any) => x.name === 'demo');
+  assert.equal(demo.polecats.limit, 20, 'the rig itself has room (town default)');
+  assert.equal(demo.queued, 'queued: capacity 1/1', 'the convoy\'s limit is what queues the work');
+  const text = f.gt(['status']).stdout;
+  assert.match(text, /polecats 2\/20; \d+ staged \(queued: capacity 1\/1\)/);
+  assert.match(text, new RegExp(`${r.convoy} .*: 0/3 closed, 2 staged \\(queued: capacity 1/1\\)`));
+});

@@ -4,9 +4,13 @@ import { listRigs } from '../town/rig.js';
 import type { Town } from '../town/town.js';
 import { listConvoys, type ConvoyStatus } from './convoy.js';
 import { listMergeRequests } from './merge-request.js';
-import { capacityView, describeSlots, type Slots } from './capacity.js';
+import { capacityView, type Slots } from './capacity.js';
 
-export interface RigSummary { name: string; prefix: string; branch: string; queue: number; testing: number; open: number; ready: number; polecats: Slots; staged: number }
+export interface RigSummary {
+  name: string; prefix: string; branch: string; queue: number; testing: number; open: number; ready: number; polecats: Slots; staged: number;
+  /** Why staged work waits for a slot ("queued: capacity 3/3": the rig's, the town's or a convoy's limit), when some does. */
+  queued?: string;
+}
 export interface TownStatus {
   town: { name: string; root: string; id: string };
   rigs: RigSummary[];
@@ -22,6 +26,7 @@ export async function townStatus(town: Town): Promise<TownStatus> {
   for (const rig of listRigs(town)) {
     const store = await town.stores.rig(rig);
     const mrs = await listMergeRequests(store, { state: ['queued', 'testing'] });
+    const staged = convoys.flatMap((c) => c.staged).filter((x) => x.target === rig.name);
     rigs.push({
       name: rig.name,
       prefix: rig.prefix,
@@ -31,7 +36,8 @@ export async function townStatus(town: Town): Promise<TownStatus> {
       open: (await store.list({ status: ['open', 'in_progress', 'hooked', 'blocked'] })).filter((b) => !['agent', 'merge-request', 'message'].includes(b.issue_type)).length,
       ready: (await store.ready()).length,
       polecats: capacity.rigs[rig.name]!,
-      staged: convoys.flatMap((c) => c.staged).filter((x) => x.target === rig.name).length,
+      staged: staged.length,
+      queued: staged.find((x) => x.reason.startsWith('queued: '))?.reason,
     });
   }
   const agents = (await listAgents(town)).map(({ address, role, state, reason, hook, last_activity }) => ({ address, role, state, reason, hook, last_activity }));
@@ -45,7 +51,7 @@ export function renderStatus(s: TownStatus): string {
   lines.push('', `Rigs (${s.rigs.length}):`);
   for (const r of s.rigs) {
     lines.push(`  ${r.name} [${r.prefix}] ${r.branch}: ${r.open} open, ${r.ready} ready, queue ${r.queue}${r.testing ? ` (+${r.testing} testing)` : ''}; polecats ${r.polecats.running}/${r.polecats.limit}` +
-      (r.staged ? `; ${r.staged} staged${r.polecats.running >= r.polecats.limit ? ` (queued: ${describeSlots(r.polecats)})` : ''}` : ''));
+      (r.staged ? `; ${r.staged} staged${r.queued ? ` (${r.queued})` : ''}` : ''));
   }
   lines.push('', `Agents: ${Object.entries(s.byState).map(([k, v]) => `${v} ${k}`).join(', ') || 'none'}`);
   for (const a of s.agents) {
@@ -53,6 +59,9 @@ export function renderStatus(s: TownStatus): string {
     lines.push(`  ${a.address.padEnd(28)} ${a.state.padEnd(8)} ${a.hook ? `hook ${a.hook}` : ''}${a.reason && a.state === 'dead' ? ` (${a.reason})` : ''}`);
   }
   lines.push('', `Open convoys (${s.convoys.length}):`);
-  for (const c of s.convoys) lines.push(`  ${c.id} ${c.title}: ${c.closed}/${c.total} closed${c.staged.length ? `, ${c.staged.length} staged` : ''}`);
+  for (const c of s.convoys) {
+    const queued = c.staged.find((x) => x.reason.startsWith('queued: '))?.reason;
+    lines.push(`  ${c.id} ${c.title}: ${c.closed}/${c.total} closed${c.staged.length ? `, ${c.staged.length} staged${queued ? ` (${queued})` : ''}` : ''}`);
+  }
   return lines.join('\n');
 }
