@@ -8,6 +8,13 @@ function rows(d: AgentRow[], none: string): string {
   return d.length ? d.map((r) => `${r.address.padEnd(28)} ${(r.alive ? 'alive' : 'stopped').padEnd(8)} ${r.state.padEnd(8)} ${r.hook ? `hook ${r.hook}` : ''}`.trimEnd()).join('\n') : none;
 }
 
+/** Attaching needs a terminal: without one, say so before anything is started. */
+async function needTerminal(command: string, start: string): Promise<void> {
+  if (process.stdin.isTTY && process.stdout.isTTY) return;
+  const { UserError } = await import('../../lib/errors.js');
+  throw new UserError(`${command} needs a terminal (stdin and stdout are not one)`, `without one: ${start}, then gt nudge or gt mail send to talk to it`);
+}
+
 async function attachTo(address: string): Promise<void> {
   const town = await currentTown();
   const { mustGetAgent } = await import('../../town/identity.js');
@@ -32,6 +39,7 @@ export function register(program: Command): void {
   mayor.command('attach').description("attach your terminal to the Mayor's session, starting it first if it is not running (detach with C-b d)")
     .option('--agent <name>', 'agent CLI if it has to be started')
     .action(async (o: { agent?: string }) => {
+      await needTerminal('gt mayor attach', 'gt mayor start');
       const { mayorStart } = await import('../../work/fleet.js');
       await mayorStart(await currentTown(), o);
       await attachTo('mayor');
@@ -74,9 +82,11 @@ export function register(program: Command): void {
       const { crewStart } = await import('../../work/fleet.js');
       output(o.json, await crewStart(await currentTown(), name, o), (d) => `${d.started ? 'Started' : 'Already running:'} ${d.agent.address} (${d.agent.session})`);
     });
-  crew.command('attach <name>').description("attach to a crew member's session, starting it first if needed")
+  crew.command('attach <name>').description("attach to a crew member's session, starting it first if needed (detach with C-b d)")
     .option('--rig <rig>', 'the rig (when the name is in several)')
-    .action(async (name: string, o: { rig?: string }) => {
+    .option('--agent <name>', 'agent CLI if it has to be started')
+    .action(async (name: string, o: { rig?: string; agent?: string }) => {
+      await needTerminal('gt crew attach', `gt crew start ${name}`);
       const { crewStart } = await import('../../work/fleet.js');
       const { agent } = await crewStart(await currentTown(), name, o);
       await attachTo(agent.address);
