@@ -97,3 +97,19 @@ test('a convoy\'s own --max-concurrent queue shows in gt status, not only a full
   assert.match(text, /polecats 2\/20; \d+ staged \(queued: capacity 1\/1\)/);
   assert.match(text, new RegExp(`${r.convoy} .*: 0/3 closed, 2 staged \\(queued: capacity 1/1\\)`));
 });
+
+test('the town\'s max_polecats holds across rigs: a rig with room of its own queues behind the town', async () => {
+  const { makeProject } = await import('./support/town-fixture.js');
+  const add = f.gt(['rig', 'add', 'web', makeProject(join(f.root, 'web-project'))]);
+  assert.equal(add.code, 0, add.stderr);
+  const townToml = join(f.town, 'town.toml');
+  writeFileSync(townToml, readFileSync(townToml, 'utf8').replace(/^(id = .*)$/m, '$1\nmax_polecats = 2'));
+  const st0 = f.gtJson(['status']);
+  assert.equal(st0.rigs.reduce((n: number, r: any) => n + r.polecats.running, 0), 2, 'two polecats already (earlier tests)');
+  const id = await withStore(join(f.town, 'web', '.beads'), async (s) => (await s.create({ title: 'web work' }, 't')).id);
+  const r = f.gtJson(['sling', id, 'web', '--no-start']);
+  assert.deepEqual(r.hooked, [], 'the town is full');
+  assert.deepEqual(r.staged, [{ bead: id, reason: 'queued: capacity 2/2' }]);
+  assert.match(f.gt(['status']).stdout, /web \[\w+\] main: .*polecats 0\/2; 1 staged \(queued: capacity 2\/2\)/);
+  assert.match(f.gt(['convoy', 'status', r.convoy]).stdout, /staged: queued: capacity 2\/2/);
+});
