@@ -79,3 +79,14 @@ for (const [who, args, statusOf] of [
     assert.equal(statusOf().alive, true, 'the session runs on after a detach');
   });
 }
+
+test('gt estop stops every agent session and the deacon; identities and hooks stay', () => {
+  assert.equal(f.gtJson(['mayor', 'status']).alive, true);
+  assert.equal(f.gt(['up']).code, 0);
+  const r = f.gtJson(['estop']);
+  assert.equal(r.stopped, true, 'the deacon stopped');
+  assert.deepEqual([...r.agents].sort(), ['demo/crew/ann', 'mayor']);
+  assert.equal(f.gtJson(['mayor', 'status']).alive, false);
+  assert.deepEqual(f.gtJson<any[]>(['crew', 'list']).map((c) => [c.address, c.alive]), [['demo/crew/ann', false]]);
+  assert.equal(f.gtJson(['status']).deacon.running, false, 'no deacon running');
+});
