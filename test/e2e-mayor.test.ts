@@ -39,16 +39,26 @@ function fileAndSling(rig: string, title: string, file: string): string {
 const bash = (command: string, description: string) => ({ name: 'Bash' as const, input: { command, description } });
 
 test('the Mayor, told by nudge and by mail, files and slings work in two rigs; it lands in each', { timeout: 300_000 }, async () => {
+  // The scripted model acts only on what it is told: each step after a message checks the text the
+  // real session sent it (the nudge as typed, the mail as `gt mail read` printed it).
+  const idle = { text: 'Nothing was asked of me.' };
   stub = await startStubModel([
     { text: 'Priming.', tool: bash('gt prime', 'prime') },
     { text: 'Mayor standing by.' },
     // Told by nudge: one thing in each rig.
-    { text: 'Filing the greeting in demo.', tool: bash(fileAndSling('demo', 'Add a greeting', 'hello.txt'), 'file and sling in demo') },
+    { branches: [{ when: /Please build a greeting in demo and an index page in web/, turn: { text: 'Filing the greeting in demo.', tool: bash(fileAndSling('demo', 'Add a greeting', 'hello.txt'), 'file and sling in demo') } }], otherwise: idle },
     { text: 'Filing the page in web.', tool: bash(fileAndSling('web', 'Add an index page', 'index.html'), 'file and sling in web') },
     { text: 'Both are slung.' },
-    // Told by mail: read it, then one more thing in each rig.
-    { text: 'Reading my mail.', tool: bash('gt mail inbox', 'inbox') },
-    { text: 'Filing the farewell in demo.', tool: bash(fileAndSling('demo', 'Add a farewell', 'bye.txt'), 'file and sling in demo') },
+    // Told by mail: find it in the inbox, read it, then one more thing in each rig.
+    { branches: [{ when: /mail/i, turn: { text: 'Checking my mail.', tool: bash('gt mail inbox', 'inbox') } }], otherwise: idle },
+    {
+      branches: [{
+        when: /More work/,
+        turn: { text: 'Reading it.', tool: { name: 'Bash', input: (ctx) => ({ command: `gt mail read ${/(\S+)\s+overseer\s+More work/.exec(ctx.lastUserText)![1]}`, description: 'read' }) } },
+      }],
+      otherwise: idle,
+    },
+    { branches: [{ when: /A farewell in demo and an about page in web, please\./, turn: { text: 'Filing the farewell in demo.', tool: bash(fileAndSling('demo', 'Add a farewell', 'bye.txt'), 'file and sling in demo') } }], otherwise: idle },
     { text: 'Filing the about page in web.', tool: bash(fileAndSling('web', 'Add an about page', 'about.html'), 'file and sling in web') },
     { text: 'Done: all four are slung.' },
   ]);
@@ -69,7 +79,8 @@ test('the Mayor, told by nudge and by mail, files and slings work in two rigs; i
 
   const mailed = await f.gtAsync(['mail', 'send', 'mayor', '-s', 'More work', '-m', 'A farewell in demo and an about page in web, please.', '--nudge'], env);
   assert.equal(mailed.code, 0, mailed.stderr);
-  await stub.waitFor((r) => r.step === 8, 90_000);
+  await stub.waitFor((r) => r.step === 9, 120_000);
+  assert.deepEqual(stub.mainRequests().filter((r) => r.reply?.includes('Nothing was asked of me.')).map((r) => r.step), [], 'every step acted on what the Mayor was told');
 
   const landed = (rig: string, file: string) => {
     try { return f.git(join(f.town, rig, '.repo.git'), ['show', `main:${file}`]); } catch { return undefined; }
