@@ -1,12 +1,12 @@
 // The witness keeps hooked work moving, proven on real tmux sessions driven by `gt patrol` (one
-// deacon pass): GUPP nudges an agent idle at its prompt after the rig's gupp_nudge_sec (and not
-// before, at the default of a minute); a polecat SIGKILLed five times (more than the three restarts
-// that once stranded a bead) is restarted with back-off each time and its work lands; a session
-// that exits at once with an error goes to the Mayor with its last words, and after the cool-down
-// its bead goes to a fresh polecat that lands it.
+// deacon pass): GUPP nudges an agent idle at its prompt after the rig's gupp_nudge_sec, and not
+// before; a polecat SIGKILLed five times (more than the three restarts that once stranded a bead)
+// is restarted with back-off each time and its work lands; a session that exits at once with an
+// error goes to the Mayor with its last words, and after the cool-down its bead goes to a fresh
+// polecat that lands it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'smol-toml';
 import { makeTown, withStore, type TownFixture } from './support/town-fixture.js';
@@ -54,17 +54,20 @@ test('GUPP: an agent idle at its prompt with work on its hook is nudged after gu
   await until('the prompt', () => f.gt(['peek', h.agent]).stdout.includes('>'), 60_000);
   const typed = join(f.root, 'typed.txt');
   const opening = existsSync(typed) ? readFileSync(typed, 'utf8') : '';
-  // The default is a minute: a patrol now leaves it alone.
+  // Before its delay (an hour here, so no slow machine can reach it) a patrol leaves it alone.
+  const rigToml = join(f.town, 'demo', 'rig.toml');
+  const saved = readFileSync(rigToml, 'utf8');
+  writeFileSync(rigToml, `${saved}\ngupp_nudge_sec = 3600\n`);
   assert.deepEqual(patrol().witness.filter((w) => w.agent === h.agent), [], 'no nudge before the GUPP delay');
 
-  appendFileSync(join(f.town, 'demo', 'rig.toml'), '\ngupp_nudge_sec = 2\n');
+  writeFileSync(rigToml, `${saved}\ngupp_nudge_sec = 2\n`);
   const nudged = await until('a GUPP nudge', () => patrol().witness.find((w) => w.agent === h.agent && w.action.kind === 'nudge'), 60_000);
   assert.match(nudged.action.reason!, new RegExp(`no activity for \\d+ s with ${id} on its hook`));
   await until('the nudge typed at the prompt', () => existsSync(typed) && readFileSync(typed, 'utf8').slice(opening.length).includes('Witness check: you have work on your hook'), 30_000);
   assert.equal((await agentBead(h.agent))?.fields.agent_state, 'stuck');
   f.gtJson(['unsling', h.agent]);
   await rigStore((s) => s.closeIssues([id], 'test over', 't'));
-  writeFileSync(join(f.town, 'demo', 'rig.toml'), readFileSync(join(f.town, 'demo', 'rig.toml'), 'utf8').replace(/\ngupp_nudge_sec = 2\n/, '\n'));
+  writeFileSync(rigToml, saved);
 });
 
 test('a polecat SIGKILLed five times is restarted with back-off each time, and its work lands once', { timeout: 300_000 }, async () => {
