@@ -2,7 +2,7 @@
 // their beads to close: a blocker closed by hand while its MR is still queued, or after its MR
 // bounced with nobody fixing it, has work that is not on main. `blockerWork` decides over plain
 // data; `unlandedBlockers` reads the town.
-import { BLOCKING_DEP_TYPES, type Issue } from '../beads/model.js';
+import type { Issue } from '../beads/model.js';
 import { listRigs } from '../town/rig.js';
 import { HQ_PREFIX, type Town } from '../town/town.js';
 import { MR_TYPE, mrFromBead, type MrState } from './merge-request.js';
@@ -32,7 +32,8 @@ export function describeUnlanded(id: string, w: BlockerWork): string {
 /** The closed blocking dependencies of a bead whose work has not landed, with why. */
 export async function unlandedBlockers(town: Town, bead: Issue): Promise<{ id: string; work: BlockerWork }[]> {
   const out: { id: string; work: BlockerWork }[] = [];
-  for (const d of bead.dependencies.filter((x) => BLOCKING_DEP_TYPES.includes(x.type))) {
+  // Plain `blocks` only: the other blocking types (conditional-blocks, waits-for) have their own meaning of done.
+  for (const d of bead.dependencies.filter((x) => x.type === 'blocks')) {
     let blocker: Issue | undefined;
     try {
       blocker = await (await town.stores.forBead(d.depends_on_id)).get(d.depends_on_id);
