@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTown, createRigBead, withHeadlessRig, type TownFixture } from './support/town-fixture.js';
+import { makeTown, createRigBead, mrForBead, sessionGone, withHeadlessRig, type TownFixture } from './support/town-fixture.js';
 import { sweepTown, until } from './support/claude.js';
 
 /** Running = exists and is not a zombie (an orphan killed in a container may wait for a reaper). */
@@ -70,3 +70,38 @@ test('gt session kill (headless): the shell agent\'s script and every child it s
     f.cleanup();
   }
 });
+
+/** The agent hands in (gt done) after a script that left children running: they end with the session. */
+async function doneEndsLeftovers(f: TownFixture): Promise<void> {
+  const dir = join(f.root, 'left');
+  mkdirSync(dir);
+  const left = [
+    `sleep 1011 >/dev/null 2>&1 & echo $! > ${dir}/plain.pid`,
+    `setsid sleep 1012 >/dev/null 2>&1 & echo $! > ${dir}/setsid.pid`,
+    'echo done > work.txt',
+  ].join('\n');
+  const id = await createRigBead(f.town, 'work that leaves children', `Leaves two children behind.\n\n\`\`\`sh\n${left}\n\`\`\`\n`);
+  const pids: number[] = [];
+  try {
+    const agent = f.gtJson(['sling', id, 'demo', '--agent', 'shell']).hooked[0].agent as string;
+    await until('the MR', () => mrForBead(f.town, id), 60_000);
+    for (const c of ['plain', 'setsid']) pids.push(Number(readFileSync(join(dir, `${c}.pid`), 'utf8')));
+    await until('the session to end', sessionGone(f, agent), 60_000);
+    await until('the children the script left to end with it', () => !pids.some(running), 30_000);
+  } finally {
+    for (const p of pids) try { process.kill(p, 'SIGKILL'); } catch { /* gone */ }
+  }
+}
+
+for (const mode of ['tmux', 'headless'] as const) {
+  test(`gt done (${mode}): children the shell agent's script left running end with its session`, { timeout: 180_000 }, async () => {
+    const f = makeTown({ shellAgents: true });
+    try {
+      if (mode === 'headless') await withHeadlessRig(f.town, () => doneEndsLeftovers(f));
+      else await doneEndsLeftovers(f);
+    } finally {
+      sweepTown(f.town);
+      f.cleanup();
+    }
+  });
+}

@@ -50,9 +50,12 @@ export interface SessionProvider {
   stop(name: string): Promise<void>;
   /**
    * Ends this session instance after delaySec from a detached helper (for a session ending
-   * itself). A newer session that took the same name meanwhile is left alone.
+   * itself). A newer session that took the same name meanwhile is left alone. Only the session's
+   * own process group is ended: the tree is stop()'s (launch.ts endOwnSession uses it when it can).
    */
   stopSoon(name: string, delaySec?: number): void;
+  /** The mark of the session's latest instance (SESSION_MARK in its processes' environment). */
+  instance(name: string): string | undefined;
 }
 
 /** Quotes one word for sh: the shell reads it back exactly, whatever it holds. */
@@ -157,6 +160,7 @@ export function tmuxProvider(socket: string, launchDir: string): SessionProvider
       await terminateTree(tree, mark, 3000);
     },
     stopSoon: (name, delaySec = 1) => tmux.killSessionSoon(socket, name, delaySec),
+    instance: (name) => instanceOf(launchDir, name),
   };
 }
 
@@ -237,6 +241,7 @@ export function headlessProvider(dir: string): SessionProvider {
         logFile: '/dev/null',
       });
     },
+    instance: (name) => instanceOf(dir, name),
   };
 }
 
