@@ -52,9 +52,14 @@ export interface Targets { groups: Set<number>; pids: Set<number> }
 function expand(t: Targets, mark: string | undefined, self = process.pid): Proc[] {
   const procs = snapshot();
   const byParent = new Map<number, Proc[]>();
-  for (const p of procs) byParent.set(p.ppid, [...(byParent.get(p.ppid) ?? []), p]);
+  for (const p of procs) {
+    const siblings = byParent.get(p.ppid);
+    if (siblings) siblings.push(p);
+    else byParent.set(p.ppid, [p]);
+  }
   const inTree = new Set<number>();
-  const queue = procs.filter((p) => t.groups.has(p.pgid) || t.pids.has(p.pid) || (mark !== undefined && !p.zombie && carriesMark(p.pid, mark)));
+  // The environment is read only where membership does not already decide (it is the slow part).
+  const queue = procs.filter((p) => t.groups.has(p.pgid) || t.pids.has(p.pid) || (mark !== undefined && !p.zombie && p.pid !== self && carriesMark(p.pid, mark)));
   while (queue.length) {
     const p = queue.pop()!;
     if (inTree.has(p.pid) || p.pid === self || p.pid <= 1) continue;
@@ -99,7 +104,7 @@ async function waitGone(t: Targets, mark: string | undefined, ms: number, sig: N
   const end = Date.now() + ms;
   while (!settled(t, mark, sig)) {
     if (Date.now() >= end) return false;
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 100));
   }
   return true;
 }
@@ -108,7 +113,7 @@ function waitGoneSync(t: Targets, mark: string | undefined, ms: number, sig: Nod
   const end = Date.now() + ms;
   while (!settled(t, mark, sig)) {
     if (Date.now() >= end) return false;
-    sleepSync(50);
+    sleepSync(100);
   }
   return true;
 }

@@ -136,7 +136,8 @@ export function tmuxProvider(socket: string, launchDir: string): SessionProvider
       // tmux can mark a pane dead before it has drawn the last output read from the pty; the
       // wrapper's exit line comes last, so once it shows, everything before it does too.
       let raw = tmux.capturePane(socket, name, lines);
-      for (let i = 0; i < 60 && tmux.getSession(socket, name)?.dead && !EXIT_LINE.test(raw); i++) {
+      // Under heavy load (a load average of 30 on 2 cores) that took over 3 s once: wait up to 10.
+      for (let i = 0; i < 200 && tmux.getSession(socket, name)?.dead && !EXIT_LINE.test(raw); i++) {
         sleepSync(50);
         raw = tmux.capturePane(socket, name, lines);
       }
