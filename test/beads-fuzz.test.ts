@@ -1,6 +1,7 @@
 // Fuzzing the two parsers that read what people and other tools write: the JSONL importer (random
-// bytes, random JSON, and mutated lines of the real Beads export) and the formula parser (mutated
-// real Gas Town formulas). Properties: never a crash or an internal error; a refused import leaves
+// bytes, random JSON, and mutated lines of the real Beads export) and the formula parser (real Gas
+// Town formulas mutated in their text, and in their structure and then composed, cooked and
+// poured into a real store). Properties: never a crash or an internal error; a refused import leaves
 // the store exactly as it was; what is accepted exports to a file that imports again; every
 // refusal is one line. The seed is in the test names: FUZZ_SEED=<n> reruns a failure.
 import { test } from 'node:test';
@@ -14,6 +15,7 @@ import { jsonlProblem } from '../src/beads/jsonl.js';
 import { parseFormula } from '../src/molecules/formula.js';
 import { composeFormula } from '../src/molecules/compose.js';
 import { cook } from '../src/molecules/cook.js';
+import { pour } from '../src/molecules/pour.js';
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { UserError } from '../src/lib/errors.js';
 
@@ -217,31 +219,45 @@ function mutateToml(r: Rng, doc: Record<string, unknown>): void {
 const TOML_ODD: unknown[] = ['', ' ', 99, -1, 1.5, 0, true, [], {}, [1, 'x'], ['a', 'a'], '../etc/passwd', 'has space', '{{x}}', '{{', 'x'.repeat(600),
   '\u2028', 'parallel', 'convoy', 'aspect', 'expansion', 'workflow', 'human', 'timer', [{ id: 'a', needs: ['a'] }], { type: 'timer', after: 'soon' }];
 
-test(`fuzz: formulas mutated in their structure (seed ${SEED}), then composed and cooked: a result or one line, never a crash`, { skip }, () => {
+test(`fuzz: formulas mutated in their structure (seed ${SEED}), then composed, cooked and poured: a molecule or one line, never a crash, never half a molecule`, { skip }, async () => {
   const files = readdirSync(formulaDir).filter((f) => f.endsWith('.formula.toml')).map((f) => ({ f, text: readFileSync(join(formulaDir, f), 'utf8') }));
   const originals = new Map(files.map(({ f, text }) => [f.slice(0, -'.formula.toml'.length), text]));
   const r = rng(SEED + 3);
   let cooked = 0;
-  for (let i = 0; i < 1500; i++) {
-    const { f } = r.pick(files);
-    const doc = parseToml(originals.get(f.slice(0, -'.formula.toml'.length))!) as Record<string, unknown>;
-    for (let k = 1 + r.int(3); k > 0; k--) mutateToml(r, doc);
-    let text: string;
-    try {
-      text = stringifyToml(doc);
-    } catch {
-      continue; // a mutation TOML cannot write (a mixed array in an old writer): not an input
+  const { dir, cleanup } = tempDir('formula-fuzz-');
+  const store = await openSqliteStore(join(dir, '.beads'), { create: true, prefix: 'ff' });
+  try {
+    for (let i = 0; i < 1500; i++) {
+      const { f } = r.pick(files);
+      const doc = parseToml(originals.get(f.slice(0, -'.formula.toml'.length))!) as Record<string, unknown>;
+      for (let k = 1 + r.int(3); k > 0; k--) mutateToml(r, doc);
+      let text: string;
+      try {
+        text = stringifyToml(doc);
+      } catch {
+        continue; // a mutation TOML cannot write (a mixed array in an old writer): not an input
+      }
+      const what = `${f}, iteration ${i} (seed ${SEED + 3})`;
+      try {
+        const parsed = parseFormula(text, f);
+        // Composition loads the other formulas as they are; the mutated one may name any of them.
+        const composed = composeFormula(parsed, (name) => parseFormula(originals.get(name) ?? (() => { throw new UserError(`no formula ${name}`); })(), `${name}.formula.toml`));
+        const proto = cook(composed, Object.fromEntries(composed.vars.map((v) => [v.name, 'x'])));
+        cooked++;
+        const before = await snapshot(store);
+        try {
+          await pour(store, proto, { actor: 'fuzz' });
+        } catch (e) {
+          assertOneLine(e, `${what}, pouring`);
+          assert.equal(await snapshot(store), before, `${what}: a refused pour changed the store`);
+        }
+      } catch (e) {
+        assertOneLine(e, what);
+      }
     }
-    const what = `${f}, iteration ${i} (seed ${SEED + 3})`;
-    try {
-      const parsed = parseFormula(text, f);
-      // Composition loads the other formulas as they are; the mutated one may name any of them.
-      const composed = composeFormula(parsed, (name) => parseFormula(originals.get(name) ?? (() => { throw new UserError(`no formula ${name}`); })(), `${name}.formula.toml`));
-      cook(composed, Object.fromEntries(composed.vars.map((v) => [v.name, 'x'])));
-      cooked++;
-    } catch (e) {
-      assertOneLine(e, what);
-    }
+  } finally {
+    await store.close();
+    cleanup();
   }
   assert.ok(cooked > 50, `some mutations still cook (${cooked} of 1500)`);
 });
