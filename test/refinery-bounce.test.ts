@@ -3,13 +3,14 @@
 // piece of work share a budget, then go to people; fix titles never nest.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { makeTown, asAgent, type TownFixture } from './support/town-fixture.js';
 import { bd } from './support/cli.js';
 import { openStore } from '../src/beads/open.js';
 import { MAX_TITLE_LENGTH } from '../src/beads/model.js';
+import { parse, stringify } from 'smol-toml';
 
 const GATE = 'if grep -rl --exclude=.git BAD .; then echo "FAIL: BAD marker found"; exit 1; fi; echo tests ok';
 
@@ -100,7 +101,9 @@ test("one convoy whose close fails does not stop the others landing, nor the pat
     assert.deepEqual(r.landed, [cb]);
     assert.deepEqual(r.errors.map((e: any) => [e.phase, e.convoy]), [['convoy', ca]]);
     assert.match(r.errors[0].message, /alpha is damaged/);
-    assert.match(f.gt(['patrol']).stdout, new RegExp(`convoy ${ca}: FAILED: .*alpha is damaged`));
+    const human = f.gt(['patrol']);
+    assert.match(human.stderr, new RegExp(`^gt: convoy ${ca}: FAILED: .*alpha is damaged`, 'm'), 'a failure goes to stderr');
+    assert.doesNotMatch(human.stdout, /FAILED/, 'stdout holds only the normal output');
 
     const status = f.gt(['convoy', 'status', '--json']);
     assert.equal(status.code, 0, status.stderr);
@@ -192,6 +195,30 @@ test('bounces of one piece of work share a budget of 3 fixes; the 4th bounce goe
     const again = f.gtJson(['refinery', 'run', 'demo', '--no-start']);
     assert.equal(again.bounces[0].escalated, true);
     assert.equal(f.gtJson(['mail', 'inbox', 'mayor']).filter((m: any) => /needs a person/.test(m.subject)).length, 1);
+  } finally {
+    f.cleanup();
+  }
+});
+
+test('gt refinery run: a fix whose session cannot start is reported on stderr (human and --json); stdout holds only the run', async () => {
+  const f = makeTown({ testCmd: GATE });
+  try {
+    // Every agent of this town exits at once: the fix's session fails to start.
+    const toml = join(f.town, 'town.toml');
+    writeFileSync(toml, stringify({ ...parse(readFileSync(toml, 'utf8')), agents: { default: 'dud', custom: { dud: { command: 'false' } } } }));
+    for (const json of [false, true]) {
+      const id = create(f, `feature ${json ? 'json' : 'human'}`);
+      const slung = f.gtJson(['sling', id, 'demo', '--no-start']);
+      handIn(f, slung.hooked[0].agent, slung.hooked[0].workdir, { [`${id}.txt`]: 'BAD code\n' });
+      const r = f.gt(['refinery', 'run', 'demo', ...(json ? ['--json'] : [])]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /^gt: \S+: slinging \S+ to \S+ failed: .*exited at once/m, `stderr: ${r.stderr}\nstdout: ${r.stdout}`);
+      if (json) assert.match(JSON.parse(r.stdout).bounces[0].slingError, /exited at once/, 'the report keeps it too');
+      else {
+        assert.doesNotMatch(r.stdout, /failed|exited at once/, 'no failure on stdout');
+        assert.match(r.stdout, /bounced 1/);
+      }
+    }
   } finally {
     f.cleanup();
   }

@@ -144,12 +144,14 @@ for (const [mode, p] of fresh) {
     try {
       const seen = await until(() => existsSync(out) && JSON.parse(readFileSync(out, 'utf8')) as { argv: string[]; env: Record<string, string> });
       assert.deepEqual(seen.argv, tricky);
-      const { PWD: _shellsOwn, ...agentEnv } = seen.env;
+      // The session's instance mark is the one variable added (it ties the agent's processes to it).
+      const { PWD: _shellsOwn, GT_SESSION_INSTANCE: mark, ...agentEnv } = seen.env;
       assert.deepEqual(agentEnv, env);
+      assert.match(mark ?? '', /^[0-9a-f-]{36}$/);
       const leaks = allArgv().filter((a) => a.includes(secret));
       assert.deepEqual(leaks, [], 'the secret is on no process\'s command line');
       assert.equal(existsSync(`${tmp.dir}/pwned`), false);
-      if (mode === 'tmux') assert.deepEqual(readdirSync(`${tmp.dir}/launch-secret`), [], 'the launch script deleted itself');
+      if (mode === 'tmux') assert.deepEqual(readdirSync(`${tmp.dir}/launch-secret`).filter((f) => f.endsWith('.sh')), [], 'the launch script deleted itself');
     } finally {
       await p.stop(`${mode}-secret`);
     }

@@ -130,7 +130,7 @@ async function syncOnce(store: SqliteStore, o: BranchSyncOptions): Promise<Branc
   const problem = jsonlProblem(text, store.jsonlPath, await store.statuses());
   if (problem) {
     throw new UserError(`refusing to commit ${store.jsonlPath} to ${branch}: ${problem}`,
-      `fix that line or resolve the conflict, then run bd sync again; ${branch}${o.remote ? ` and ${o.remote}` : ''} are unchanged`);
+      `fix that line or resolve the conflict, then run bd sync again; ${o.remote ? `${branch} and ${o.remote} are` : `${branch} is`} unchanged`);
   }
   const issues = countLines(text);
   const tree = await treeFor(o.repo, text);

@@ -4,6 +4,7 @@ import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
 import { openSync, closeSync, accessSync, constants, existsSync } from 'node:fs';
 import { UserError } from './errors.js';
 import { terminateGroup } from './terminate.js';
+import { SESSION_MARK } from './proctree.js';
 
 // Process termination is its own module; the signal helper is re-exported for existing callers.
 export { killGroup } from './terminate.js';
@@ -128,11 +129,17 @@ export function runSync(cmd: string, args: string[], opts: RunOptions = {}): Run
   };
 }
 
-/** Starts a process that outlives us (headless agents, daemons), output appended to logFile. */
+/**
+ * Starts a process that outlives us (headless agents, daemons), output appended to logFile. It
+ * does not carry the session mark of an agent session it was started from: a deacon or a flusher
+ * started by an agent is not that agent's to take down when its session ends (proctree.ts).
+ */
 export function spawnDetached(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; logFile: string }): number {
   const fd = openSync(opts.logFile, 'a');
   try {
-    const so: SpawnOptions = { cwd: opts.cwd, env: opts.env ?? process.env, detached: true, stdio: ['ignore', fd, fd] };
+    const env = { ...(opts.env ?? process.env) };
+    delete env[SESSION_MARK];
+    const so: SpawnOptions = { cwd: opts.cwd, env, detached: true, stdio: ['ignore', fd, fd] };
     const child = spawn(cmd, args, so);
     // A failed start (ENOENT, EACCES) is also emitted as 'error' later; unheard, it would crash us.
     child.once('error', () => {});

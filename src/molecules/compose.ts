@@ -2,7 +2,7 @@
 // a bare expansion or aspect) becomes one flat list of steps with their needs. Pure: other
 // formulas come from the `load` function the caller passes (the library's search path).
 import { UserError } from '../lib/errors.js';
-import { checkGraph, undeclaredPlaceholder, type Advice, type Formula, type FormulaStep, type FormulaVar } from './formula.js';
+import { checkGraph, formulaError, undeclaredPlaceholder, type Advice, type Formula, type FormulaStep, type FormulaVar } from './formula.js';
 
 export type LoadFormula = (name: string) => Formula;
 
@@ -10,7 +10,7 @@ export type LoadFormula = (name: string) => Formula;
 export function composeFormula(f: Formula, load: LoadFormula): Formula {
   const out = resolve(f, load, []);
   const fail = (m: string): never => {
-    throw new UserError(`${f.source}: ${m}`);
+    throw formulaError(`${f.source}: ${m}`);
   };
   const graph = checkGraph(out.steps);
   if (graph) fail(graph.message);
@@ -20,22 +20,22 @@ export function composeFormula(f: Formula, load: LoadFormula): Formula {
 }
 
 function resolve(f: Formula, load: LoadFormula, chain: string[]): Formula {
-  if (chain.includes(f.name)) throw new UserError(`${f.source}: formula "${f.name}" extends itself through ${[...chain, f.name].join(' -> ')}`);
+  if (chain.includes(f.name)) throw formulaError(`${f.source}: formula "${f.name}" extends itself through ${[...chain, f.name].join(' -> ')}`);
   let out: Formula = { ...f, steps: [...f.steps], vars: [...f.vars], template: [], advice: [] };
   if (f.extends.length) out = inherit(f, f.extends.map((name) => resolve(loadFrom(f, name, load), load, [...chain, f.name])));
   let steps = f.type === 'expansion' ? expand(bareTarget(f), f.template) : f.type === 'aspect' ? bareAspect(f) : out.steps;
   steps = flattenParallel(steps);
   for (const e of out.compose.expand) {
     const x = loadFrom(f, e.with, load);
-    if (x.type !== 'expansion') throw new UserError(`${f.source}: compose.expand uses "${e.with}", which is a ${x.type} formula, not an expansion`);
+    if (x.type !== 'expansion') throw formulaError(`${f.source}: compose.expand uses "${e.with}", which is a ${x.type} formula, not an expansion`);
     const i = steps.findIndex((s) => s.id === e.target);
-    if (i < 0) throw new UserError(`${f.source}: compose.expand targets unknown step "${e.target}"`);
+    if (i < 0) throw formulaError(`${f.source}: compose.expand targets unknown step "${e.target}"`);
     steps = replaceStep(steps, i, expand(steps[i]!, x.template));
     out.vars = mergeVars(x.vars, out.vars);
   }
   for (const name of out.compose.aspects) {
     const a = loadFrom(f, name, load);
-    if (a.type !== 'aspect') throw new UserError(`${f.source}: compose.aspects uses "${name}", which is a ${a.type} formula, not an aspect`);
+    if (a.type !== 'aspect') throw formulaError(`${f.source}: compose.aspects uses "${name}", which is a ${a.type} formula, not an aspect`);
     steps = applyAspect(steps, a.advice);
     out.vars = mergeVars(a.vars, out.vars);
   }
@@ -47,7 +47,7 @@ function loadFrom(f: Formula, name: string, load: LoadFormula): Formula {
     return load(name);
   } catch (e) {
     if (e instanceof UserError && !e.message.includes(name)) throw e;
-    throw new UserError(`${f.source}: uses formula "${name}", which could not be loaded: ${(e as Error).message}`);
+    throw formulaError(`${f.source}: uses formula "${name}", which could not be loaded: ${(e as Error).message}`);
   }
 }
 

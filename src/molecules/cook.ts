@@ -1,9 +1,8 @@
 // Cooking: a composed formula plus the caller's variables becomes a proto, the template graph a
 // molecule is poured from (ordered steps with their text filled in and their needs). Conditions
 // drop steps, for_each repeats them, and the needs are wired through both. Pure.
-import { UserError } from '../lib/errors.js';
 import { fitTitle } from '../beads/model.js';
-import { PLACEHOLDER_RE, type Formula, type FormulaStep, type StepGate } from './formula.js';
+import { PLACEHOLDER_RE, formulaError, type Formula, type FormulaStep, type StepGate } from './formula.js';
 import { hasPrompts, renderPrompts } from './prompts.js';
 
 export interface ProtoStep {
@@ -41,7 +40,7 @@ export function parseVarArgs(args: string[]): Record<string, string> {
   for (const a of args) {
     const eq = a.indexOf('=');
     const key = eq < 0 ? '' : a.slice(0, eq).trim();
-    if (!key) throw new UserError(`invalid --var "${a}"`, 'use --var name=value');
+    if (!key) throw formulaError(`invalid --var "${a}"`, 'use --var name=value');
     vars[key] = a.slice(eq + 1);
   }
   return vars;
@@ -53,21 +52,21 @@ export function resolveVars(formula: Formula, given: Record<string, string>): Re
   for (const k of Object.keys(given)) {
     if (!declared.has(k)) {
       const takes = formula.vars.length ? `it takes: ${formula.vars.map((v) => v.name).join(', ')}` : 'it takes no variables';
-      throw new UserError(`formula "${formula.name}" has no variable "${k}"`, takes);
+      throw formulaError(`formula "${formula.name}" has no variable "${k}"`, takes);
     }
   }
   const vars: Record<string, string> = {};
   for (const v of formula.vars) {
     const value = given[v.name] ?? v.default ?? (v.required ? undefined : '');
     if (value === undefined) {
-      throw new UserError(`formula "${formula.name}" needs variable "${v.name}"${v.description ? ` (${v.description})` : ''}`, `pass --var ${v.name}=...`);
+      throw formulaError(`formula "${formula.name}" needs variable "${v.name}"${v.description ? ` (${v.description})` : ''}`, `pass --var ${v.name}=...`);
     }
     vars[v.name] = value;
   }
   for (const v of formula.vars) {
     const group = [v.name, ...(v.requiredUnless ?? [])];
     if (v.requiredUnless && !group.some((n) => given[n]?.trim())) {
-      throw new UserError(`formula "${formula.name}" needs one of the variables ${group.join(', ')}`, `pass --var ${v.name}=...`);
+      throw formulaError(`formula "${formula.name}" needs one of the variables ${group.join(', ')}`, `pass --var ${v.name}=...`);
     }
   }
   return vars;
@@ -113,14 +112,14 @@ export function legsLeftOut(formula: Formula, preset: string | undefined): Set<s
   if (preset === undefined) return new Set();
   const presets = formula.extra.presets as Record<string, { legs?: unknown }> | undefined;
   const names = presets && typeof presets === 'object' ? Object.keys(presets) : [];
-  if (!names.length) throw new UserError(`formula "${formula.name}" has no presets`, 'pour it without --preset');
+  if (!names.length) throw formulaError(`formula "${formula.name}" has no presets`, 'pour it without --preset');
   const chosen = presets![preset];
-  if (!chosen) throw new UserError(`formula "${formula.name}" has no preset "${preset}"`, `its presets: ${names.join(', ')}`);
+  if (!chosen) throw formulaError(`formula "${formula.name}" has no preset "${preset}"`, `its presets: ${names.join(', ')}`);
   const legs = formula.steps.filter((s) => s.leg).map((s) => s.id);
   const listed = Array.isArray(chosen.legs) ? chosen.legs.map(String) : [];
   const unknown = listed.find((l) => !legs.includes(l));
-  if (unknown !== undefined) throw new UserError(`${formula.source}: preset "${preset}" names leg "${unknown}", which the formula does not have`, `its legs: ${legs.join(', ')}`);
-  if (!listed.length) throw new UserError(`${formula.source}: preset "${preset}" lists no legs`, 'give it legs = ["<leg id>", ...]');
+  if (unknown !== undefined) throw formulaError(`${formula.source}: preset "${preset}" names leg "${unknown}", which the formula does not have`, `its legs: ${legs.join(', ')}`);
+  if (!listed.length) throw formulaError(`${formula.source}: preset "${preset}" lists no legs`, 'give it legs = ["<leg id>", ...]');
   return new Set(legs.filter((l) => !listed.includes(l)));
 }
 
@@ -162,7 +161,7 @@ export function cook(formula: Formula, given: Record<string, string> = {}, opts:
   const steps = kept.map(({ step: s, id, item }) => {
     const v = item === undefined ? vars : { ...vars, item };
     const title = substitute(s.title, v).trim();
-    if (!title) throw new UserError(`formula "${formula.name}": step "${s.id}" has an empty title with these variables`, 'give the variables it uses a value');
+    if (!title) throw formulaError(`formula "${formula.name}": step "${s.id}" has an empty title with these variables`, 'give the variables it uses a value');
     // A long variable must not make the step unpourable.
     const step: ProtoStep = { id, title: fitTitle(title), needs: [...new Set(s.needs.flatMap(through))] };
     const description = s.description === undefined ? undefined : substitute(s.description, v);
@@ -173,7 +172,7 @@ export function cook(formula: Formula, given: Record<string, string> = {}, opts:
     if (s.leg) step.leg = s.leg;
     return step;
   });
-  if (!steps.length) throw new UserError(`formula "${formula.name}": no step is left with these variables (every condition is false)`);
+  if (!steps.length) throw formulaError(`formula "${formula.name}": no step is left with these variables (every condition is false)`);
   const description = formula.description === undefined ? undefined : substitute(formula.description, vars);
   const proto: Proto = { formula: formula.name, title: fitTitle(description ? `${formula.name}: ${firstLine(description)}` : formula.name), vars, steps };
   if (description) proto.description = description;
@@ -186,7 +185,7 @@ export function cook(formula: Formula, given: Record<string, string> = {}, opts:
 }
 
 function checkNamed(formula: Formula, s: FormulaStep, name: string, what: string): void {
-  if (!formula.vars.some((v) => v.name === name)) throw new UserError(`${formula.source}: step "${s.id}" ${what} uses "${name}", which is not a declared variable (add [vars.${name}])`);
+  if (!formula.vars.some((v) => v.name === name)) throw formulaError(`${formula.source}: step "${s.id}" ${what} uses "${name}", which is not a declared variable (add [vars.${name}])`);
 }
 
 function fillGate(g: StepGate, vars: Record<string, string>): StepGate {

@@ -6,6 +6,7 @@
 // where the text has one, the line.
 import { parse, TomlError } from 'smol-toml';
 import { UserError } from '../lib/errors.js';
+import { printable } from '../lib/text.js';
 import { findCycles } from '../beads/ready.js';
 import { keyLines, lineOf, type KeyPath } from './toml-lines.js';
 
@@ -127,7 +128,7 @@ export function parseFormula(text: string, source: string, expectedName?: string
   const fail: Fail = (problem, at) => {
     lines ??= keyLines(text);
     const line = at && lineOf(lines, at);
-    throw new UserError(`${source}${line ? `:${line}` : ''}: ${problem}`);
+    throw new UserError(`${source}${line ? `:${line}` : ''}: ${oneLine(problem)}`);
   };
   let doc: Table;
   try {
@@ -151,6 +152,7 @@ export function parseFormula(text: string, source: string, expectedName?: string
     version = doc.version as number;
   }
   const extendsList = stringList(doc.extends, ['extends'], fail, true);
+  formulaNames(extendsList, 'extends', ['extends'], fail);
   const type = inferType(doc, fail);
   const vars = [...parseVars(doc.vars, 'vars', fail), ...parseVars(doc.inputs, 'inputs', fail)];
   const compose = parseCompose(doc.compose, fail);
@@ -433,6 +435,7 @@ function parseCompose(raw: unknown, fail: Fail): Formula['compose'] {
   const t = raw as Table;
   unknownKeys(t, ['expand', 'aspects'], 'compose', ['compose'], fail);
   compose.aspects = stringList(t.aspects, ['compose', 'aspects'], fail, false);
+  formulaNames(compose.aspects, 'compose.aspects', ['compose', 'aspects'], fail);
   if (t.expand !== undefined) {
     if (!Array.isArray(t.expand)) fail('compose.expand must be an array of [[compose.expand]] tables', ['compose', 'expand']);
     compose.expand = (t.expand as unknown[]).map((e, i) => {
@@ -441,10 +444,17 @@ function parseCompose(raw: unknown, fail: Fail): Formula['compose'] {
       unknownKeys(e as Table, ['target', 'with'], `compose.expand[${i + 1}]`, at, fail);
       const { target, with: w } = e as Table;
       if (typeof target !== 'string' || typeof w !== 'string') fail(`compose.expand[${i + 1}] needs target = "<step id>" and with = "<expansion formula>"`, at);
+      formulaNames([w as string], `compose.expand[${i + 1}].with`, [...at, 'with'], fail);
       return { target: target as string, with: w as string };
     });
   }
   return compose;
+}
+
+/** Names of other formulas (extends, compose): formula names, like the `formula` key's own. */
+function formulaNames(names: string[], where: string, at: KeyPath, fail: Fail): void {
+  const bad = names.find((n) => !NAME_RE.test(n));
+  if (bad !== undefined) fail(`${where} names ${show(bad)}, which is not a formula name (letters, digits, '.', '_' or '-')`, at);
 }
 
 function unknownKeys(t: Table, known: string[], where: string, at: KeyPath, fail: Fail): void {
@@ -481,5 +491,16 @@ function typeName(v: unknown): string {
 }
 
 function show(v: unknown): string {
-  return typeof v === 'string' ? `the string "${v}"` : typeName(v);
+  return typeof v === 'string' ? `the string "${v.length > 60 ? `${v.slice(0, 60)}...` : v}"` : typeName(v);
+}
+
+/** A problem as one line of bounded length: the file's own text in it may hold newlines, or be huge. */
+function oneLine(problem: string): string {
+  const line = printable(problem);
+  return line.length > 400 ? `${line.slice(0, 400)}...` : line;
+}
+
+/** The error for a problem of a formula found after parsing (composing, cooking): one bounded line, like parse errors. */
+export function formulaError(problem: string, hint?: string): UserError {
+  return new UserError(oneLine(problem), hint === undefined ? undefined : oneLine(hint));
 }

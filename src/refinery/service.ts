@@ -33,7 +33,8 @@ export interface RefineryRunOptions {
   /** Start the sessions of polecats that receive bounced work (default true). */
   startFixSessions?: boolean;
   actor?: string;
-  log?: (line: string) => void;
+  /** Progress, one line at a time; `failure` marks a line saying something went wrong (the CLI puts those on stderr). */
+  log?: (line: string, failure?: boolean) => void;
   /** How fix beads are slung (default: work/sling's sling). */
   sling?: SlingFn;
   /** Fix beads one original piece of work may get before it goes to the Mayor and the Overseer (default 3). */
@@ -112,7 +113,7 @@ class BeadsQueue implements QueueSource {
     private startFixSessions: boolean,
     private sling: SlingFn,
     private bounceBudget: number,
-    private log: (line: string) => void = () => {},
+    private log: (line: string, failure?: boolean) => void = () => {},
   ) {}
 
   async queued(): Promise<QueueItem[]> {
@@ -145,7 +146,7 @@ class BeadsQueue implements QueueSource {
       if (mr.state !== 'bounced') continue; // requeued or merged: the retest decides
       const record: BounceRecord = { mr: mr.id, source: mr.source_bead, reason: 'unslung fix from an earlier bounce', fixBead: fix.id };
       await this.slingFix(mr, record);
-      this.log(`${mr.id}: fix ${fix.id} had not been slung; ${record.slungTo ? `slung to ${record.slungTo}` : `still not slung: ${record.slingError}`}`);
+      this.log(`${mr.id}: fix ${fix.id} had not been slung; ${record.slungTo ? `slung to ${record.slungTo}` : `still not slung: ${record.slingError}`}`, !record.slungTo);
       this.bounces.push(record);
     }
   }
@@ -175,9 +176,9 @@ class BeadsQueue implements QueueSource {
       const { refreshConvoys } = await import('../work/convoy.js');
       const failed: { convoy: string; message: string }[] = [];
       await refreshConvoys(this.town, closed, this.actor, failed);
-      for (const f of failed) this.log(`${mr.id}: convoy ${f.convoy} could not be landed: ${f.message}`);
+      for (const f of failed) this.log(`${mr.id}: convoy ${f.convoy} could not be landed: ${f.message}`, true);
     } catch (e) {
-      this.log(`${mr.id}: convoy refresh failed: ${(e as Error).message}`);
+      this.log(`${mr.id}: convoy refresh failed: ${(e as Error).message}`, true);
     }
     if (mr.state !== 'merged') {
       const detail = o.already
@@ -193,7 +194,7 @@ class BeadsQueue implements QueueSource {
         const { decommissionPolecat } = await import('../work/polecat.js');
         await decommissionPolecat(this.town, this.rig, polecat, { reason: `merged ${mr.id}` });
       } catch (e) {
-        this.log(`${mr.id}: decommissioning ${mr.polecat} failed: ${(e as Error).message}`);
+        this.log(`${mr.id}: decommissioning ${mr.polecat} failed: ${(e as Error).message}`, true);
       }
     }
     this.log(`${mr.id}: merged ${o.commit.slice(0, 12)}; closed ${closed.join(', ') || 'nothing'}`);
@@ -206,7 +207,7 @@ class BeadsQueue implements QueueSource {
       const moot = (await store.list({ status: 'open', fields: { bounce_mr: mr.id } })).map((b) => b.id);
       if (moot.length) await store.closeIssues(moot, `${mr.id} merged on a retest`, this.actor);
     } catch (e) {
-      this.log(`${mr.id}: closing its unslung fix beads failed: ${(e as Error).message}`);
+      this.log(`${mr.id}: closing its unslung fix beads failed: ${(e as Error).message}`, true);
     }
   }
 
@@ -253,7 +254,7 @@ class BeadsQueue implements QueueSource {
         record.escalated = true;
       }
     } catch (e) {
-      this.log(`${mr.id}: could not file the fix bead: ${(e as Error).message}`);
+      this.log(`${mr.id}: could not file the fix bead: ${(e as Error).message}`, true);
     }
     if (record.fixBead) await this.slingFix(mr, record);
     if (mr.state !== 'bounced') {
@@ -351,11 +352,14 @@ class BeadsQueue implements QueueSource {
     try {
       const r = await this.sling(this.town, [record.fixBead!], target, { actor: this.actor, start: this.startFixSessions });
       const failed = r.hooked.find((h) => h.session === 'failed');
-      if (failed) record.slingError = `hooked, but the session did not start: ${failed.error}`;
       record.slungTo = r.hooked[0]?.agent ?? target;
+      if (failed) {
+        record.slingError = `hooked, but the session did not start: ${failed.error}`;
+        this.log(`${mr.id}: slinging ${record.fixBead} to ${record.slungTo} failed: ${record.slingError}`, true);
+      }
     } catch (e) {
       record.slingError = (e as Error).message;
-      this.log(`${mr.id}: slinging ${record.fixBead} to ${target} failed: ${record.slingError}`);
+      this.log(`${mr.id}: slinging ${record.fixBead} to ${target} failed: ${record.slingError}`, true);
     }
   }
 
@@ -367,7 +371,7 @@ class BeadsQueue implements QueueSource {
       const { decommissionPolecat } = await import('../work/polecat.js');
       await decommissionPolecat(this.town, this.rig, polecat, { keepBranch: true, reason });
     } catch (e) {
-      this.log(`${mr.id}: decommissioning ${mr.polecat} failed: ${(e as Error).message}`);
+      this.log(`${mr.id}: decommissioning ${mr.polecat} failed: ${(e as Error).message}`, true);
     }
   }
 

@@ -3,7 +3,8 @@
 //   always:  PATH (town bin dir first), HOME, USER, LOGNAME, SHELL, TERM, LANG, LC_*, TZ, TMPDIR, XDG_*
 //   git:     GIT_AUTHOR_*, GIT_COMMITTER_*, GIT_CONFIG_NOSYSTEM, GIT_CONFIG_GLOBAL (identity for commits)
 //   adapter: its passEnv names/prefixes (ANTHROPIC_*, CLAUDE_*, IS_SANDBOX for claude; OPENAI_* for codex ...)
-//   gas town: GT_TOWN, GT_RIG, GT_ROLE, GT_AGENT, GT_SESSION, BD_ACTOR. No BEADS_DIR: `bd` in an
+//   gas town: GT_TOWN, GT_RIG, GT_ROLE, GT_AGENT, GT_SESSION, BD_ACTOR (and GT_SESSION_INSTANCE,
+//   added by the session provider). No BEADS_DIR: `bd` in an
 //   agent's session finds its database by directory and routes ids by prefix, as it does for a
 //   person (a Mayor that cds into a rig files there), and the nearest database wins over a
 //   worktree's tracked JSONL (beads/routes.ts).

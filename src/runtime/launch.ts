@@ -14,6 +14,7 @@ import { TOWN_ENTRIES, type Town } from '../town/town.js';
 import { loadRig, type Rig } from '../town/rig.js';
 import { mustGetAgent, getAgent, recordSession, setAgentState, sessionName, type Agent, type SessionRecord } from '../town/identity.js';
 import { tmuxProvider, headlessProvider, type SessionMode, type SessionProvider } from './session.js';
+import { SESSION_MARK } from '../lib/proctree.js';
 import { chooseAdapterName, chooseMode, resolveAdapter } from './adapters/registry.js';
 import { rolePointer, type Adapter, type LaunchContext } from './adapters/types.js';
 import { agentEnv } from './env.js';
@@ -213,12 +214,17 @@ function mtimeMs(path: string): number | undefined {
   }
 }
 
-/** Kills the identity's session if alive and records its end; idempotent. */
-export async function stopAgent(town: Town, address: string): Promise<void> {
+/**
+ * Kills the identity's session if alive and records its end; idempotent. With `instance`, only
+ * that instance of the session: a newer one that took its name is left alone.
+ */
+export async function stopAgent(town: Town, address: string, opts: { instance?: string } = {}): Promise<void> {
   const agent = await getAgent(town, address);
   const s = agent && lastSession(agent);
   if (!agent || !s) return;
-  await providerFor(town, s.mode).stop(s.session_name);
+  const provider = providerFor(town, s.mode);
+  if (opts.instance !== undefined && provider.instance(s.session_name) !== opts.instance) return;
+  await provider.stop(s.session_name);
   if (!s.ended_at) await recordSession(town, address, { ...s, ended_at: new Date().toISOString() });
 }
 
@@ -265,13 +271,25 @@ function lastLineOf(screen: string): string {
   return screen.split('\n').map((l) => l.trim()).filter((l) => l && !/^Pane is dead|^\[gt: exited with status/.test(l)).pop() ?? '';
 }
 
-/** Called from inside the session (`gt done`): records the end, and ends the session shortly after we exit. */
+/**
+ * Called from inside the session (`gt done`): records the end, and ends the session shortly after
+ * we exit. The helper runs `gt session kill` for this instance (named by the mark in our own
+ * environment), so the agent's whole process tree ends as with any other stop, not just the
+ * session's group: a script's background child must not outlive its worker.
+ */
 export async function endOwnSession(town: Town, address: string): Promise<void> {
   const agent = await getAgent(town, address);
   const s = agent && lastSession(agent);
   if (!s) return;
   if (!s.ended_at) await recordSession(town, address, { ...s, ended_at: new Date().toISOString() });
-  providerFor(town, s.mode).stopSoon(s.session_name, 1);
+  const provider = providerFor(town, s.mode);
+  const mark = process.env[SESSION_MARK];
+  if (!mark || provider.instance(s.session_name) !== mark) return provider.stopSoon(s.session_name, 1);
+  spawnDetached('/bin/sh', ['-c', 'sleep 1; exec "$0" session kill "$1" --instance "$2"', gtBin(town), address, mark], {
+    env: { ...process.env, GT_TOWN: town.root },
+    cwd: town.root,
+    logFile: join(town.root, TOWN_ENTRIES.runtime, 'restart.log'),
+  });
 }
 
 /** Stops and relaunches an identity's session (handoff, witness restarts). */

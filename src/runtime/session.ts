@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import * as tmux from '../lib/tmux.js';
 import { spawnDetached, isAlive } from '../lib/proc.js';
-import { terminateGroup } from '../lib/terminate.js';
+import { SESSION_MARK, terminateTree, terminateTreeSync, treeOf } from '../lib/proctree.js';
 import { UserError } from '../lib/errors.js';
 import { sleepSync } from '../lib/time.js';
 
@@ -42,15 +42,20 @@ export interface SessionProvider {
   /** Types text into the session, then Enter unless enter is false. Headless sessions have no input: UserError. */
   send(name: string, text: string, enter?: boolean): void;
   /**
-   * Ends the session: its process group gets TERM, up to 3 s to exit, then KILL; resolves once
-   * the group is gone (so a caller recording the end never records a live agent dead). Idempotent.
+   * Ends the session: its whole process tree (its group, every descendant and the groups they
+   * started, and every process still carrying this instance's mark) gets TERM, up to 3 s to exit,
+   * then KILL; resolves once all of it is gone (so a caller recording the end never records a live
+   * agent dead, and no old worker runs on beside a replacement). Idempotent.
    */
   stop(name: string): Promise<void>;
   /**
    * Ends this session instance after delaySec from a detached helper (for a session ending
-   * itself). A newer session that took the same name meanwhile is left alone.
+   * itself). A newer session that took the same name meanwhile is left alone. Only the session's
+   * own process group is ended: the tree is stop()'s (launch.ts endOwnSession uses it when it can).
    */
   stopSoon(name: string, delaySec?: number): void;
+  /** The mark of the session's latest instance (SESSION_MARK in its processes' environment). */
+  instance(name: string): string | undefined;
 }
 
 /** Quotes one word for sh: the shell reads it back exactly, whatever it holds. */
@@ -110,7 +115,8 @@ export function tmuxProvider(socket: string, launchDir: string): SessionProvider
       const existing = tmux.getSession(socket, spec.name);
       if (existing && !existing.dead) throw new UserError(`session ${spec.name} is already running`, `stop it first: gt session kill ${spec.name}`);
       if (existing) tmux.killSession(socket, spec.name); // a dead pane left by remain-on-exit
-      const script = writeLaunchScript(launchDir, spec);
+      endLeftovers(launchDir, spec.name); // and whatever its agent left running
+      const script = writeLaunchScript(launchDir, { ...spec, env: { ...spec.env, [SESSION_MARK]: newInstance(launchDir, spec.name) } });
       try {
         tmux.newSession(socket, { name: spec.name, cwd: spec.cwd, command: ['env', '-i', '/bin/sh', script] });
       } catch (e) {
@@ -130,7 +136,8 @@ export function tmuxProvider(socket: string, launchDir: string): SessionProvider
       // tmux can mark a pane dead before it has drawn the last output read from the pty; the
       // wrapper's exit line comes last, so once it shows, everything before it does too.
       let raw = tmux.capturePane(socket, name, lines);
-      for (let i = 0; i < 60 && tmux.getSession(socket, name)?.dead && !EXIT_LINE.test(raw); i++) {
+      // Under heavy load (a load average of 30 on 2 cores) that took over 3 s once: wait up to 10.
+      for (let i = 0; i < 200 && tmux.getSession(socket, name)?.dead && !EXIT_LINE.test(raw); i++) {
         sleepSync(50);
         raw = tmux.capturePane(socket, name, lines);
       }
@@ -145,11 +152,16 @@ export function tmuxProvider(socket: string, launchDir: string): SessionProvider
     },
     async stop(name) {
       const s = tmux.getSession(socket, name);
-      if (!s) return;
-      tmux.killSession(socket, name); // HUPs the pane; an agent ignoring HUP is ended below
-      if (s.panePid) await endGroup(s.panePid);
+      const mark = instanceOf(launchDir, name);
+      if (!s && !mark) return;
+      // The tree is taken before the kill: once the pane's shell is gone, its children are
+      // handed to init and only their groups and the mark still tie them to this session.
+      const tree = treeOf(s && !s.dead ? s.panePid : undefined, mark);
+      if (s) tmux.killSession(socket, name); // HUPs the pane; an agent ignoring HUP is ended below
+      await terminateTree(tree, mark, 3000);
     },
     stopSoon: (name, delaySec = 1) => tmux.killSessionSoon(socket, name, delaySec),
+    instance: (name) => instanceOf(launchDir, name),
   };
 }
 
@@ -188,12 +200,15 @@ export function headlessProvider(dir: string): SessionProvider {
       mkdirSync(dir, { recursive: true });
       const existing = get(spec.name);
       if (existing?.alive) throw new UserError(`session ${spec.name} is already running`, `stop it first: gt session kill ${spec.name}`);
+      endLeftovers(dir, spec.name); // what a finished predecessor's agent left running
       for (const ext of ['pid', 'exit']) rmSync(file(spec.name, ext), { force: true });
       writeFileSync(file(spec.name, 'log'), '');
       const exitFile = file(spec.name, 'exit');
-      // The wrapper writes the exit status atomically (tmp + mv) so readers never see half a number.
-      const script = '"$@"; s=$?; echo $s > "$0.tmp" && mv "$0.tmp" "$0"';
-      const pid = spawnDetached('/bin/sh', ['-c', script, exitFile, ...spec.argv], { cwd: spec.cwd, env: spec.env, logFile: file(spec.name, 'log') });
+      // The wrapper marks the agent's environment with this instance (spawnDetached passes no
+      // mark on), and writes the exit status atomically (tmp + mv) so readers never see half a number.
+      const script = `export ${SESSION_MARK}="$1"; shift; "$@"; s=$?; echo $s > "$0.tmp" && mv "$0.tmp" "$0"`;
+      const mark = newInstance(dir, spec.name);
+      const pid = spawnDetached('/bin/sh', ['-c', script, exitFile, mark, ...spec.argv], { cwd: spec.cwd, env: spec.env, logFile: file(spec.name, 'log') });
       writeFileSync(file(spec.name, 'pid'), String(pid));
       return { name: spec.name, mode: 'headless', pid, alive: true, startedAt: new Date().toISOString() };
     },
@@ -213,8 +228,10 @@ export function headlessProvider(dir: string): SessionProvider {
     async stop(name) {
       const s = get(name);
       if (!s?.pid) return;
-      // The group, not just the wrapper: the wrapper may be gone while the agent lives on.
-      const status = await endGroup(s.pid);
+      // The whole tree, not just the wrapper: the wrapper may be gone while the agent lives on,
+      // and the agent's children may sit in groups of their own.
+      const mark = instanceOf(dir, name);
+      const status = (await terminateTree(treeOf(s.pid, mark), mark, 3000)) === 'killed' ? 137 : 143;
       if (!existsSync(file(name, 'exit'))) writeFileSync(file(name, 'exit'), String(status));
     },
     stopSoon(name, delaySec = 1) {
@@ -225,14 +242,34 @@ export function headlessProvider(dir: string): SessionProvider {
         logFile: '/dev/null',
       });
     },
+    instance: (name) => instanceOf(dir, name),
   };
 }
 
 export { groupAlive } from '../lib/terminate.js';
 
-/** TERM, up to 3 s of grace, then KILL; resolves when the group is gone. The shell-style status. */
-async function endGroup(pgid: number): Promise<number> {
-  return (await terminateGroup(pgid, 3000)) === 'killed' ? 137 : 143;
+// Each session instance marks its processes' environment with a fresh id (SESSION_MARK), kept in
+// <dir>/<name>.instance until the next instance of that name starts: processes a session left
+// behind are found by it long after their parents are gone.
+function newInstance(dir: string, name: string): string {
+  mkdirSync(dir, { recursive: true });
+  const id = randomUUID();
+  writeFileSync(join(dir, `${name}.instance`), id);
+  return id;
+}
+
+function instanceOf(dir: string, name: string): string | undefined {
+  try {
+    return readFileSync(join(dir, `${name}.instance`), 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Ends what an earlier instance of the session left running (found by its mark only). */
+function endLeftovers(dir: string, name: string): void {
+  const mark = instanceOf(dir, name);
+  if (mark) terminateTreeSync(treeOf(undefined, mark), mark, 3000);
 }
 
 export function lastLines(text: string, n: number): string {

@@ -27,7 +27,8 @@ export function register(program: Command): void {
       const { loadRig } = await import('../../town/rig.js');
       const rig = loadRig(town, rigName);
       const { runRefinery } = await import('../../refinery/service.js');
-      const log = o.json ? undefined : (line: string) => say(line);
+      // Failures go to stderr in both modes; progress only to a person (--json prints the report).
+      const log = (line: string, failure?: boolean) => (failure ? warn('gt', line) : o.json ? undefined : say(line));
       if (!rig.testCmd) warn('gt', `warning: rig ${rig.name} has no test command; MRs land rebased but untested (set test_cmd in ${rig.root}/rig.toml)`);
       const r = await runRefinery(town, rig, { batch, once: o.once, onConflict: o.onConflict, agentTimeoutMs: agentTimeout * 1000, startFixSessions: o.start, log, actor: await me(town) });
       if (r.upstreamStuck) warn('gt', `warning: ${rig.mainBranch} does not follow ${rig.remote} now: ${r.upstreamStuck}`);

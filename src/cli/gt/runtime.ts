@@ -1,5 +1,5 @@
 // gt session list|attach|peek|kill|restart, gt peek, gt nudge, gt seance, gt costs, gt agent shell.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { output, warn } from '../main.js';
 import { currentTown, positiveInt } from './context.js';
 import type { Town } from '../../town/town.js';
@@ -85,11 +85,12 @@ export function register(program: Command): void {
     .command('kill <agent>')
     .description("end an agent's session (the identity and its hook stay)")
     .option('--json', 'print JSON')
-    .action(async (target: string, o: { json?: boolean }) => {
+    .addOption(new Option('--instance <mark>', 'only this instance of the session (gt done ending its own)').hideHelp())
+    .action(async (target: string, o: { json?: boolean; instance?: string }) => {
       const town = await currentTown();
       const address = await addressOf(town, target);
       const { stopAgent } = await import('../../runtime/launch.js');
-      await stopAgent(town, address);
+      await stopAgent(town, address, { instance: o.instance });
       output(o.json, { agent: address, stopped: true }, (d) => `Stopped ${d.agent}'s session`);
     });
 

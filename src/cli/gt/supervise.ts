@@ -30,13 +30,13 @@ export function register(program: Command): void {
       const { patrolOnce } = await import('../../supervise/patrol.js');
       const r = await patrolOnce(await currentTown(), { batch: o.batch });
       for (const w of r.witness) if (w.error) warn('gt', `witness: ${w.agent}: ${w.action.kind} FAILED: ${w.error}`);
+      for (const e of r.errors) warn('gt', `${'rig' in e ? `${e.phase} ${e.rig}` : `convoy ${e.convoy}`}: FAILED: ${e.message}`);
       output(o.json, r, (d) =>
         [
           ...d.witness.filter((w) => !w.error).map((w) => `witness: ${w.agent}: ${w.action.kind}${'reason' in w.action ? ` (${w.action.reason})` : ''}`),
           ...d.refinery.map((x) => `refinery ${x.rig}: ${x.merged.length} merged, ${x.bounced.length} bounced`),
           ...d.landed.map((c) => `convoy ${c} landed`),
-          ...d.errors.map((e) => `${'rig' in e ? `${e.phase} ${e.rig}` : `convoy ${e.convoy}`}: FAILED: ${e.message}`),
-        ].join('\n') || 'Nothing to do.',
+        ].join('\n') || (d.errors.length || d.witness.some((w) => w.error) ? '' : 'Nothing to do.'),
       );
     });
 
