@@ -146,7 +146,7 @@ function spendTable(title, m, label) {
 }
 function costs(s) {
   const c = s.costs;
-  if (!c || !c.total.tokens) return empty("No usage recorded yet (agents that report usage: claude).");
+  if (!c || !c.total.tokens) return empty("No usage recorded yet (claude, codex, gemini and opencode report it).");
   return '<div><b>' + usd(c.total.usd) + '</b> <span class="muted">' + c.total.tokens.toLocaleString() + " tokens in all</span></div>" +
     spendTable("by agent", c.byAgent, (k) => link("agent", k)) + spendTable("by rig", c.byRig, esc) +
     spendTable("by convoy", c.byConvoy, (k) => link("convoy", k)) + spendTable("by day", c.byDay, esc);

@@ -147,7 +147,7 @@ export function register(program: Command): void {
 
   program
     .command('costs')
-    .description('token usage and cost per session, per identity, per convoy (from Claude Code transcripts)')
+    .description('token usage and cost per session, per identity, per convoy (from what claude, codex, gemini and opencode record)')
     .option('--agent <agent>', 'one identity')
     .option('--rig <rig>', 'one rig')
     .option('--convoy <id>', "the sessions that worked a convoy's beads")
