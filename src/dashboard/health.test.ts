@@ -35,6 +35,21 @@ test('the deacon is dead when it does not run, stuck when its heartbeat is stale
   assert.equal(observedState(d, live([], { running: true, heartbeatAgeMs: 2000 }), NOW).state, 'working');
 });
 
+test('a rig\'s witness and refinery follow the deacon that patrols for them: never a stale label', () => {
+  for (const role of ['witness', 'refinery'] as const) {
+    const w = { role, state: 'idle' as const, sessions: [], last_activity: '2026-01-01T00:00:00Z' };
+    const stopped = observedState(w, live([], { running: false }), NOW);
+    assert.equal(stopped.state, 'dead', role);
+    assert.match(stopped.reason!, /stopped: the deacon .* is not running .*gt up/);
+    assert.equal(observedState(w, live([], { running: true, heartbeatAgeMs: 10 * 60_000 }), NOW).state, 'stuck');
+    const ok = observedState(w, live([], { running: true, heartbeatAgeMs: 2000 }), NOW);
+    assert.deepEqual([ok.state, ok.activityAt], ['working', NOW - 2000]);
+    // Given a session of its own, its session is the evidence.
+    const own = { ...w, state: 'working' as const, sessions: [session(`gt-demo-${role}`)] };
+    assert.equal(observedState(own, live([[`gt-demo-${role}`, true]], { running: false }), NOW).state, 'working');
+  }
+});
+
 test('convoys: open newest first, then the latest landed (they do not vanish); progress counts active beads too', () => {
   const c = (id: string, status: string, tracked: string[]): ConvoyStatus =>
     ({ id, title: id, status, total: tracked.length, closed: tracked.filter((t) => t === 'closed').length, landed: false, staged: [], tracked: tracked.map((s, i) => ({ id: `${id}.${i}`, title: '', status: s })) });

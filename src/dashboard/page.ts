@@ -62,6 +62,11 @@ a.id:hover, a.id:focus-visible { text-decoration: underline; }
 .bar { display: flex; height: 8px; background: var(--bar); border-radius: 4px; overflow: hidden; margin: 4px 0; }
 .bar .done { background: var(--ok); }
 .bar .act { background: var(--act); }
+.chart { display: block; width: 100%; height: 80px; background: var(--bar); border-radius: 4px; margin: 6px 0; }
+.chart .done { fill: var(--ok); }
+.chart .act { fill: var(--act); }
+.history { margin: 0; padding-left: 18px; max-height: 200px; overflow: auto; font-size: 13px; }
+form.inline { display: inline-flex; margin: 0 0 0 4px; vertical-align: middle; }
 details summary { cursor: pointer; color: var(--muted); min-height: 24px; }
 details ul { margin: 4px 0 0; padding-left: 18px; max-height: 260px; overflow: auto; }
 .msg { padding: 4px 0; border-bottom: 1px solid var(--line); }
