@@ -1,14 +1,12 @@
-// The dashboard's detail reads: one MR with its evidence and diff, an agent's live pane (what
-// `gt peek` shows), a mail thread, and the bead list with filters and search. Read-only; each
-// reads the services.
+// The dashboard's detail reads: one MR with its evidence and diff, a mail thread, a convoy's
+// progress over time, and the bead list with filters and search. Read-only; each reads the
+// services. (An agent's pane is runtime's: runtime/pane.ts.)
 import type { BeadEvent, Issue, ListFilter, Store } from '../beads/api.js';
 import { convoyStatus } from '../work/convoy.js';
 import { NotFoundError, UserError } from '../lib/errors.js';
 import { MESSAGE_TYPE, thread, type Message } from '../work/mail.js';
 import { gitTry } from '../lib/git.js';
 import { mqStatus, type MrStatus } from '../refinery/mq.js';
-import { providerFor } from '../runtime/launch.js';
-import { mustGetAgent } from '../town/identity.js';
 import { listRigs, loadRig } from '../town/rig.js';
 import type { Town } from '../town/town.js';
 
@@ -30,19 +28,6 @@ export async function mrDetail(town: Town, id: string): Promise<MrDetail> {
   const diff = await gitTry(rig.repoDir, ['diff', ...range]);
   out.diff = diff.stdout.length > MAX_DIFF ? `${diff.stdout.slice(0, MAX_DIFF)}\n… (cut at ${MAX_DIFF} characters)` : diff.stdout;
   return out;
-}
-
-export interface Pane { agent: string; session?: string; alive: boolean; screen: string }
-
-/** The last lines of an agent's session screen (tmux) or log (headless). */
-export async function agentPane(town: Town, address: string, lines = 60): Promise<Pane> {
-  const agent = await mustGetAgent(town, address);
-  const s = agent.sessions.at(-1);
-  if (!s) return { agent: agent.address, alive: false, screen: '' };
-  const p = providerFor(town, s.mode);
-  const info = p.get(s.session_name);
-  if (!info) return { agent: agent.address, session: s.session_name, alive: false, screen: '' };
-  return { agent: agent.address, session: s.session_name, alive: info.alive, screen: p.capture(s.session_name, lines) };
 }
 
 export interface MailThread { thread: string; subject: string; messages: Message[] }

@@ -14,7 +14,8 @@ import { TownView, type Current } from './view.js';
 import { pageHtml, PAGE_CSP, WORKER_JS } from './page.js';
 import { COOKIE, requestToken, sameOrigin, sameToken, townToken } from './token.js';
 import { parseAction, runAction } from './actions.js';
-import { agentPane, convoyHistory, listBeads, mailThread, mrDetail, parseBeadQuery } from './detail.js';
+import { convoyHistory, listBeads, mailThread, mrDetail, parseBeadQuery } from './detail.js';
+import { agentPane } from '../runtime/pane.js';
 
 export interface DashboardOptions {
   port?: number;

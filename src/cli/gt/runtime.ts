@@ -30,10 +30,8 @@ async function lastSessionOf(town: Town, target: string) {
 async function peek(target: string, o: { lines: number; json?: boolean }): Promise<void> {
   const town = await currentTown();
   const { s, agent } = await lastSessionOf(town, target);
-  const { providerFor } = await import('../../runtime/launch.js');
-  const p = providerFor(town, s.mode);
-  const screen = p.capture(s.session_name, o.lines);
-  output(o.json, { agent: agent.address, session: s.session_name, alive: p.get(s.session_name)?.alive === true, screen }, (d) => d.screen);
+  const { sessionScreen } = await import('../../runtime/pane.js');
+  output(o.json, { agent: agent.address, session: s.session_name, ...sessionScreen(town, s, o.lines) }, (d) => d.screen);
 }
 
 export function register(program: Command): void {
