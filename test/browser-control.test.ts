@@ -5,7 +5,8 @@
 // `bd`), and the page is waited on to show the change. No sleeps.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { makeTown, createRigBead, type TownFixture } from './support/town-fixture.js';
@@ -23,6 +24,12 @@ const skip = noBrowser;
 before(async () => {
   if (skip) return;
   f = makeTown();
+  // A molecule whose second step waits for a person.
+  mkdirSync(join(f.town, 'formulas'), { recursive: true });
+  writeFileSync(join(f.town, 'formulas', 'ship.formula.toml'), [
+    'formula = "ship"', '[[steps]]', 'id = "build"', 'title = "Build it"', '[[steps]]', 'id = "ship"', 'title = "Ship it"',
+    'gate = { type = "human", description = "the overseer approves shipping" }', '',
+  ].join('\n'));
   dash = await startDashboard(loadTown(f.town), { port: 0, pollMs: 300 });
   tb = await launchBrowser();
   browser = tb.browser;
@@ -40,11 +47,6 @@ const bdIn = (args: string[]) => {
 };
 
 test('a human gate is approved from the Health panel: the step it held back becomes ready, and the gate leaves the panel', { skip, timeout: 120_000 }, async () => {
-  mkdirSync(join(f.town, 'formulas'), { recursive: true });
-  writeFileSync(join(f.town, 'formulas', 'ship.formula.toml'), [
-    'formula = "ship"', '[[steps]]', 'id = "build"', 'title = "Build it"', '[[steps]]', 'id = "ship"', 'title = "Ship it"',
-    'gate = { type = "human", description = "the overseer approves shipping" }', '',
-  ].join('\n'));
   const poured = f.gtJson<{ root: { id: string }; steps: { step: string; id: string }[] }>(['mol', 'pour', 'ship', '--rig', 'demo']);
   const ship = poured.steps.find((s) => s.step === 'ship')!.id;
   const gate = f.gtJson<{ steps: { step: string; gate?: { id: string; open: boolean } }[] }>(['mol', 'status', poured.root.id]).steps.find((s) => s.step === 'ship')!.gate!;
@@ -123,5 +125,41 @@ test('with no deacon running, the rig\'s witness and refinery are shown stopped,
     await page.locator('#agents .agent[data-k="deacon"] .badge.s-dead').waitFor();
   } finally {
     await context.close();
+  }
+});
+
+test('the new views at 320 px and 1400 px: nothing runs off the screen, tap targets at least 24 px, no serious axe violations', { skip, timeout: 180_000 }, async () => {
+  const axe = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  // A gate waiting in Health (with its approve button), a thread and a convoy to look at.
+  f.gtJson(['mol', 'pour', 'ship', '--rig', 'demo']);
+  const msg = f.gtJson<{ id: string }>(['mail', 'send', 'overseer', '-s', 'A rather long subject line that has to wrap on a phone screen', '-m', 'x'.repeat(300)]);
+  const convoy = f.gtJson<{ id: string }>(['convoy', 'create', 'Looked at', await createRigBead(f.town, 'Part', 'x')]);
+  for (const [width, height] of [[320, 640], [1400, 900]] as const) {
+    const { context, page } = await openDashboard(browser, dash.openUrl, { width, height });
+    try {
+      await page.locator('#health form[data-action="gate-approve"]').first().waitFor();
+      for (const [hash, ready] of [['', '#health li'], [`#/thread/${msg.id}`, '#detail form[data-action="mail-reply"]'], [`#/convoy/${convoy.id}`, '#detail svg.chart']] as const) {
+        await page.goto(`${dash.url}${hash}`);
+        await page.locator(ready).first().waitFor();
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        // The innermost elements that reach past the screen's edge, to say what is too wide.
+        const wide = overflow > 0 ? await page.evaluate(() => [...document.querySelectorAll('body *')]
+          .filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1 && ![...el.children].some((c) => c.getBoundingClientRect().right > document.documentElement.clientWidth + 1))
+          .slice(0, 5).map((el) => `${el.tagName}.${el.className} "${el.textContent?.trim().slice(0, 30)}"`)) : [];
+        assert.ok(overflow <= 0, `${hash || 'overview'} at ${width} px: ${overflow} px too wide: ${wide.join('; ')}`);
+        const small = await page.evaluate(() => [...document.querySelectorAll('a, button, summary, input:not([type=hidden]), select, textarea')]
+          .map((el) => ({ el, r: el.getBoundingClientRect() }))
+          .filter(({ r }) => r.width > 0 && (r.height < 24 || r.width < 24))
+          .map(({ el, r }) => `${el.tagName} ${el.textContent?.trim().slice(0, 20)} ${Math.round(r.width)}x${Math.round(r.height)}`));
+        assert.deepEqual(small, [], `${hash || 'overview'} at ${width} px`);
+        await page.evaluate(axe);
+        const result = await page.evaluate(async () => (window as unknown as { axe: { run: (o: unknown) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } })
+          .axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa', 'best-practice'] } }));
+        const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+        assert.deepEqual(bad, [], `${hash || 'overview'} at ${width} px`);
+      }
+    } finally {
+      await context.close();
+    }
   }
 });

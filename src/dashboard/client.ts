@@ -130,7 +130,7 @@ function convoys(s) {
 }
 function mail(s) {
   return s.mail.map((b) => '<h3 data-k="m-' + esc(b.address) + '">' + esc(b.address) + ' <span class="muted">(' + b.unread + " unread)</span></h3>" +
-    ((b.threads || []).length ? b.threads.map((t) => '<div data-k="' + esc(t.thread) + '" class="msg' + (t.unread ? " unread" : "") + '"><div>' + link("thread", t.thread, t.subject) +
+    ((b.threads || []).length ? b.threads.map((t) => '<div data-k="' + esc(t.thread) + '" class="msg' + (t.unread ? " unread" : "") + '"><div><span class="subject">' + link("thread", t.thread, t.subject) + "</span>" +
       ' <span class="muted">' + (t.messages > 1 ? t.messages + " messages · " : "") + "last from " + esc(t.last_from) + " · " + esc(ago(t.last_at)) + "</span></div>" +
       (t.preview ? '<div class="preview clip">' + esc(t.preview) + "</div>" : "") + "</div>").join("") : empty("no mail"))).join("");
 }

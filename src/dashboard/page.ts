@@ -72,6 +72,7 @@ details ul { margin: 4px 0 0; padding-left: 18px; max-height: 260px; overflow: a
 .msg { padding: 4px 0; border-bottom: 1px solid var(--line); }
 .msg.unread .subject { font-weight: 600; }
 .msg .preview { color: var(--muted); font-size: 13px; }
+.msg a.id { white-space: normal; overflow-wrap: anywhere; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; background: var(--bg); padding: 8px; border-radius: 6px; max-height: 60vh; overflow: auto; margin: 6px 0; }
 button, input, select, textarea { font: inherit; color: inherit; background: var(--bg); border: 1px solid var(--muted); border-radius: 6px; padding: 2px 10px; min-height: 28px; max-width: 100%; }
 button { cursor: pointer; }
