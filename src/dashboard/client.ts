@@ -151,7 +151,7 @@ function costs(s) {
   if (!c || !c.total.tokens) return empty("No usage recorded yet (claude, codex, gemini and opencode report it).");
   return '<div><b>' + usd(c.total.usd) + '</b> <span class="muted">' + c.total.tokens.toLocaleString() + " tokens in all</span></div>" +
     spendTable("by agent", c.byAgent, (k) => link("agent", k)) + spendTable("by rig", c.byRig, esc) +
-    spendTable("by convoy", c.byConvoy, (k) => link("convoy", k)) + spendTable("by day", c.byDay, esc);
+    spendTable("by convoy", c.byConvoy, (k) => link("convoy", k)) + spendTable("by day", c.byDay, esc) + spendTable("by agent CLI", c.byAdapter || {}, esc);
 }
 function activity(s) {
   const items = (s.activity || []).slice().reverse();

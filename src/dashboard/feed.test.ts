@@ -11,7 +11,7 @@ const mr = (id: string, state: MrView['state'], extra: Partial<MrView> = {}): Mr
 const convoy = (id: string, status: string, closed: number, total: number, extra: Partial<ConvoyView> = {}): ConvoyView =>
   ({ id, title: id, status, closed, total, landed: closed === total, tracked: [], staged: [], created_at: '', counts: { closed, active: 0, open: total - closed }, ...extra });
 const snap = (o: Partial<DashboardSnapshot>): DashboardSnapshot => ({
-  town: { name: 't', root: '/t', id: 'x' }, generated_at: '2026-01-01T00:01:00Z', rigs: [], byState: {}, agents: [], queues: [], convoys: [], mail: [], gates: [], costs: { total: { usd: 0, tokens: 0 }, byAgent: {}, byRig: {}, byConvoy: {}, byDay: {} }, ...o,
+  town: { name: 't', root: '/t', id: 'x' }, generated_at: '2026-01-01T00:01:00Z', rigs: [], byState: {}, agents: [], queues: [], convoys: [], mail: [], gates: [], costs: { total: { usd: 0, tokens: 0 }, byAgent: {}, byRig: {}, byConvoy: {}, byDay: {}, byAdapter: {} }, ...o,
 });
 
 test('the diff names each change once: agent states, MR outcomes, convoy progress and landing, new mail', () => {

@@ -124,8 +124,8 @@ test('bead queries: filters from the query string; a bad limit is a user error',
 test('costs: each session adds to its agent, its rig, every convoy tracking its bead, and its day', () => {
   const use = (costUsd: number, inputTokens: number) => ({ ...EMPTY_USAGE, costUsd, inputTokens, outputTokens: 10 });
   const c = costSummary([
-    { agent: 'demo/polecats/ace', bead: 'de-1', started_at: '2026-01-01T10:00:00Z', usage: use(1, 90) },
-    { agent: 'demo/polecats/bex', bead: 'de-2', started_at: '2026-01-02T10:00:00Z', usage: use(2, 190) },
+    { agent: 'demo/polecats/ace', adapter: 'codex', bead: 'de-1', started_at: '2026-01-01T10:00:00Z', usage: use(1, 90) },
+    { agent: 'demo/polecats/bex', adapter: 'gemini', bead: 'de-2', started_at: '2026-01-02T10:00:00Z', usage: use(2, 190) },
     { agent: 'mayor', started_at: '2026-01-02T11:00:00Z', usage: use(0.5, 40) },
   ], [{ id: 'hq-a', tracked: [{ id: 'de-1', title: '', status: 'closed' }, { id: 'de-2', title: '', status: 'open' }] }, { id: 'hq-b', tracked: [{ id: 'de-2', title: '', status: 'open' }] }]);
   assert.deepEqual(c.total, { usd: 3.5, tokens: 350 });
@@ -133,4 +133,5 @@ test('costs: each session adds to its agent, its rig, every convoy tracking its 
   assert.deepEqual(c.byConvoy, { 'hq-a': { usd: 3, tokens: 300 }, 'hq-b': { usd: 2, tokens: 200 } });
   assert.deepEqual(c.byDay, { '2026-01-01': { usd: 1, tokens: 100 }, '2026-01-02': { usd: 2.5, tokens: 250 } });
   assert.deepEqual(c.byAgent.mayor, { usd: 0.5, tokens: 50 });
+  assert.deepEqual(c.byAdapter, { codex: { usd: 1, tokens: 100 }, gemini: { usd: 2, tokens: 200 } });
 });

@@ -72,12 +72,12 @@ export interface DashboardSnapshot {
 
 /** Spend in USD and tokens (input + output + cache). */
 export interface Spend { usd: number; tokens: number }
-/** What the agents' sessions cost, by agent, rig, convoy and day (from every adapter that reports usage). */
-export interface CostSummary { total: Spend; byAgent: Record<string, Spend>; byRig: Record<string, Spend>; byConvoy: Record<string, Spend>; byDay: Record<string, Spend> }
+/** What the agents' sessions cost, by agent, rig, convoy, day and agent CLI (from every adapter that reports usage). */
+export interface CostSummary { total: Spend; byAgent: Record<string, Spend>; byRig: Record<string, Spend>; byConvoy: Record<string, Spend>; byDay: Record<string, Spend>; byAdapter: Record<string, Spend> }
 
 /** Adds each session's spend to its agent, its rig, the convoys tracking its bead and its day. Pure. */
-export function costSummary(sessions: Pick<SessionCost, 'agent' | 'bead' | 'started_at' | 'usage'>[], convoys: Pick<ConvoyStatus, 'id' | 'tracked'>[]): CostSummary {
-  const out: CostSummary = { total: { usd: 0, tokens: 0 }, byAgent: {}, byRig: {}, byConvoy: {}, byDay: {} };
+export function costSummary(sessions: (Pick<SessionCost, 'agent' | 'bead' | 'started_at' | 'usage'> & { adapter?: string })[], convoys: Pick<ConvoyStatus, 'id' | 'tracked'>[]): CostSummary {
+  const out: CostSummary = { total: { usd: 0, tokens: 0 }, byAgent: {}, byRig: {}, byConvoy: {}, byDay: {}, byAdapter: {} };
   const convoysOf = new Map<string, string[]>();
   for (const c of convoys) for (const t of c.tracked) convoysOf.set(t.id, [...(convoysOf.get(t.id) ?? []), c.id]);
   const add = (m: Record<string, Spend>, k: string, usd: number, tokens: number) => {
@@ -94,6 +94,7 @@ export function costSummary(sessions: Pick<SessionCost, 'agent' | 'bead' | 'star
     if (s.agent.includes('/')) add(out.byRig, s.agent.split('/')[0]!, u.costUsd, tokens);
     for (const c of (s.bead && convoysOf.get(s.bead)) || []) add(out.byConvoy, c, u.costUsd, tokens);
     add(out.byDay, s.started_at.slice(0, 10), u.costUsd, tokens);
+    if (s.adapter) add(out.byAdapter, s.adapter, u.costUsd, tokens);
   }
   return out;
 }

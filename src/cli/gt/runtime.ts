@@ -163,7 +163,7 @@ export function register(program: Command): void {
       const fmt = (u: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number; costUsd: number }) =>
         `in ${u.inputTokens} out ${u.outputTokens} cache r/w ${u.cacheReadTokens}/${u.cacheWriteTokens}  $${u.costUsd.toFixed(4)}`;
       output(o.json, r, (d) => [
-        ...d.sessions.map((s) => `${s.session_name.padEnd(32)} ${(s.bead ?? '').padEnd(12)} ${fmt(s.usage)}`),
+        ...d.sessions.map((s) => `${s.session_name.padEnd(32)} ${s.adapter.padEnd(8)} ${(s.bead ?? '').padEnd(12)} ${fmt(s.usage)}`),
         ...Object.entries(d.byAgent).map(([a, u]) => `agent ${a.padEnd(26)} ${fmt(u)}`),
         `total ${fmt(d.total)}`,
       ].join('\n'));
