@@ -9,7 +9,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { makeTown, createRigBead, type TownFixture } from './support/town-fixture.js';
+import { makeTown, createRigBead, withHeadlessRig, type TownFixture } from './support/town-fixture.js';
+import { startStubOpenAi } from './support/stub-openai.js';
+import { codexEnv } from './support/codex.js';
+import { sweepTown, until } from './support/claude.js';
 import { bd } from './support/cli.js';
 import { launchBrowser, noBrowser, openDashboard, type TestBrowser } from './support/browser.js';
 import { loadTown } from '../src/town/town.js';
@@ -37,6 +40,7 @@ before(async () => {
 after(async () => {
   await tb?.close();
   await dash?.close();
+  if (f) sweepTown(f.town);
   f?.cleanup();
 });
 
@@ -161,5 +165,36 @@ test('the new views at 320 px and 1400 px: nothing runs off the screen, tap targ
     } finally {
       await context.close();
     }
+  }
+});
+
+test('costs of a codex session (read from its rollout) show on the page by agent, rig, convoy and agent CLI, as gt costs has them', { skip, timeout: 240_000 }, async () => {
+  const stub = await startStubOpenAi([
+    { text: 'Committing and handing in.', exec: 'echo done > costed.txt && git add -A && git commit -q -m "add costed.txt" && gt done' },
+    { text: 'Handed in.' },
+  ]);
+  try {
+    const bead = await createRigBead(f.town, 'Costed work', 'Create costed.txt, commit, gt done.');
+    const convoy = f.gtJson<{ id: string }>(['convoy', 'create', 'Costed convoy', bead]);
+    const { context, page } = await openDashboard(browser, dash.openUrl);
+    try {
+      const agent = await withHeadlessRig(f.town, async () => {
+        const r = await f.gtAsync(['sling', bead, 'demo', '--agent', 'codex', '--json'], { ...f.env, ...codexEnv(stub.url, f.root) });
+        assert.equal(r.code, 0, r.stderr);
+        return (JSON.parse(r.stdout) as { hooked: { agent: string }[] }).hooked[0]!.agent;
+      });
+      type U = { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number; costUsd: number };
+      const u = await until('gt costs to show the codex session', () => f.gtJson<{ byAgent: Record<string, U> }>(['costs', '--agent', agent, '--json']).byAgent[agent], 120_000);
+      const tokens = (u.inputTokens + u.outputTokens + u.cacheReadTokens + u.cacheWriteTokens).toLocaleString('en-US');
+      const usd = `$${u.costUsd.toFixed(2)}`;
+      // The page is rebuilt on the next store change (the MR, the agent's state); wait for the same figures.
+      for (const key of [agent, 'demo', convoy.id, 'codex']) {
+        await page.locator(`#costs tr[data-k="${key}"]`, { hasText: usd }).filter({ hasText: `${tokens} tok` }).waitFor({ timeout: 60_000 });
+      }
+    } finally {
+      await context.close();
+    }
+  } finally {
+    await stub.close();
   }
 });
