@@ -6,7 +6,7 @@
 // then the interactive TUI in tmux, and GUPP + `gt nudge` on an idle TUI.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertHandedIn } from './support/agent-e2e.js';
+import { assertCostsRecorded, assertHandedIn } from './support/agent-e2e.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTown, type TownFixture, createRigBead, lastSessionOf, sessionGone, withHeadlessRig } from './support/town-fixture.js';
@@ -63,6 +63,8 @@ async function slingAndWork(opts: { file: string; model?: string; mode: 'headles
   await assertHandedIn(f, { bead, agent: h.agent, branch: h.branch, file: opts.file, content: `made by codex (${opts.mode})` });
   const main = s.mainRequests();
   assert.deepEqual(main.slice(0, 3).map((r) => r.step), [0, 1, 2]);
+  // Its usage, as the CLI recorded it on disk, is what `gt costs` (and the dashboard) show.
+  await assertCostsRecorded(f, h.agent, main);
   assert.ok(s.requests.every((r) => r.path === '/v1/responses'), s.requests.map((r) => r.path).join(','));
   return { h, main };
 }

@@ -4,7 +4,7 @@
 // exists, the hook JSON reached the model as a function response, and the session ends.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertHandedIn } from './support/agent-e2e.js';
+import { assertCostsRecorded, assertHandedIn } from './support/agent-e2e.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTown, type TownFixture, createRigBead, lastSessionOf, sessionGone, withHeadlessRig } from './support/town-fixture.js';
@@ -57,6 +57,8 @@ async function slingAndWork(opts: { file: string; mode: 'headless' | 'tmux' }) {
   await assertHandedIn(f, { bead, agent: h.agent, branch: h.branch, file: opts.file, content: `made by gemini (${opts.mode})` });
   const main = s.mainRequests();
   assert.deepEqual(main.slice(0, 3).map((r) => r.step), [0, 1, 2]);
+  // Its usage, as the CLI recorded it on disk, is what `gt costs` (and the dashboard) show.
+  await assertCostsRecorded(f, h.agent, main);
   assert.ok(s.requests.every((r) => r.kind !== 'other'), s.requests.map((r) => r.path).join(','));
   return { h, main };
 }

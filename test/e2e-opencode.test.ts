@@ -5,7 +5,7 @@
 // the model as a tool result, and the session ends. Headless (`opencode run`), then the TUI in tmux.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertHandedIn } from './support/agent-e2e.js';
+import { assertCostsRecorded, assertHandedIn } from './support/agent-e2e.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTown, type TownFixture, createRigBead, lastSessionOf, sessionGone, withHeadlessRig } from './support/town-fixture.js';
@@ -64,6 +64,8 @@ async function slingAndWork(opts: { file: string; mode: 'headless' | 'tmux' }) {
   await assertHandedIn(f, { bead, agent: h.agent, branch: h.branch, file: opts.file, content: `made by opencode (${opts.mode})` });
   const main = s.mainRequests();
   assert.deepEqual(main.slice(0, 3).map((r) => r.step), [0, 1, 2]);
+  // Its usage, as the CLI recorded it on disk, is what `gt costs` (and the dashboard) show.
+  await assertCostsRecorded(f, h.agent, main);
   // The agent ran in the polecat's worktree (opencode states it in its system prompt).
   assert.ok(JSON.stringify(main[0]!.body?.system).includes(h.workdir), 'opencode ran in the polecat worktree');
   assert.ok(s.requests.every((r) => r.path === '/v1/messages'), s.requests.map((r) => r.path).join(','));

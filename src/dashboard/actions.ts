@@ -13,9 +13,10 @@ export type Action =
   | { kind: 'mq-retry'; mr: string } //                          gt mq retry <mr>
   | { kind: 'mq-remove'; mr: string } //                         gt mq remove <mr>
   | { kind: 'convoy-create'; title: string; beads: string[] } // gt convoy create <title> <bead...>
-  | { kind: 'mail-reply'; id: string; body: string }; //         gt mail reply <id> -m <body>
+  | { kind: 'mail-reply'; id: string; body: string } //          gt mail reply <id> -m <body>
+  | { kind: 'gate-approve'; id: string; reason?: string }; //    gt gate approve <id> [-r <reason>]
 
-export const ACTION_KINDS = ['sling', 'nudge', 'stop', 'mq-retry', 'mq-remove', 'convoy-create', 'mail-reply'] as const;
+export const ACTION_KINDS = ['sling', 'nudge', 'stop', 'mq-retry', 'mq-remove', 'convoy-create', 'mail-reply', 'gate-approve'] as const;
 
 const str = (o: Record<string, unknown>, k: string): string => {
   const v = o[k];
@@ -42,6 +43,7 @@ export function parseAction(kind: string, body: unknown): Action {
     case 'mq-remove': return { kind, mr: str(o, 'mr') };
     case 'convoy-create': return { kind, title: str(o, 'title'), beads: ids(o, 'beads') };
     case 'mail-reply': return { kind, id: str(o, 'id'), body: str(o, 'body') };
+    case 'gate-approve': return { kind, id: str(o, 'id'), reason: typeof o.reason === 'string' && o.reason.trim() ? o.reason.trim() : undefined };
     default: throw new UserError(`no such action '${kind}'`, `one of: ${ACTION_KINDS.join(', ')}`);
   }
 }
@@ -79,6 +81,10 @@ export async function runAction(town: Town, a: Action): Promise<unknown> {
     case 'mail-reply': {
       const { replyMail } = await import('../work/mail.js');
       return replyMail(town, a.id, ACTOR, a.body, ACTOR);
+    }
+    case 'gate-approve': {
+      const { approveGate } = await import('../work/molecules.js');
+      return approveGate(town, a.id, ACTOR, a.reason);
     }
   }
 }

@@ -130,13 +130,15 @@ function convoys(s) {
 }
 function mail(s) {
   return s.mail.map((b) => '<h3 data-k="m-' + esc(b.address) + '">' + esc(b.address) + ' <span class="muted">(' + b.unread + " unread)</span></h3>" +
-    (b.messages.length ? b.messages.map((m) => '<div data-k="' + esc(m.id) + '" class="msg' + (m.read || m.archived ? "" : " unread") + '"><div>' + link("bead", m.id, m.subject) +
-      ' <span class="muted">from ' + esc(m.from) + " · " + esc(ago(m.created_at)) + "</span></div>" +
-      (m.preview ? '<div class="preview clip">' + esc(m.preview) + "</div>" : "") + "</div>").join("") : empty("no mail"))).join("");
+    ((b.threads || []).length ? b.threads.map((t) => '<div data-k="' + esc(t.thread) + '" class="msg' + (t.unread ? " unread" : "") + '"><div><span class="subject">' + link("thread", t.thread, t.subject) + "</span>" +
+      ' <span class="muted">' + (t.messages > 1 ? t.messages + " messages · " : "") + "last from " + esc(t.last_from) + " · " + esc(ago(t.last_at)) + "</span></div>" +
+      (t.preview ? '<div class="preview clip">' + esc(t.preview) + "</div>" : "") + "</div>").join("") : empty("no mail"))).join("");
 }
-const PROBLEM_LINK = { "dead-agent": "agent", "stuck-agent": "agent", "bounced-mr": "mr", "stranded-convoy": "convoy" };
+const PROBLEM_LINK = { "dead-agent": "agent", "stuck-agent": "agent", "bounced-mr": "mr", "stranded-convoy": "convoy", "open-gate": "bead" };
+const approveForm = (id) => '<form data-action="gate-approve" class="inline"><input type="hidden" name="id" value="' + esc(id) + '"><button type="submit" aria-label="approve gate ' + esc(id) + '">approve</button></form>';
 function health(s) {
-  const items = (s.problems || []).map((p) => '<li data-k="' + esc(p.kind + p.id) + '">' + badge(p.kind.replace(/-.*/, "")) + " " + (PROBLEM_LINK[p.kind] ? link(PROBLEM_LINK[p.kind], p.id) + " " : "") + esc(p.text) + "</li>");
+  const items = (s.problems || []).map((p) => '<li data-k="' + esc(p.kind + p.id) + '">' + badge(p.kind.replace(/-.*/, "")) + " " + (PROBLEM_LINK[p.kind] ? link(PROBLEM_LINK[p.kind], p.id) + " " : "") + esc(p.text) +
+    (p.kind === "open-gate" ? " " + approveForm(p.id) : "") + "</li>");
   return items.length ? '<ul class="alerts" tabindex="0" aria-label="problems">' + items.join("") + "</ul>" : '<div class="ok">All agents alive; nothing bounced without a worker; main green; no stranded convoys.</div>';
 }
 const usd = (n) => "$" + n.toFixed(n >= 100 ? 0 : 2);
@@ -146,10 +148,10 @@ function spendTable(title, m, label) {
 }
 function costs(s) {
   const c = s.costs;
-  if (!c || !c.total.tokens) return empty("No usage recorded yet (agents that report usage: claude).");
+  if (!c || !c.total.tokens) return empty("No usage recorded yet (claude, codex, gemini and opencode report it).");
   return '<div><b>' + usd(c.total.usd) + '</b> <span class="muted">' + c.total.tokens.toLocaleString() + " tokens in all</span></div>" +
     spendTable("by agent", c.byAgent, (k) => link("agent", k)) + spendTable("by rig", c.byRig, esc) +
-    spendTable("by convoy", c.byConvoy, (k) => link("convoy", k)) + spendTable("by day", c.byDay, esc);
+    spendTable("by convoy", c.byConvoy, (k) => link("convoy", k)) + spendTable("by day", c.byDay, esc) + spendTable("by agent CLI", c.byAdapter || {}, esc);
 }
 function activity(s) {
   const items = (s.activity || []).slice().reverse();
@@ -189,8 +191,10 @@ function beadView(b) {
     row("updated", esc(b.updated_at) + ' <span class="muted">' + esc(ago(b.updated_at)) + "</span>") + "</table></div>" +
     (b.description ? '<pre tabindex="0">' + esc(b.description) + "</pre>" : "") +
     ((b.comments || []).length ? "<h3>Comments</h3>" + b.comments.map((c) => '<p><span class="muted">' + esc(c.author) + " · " + esc(ago(c.created_at)) + "</span><br>" + esc(c.text) + "</p>").join("") : "") +
-    (b.issue_type === "message"
-      ? '<form data-action="mail-reply"><input type="hidden" name="id" value="' + esc(b.id) + '"><textarea name="body" aria-label="reply" rows="2" placeholder="reply"></textarea><button type="submit">reply</button></form>'
+    (b.issue_type === "gate" && b.status !== "closed"
+      ? '<form data-action="gate-approve"><input type="hidden" name="id" value="' + esc(b.id) + '"><input type="text" name="reason" aria-label="why it opens (optional)" placeholder="why it opens (optional)"><button type="submit">approve gate</button></form>'
+    : b.issue_type === "message"
+      ? '<a class="tap" href="#/thread/' + esc(enc(b.fields && b.fields.thread || b.id)) + '">show the thread</a><form data-action="mail-reply"><input type="hidden" name="id" value="' + esc(b.id) + '"><textarea name="body" aria-label="reply" rows="2" placeholder="reply"></textarea><button type="submit">reply</button></form>'
       : b.status === "open" ? '<form data-action="sling"><input type="hidden" name="beads" value="' + esc(b.id) + '"><label>sling to <input type="text" name="target" placeholder="rig or agent" value=""></label><button type="submit">sling</button></form>' : "");
 }
 function agentView(a, pane) {
@@ -210,10 +214,29 @@ function mrView(m) {
     (m.state === "queued" ? '<form data-action="mq-remove"><input type="hidden" name="mr" value="' + esc(m.id) + '"><button type="submit">remove from queue</button></form>' : "") +
     (attempts || empty("not tried yet")) + (m.diffstat ? "<h3>Diff</h3><pre tabindex=\"0\">" + esc(m.diffstat) + "</pre><details><summary>full diff</summary><pre tabindex=\"0\">" + esc(m.diff) + "</pre></details>" : "");
 }
-function convoyView(c) {
+// Progress over time: closed (solid) and closed + in progress (light) as steps from the first event to now.
+function historyChart(h) {
+  const pts = h.points;
+  if (!pts.length || !h.total) return "";
+  const t0 = Date.parse(pts[0].at), t1 = Math.max(Date.now(), Date.parse(pts[pts.length - 1].at) + 1);
+  const W = 600, H = 80, x = (at) => ((Date.parse(at) - t0) / (t1 - t0)) * W, y = (n) => H - (n / h.total) * H;
+  const steps = (f) => { let d = "M0," + H; for (const p of pts) d += " H" + x(p.at).toFixed(1) + " V" + y(f(p)).toFixed(1); return d + " H" + W; };
+  const lastP = pts[pts.length - 1];
+  return '<svg class="chart" viewBox="0 0 ' + W + " " + H + '" preserveAspectRatio="none" role="img" aria-label="progress over time: ' + lastP.closed + " of " + h.total + ' closed">' +
+    '<path class="act" d="' + steps((p) => p.closed + p.active) + '"/><path class="done" d="' + steps((p) => p.closed) + '"/></svg>' +
+    '<ol class="history" tabindex="0" aria-label="progress over time">' + pts.slice(-8).reverse().map((p) => '<li data-k="' + esc(p.at) + '"><span class="muted">' + esc(new Date(Date.parse(p.at)).toLocaleString()) + "</span> " + p.closed + "/" + h.total + " closed" + (p.active ? ", " + p.active + " in progress" : "") + "</li>").join("") + "</ol>";
+}
+function convoyView(c, h) {
   return "<h2><span class=grow>convoy " + esc(c.id) + "</span>" + close + "</h2><h3>" + esc(c.title) + "</h3><div>" + badge(c.status === "closed" ? "landed" : c.status) + " " + c.closed + "/" + c.total + " closed, " + c.counts.active + " in progress · filed " + esc(ago(c.created_at)) +
-    (c.closed_at ? " · landed " + esc(ago(c.closed_at)) : "") + "</div>" + progress(c) +
+    (c.closed_at ? " · landed " + esc(ago(c.closed_at)) : "") + "</div>" + progress(c) + (h ? historyChart(h) : "") +
     '<div class="scroll"><table>' + c.tracked.map((t) => '<tr data-k="' + esc(t.id) + '"><td>' + badge(t.status) + "</td><td>" + bead(t.id) + "</td><td>" + esc(t.title) + '</td><td class="muted">' + esc(t.assignee || "") + "</td></tr>").join("") + "</table></div>";
+}
+function threadView(t) {
+  const lastMsg = t.messages[t.messages.length - 1];
+  return "<h2><span class=grow>thread: " + esc(t.subject) + "</span>" + close + "</h2>" +
+    t.messages.map((m) => '<div class="msg" data-k="' + esc(m.id) + '"><div><b>' + esc(m.from) + '</b> <span class="muted">→ ' + esc(m.to) + " · " + esc(ago(m.created_at)) + " · " + link("bead", m.id) + "</span></div>" +
+      (m.subject !== t.subject ? "<div>" + esc(m.subject) + "</div>" : "") + '<pre class="body" tabindex="0">' + esc(m.body) + "</pre></div>").join("") +
+    '<form data-action="mail-reply"><input type="hidden" name="id" value="' + esc(lastMsg.id) + '"><textarea name="body" aria-label="reply" rows="3" placeholder="reply to ' + esc(lastMsg.from) + '"></textarea><button type="submit">reply</button></form>';
 }
 const STATUSES = ["", "open", "in_progress", "hooked", "blocked", "deferred", "closed"];
 function beadsView(p, rows) {
@@ -236,7 +259,7 @@ async function showRoute() {
   const h = location.hash.replace(/^#\/?/, "");
   const panel = $("#detail");
   const [path, query] = h.split("?");
-  const m = path.match(/^(bead|agent|convoy|mr|beads)(?:\/(.+))?$/);
+  const m = path.match(/^(bead|agent|convoy|mr|thread|beads)(?:\/(.+))?$/);
   if (!m) { panel.hidden = true; patch(panel, ""); shown = ""; return; }
   const kind = m[1];
   const id = m[2] ? decodeURIComponent(m[2]) : "";
@@ -246,10 +269,11 @@ async function showRoute() {
     let html;
     if (kind === "bead") html = beadView(await getJson("/api/bead/" + enc(id)));
     else if (kind === "mr") html = mrView(await getJson("/api/mr/" + enc(id)));
+    else if (kind === "thread") html = threadView(await getJson("/api/thread/" + enc(id)));
     else if (kind === "beads") { const p = new URLSearchParams(query || ""); html = beadsView(p, await getJson("/api/beads?" + p)); }
     else if (kind === "convoy") {
       const c = last && last.convoys.find((x) => x.id === id);
-      html = c ? convoyView(c) : beadView(await getJson("/api/bead/" + enc(id)));
+      html = c ? convoyView(c, await getJson("/api/convoy/" + enc(id)).catch(() => undefined)) : beadView(await getJson("/api/bead/" + enc(id)));
     } else {
       const a = last && [].concat(...last.agents.map((g) => g.agents)).find((x) => x.address === id);
       if (!a) throw new Error("no agent " + id);

@@ -1,11 +1,12 @@
-// The dashboard's detail reads: one MR with its evidence and diff, an agent's live pane (what
-// `gt peek` shows), and the bead list with filters and search. Read-only; each reads the services.
-import type { Issue, ListFilter, Store } from '../beads/api.js';
-import { UserError } from '../lib/errors.js';
+// The dashboard's detail reads: one MR with its evidence and diff, a mail thread, a convoy's
+// progress over time, and the bead list with filters and search. Read-only; each reads the
+// services. (An agent's pane is runtime's: runtime/pane.ts.)
+import type { BeadEvent, Issue, ListFilter, Store } from '../beads/api.js';
+import { convoyStatus } from '../work/convoy.js';
+import { NotFoundError, UserError } from '../lib/errors.js';
+import { MESSAGE_TYPE, thread, type Message } from '../work/mail.js';
 import { gitTry } from '../lib/git.js';
 import { mqStatus, type MrStatus } from '../refinery/mq.js';
-import { providerFor } from '../runtime/launch.js';
-import { mustGetAgent } from '../town/identity.js';
 import { listRigs, loadRig } from '../town/rig.js';
 import type { Town } from '../town/town.js';
 
@@ -29,17 +30,57 @@ export async function mrDetail(town: Town, id: string): Promise<MrDetail> {
   return out;
 }
 
-export interface Pane { agent: string; session?: string; alive: boolean; screen: string }
+export interface MailThread { thread: string; subject: string; messages: Message[] }
 
-/** The last lines of an agent's session screen (tmux) or log (headless). */
-export async function agentPane(town: Town, address: string, lines = 60): Promise<Pane> {
-  const agent = await mustGetAgent(town, address);
-  const s = agent.sessions.at(-1);
-  if (!s) return { agent: agent.address, alive: false, screen: '' };
-  const p = providerFor(town, s.mode);
-  const info = p.get(s.session_name);
-  if (!info) return { agent: agent.address, session: s.session_name, alive: false, screen: '' };
-  return { agent: agent.address, session: s.session_name, alive: info.alive, screen: p.capture(s.session_name, lines) };
+/** A mail thread, oldest first, by its thread id or the id of any message in it. */
+export async function mailThread(town: Town, id: string): Promise<MailThread> {
+  let messages = await thread(town, id);
+  if (!messages.length) {
+    const m = await (await town.stores.hq()).get(id);
+    if (m?.issue_type === MESSAGE_TYPE) messages = await thread(town, String(m.fields.thread ?? m.id));
+  }
+  if (!messages.length) throw new NotFoundError('mail thread', id);
+  return { thread: messages[0]!.thread, subject: messages[0]!.subject, messages };
+}
+
+/** A convoy's progress at one moment: how many of its beads were closed, and how many worked on. */
+export interface ProgressPoint { at: string; closed: number; active: number }
+export interface ConvoyHistory { id: string; total: number; points: ProgressPoint[] }
+
+const ACTIVE = new Set(['hooked', 'in_progress']);
+
+/**
+ * Progress over time from the tracked beads' events (created, claimed, status changes, closes,
+ * reopens): one point per moment a count changed, oldest first. A bead counts as open until its
+ * first event says otherwise. Pure.
+ */
+export function progressOverTime(events: Pick<BeadEvent, 'issue_id' | 'event_type' | 'new_value' | 'created_at'>[]): ProgressPoint[] {
+  const status = new Map<string, string>();
+  const points: ProgressPoint[] = [];
+  const sorted = [...events].sort((a, b) => a.created_at.localeCompare(b.created_at));
+  for (const e of sorted) {
+    const next = e.event_type === 'claimed' ? 'in_progress'
+      : ['status_changed', 'closed', 'reopened'].includes(e.event_type) ? e.new_value ?? (e.event_type === 'closed' ? 'closed' : 'open')
+        : e.event_type === 'created' ? 'open' : undefined;
+    if (!next) continue;
+    status.set(e.issue_id, next);
+    let closed = 0;
+    let active = 0;
+    for (const s of status.values()) if (s === 'closed') closed++; else if (ACTIVE.has(s)) active++;
+    const lastPoint = points[points.length - 1];
+    if (lastPoint && lastPoint.closed === closed && lastPoint.active === active) continue;
+    if (lastPoint?.at === e.created_at) points.pop(); // one point per moment
+    points.push({ at: e.created_at, closed, active });
+  }
+  return points;
+}
+
+/** A convoy's progress over time, read from its tracked beads' events. */
+export async function convoyHistory(town: Town, id: string): Promise<ConvoyHistory> {
+  const c = await convoyStatus(town, id);
+  const events: BeadEvent[] = [];
+  for (const t of c.tracked) if (!t.missing) events.push(...await (await town.stores.forBead(t.id)).events(t.id));
+  return { id: c.id, total: c.total, points: progressOverTime(events) };
 }
 
 export interface BeadQuery { q?: string; status?: string; type?: string; rig?: string; assignee?: string; limit?: number }

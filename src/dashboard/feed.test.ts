@@ -11,7 +11,7 @@ const mr = (id: string, state: MrView['state'], extra: Partial<MrView> = {}): Mr
 const convoy = (id: string, status: string, closed: number, total: number, extra: Partial<ConvoyView> = {}): ConvoyView =>
   ({ id, title: id, status, closed, total, landed: closed === total, tracked: [], staged: [], created_at: '', counts: { closed, active: 0, open: total - closed }, ...extra });
 const snap = (o: Partial<DashboardSnapshot>): DashboardSnapshot => ({
-  town: { name: 't', root: '/t', id: 'x' }, generated_at: '2026-01-01T00:01:00Z', rigs: [], byState: {}, agents: [], queues: [], convoys: [], mail: [], costs: { total: { usd: 0, tokens: 0 }, byAgent: {}, byRig: {}, byConvoy: {}, byDay: {} }, ...o,
+  town: { name: 't', root: '/t', id: 'x' }, generated_at: '2026-01-01T00:01:00Z', rigs: [], byState: {}, agents: [], queues: [], convoys: [], mail: [], gates: [], costs: { total: { usd: 0, tokens: 0 }, byAgent: {}, byRig: {}, byConvoy: {}, byDay: {}, byAdapter: {} }, ...o,
 });
 
 test('the diff names each change once: agent states, MR outcomes, convoy progress and landing, new mail', () => {
@@ -19,13 +19,13 @@ test('the diff names each change once: agent states, MR outcomes, convoy progres
     agents: [{ rig: 'demo', agents: [agent('demo/polecats/ace', 'working', { hook: 'de-1' }), agent('demo/polecats/gone', 'done')] }],
     queues: [{ rig: 'demo', queued: [mr('m1', 'queued')], testing: [], recent: [] }],
     convoys: [convoy('hq-c', 'open', 0, 2)],
-    mail: [{ address: 'mayor', unread: 0, messages: [] }],
+    mail: [{ address: 'mayor', unread: 0, messages: [], threads: [] }],
   });
   const next = snap({
     agents: [{ rig: 'demo', agents: [agent('demo/polecats/ace', 'dead', { hook: 'de-1', reason: 'session gone' })] }],
     queues: [{ rig: 'demo', queued: [], testing: [], recent: [mr('m1', 'merged', { title: 'Add x', reason: 'merged abc' })] }],
     convoys: [convoy('hq-c', 'closed', 2, 2)],
-    mail: [{ address: 'mayor', unread: 1, messages: [{ id: 'hq-m', from: 'deacon', subject: 'Convoy landed', preview: '', read: false, archived: false, created_at: '2026-01-01T00:00:30Z' }] }],
+    mail: [{ address: 'mayor', unread: 1, messages: [{ id: 'hq-m', from: 'deacon', subject: 'Convoy landed', preview: '', read: false, archived: false, created_at: '2026-01-01T00:00:30Z', thread: 'hq-m' }], threads: [] }],
   });
   assert.deepEqual(diffSnapshots(prev, next).map((i) => [i.type, i.text]), [
     ['agent', 'demo/polecats/ace working -> dead (session gone)'],
@@ -45,13 +45,15 @@ test('filters: by type, by rig (its agents and MRs), by agent address or name', 
   assert.ok(matchesFeed(i('mail', undefined, 'mayor'), {}));
 });
 
-test('problems: dead and stuck agents, a bounced MR whose fix has no worker (a merged fix is no problem), red main, a convoy nobody works', () => {
+test('problems: dead and stuck agents, a bounced MR whose fix has no worker (a merged fix is no problem), red main, a convoy nobody works, a gate waiting for a person', () => {
   const s = snap({
     agents: [{ rig: 'demo', agents: [agent('demo/polecats/a', 'dead', { reason: 'gone' }), agent('demo/polecats/b', 'stuck'), agent('demo/polecats/c', 'working', { hook: 'de-fix2' })] }],
     queues: [{ rig: 'demo', queued: [mr('m3', 'queued')], testing: [], recent: [mr('m1', 'bounced', { fix: 'de-fix1', reason: 'failing tests' }), mr('m2', 'bounced', { fix: 'de-fix2' }), mr('m4', 'bounced', { fix: 'de-fix4' }), mr('m5', 'merged', { source_bead: 'de-fix4' })], mainRed: { commit: 'abcdef123456' } }],
     convoys: [convoy('hq-s', 'open', 0, 1, { tracked: [{ id: 'de-9', title: '', status: 'open' }] }), convoy('hq-w', 'open', 0, 1, { tracked: [{ id: 'de-fix2', title: '', status: 'hooked' }], counts: { closed: 0, active: 1, open: 0 } })],
+    gates: [{ id: 'de-mol.7', rig: 'demo', title: 'Gate (human): the overseer approves shipping', created_at: '' }],
   });
   assert.deepEqual(townProblems(s).map((p) => [p.kind, p.id]), [
-    ['dead-agent', 'demo/polecats/a'], ['stuck-agent', 'demo/polecats/b'], ['red-main', 'abcdef123456'], ['bounced-mr', 'm1'], ['stranded-convoy', 'hq-s'],
+    ['dead-agent', 'demo/polecats/a'], ['stuck-agent', 'demo/polecats/b'], ['red-main', 'abcdef123456'], ['bounced-mr', 'm1'], ['stranded-convoy', 'hq-s'], ['open-gate', 'de-mol.7'],
   ]);
+  assert.match(townProblems(s).at(-1)!.text, /gt gate approve de-mol\.7/);
 });

@@ -65,11 +65,11 @@ export function matchesFeed(item: FeedItem, f: FeedFilter): boolean {
   return true;
 }
 
-export interface Problem { kind: 'dead-agent' | 'stuck-agent' | 'bounced-mr' | 'red-main' | 'stranded-convoy'; rig?: string; id: string; text: string }
+export interface Problem { kind: 'dead-agent' | 'stuck-agent' | 'bounced-mr' | 'red-main' | 'stranded-convoy' | 'open-gate'; rig?: string; id: string; text: string }
 
 /**
  * What needs a person: dead or stuck agents, bounced MRs nobody is fixing, a red main holding a
- * queue, open convoys with work nobody holds. Pure.
+ * queue, open convoys with work nobody holds, gates waiting for a person's approval. Pure.
  */
 export function townProblems(s: DashboardSnapshot): Problem[] {
   const out: Problem[] = [];
@@ -92,6 +92,7 @@ export function townProblems(s: DashboardSnapshot): Problem[] {
     const waiting = c.tracked.filter((t) => t.status !== 'closed' && !working.has(t.id));
     if (waiting.length && !c.counts.active) out.push({ kind: 'stranded-convoy', id: c.id, text: `convoy ${c.id} "${c.title}": ${waiting.length} bead(s) with no worker (${waiting.slice(0, 3).map((t) => t.id).join(', ')}${waiting.length > 3 ? ', …' : ''})` });
   }
+  for (const g of s.gates ?? []) out.push({ kind: 'open-gate', rig: g.rig, id: g.id, text: `gate ${g.id} waits for a person: ${g.title} (gt gate approve ${g.id})` });
   return out;
 }
 

@@ -33,6 +33,16 @@ export function observedState(a: Pick<Agent, 'role' | 'state' | 'reason' | 'sess
     return { state: 'working', activityAt: d.heartbeatAgeMs !== undefined ? now - d.heartbeatAgeMs : recorded };
   }
   const last = a.sessions.at(-1);
+  // A rig's witness and refinery are patrols inside the deacon's process unless one was given a
+  // session of its own: without one, they live and die with the deacon, whatever their bead says.
+  if ((a.role === 'witness' || a.role === 'refinery') && !(last && !last.ended_at && live.sessions.get(last.session_name)?.alive)) {
+    const d = live.deacon;
+    if (!d.running) return { state: 'dead', reason: `stopped: the deacon runs its patrol and is not running (start it with 'gt up')`, activityAt: recorded };
+    if (d.heartbeatAgeMs !== undefined && d.heartbeatAgeMs > STALE_AFTER_MS) {
+      return { state: 'stuck', reason: `the deacon running its patrol has sent no heartbeat for ${Math.round(d.heartbeatAgeMs / 1000)} s`, activityAt: now - d.heartbeatAgeMs };
+    }
+    return { state: 'working', reason: 'patrolled by the deacon', activityAt: d.heartbeatAgeMs !== undefined ? now - d.heartbeatAgeMs : recorded };
+  }
   if (!last || !CLAIMS_A_SESSION.includes(a.state)) return { state: a.state, reason: a.reason, activityAt: recorded };
   const s = last.ended_at ? undefined : live.sessions.get(last.session_name);
   if (s?.alive) return { state: a.state, reason: a.reason, activityAt: Math.max(recorded ?? 0, s.activityAt ?? 0) || undefined };

@@ -62,11 +62,17 @@ a.id:hover, a.id:focus-visible { text-decoration: underline; }
 .bar { display: flex; height: 8px; background: var(--bar); border-radius: 4px; overflow: hidden; margin: 4px 0; }
 .bar .done { background: var(--ok); }
 .bar .act { background: var(--act); }
+.chart { display: block; width: 100%; height: 80px; background: var(--bar); border-radius: 4px; margin: 6px 0; }
+.chart .done { fill: var(--ok); }
+.chart .act { fill: var(--act); }
+.history { margin: 0; padding-left: 18px; max-height: 200px; overflow: auto; font-size: 13px; }
+form.inline { display: inline-flex; margin: 0 0 0 4px; vertical-align: middle; }
 details summary { cursor: pointer; color: var(--muted); min-height: 24px; }
 details ul { margin: 4px 0 0; padding-left: 18px; max-height: 260px; overflow: auto; }
 .msg { padding: 4px 0; border-bottom: 1px solid var(--line); }
 .msg.unread .subject { font-weight: 600; }
 .msg .preview { color: var(--muted); font-size: 13px; }
+.msg a.id { white-space: normal; overflow-wrap: anywhere; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; background: var(--bg); padding: 8px; border-radius: 6px; max-height: 60vh; overflow: auto; margin: 6px 0; }
 button, input, select, textarea { font: inherit; color: inherit; background: var(--bg); border: 1px solid var(--muted); border-radius: 6px; padding: 2px 10px; min-height: 28px; max-width: 100%; }
 button { cursor: pointer; }

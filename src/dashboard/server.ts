@@ -14,7 +14,8 @@ import { TownView, type Current } from './view.js';
 import { pageHtml, PAGE_CSP, WORKER_JS } from './page.js';
 import { COOKIE, requestToken, sameOrigin, sameToken, townToken } from './token.js';
 import { parseAction, runAction } from './actions.js';
-import { agentPane, listBeads, mrDetail, parseBeadQuery } from './detail.js';
+import { convoyHistory, listBeads, mailThread, mrDetail, parseBeadQuery } from './detail.js';
+import { agentPane } from '../runtime/pane.js';
 
 export interface DashboardOptions {
   port?: number;
@@ -48,6 +49,8 @@ export type Route =
   | { kind: 'bead'; id: string }
   | { kind: 'beads'; params: URLSearchParams }
   | { kind: 'mr'; id: string }
+  | { kind: 'thread'; id: string }
+  | { kind: 'convoy'; id: string }
   | { kind: 'pane'; agent: string }
   | { kind: 'action'; action: string }
   | { kind: 'not-found' }
@@ -79,11 +82,13 @@ export function route(method: string | undefined, url: string | undefined): Rout
   if (path === '/api/status') return { kind: 'status' };
   if (path === '/api/events') return { kind: 'events' };
   if (path === '/api/beads') return { kind: 'beads', params: u.searchParams };
-  const m = path.match(/^\/api\/(bead|mr|agent)\/([^/]+)$/) ?? path.match(/^\/api\/(agent)\/(.+)\/pane$/);
+  const m = path.match(/^\/api\/(bead|mr|thread|convoy|agent)\/([^/]+)$/) ?? path.match(/^\/api\/(agent)\/(.+)\/pane$/);
   const id = m && decode(m[2]!);
   if (m && id) {
     if (m[1] === 'bead') return { kind: 'bead', id };
     if (m[1] === 'mr') return { kind: 'mr', id };
+    if (m[1] === 'thread') return { kind: 'thread', id };
+    if (m[1] === 'convoy') return { kind: 'convoy', id };
     if (path.endsWith('/pane')) return { kind: 'pane', agent: id };
   }
   return { kind: 'not-found' };
@@ -289,6 +294,10 @@ export async function startDashboard(town: Town, opts: DashboardOptions = {}): P
           return sendJson(res, 200, await listBeads(view.get(), parseBeadQuery(r.params)));
         case 'mr':
           return sendJson(res, 200, await mrDetail(view.get(), r.id));
+        case 'convoy':
+          return sendJson(res, 200, await convoyHistory(view.get(), r.id));
+        case 'thread':
+          return sendJson(res, 200, await mailThread(view.get(), r.id));
         case 'pane':
           return sendJson(res, 200, await agentPane(view.get(), r.agent));
         case 'action': {

@@ -11,7 +11,8 @@ import { refineryRepo } from '../refinery/service.js';
 import { costReport, type SessionCost } from '../runtime/costs.js';
 import type { Town } from '../town/town.js';
 import { CONVOY_TYPE, listConvoys, type ConvoyStatus } from '../work/convoy.js';
-import { inbox, type Message } from '../work/mail.js';
+import { MESSAGE_TYPE, messageFromBead, type Message } from '../work/mail.js';
+import { GATE_TYPE, type GateState } from '../molecules/gates.js';
 import { listMergeRequests, type MergeRequest, type MrAttempt } from '../work/merge-request.js';
 import { townStatus, type RigSummary } from '../work/status.js';
 import { observedState, type LiveEvidence } from './health.js';
@@ -46,8 +47,13 @@ export interface RigQueue {
   mainRed?: { commit: string; tail?: string };
 }
 
-export interface MailView { id: string; from: string; subject: string; preview: string; read: boolean; archived: boolean; created_at: string }
-export interface Mailbox { address: string; unread: number; messages: MailView[] }
+export interface MailView { id: string; from: string; subject: string; preview: string; read: boolean; archived: boolean; created_at: string; thread: string }
+/** A conversation: its messages grouped by thread (a reply joins its parent's), newest activity first. */
+export interface ThreadView { thread: string; subject: string; messages: number; unread: number; last_at: string; last_from: string; preview: string }
+export interface Mailbox { address: string; unread: number; messages: MailView[]; threads: ThreadView[] }
+
+/** An open human gate: a molecule step that waits for a person to approve it. */
+export interface GateView { id: string; rig: string; title: string; step?: string; created_at: string }
 
 export interface DashboardSnapshot {
   town: { name: string; root: string; id: string };
@@ -59,17 +65,19 @@ export interface DashboardSnapshot {
   queues: RigQueue[];
   convoys: ConvoyView[];
   mail: Mailbox[];
+  /** Open human gates, oldest first. */
+  gates: GateView[];
   costs: CostSummary;
 }
 
 /** Spend in USD and tokens (input + output + cache). */
 export interface Spend { usd: number; tokens: number }
-/** What the agents' sessions cost, by agent, rig, convoy and day (from every adapter that reports usage). */
-export interface CostSummary { total: Spend; byAgent: Record<string, Spend>; byRig: Record<string, Spend>; byConvoy: Record<string, Spend>; byDay: Record<string, Spend> }
+/** What the agents' sessions cost, by agent, rig, convoy, day and agent CLI (from every adapter that reports usage). */
+export interface CostSummary { total: Spend; byAgent: Record<string, Spend>; byRig: Record<string, Spend>; byConvoy: Record<string, Spend>; byDay: Record<string, Spend>; byAdapter: Record<string, Spend> }
 
 /** Adds each session's spend to its agent, its rig, the convoys tracking its bead and its day. Pure. */
-export function costSummary(sessions: Pick<SessionCost, 'agent' | 'bead' | 'started_at' | 'usage'>[], convoys: Pick<ConvoyStatus, 'id' | 'tracked'>[]): CostSummary {
-  const out: CostSummary = { total: { usd: 0, tokens: 0 }, byAgent: {}, byRig: {}, byConvoy: {}, byDay: {} };
+export function costSummary(sessions: (Pick<SessionCost, 'agent' | 'bead' | 'started_at' | 'usage'> & { adapter?: string })[], convoys: Pick<ConvoyStatus, 'id' | 'tracked'>[]): CostSummary {
+  const out: CostSummary = { total: { usd: 0, tokens: 0 }, byAgent: {}, byRig: {}, byConvoy: {}, byDay: {}, byAdapter: {} };
   const convoysOf = new Map<string, string[]>();
   for (const c of convoys) for (const t of c.tracked) convoysOf.set(t.id, [...(convoysOf.get(t.id) ?? []), c.id]);
   const add = (m: Record<string, Spend>, k: string, usd: number, tokens: number) => {
@@ -86,6 +94,7 @@ export function costSummary(sessions: Pick<SessionCost, 'agent' | 'bead' | 'star
     if (s.agent.includes('/')) add(out.byRig, s.agent.split('/')[0]!, u.costUsd, tokens);
     for (const c of (s.bead && convoysOf.get(s.bead)) || []) add(out.byConvoy, c, u.costUsd, tokens);
     add(out.byDay, s.started_at.slice(0, 10), u.costUsd, tokens);
+    if (s.adapter) add(out.byAdapter, s.adapter, u.costUsd, tokens);
   }
   return out;
 }
@@ -192,20 +201,44 @@ export function rigQueue(rig: string, mrs: MergeRequest[], recent = RECENT_MRS, 
   };
 }
 
-/** The newest messages first, bodies cut to a one-line preview. */
-export function mailbox(address: string, messages: Message[], recent = RECENT_MAIL): Mailbox {
-  const preview = (body: string) => {
-    const line = body.split('\n').find((l) => l.trim())?.trim() ?? '';
-    return line.length > 140 ? `${line.slice(0, 139)}…` : line;
-  };
+const preview = (body: string) => {
+  const line = body.split('\n').find((l) => l.trim())?.trim() ?? '';
+  return line.length > 140 ? `${line.slice(0, 139)}…` : line;
+};
+
+/**
+ * A mailbox: its newest messages first (bodies cut to a one-line preview), and the threads it takes
+ * part in (sent or received; `all` is every message of the town), newest activity first. Pure.
+ */
+export function mailbox(address: string, all: Message[], recent = RECENT_MAIL): Mailbox {
+  const messages = all.filter((m) => m.to === address);
+  const mine = new Set(all.filter((m) => m.to === address || m.from === address).map((m) => m.thread));
+  const threads: ThreadView[] = [];
+  for (const t of mine) {
+    const ms = all.filter((m) => m.thread === t).sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
+    const lastOne = ms[ms.length - 1]!;
+    threads.push({
+      thread: t, subject: ms[0]!.subject, messages: ms.length, unread: ms.filter((m) => m.to === address && !m.read && !m.archived).length,
+      last_at: lastOne.created_at, last_from: lastOne.from, preview: preview(lastOne.body),
+    });
+  }
   return {
     address,
     unread: messages.filter((m) => !m.read && !m.archived).length,
     messages: [...messages]
       .sort((a, b) => b.created_at.localeCompare(a.created_at))
       .slice(0, recent)
-      .map((m) => ({ id: m.id, from: m.from, subject: m.subject, preview: preview(m.body), read: m.read, archived: m.archived, created_at: m.created_at })),
+      .map((m) => ({ id: m.id, from: m.from, subject: m.subject, preview: preview(m.body), read: m.read, archived: m.archived, created_at: m.created_at, thread: m.thread })),
+    threads: threads.sort((a, b) => b.last_at.localeCompare(a.last_at) || a.thread.localeCompare(b.thread)).slice(0, recent),
   };
+}
+
+/** Open gates that wait for a person, from gate beads (HQ's and each rig's), oldest first. Pure. */
+export function humanGates(beads: Array<{ rig: string; bead: Pick<Issue, 'id' | 'title' | 'status' | 'issue_type' | 'created_at' | 'fields'> }>): GateView[] {
+  return beads
+    .filter(({ bead: b }) => b.issue_type === GATE_TYPE && b.status !== 'closed' && (b.fields as Partial<GateState>).gate?.type === 'human')
+    .map(({ rig, bead: b }) => ({ id: b.id, rig, title: b.title, step: (b.fields as Partial<GateState>).gate_step, created_at: b.created_at }))
+    .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
 }
 
 /** The snapshot's content, without its timestamp: equal keys mean nothing worth resending. */
@@ -239,8 +272,11 @@ export async function buildSnapshot(town: Town, live?: LiveEvidence): Promise<Da
     if (red) q.mainRed = red;
     queues.push(q);
   }
-  const mail: Mailbox[] = [];
-  for (const address of MAILBOXES) mail.push(mailbox(address, await inbox(town, address, { all: true })));
+  const hq = await town.stores.hq();
+  const allMail = (await hq.list({ type: MESSAGE_TYPE })).map(messageFromBead);
+  const mail = MAILBOXES.map((address) => mailbox(address, allMail));
+  const gateBeads = (await hq.list({ type: GATE_TYPE })).map((bead) => ({ rig: 'hq', bead }));
+  for (const r of rigs) for (const bead of await (await town.stores.rig(r)).list({ type: GATE_TYPE })) gateBeads.push({ rig: r.name, bead });
   return {
     town: status.town,
     generated_at: now(),
@@ -250,6 +286,7 @@ export async function buildSnapshot(town: Town, live?: LiveEvidence): Promise<Da
     queues,
     convoys: convoyViews(allConvoys, convoyBeads),
     mail,
+    gates: humanGates(gateBeads),
     costs: costSummary((await costReport(town)).sessions, allConvoys),
   };
 }

@@ -1,22 +1,45 @@
-// Usage and cost per session, per identity and per set of beads (a convoy), from the transcripts
-// recorded on identities' sessions.
+// Usage and cost per session, per identity and per set of beads (a convoy), from what each agent
+// CLI records on disk: Claude Code's transcript, codex's rollouts, gemini's chat files, opencode's
+// database (usage-*.ts). The session record says where (transcript, usage_source) and when.
 import type { Town } from '../town/town.js';
 import { listAgents } from '../town/identity.js';
 import type { RuntimeSessionRecord } from './launch.js';
 import { readTranscriptUsage, addUsage, EMPTY_USAGE, type Usage } from './usage.js';
+import { codexUsage } from './usage-codex.js';
+import { geminiUsage } from './usage-gemini.js';
+import { opencodeUsage } from './usage-opencode.js';
 
-export interface SessionCost { agent: string; session_name: string; session_id?: string; bead?: string; started_at: string; usage: Usage }
+export interface SessionCost { agent: string; adapter: string; session_name: string; session_id?: string; bead?: string; started_at: string; usage: Usage }
 export interface CostReport { sessions: SessionCost[]; byAgent: Record<string, Usage>; total: Usage }
+
+/**
+ * One session's usage, or undefined when its CLI recorded none (or reports none: shell, custom).
+ * `nextStart` bounds a session with no end recorded, so a later session in the same directory is
+ * not counted twice.
+ */
+export function sessionUsage(s: RuntimeSessionRecord, nextStart?: string): Usage | undefined {
+  if (s.transcript) return readTranscriptUsage(s.transcript);
+  if (!s.usage_source) return undefined;
+  const from = Date.parse(s.started_at);
+  const to = Date.parse(s.ended_at ?? nextStart ?? '') || undefined;
+  switch (s.adapter) {
+    case 'codex': return s.cwd ? codexUsage(s.usage_source, s.cwd, from, to) : undefined;
+    case 'gemini': return s.session_id ? geminiUsage(s.usage_source, s.session_id) : undefined;
+    case 'opencode': return s.cwd ? opencodeUsage(s.usage_source, s.cwd, from, to) : undefined;
+    default: return undefined;
+  }
+}
 
 export async function costReport(town: Town, filter: { agent?: string; rig?: string; beads?: string[] } = {}): Promise<CostReport> {
   const sessions: SessionCost[] = [];
   for (const a of await listAgents(town, { rig: filter.rig, includeRetired: true })) {
     if (filter.agent && a.address !== filter.agent) continue;
-    for (const s of a.sessions as RuntimeSessionRecord[]) {
-      if (filter.beads && (!s.bead || !filter.beads.includes(s.bead))) continue;
-      const usage = readTranscriptUsage(s.transcript);
-      if (usage) sessions.push({ agent: a.address, session_name: s.session_name, session_id: s.session_id, bead: s.bead, started_at: s.started_at, usage });
-    }
+    const records = a.sessions as RuntimeSessionRecord[];
+    records.forEach((s, i) => {
+      if (filter.beads && (!s.bead || !filter.beads.includes(s.bead))) return;
+      const usage = sessionUsage(s, records[i + 1]?.started_at);
+      if (usage) sessions.push({ agent: a.address, adapter: s.adapter, session_name: s.session_name, session_id: s.session_id, bead: s.bead, started_at: s.started_at, usage });
+    });
   }
   const byAgent: Record<string, Usage> = {};
   let total = EMPTY_USAGE;

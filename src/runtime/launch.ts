@@ -22,7 +22,7 @@ import { agentEnv } from './env.js';
 export { nudgeAgent, NotNudgeableError, type NudgeResult } from './nudge.js';
 
 /** A session record plus what the runtime needs later (cwd for seance, bead for convoy costs). */
-export type RuntimeSessionRecord = SessionRecord & { cwd?: string; bead?: string };
+export type RuntimeSessionRecord = SessionRecord & { cwd?: string; bead?: string; usage_source?: string };
 
 export function townSocket(town: Town): string {
   return `gt-${town.id}`;
@@ -100,7 +100,7 @@ export async function launchAgent(town: Town, address: string, opts: { adapter?:
       session_id: adapter.ownsSessionId ? ctx.sessionId : undefined,
       session_name: session, adapter: adapter.name, mode, pid: info.pid,
       started_at: new Date().toISOString(),
-      transcript: adapter.transcriptPath?.(ctx), cwd: agent.workdir, bead: agent.hook,
+      transcript: adapter.transcriptPath?.(ctx), usage_source: adapter.usageSource?.(ctx, env), cwd: agent.workdir, bead: agent.hook,
     };
     await recordSession(town, address, clean(record));
     await setAgentState(town, address, 'working', `session ${session} started (${adapter.name}, ${mode})`);

@@ -1,6 +1,7 @@
-// Usage and cost from Claude Code transcripts (JSONL). Pure functions over lines, plus one reader.
-// Each assistant content block is its own line carrying the whole message's usage, so usage is
-// counted once per message.id.
+// Usage and cost: the shape every agent CLI's usage is summed into, the price table, and the reader
+// of Claude Code transcripts (JSONL). Each assistant content block is its own line carrying the
+// whole message's usage, so usage is counted once per message.id. The other CLIs' readers are in
+// usage-codex.ts, usage-gemini.ts and usage-opencode.ts.
 import { existsSync, readFileSync } from 'node:fs';
 
 export interface Usage {
@@ -18,9 +19,20 @@ export const EMPTY_USAGE: Usage = { inputTokens: 0, outputTokens: 0, cacheWriteT
 /** USD per million tokens (input, output); cache writes cost 1.25x input, cache reads 0.1x. */
 export interface Price { input: number; output: number }
 
-/** Price by model family; newest generations first. Unknown models price as Sonnet. */
+/**
+ * Price by model family; newest generations first. OpenAI and Google list prices as of 2026 (GPT-5
+ * and Gemini 2.5 tiers; later generations price as these until listed). Unknown models price as Sonnet.
+ */
 export function priceFor(model: string): Price {
   const m = model.toLowerCase();
+  if (m.startsWith('gemini')) {
+    if (m.includes('flash-lite')) return { input: 0.1, output: 0.4 };
+    return m.includes('flash') ? { input: 0.3, output: 2.5 } : { input: 1.25, output: 10 };
+  }
+  if (/^(gpt|o\d|codex)/.test(m)) {
+    if (m.includes('nano')) return { input: 0.05, output: 0.4 };
+    return m.includes('mini') ? { input: 0.25, output: 2 } : { input: 1.25, output: 10 };
+  }
   if (m.includes('opus')) {
     // Opus 4.5 and later are $5/$25; Opus 3, 4 and 4.1 were $15/$75.
     return /opus-4-[5-9]|opus-4\.[5-9]|opus-[5-9]/.test(m) ? { input: 5, output: 25 } : { input: 15, output: 75 };
@@ -76,6 +88,15 @@ export function addUsage(a: Usage, b: Usage): Usage {
     costUsd: a.costUsd + b.costUsd,
     messages: a.messages + b.messages,
     models: [...new Set([...a.models, ...b.models])],
+  };
+}
+
+/** One model's tokens in Usage's terms (input excludes cache reads), priced by priceFor unless a cost is given. */
+export function usageOf(model: string, t: { input: number; output: number; cacheRead?: number; cacheWrite?: number; costUsd?: number }): Usage {
+  const u = { input_tokens: t.input, output_tokens: t.output, cache_read_input_tokens: t.cacheRead ?? 0, cache_creation_input_tokens: t.cacheWrite ?? 0 };
+  return {
+    inputTokens: t.input, outputTokens: t.output, cacheReadTokens: t.cacheRead ?? 0, cacheWriteTokens: t.cacheWrite ?? 0,
+    costUsd: t.costUsd ?? costOf(model, u), messages: 1, models: [model],
   };
 }
 

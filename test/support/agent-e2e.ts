@@ -14,3 +14,28 @@ export async function assertHandedIn(f: TownFixture, o: { bead: string; agent: s
   // gt done ends the session.
   await until('the session to end', sessionGone(f, o.agent), 20_000);
 }
+
+/**
+ * `gt costs` shows the agent's session with exactly the tokens the stub model reported for its
+ * agent-loop requests: the first `atLeast` of them (their tool calls ran, so the CLI recorded their
+ * answers) and maybe later ones (`gt done` may stop the CLI before it records the last answer).
+ */
+export async function assertCostsRecorded(f: TownFixture, agent: string, main: Array<{ tokens?: { input: number; output: number } }>, atLeast = 3): Promise<void> {
+  type U = { inputTokens: number; outputTokens: number; cacheReadTokens: number; costUsd: number; models: string[] };
+  const prefixes: string[] = [];
+  let input = 0;
+  let output = 0;
+  main.forEach((r, i) => {
+    input += r.tokens?.input ?? 0;
+    output += r.tokens?.output ?? 0;
+    if (i + 1 >= atLeast) prefixes.push(`${input}/${output}`);
+  });
+  let seen = '(nothing)';
+  const u = await until(`gt costs to show ${agent} with ${prefixes.join(' or ')} tokens in/out`, () => {
+    const got = f.gtJson<{ byAgent: Record<string, U> }>(['costs', '--agent', agent, '--json']).byAgent[agent];
+    seen = got ? `${got.inputTokens + got.cacheReadTokens}/${got.outputTokens}` : '(nothing)';
+    return got && prefixes.includes(seen) && got;
+  }, 20_000).catch((e: Error) => { throw new Error(`${e.message}; last seen ${seen}`); });
+  assert.ok(u.costUsd > 0, `priced: ${JSON.stringify(u)}`);
+  assert.ok(u.models.length > 0);
+}

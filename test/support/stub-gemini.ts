@@ -44,6 +44,8 @@ export interface GeminiRecordedRequest {
   kind: 'main' | 'side' | 'other';
   step?: number;
   reply?: string;
+  /** The usage the stub reported for this answer (what the CLI should record). */
+  tokens?: { input: number; output: number };
   at: number;
 }
 
@@ -66,15 +68,17 @@ export async function startStubGemini(steps: GeminiTurn[], opts: { finalText?: s
       const tokens = Math.ceil(raw.length / 4);
       if (!offersShell(body)) {
         const text = sideAnswer(body);
-        requests.push({ method: req.method, path: path!, model, body, kind: 'side', reply: text, at });
-        return reply(res, sse, [{ text }], tokens);
+        const rec: GeminiRecordedRequest = { method: req.method, path: path!, model, body, kind: 'side', reply: text, at };
+        requests.push(rec);
+        return reply(res, sse, [{ text }], tokens, rec);
       }
       const index = body.contents.filter((c) => c.role === 'model').length;
       const turn = steps[index] ?? { text: opts.finalText ?? 'All done.' };
       const parts: GeminiPart[] = [{ text: turn.text ?? (turn.exec ? 'Running a command.' : 'Done.') }];
       if (turn.exec) parts.push({ functionCall: { name: SHELL_TOOL, args: { command: turn.exec, description: 'scenario step' } } });
-      requests.push({ method: req.method, path: path!, model, body, kind: 'main', step: index, reply: JSON.stringify(parts), at });
-      return reply(res, sse, parts, tokens);
+      const rec: GeminiRecordedRequest = { method: req.method, path: path!, model, body, kind: 'main', step: index, reply: JSON.stringify(parts), at };
+      requests.push(rec);
+      return reply(res, sse, parts, tokens, rec);
     }
     requests.push({ method: req.method ?? 'GET', path: path!, model, body, kind: 'other', at });
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -82,8 +86,9 @@ export async function startStubGemini(steps: GeminiTurn[], opts: { finalText?: s
   }
 
   /** One GenerateContentResponse: as a single SSE event for the streaming endpoint, else plain JSON. */
-  function reply(res: ServerResponse, sse: boolean, parts: GeminiPart[], promptTokens: number): void {
+  function reply(res: ServerResponse, sse: boolean, parts: GeminiPart[], promptTokens: number, rec: GeminiRecordedRequest): void {
     const out = Math.max(1, Math.ceil(JSON.stringify(parts).length / 4));
+    rec.tokens = { input: promptTokens, output: out };
     const response = {
       candidates: [{ content: { role: 'model', parts }, finishReason: 'STOP', index: 0 }],
       usageMetadata: { promptTokenCount: promptTokens, candidatesTokenCount: out, totalTokenCount: promptTokens + out },

@@ -66,6 +66,8 @@ export interface RecordedRequest {
   /** For main requests: the step index answered and what was answered. */
   step?: number;
   reply?: string;
+  /** The usage the stub reported for this answer (what the CLI should record). */
+  tokens?: { input: number; output: number };
   at: number;
 }
 
@@ -95,8 +97,9 @@ export async function startStubModel(steps: StubStep[], opts: StubOptions = {}):
       const inputTokens = estimateTokens(raw);
       if (!isMain) {
         const text = sideAnswer(body);
-        requests.push({ method: req.method, path, body, kind: 'side', reply: text, at });
-        return answer(res, body, [{ type: 'text', text }], 'end_turn', inputTokens);
+        const rec: RecordedRequest = { method: req.method, path, body, kind: 'side', reply: text, at };
+        requests.push(rec);
+        return answer(res, body, [{ type: 'text', text }], 'end_turn', inputTokens, rec);
       }
       const index = body.messages.filter((m) => m.role === 'assistant').length;
       const sys = JSON.stringify(body.system ?? '');
@@ -110,16 +113,18 @@ export async function startStubModel(steps: StubStep[], opts: StubOptions = {}):
         const input = typeof turn.tool.input === 'function' ? turn.tool.input(ctx) : turn.tool.input;
         content.push({ type: 'tool_use', id: `toolu_stub_${++seq}`, name: turn.tool.name, input });
       }
-      requests.push({ method: req.method, path, body, kind: 'main', step: index, reply: JSON.stringify(content), at });
-      return answer(res, body, content, turn.tool ? 'tool_use' : 'end_turn', inputTokens);
+      const rec: RecordedRequest = { method: req.method, path, body, kind: 'main', step: index, reply: JSON.stringify(content), at };
+      requests.push(rec);
+      return answer(res, body, content, turn.tool ? 'tool_use' : 'end_turn', inputTokens, rec);
     }
     requests.push({ method: req.method ?? 'GET', path, body, kind: 'other', at });
     json(res, {});
   }
 
-  function answer(res: ServerResponse, body: MessagesRequest, content: Array<Record<string, unknown>>, stop: string, inputTokens: number): void {
+  function answer(res: ServerResponse, body: MessagesRequest, content: Array<Record<string, unknown>>, stop: string, inputTokens: number, rec: RecordedRequest): void {
     const model = opts.model ?? body.model ?? 'claude-sonnet-4-5';
     const outputTokens = Math.max(1, estimateTokens(JSON.stringify(content)));
+    rec.tokens = { input: inputTokens, output: outputTokens };
     const id = `msg_stub_${++seq}`;
     const usage = { input_tokens: inputTokens, output_tokens: outputTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
     if (!body.stream) {

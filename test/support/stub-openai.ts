@@ -61,6 +61,8 @@ export interface OpenAiRecordedRequest {
   /** How the shell tool was offered: a plain function, or nested in the code-mode `exec` tool. */
   surface?: 'function' | 'code';
   reply?: string;
+  /** The usage the stub reported for this answer (what the CLI should record). */
+  tokens?: { input: number; output: number };
   at: number;
 }
 
@@ -84,8 +86,9 @@ export async function startStubOpenAi(steps: OpenAiTurn[], opts: { finalText?: s
       const surface = body.text?.format?.type === 'json_schema' ? undefined : shellSurface(body);
       if (!surface) {
         const text = sideAnswer(body);
-        requests.push({ method: req.method, path, body, kind: 'side', reply: text, at });
-        return stream(res, body, [message(text)], inputTokens);
+        const rec: OpenAiRecordedRequest = { method: req.method, path, body, kind: 'side', reply: text, at };
+        requests.push(rec);
+        return stream(res, body, [message(text)], inputTokens, rec);
       }
       const index = body.input.filter((i) => i.type === 'message' && i.role === 'assistant').length;
       const cwd = /<cwd>([^<]+)<\/cwd>/.exec(raw)?.[1] ?? '';
@@ -102,8 +105,9 @@ export async function startStubOpenAi(steps: OpenAiTurn[], opts: { finalText?: s
           ? { type: 'function_call', id: `fc_stub_${n}`, call_id: `call_stub_${n}`, name: SHELL_TOOL, arguments: JSON.stringify(args) }
           : { type: 'custom_tool_call', id: `ctc_stub_${n}`, call_id: `call_stub_${n}`, name: CODE_TOOL, input: codeModeScript(args) });
       }
-      requests.push({ method: req.method, path, body, kind: 'main', step: index, surface, reply: JSON.stringify(items), at });
-      return stream(res, body, items, inputTokens);
+      const rec: OpenAiRecordedRequest = { method: req.method, path, body, kind: 'main', step: index, surface, reply: JSON.stringify(items), at };
+      requests.push(rec);
+      return stream(res, body, items, inputTokens, rec);
     }
     requests.push({ method: req.method ?? 'GET', path, body, kind: 'other', at });
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -115,9 +119,10 @@ export async function startStubOpenAi(steps: OpenAiTurn[], opts: { finalText?: s
   }
 
   /** The SSE events codex reads: created, one added/done pair per output item, completed with usage. */
-  function stream(res: ServerResponse, body: ResponsesRequest, items: Array<Record<string, unknown>>, inputTokens: number): void {
+  function stream(res: ServerResponse, body: ResponsesRequest, items: Array<Record<string, unknown>>, inputTokens: number, rec: OpenAiRecordedRequest): void {
     const id = `resp_stub_${++seq}`;
     const outputTokens = Math.max(1, Math.ceil(JSON.stringify(items).length / 4));
+    rec.tokens = { input: inputTokens, output: outputTokens };
     const usage = { input_tokens: inputTokens, input_tokens_details: { cached_tokens: 0 }, output_tokens: outputTokens, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: inputTokens + outputTokens };
     const response = { id, object: 'response', model: body.model, status: 'in_progress', output: [] as unknown[] };
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });

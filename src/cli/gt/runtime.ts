@@ -30,10 +30,8 @@ async function lastSessionOf(town: Town, target: string) {
 async function peek(target: string, o: { lines: number; json?: boolean }): Promise<void> {
   const town = await currentTown();
   const { s, agent } = await lastSessionOf(town, target);
-  const { providerFor } = await import('../../runtime/launch.js');
-  const p = providerFor(town, s.mode);
-  const screen = p.capture(s.session_name, o.lines);
-  output(o.json, { agent: agent.address, session: s.session_name, alive: p.get(s.session_name)?.alive === true, screen }, (d) => d.screen);
+  const { sessionScreen } = await import('../../runtime/pane.js');
+  output(o.json, { agent: agent.address, session: s.session_name, ...sessionScreen(town, s, o.lines) }, (d) => d.screen);
 }
 
 export function register(program: Command): void {
@@ -148,7 +146,7 @@ export function register(program: Command): void {
 
   program
     .command('costs')
-    .description('token usage and cost per session, per identity, per convoy (from Claude Code transcripts)')
+    .description('token usage and cost per session, per identity, per convoy (from what claude, codex, gemini and opencode record)')
     .option('--agent <agent>', 'one identity')
     .option('--rig <rig>', 'one rig')
     .option('--convoy <id>', "the sessions that worked a convoy's beads")
@@ -166,7 +164,7 @@ export function register(program: Command): void {
       const fmt = (u: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number; costUsd: number }) =>
         `in ${u.inputTokens} out ${u.outputTokens} cache r/w ${u.cacheReadTokens}/${u.cacheWriteTokens}  $${u.costUsd.toFixed(4)}`;
       output(o.json, r, (d) => [
-        ...d.sessions.map((s) => `${s.session_name.padEnd(32)} ${(s.bead ?? '').padEnd(12)} ${fmt(s.usage)}`),
+        ...d.sessions.map((s) => `${s.session_name.padEnd(32)} ${s.adapter.padEnd(8)} ${(s.bead ?? '').padEnd(12)} ${fmt(s.usage)}`),
         ...Object.entries(d.byAgent).map(([a, u]) => `agent ${a.padEnd(26)} ${fmt(u)}`),
         `total ${fmt(d.total)}`,
       ].join('\n'));

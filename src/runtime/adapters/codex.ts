@@ -26,6 +26,7 @@
 // Not verified: first-run auth. The TUI shows a sign-in screen unless $CODEX_HOME/auth.json exists
 // (OPENAI_API_KEY in the env is not enough; `codex login --with-api-key` writes it). Codex picks its
 // own session ids, so ownsSessionId is false.
+import { join } from 'node:path';
 import { BUSY, type Adapter, type LaunchContext, DEFAULT_PROMPT, PROXY_ENV } from './types.js';
 
 /** `-c` override trusting exactly this directory (JSON string quoting is valid TOML for paths). */
@@ -50,4 +51,6 @@ export const codex: Adapter = {
     : ['codex', '--no-daemon', BYPASS, ...NO_LOGIN_SHELL, ...NO_PASTE_BURST, ...codexTrust(ctx.workdir), ...(ctx.prompt ? [ctx.prompt] : [])],
   isIdle: (screen) => /^› /m.test(screen) && /\? for shortcuts/.test(screen) && !BUSY.test(screen),
   askArgv: (id, q) => ['codex', 'exec', 'fork', id, q],
+  // Its rollouts (with token_count events): see runtime/usage-codex.ts.
+  usageSource: (ctx, env) => join(env.CODEX_HOME || join(ctx.home, '.codex'), 'sessions'),
 };

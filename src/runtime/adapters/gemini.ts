@@ -71,4 +71,6 @@ export const gemini: Adapter = {
   isIdle: (screen) => /Type your message/i.test(screen) && !BUSY.test(screen),
   submitDelayMs: 500,
   askArgv: (id, q) => ['gemini', '--resume', id, '--skip-trust', '-p', q],
+  // Its chat files (tokens per model turn): see runtime/usage-gemini.ts.
+  usageSource: (ctx) => join(ctx.home, '.gemini'),
 };

@@ -15,6 +15,7 @@
 //   npm-installs @opencode-ai/plugin into its config dir in the background (tests pre-seed it).
 // Not verified: that opencode reads AGENTS.md (documented), and seance output format. opencode picks
 // its own session ids, so ownsSessionId is false.
+import { join } from 'node:path';
 import { BUSY, type Adapter, DEFAULT_PROMPT, PROXY_ENV } from './types.js';
 
 const OPENCODE_BUSY = /\besc\s+(again to )?interrupt\b/i;
@@ -30,4 +31,6 @@ export const opencode: Adapter = {
     : ['opencode', '--auto', ...(ctx.prompt ? ['--prompt', ctx.prompt] : [])],
   isIdle: (screen) => /ctrl\+p commands/i.test(screen) && !OPENCODE_BUSY.test(screen) && !BUSY.test(screen),
   askArgv: (id, q) => ['opencode', 'run', '--session', id, '--fork', q],
+  // Its database (tokens and cost per message): see runtime/usage-opencode.ts.
+  usageSource: (ctx, env) => join(env.XDG_DATA_HOME || join(ctx.home, '.local', 'share'), 'opencode', 'opencode.db'),
 };

@@ -53,6 +53,11 @@ export interface Adapter {
   parseAnswer?(stdout: string): string;
   /** Where this session's transcript (with usage) is written. */
   transcriptPath?(ctx: LaunchContext): string;
+  /**
+   * Where a CLI that names its own sessions records usage (a directory or database, read by
+   * runtime/costs.ts with the session's cwd and times); `env` is the session's environment.
+   */
+  usageSource?(ctx: LaunchContext, env: Record<string, string>): string;
 }
 
 /** The one-paragraph role pointer written to the agent's prompt file. Full context comes from `gt prime`. */
