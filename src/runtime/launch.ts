@@ -11,6 +11,7 @@ import { gitSyncTry } from '../lib/git.js';
 import { writeFileAtomic } from '../lib/fsx.js';
 import { killServer, tmuxAvailable, TmuxMissingError } from '../lib/tmux.js';
 import { TOWN_ENTRIES, type Town } from '../town/town.js';
+import { isShared, machineName } from '../town/machine.js';
 import { loadRig, type Rig } from '../town/rig.js';
 import { mustGetAgent, getAgent, recordSession, setAgentState, sessionName, type Agent, type SessionRecord } from '../town/identity.js';
 import { tmuxProvider, headlessProvider, type SessionMode, type SessionProvider } from './session.js';
@@ -24,7 +25,8 @@ export { nudgeAgent, NotNudgeableError, type NudgeResult } from './nudge.js';
 export type RuntimeSessionRecord = SessionRecord & { cwd?: string; bead?: string };
 
 export function townSocket(town: Town): string {
-  return `gt-${town.id}`;
+  // Machines of a shared town are one town (one id); each runs its own tmux server.
+  return isShared(town) ? `gt-${town.id}-${machineName(town)}` : `gt-${town.id}`;
 }
 
 export function providerFor(town: Town, mode: SessionMode): SessionProvider {

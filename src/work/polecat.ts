@@ -8,6 +8,7 @@ import { ensureAgent, listAgents, retireAgent, getAgent, defaultWorkdir, type Ag
 import type { Rig } from '../town/rig.js';
 import type { Town } from '../town/town.js';
 import type { Tx } from '../beads/api.js';
+import { ownedHere } from '../town/machine.js';
 
 export function polecatAddress(rig: string, name: string): string {
   return `${rig}/polecats/${name}`;
@@ -86,12 +87,16 @@ export async function decommissionPolecat(town: Town, rig: Rig, name: string, op
   const address = polecatAddress(rig.name, name);
   const agent = await getAgent(town, address);
   if (!agent) return;
-  try {
-    const { stopAgent } = await import('../runtime/launch.js');
-    await stopAgent(town, address);
-  } catch {
-    /* no runtime, or already gone */
+  // In a shared town, a polecat of another machine (its MR merged by this machine's refinery) has
+  // its session and worktree there: only its identity is closed from here.
+  if (ownedHere(town, agent)) {
+    try {
+      const { stopAgent } = await import('../runtime/launch.js');
+      await stopAgent(town, address);
+    } catch {
+      /* no runtime, or already gone */
+    }
+    await removeWorktree(rig, agent.workdir, agent.branch, !opts.keepBranch);
   }
-  await removeWorktree(rig, agent.workdir, agent.branch, !opts.keepBranch);
   await retireAgent(town, address, opts.reason ?? 'decommissioned', 'gt');
 }
