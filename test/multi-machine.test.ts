@@ -226,6 +226,7 @@ test("SIGKILL of the machine holding the rig's refinery lease mid-merge: the oth
     const held = m2.gt(['status', '--json']);
     assert.deepEqual(JSON.parse(held.stdout).machines.find((m: { name: string }) => m.name === 'm1').leases, ['demo']);
     stopMachine(m1, 'SIGKILL');
+    const m1Beat = JSON.parse(m2.gt(['status', '--json']).stdout).machines.find((m: { name: string }) => m.name === 'm1').heartbeat_at;
     assert.equal(git(t.remote, ['rev-parse', 'main']), mainBefore, 'the killed landing left main as it was');
     // m1's polecats were killed with it: what they had not handed in stays hooked to m1 (its own
     // deacon resumes it when m1 comes back). Every MR that was filed lands on m2, exactly once.
@@ -243,7 +244,9 @@ test("SIGKILL of the machine holding the rig's refinery lease mid-merge: the oth
     assert.match(m2log, new RegExp(`${testing.id}: was testing when a refinery stopped; queued again`));
     void slung;
     const status = JSON.parse(m2.gt(['status', '--json']).stdout);
-    assert.equal(status.machines.find((m: { name: string }) => m.name === 'm1').alive, false, 'the killed machine shows dead');
+    const m1Row = status.machines.find((m: { name: string }) => m.name === 'm1');
+    assert.equal(m1Row.heartbeat_at, m1Beat, 'the killed machine beats no more (it shows dead once its heartbeat is older than 30 s)');
+    assert.deepEqual(m1Row.leases, [], "the killed machine's lease note went to m2");
   } finally {
     await t.cleanup();
   }

@@ -27,6 +27,11 @@ const DDL = `CREATE SCHEMA IF NOT EXISTS ${SCHEMA};
 /** A deacon beats every few seconds; a machine silent this long is taken for dead. */
 export const MACHINE_STALE_MS = 30_000;
 
+/** Pure: a machine is alive while its deacon has not said it stopped and beat within MACHINE_STALE_MS. */
+export function machineAlive(stopped: boolean, heartbeatAgeMs: number, staleMs = MACHINE_STALE_MS): boolean {
+  return !stopped && heartbeatAgeMs < staleMs;
+}
+
 export interface SharedTown { name: string; id: string }
 export interface SharedRig { name: string; prefix: string; source: string; branch: string; push: boolean; test_cmd?: string }
 export interface MachineBeat { name: string; host: string; root: string; pid: number; startedAt: string; patrols: number; maxPolecats: number; lastError?: string }
@@ -138,7 +143,7 @@ export class TownRegistry {
       name: m.name, host: m.host, root: m.root, pid: m.pid ?? undefined,
       started_at: m.started_at?.toISOString(), heartbeat_at: m.heartbeat_at.toISOString(), stopped_at: m.stopped_at?.toISOString(),
       heartbeat_age_ms: Math.max(0, Math.round(m.age_ms)),
-      alive: !m.stopped_at && m.age_ms < MACHINE_STALE_MS,
+      alive: machineAlive(!!m.stopped_at, m.age_ms),
       patrols: m.patrols, max_polecats: m.max_polecats ?? undefined, last_error: m.last_error ?? undefined,
       leases: m.leases ?? [],
     }));
