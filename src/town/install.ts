@@ -28,17 +28,19 @@ export async function installTown(dir: string, name?: string, opts: InstallOptio
   const exists = existsSync(join(dir, TOWN_FILE));
   let joinId: string | undefined;
   let joinName = name;
-  if (opts.store !== undefined) {
+  // A town already here answers for itself (createTownLayout: same store or a clear refusal).
+  if (opts.store !== undefined && !exists) {
     const { withRegistry } = await import('./registry.js');
-    const { redactUrl } = await import('../beads/postgres/index.js');
+    const { redactUrl, createDatabaseIfMissing } = await import('../beads/postgres/index.js');
     const where = redactUrl(opts.store);
+    if (!opts.join) await createDatabaseIfMissing(opts.store); // the first machine may name a database to be made
     const shared = await withRegistry(opts.store, (reg) => reg.town());
     if (opts.join) {
       if (!shared) throw new UserError(`there is no town in ${where} to join`, 'install the first machine without --join: gt install <dir> --store <url>');
       if (name !== undefined && name !== shared.name) throw new UserError(`the town in ${where} is named '${shared.name}', not '${name}'`, 'leave out --name when joining');
       joinId = shared.id;
       joinName = shared.name;
-    } else if (shared && !exists) {
+    } else if (shared) {
       throw new UserError(`${where} already holds town '${shared.name}' (id ${shared.id})`, `to work that town from this machine too: gt install ${dir} --store <url> --join`);
     }
   }
