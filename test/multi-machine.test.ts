@@ -136,6 +136,12 @@ test('a town shared by two machines: joined, heartbeats in gt status, a 20-bead 
     assert.equal(again.code, 1);
     assert.match(again.stderr, /already holds town .*--join/s);
     assert.equal(existsSync(join(t.dir, 'm3', 'town', 'town.toml')), false);
+    const empty = await db.server!.createDatabase();
+    const nothing = m1.gt(['install', join(t.dir, 'm4', 'town'), '--store', empty, '--join']);
+    assert.equal(nothing.code, 1);
+    assert.match(nothing.stderr, /there is no town in postgres:\/\/postgres:\*\*\*@.* to join/);
+    assert.equal(existsSync(join(t.dir, 'm4', 'town')), false);
+    assert.match(m1.gt(['install', join(t.dir, 'm5'), '--join']).stderr, /--join needs --store/);
     const wrongSource = m2.gt(['rig', 'add', 'demo', join(t.dir, 'project')]);
     assert.equal(wrongSource.code, 1);
     assert.match(wrongSource.stderr, /comes from .*remote\.git/);
@@ -155,6 +161,8 @@ test('a town shared by two machines: joined, heartbeats in gt status, a 20-bead 
     const slung = JSON.parse(m1.gt(['sling', ...ids, 'demo', '--json']).stdout);
     assert.equal(slung.hooked.length, 3, "m1's capacity: three polecats now, the rest staged");
     await until('the convoy to land', () => withPg(t.url, 'hq', async (hq) => (await hq.get(slung.convoy))?.status === 'closed'), 200_000);
+    // The last merge closes its bead (landing the convoy) just before it records its MR as merged.
+    await until('every MR recorded', () => withPg(t.url, 'demo', async (s) => (await s.list({ type: 'merge-request', includeClosed: true })).filter((m) => m.fields.mr_state === 'merged').length === 20), 30_000);
 
     const where = landedOnce(t.remote, ids, 'conv');
     const counts = Object.values(where).reduce<Record<string, number>>((c, m) => ({ ...c, [m]: (c[m] ?? 0) + 1 }), {});
@@ -249,5 +257,25 @@ test("SIGKILL of the machine holding the rig's refinery lease mid-merge: the oth
     assert.deepEqual(m1Row.leases, [], "the killed machine's lease note went to m2");
   } finally {
     await t.cleanup();
+  }
+});
+
+test('a machine name a live deacon elsewhere beats under is refused; a stopped one is free again', { skip }, async () => {
+  const url = await db.server!.createDatabase();
+  const { TownRegistry } = await import('../src/town/registry.js');
+  const reg = await TownRegistry.open(url);
+  try {
+    const beat = { name: 'alpha', host: 'h1', root: '/t1', pid: 1, startedAt: new Date().toISOString(), patrols: 0, maxPolecats: 3 };
+    await reg.beat(beat);
+    await reg.beat({ ...beat, patrols: 1 }); // the same deacon again
+    await assert.rejects(reg.beat({ ...beat, host: 'h2', root: '/t2', pid: 2 }), /machine name "alpha" is in use by a live deacon on h1 \(\/t1\)/);
+    await reg.stopped('alpha', 1);
+    const [row] = await reg.machines();
+    assert.equal(row!.alive, false);
+    assert.ok(row!.stopped_at);
+    await reg.beat({ ...beat, host: 'h2', root: '/t2', pid: 2 });
+    assert.equal((await reg.machines())[0]!.host, 'h2');
+  } finally {
+    await reg.close();
   }
 });

@@ -192,6 +192,7 @@ class BeadsQueue implements QueueSource {
       await updateMergeRequest(this.store, mr.id, { state: 'merged', merge_commit: o.commit, attempt: this.attempt(mr, 'merged', { commit: o.commit, detail }) }, this.actor);
     }
     await this.closeMootFixes(mr);
+    await this.pruneRemoteBranch(mr);
     const polecat = await this.ownPolecat(mr);
     if (polecat) {
       try {
@@ -202,6 +203,17 @@ class BeadsQueue implements QueueSource {
       }
     }
     this.log(`${mr.id}: merged ${o.commit.slice(0, 12)}; closed ${closed.join(', ') || 'nothing'}`);
+  }
+
+  /**
+   * Shared town: the MR's branch, pushed to the rig's remote by `gt done`, has landed; it goes from
+   * the remote and from this machine's fetched copy. Best effort: a leftover branch harms nothing.
+   */
+  private async pruneRemoteBranch(mr: MergeRequest): Promise<void> {
+    if (!isShared(this.town) || !this.rig.remote || !mr.branch) return;
+    const { fetchedBranchRef } = await import('./remote-land.js');
+    await gitTry(this.rig.repoDir, ['push', '--quiet', '--no-verify', '--', this.rig.remote, `:refs/heads/${mr.branch}`]);
+    await gitTry(this.rig.repoDir, ['update-ref', '-d', fetchedBranchRef(mr.branch)]);
   }
 
   /** A fix filed (but not yet slung) for an MR that a retest then merged has nothing left to fix. */
