@@ -79,7 +79,7 @@ async function sharedTown(names: string[], opts: { testCmd?: string; maxPolecats
 /** A machine's deacon: `gt daemon` in its own process group (so a SIGKILL takes the machine down whole). */
 function startDeacon(m: Machine): void {
   const log = openSync(join(m.town, 'deacon', 'test-daemon.log'), 'a');
-  m.deacon = spawn(process.execPath, [gtBin, 'daemon', '--machine', m.name, '--max-delay', '1', '--sync-every', '0'], { cwd: m.town, env: m.env, detached: true, stdio: ['ignore', log, log] });
+  m.deacon = spawn(process.execPath, [gtBin, 'daemon', '--machine', m.name, '--max-delay', '1', '--sync-every', '0', '--batch', '4'], { cwd: m.town, env: m.env, detached: true, stdio: ['ignore', log, log] });
 }
 
 /** Ends the machine: its deacon's process group and every headless session it started. */
@@ -122,8 +122,8 @@ function landedOnce(remote: string, ids: string[], prefix: string, only = ids): 
   return where;
 }
 
-test('a town shared by two machines: joined, heartbeats in gt status, a 20-bead convoy worked on both and merged exactly once', { skip, timeout: 240_000 }, async () => {
-  const t = await sharedTown(['m1', 'm2']);
+test('a town shared by two machines: joined, heartbeats in gt status, a 20-bead convoy worked on both and merged exactly once', { skip, timeout: 360_000 }, async () => {
+  const t = await sharedTown(['m1', 'm2'], { maxPolecats: 4 });
   try {
     const [m1, m2] = t.machines as [Machine, Machine];
     // town.toml (tracked by the town's git) holds no password; the owner-only pointer does.
@@ -159,8 +159,8 @@ test('a town shared by two machines: joined, heartbeats in gt status, a 20-bead 
     assert.match(m2.gt(['status']).stdout, /Machines \(2; this one: m2\):\n\s+m1\s+alive\s+last heartbeat \d+ s ago/);
 
     const slung = JSON.parse(m1.gt(['sling', ...ids, 'demo', '--json']).stdout);
-    assert.equal(slung.hooked.length, 3, "m1's capacity: three polecats now, the rest staged");
-    await until('the convoy to land', () => withPg(t.url, 'hq', async (hq) => (await hq.get(slung.convoy))?.status === 'closed'), 200_000);
+    assert.equal(slung.hooked.length, 4, "m1's capacity: four polecats now, the rest staged");
+    await until('the convoy to land', () => withPg(t.url, 'hq', async (hq) => (await hq.get(slung.convoy))?.status === 'closed'), 300_000);
     // The last merge closes its bead (landing the convoy) just before it records its MR as merged.
     await until('every MR recorded', () => withPg(t.url, 'demo', async (s) => (await s.list({ type: 'merge-request', includeClosed: true })).filter((m) => m.fields.mr_state === 'merged').length === 20), 30_000);
 

@@ -64,6 +64,8 @@ export function resolveRuntime(town: Town, agent: Agent, opts: { adapter?: strin
     parent: process.env, passEnv: adapter.passEnv, binDir: town.binDir, town: town.root,
     rig: agent.rig, role: agent.role, address: agent.address, session, extra: custom?.env,
   });
+  // An agent's own gt calls (a mayor slinging work) act as the machine its session runs on.
+  if (isShared(town)) env.GT_MACHINE = machineName(town);
   const ctx: LaunchContext = {
     address: agent.address, role: agent.role, workdir: agent.workdir, mode,
     sessionId: opts.sessionId ?? randomUUID(), prompt: opts.prompt, home: env.HOME ?? homedir(), townRoot: town.root, gtBin: gtBin(town),
