@@ -279,3 +279,25 @@ test('a machine name a live deacon elsewhere beats under is refused; a stopped o
     await reg.close();
   }
 });
+
+test('a store URL without its password: PGPASSWORD supplies it, and no file of the town holds it', { skip }, async () => {
+  const url = new URL(await db.server!.createDatabase());
+  const password = decodeURIComponent(url.password);
+  url.password = '';
+  const { dir, cleanup } = tempDir('gt-multi-pw-');
+  try {
+    const env = testEnv({ HOME: dir, PGPASSWORD: password, GT_MACHINE: 'solo' });
+    const town = join(dir, 'town');
+    const r = gt(['install', town, '--store', url.toString(), '--json'], { cwd: dir, env });
+    assert.equal(r.code, 0, r.stderr);
+    for (const f of ['town.toml', '.beads/store.json']) assert.doesNotMatch(readFileSync(join(town, f), 'utf8'), new RegExp(password), f);
+    const s = gt(['status', '--json'], { cwd: town, env: { ...env, GT_TOWN: town } });
+    assert.equal(s.code, 0, s.stderr);
+    const without = gt(['status'], { cwd: town, env: { ...env, GT_TOWN: town, PGPASSWORD: '' } });
+    assert.equal(without.code, 1, 'without the password the server refuses');
+    assert.match(without.stderr, /password/);
+    assert.doesNotMatch(without.stderr, new RegExp(password));
+  } finally {
+    cleanup();
+  }
+});
