@@ -1,10 +1,12 @@
 // The store on both backends side by side, through the same async interface: ready at 10k issues,
 // create, close 100, and claim throughput with 8 concurrent workers (each with its own handle, as
-// 8 processes would have). Prints figures; asserts nothing.
+// 8 processes would have), and the start-up of a whole `bd ready --json` process on each. Prints
+// figures; asserts nothing.
 //   node dist/bench/store-backends.js [records=10000]
 // PostgreSQL: GT_BENCH_POSTGRES_URL (an existing server, any database the user may create
 // databases in), else an embedded server (test/support/postgres.ts: fsync off, loopback TCP).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Store } from '../src/beads/api.js';
@@ -42,6 +44,18 @@ interface Backend {
   name: string; open(): Promise<Store>; openAnother(): Promise<Store>; dispose(): Promise<void>;
   /** The StoreSpec a fresh process opens (as bd would). */
   spec: Record<string, unknown>;
+  /** A directory bd run in finds this store from (its .beads: the database, or a store.json pointer). */
+  bdDir: string;
+}
+
+const bdBin = fileURLToPath(new URL('../bin/bd.js', import.meta.url));
+
+/** The whole `bd ready --json` process, as an agent runs it: node, the bundle, the store's open, the query, the output. */
+function bdReadyMs(cwd: string, n = 10): number {
+  return time(n, () => {
+    const r = runSync(process.execPath, [bdBin, 'ready', '--json'], { cwd });
+    if (r.code !== 0) throw new Error(`bd ready --json failed: ${r.stderr}`);
+  });
 }
 
 /** A fresh process that opens the store, reads ready (limit 10) and closes it: the store's share of `bd ready`'s start-up. */
@@ -110,6 +124,8 @@ async function measure(b: Backend, text: string): Promise<Map<string, string>> {
     const bare = time(10, () => { runSync(process.execPath, ['-e', '0'], { cwd: tmpdir() }); });
     const proc = startupMs(b.spec);
     out.set('process: open + ready 10 + close (node -e 0 = 1x)', `${fmt(proc)} ${(proc / bare).toFixed(2)}x`);
+    const bd = bdReadyMs(b.bdDir);
+    out.set('process: bd ready --json, whole command', `${fmt(bd)} ${(bd / bare).toFixed(2)}x`);
   } finally {
     await store.close();
     await b.dispose();
@@ -123,6 +139,7 @@ function sqliteBackend(): Backend {
   return {
     name: 'sqlite',
     spec: { kind: 'sqlite', beadsDir },
+    bdDir: dir,
     open: () => openStore({ kind: 'sqlite', beadsDir, create: true, prefix: 'bd' }),
     openAnother: () => openSqliteStore(beadsDir, { separateConnection: true }),
     dispose: async () => rmSync(dir, { recursive: true, force: true }),
@@ -138,12 +155,17 @@ async function postgresBackend(): Promise<Backend | string> {
   server = got.server;
   url = await server.createDatabase();
   const u = url;
+  // bd finds a PostgreSQL store through the pointer a town writes in each .beads.
+  const bdDir = mkdtempSync(join(tmpdir(), 'store-bench-pg-'));
+  mkdirSync(join(bdDir, '.beads'));
+  writeFileSync(join(bdDir, '.beads', 'store.json'), JSON.stringify({ kind: 'postgres', url: u, namespace: 'bench' }), { mode: 0o600 });
   return {
     name: 'postgres',
     spec: { kind: 'postgres', url: u, namespace: 'bench' },
+    bdDir,
     open: () => openStore({ kind: 'postgres', url: u, namespace: 'bench', create: true, prefix: 'bd' }),
     openAnother: () => openStore({ kind: 'postgres', url: u, namespace: 'bench' }),
-    dispose: () => server!.stop(),
+    dispose: async () => { rmSync(bdDir, { recursive: true, force: true }); await server!.stop(); },
   };
 }
 

@@ -4,6 +4,7 @@ import { takeBatch, type QueueItem } from './plan.js';
 import { processRound, type MergeOutcome, type RoundHooks } from './engine.js';
 import { followUpstream } from './upstream.js';
 import { acquireLock, clearJournal, readJournal, testGroupPath } from './journal.js';
+import { fetchBranch, fetchedBranchRef, landedOnRemote } from './remote-land.js';
 import { reapRecordedGroup } from '../lib/terminate.js';
 import { committerFallback, isAncestor, mainTip, prepareWorktree, pushMain, type RefineryRepo } from './worktree.js';
 
@@ -24,6 +25,8 @@ export interface DrainOptions extends RoundHooks {
   batch?: number;
   /** Run a single round and stop. */
   once?: boolean;
+  /** Asked before each round: a reason to stop draining now (a refinery lease that was lost). */
+  stopReason?: () => string | undefined;
 }
 
 export interface DrainReport {
@@ -53,9 +56,17 @@ export async function drainQueue(repo: RefineryRepo, stateDir: string, source: Q
     // While main is red, each MR is tried once per drain (one that fixes main lands; the others
     // wait for the next drain) instead of the same head of the queue over and over.
     const triedOnRedMain = new Set<string>();
+    if (repo.landOnRemote) await pushMain(repo); // main landed here before the town was shared: the remote gets it first
     for (;;) {
-      const items = takeBatch((await source.queued()).filter((i) => !triedOnRedMain.has(i.id)), opts.batch ?? 1);
+      const stop = opts.stopReason?.();
+      if (stop) {
+        opts.log?.(`stopped draining: ${stop}`);
+        break;
+      }
+      if (repo.landOnRemote) await settleLandedElsewhere(repo, source, report, opts.log);
+      let items = takeBatch((await source.queued()).filter((i) => !triedOnRedMain.has(i.id)), opts.batch ?? 1);
       if (items.length === 0) break;
+      if (repo.landOnRemote) items = await fetchBranches(repo, items);
       if (!report.upstreamStuck) {
         const up = await followUpstream(repo, stateDir, opts.log);
         if (up.kind === 'stuck') {
@@ -103,6 +114,30 @@ export async function drainQueue(repo: RefineryRepo, stateDir: string, source: Q
   } finally {
     release();
   }
+}
+
+/**
+ * Shared town: MRs whose marker is on the remote landed already (another machine's refinery, or
+ * this one before a crash, pushed them and died before recording it): recorded as merged, never
+ * merged again.
+ */
+async function settleLandedElsewhere(repo: RefineryRepo, source: QueueSource, report: DrainReport, log?: (line: string) => void): Promise<void> {
+  const landed = await landedOnRemote(repo);
+  if (!landed.size) return;
+  for (const item of await source.queued()) {
+    const commit = landed.get(item.id);
+    if (!commit) continue;
+    await source.settle(item, { kind: 'merged', commit, testedCommit: commit, stackedWith: 0, already: true });
+    report.recovered.push(item.id);
+    log?.(`${item.id}: already landed on ${repo.remote} (${commit.slice(0, 10)}); recorded as merged`);
+  }
+}
+
+/** Shared town: each MR's branch as the polecat pushed it to the remote (its machine may be another). */
+async function fetchBranches(repo: RefineryRepo, items: QueueItem[]): Promise<QueueItem[]> {
+  const out: QueueItem[] = [];
+  for (const item of items) out.push((await fetchBranch(repo, item.branch)) ? { ...item, branch: fetchedBranchRef(item.branch) } : item);
+  return out;
 }
 
 /**

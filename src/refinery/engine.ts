@@ -7,6 +7,14 @@ import {
   type RefineryRepo, type TestRun,
 } from './worktree.js';
 import { writeJournal, clearJournal, readMainVerdict, writeMainVerdict } from './journal.js';
+import { pushLanding } from './remote-land.js';
+import { git } from '../lib/git.js';
+
+/** The remote took the landing: the local main follows it whatever it held (the remote is the truth). */
+async function forceMain(repo: RefineryRepo, to: string, reason: string): Promise<boolean> {
+  await git(repo.repoDir, ['update-ref', '-m', reason, `refs/heads/${repo.mainBranch}`, to]);
+  return true;
+}
 
 export type MergeOutcome =
   | {
@@ -166,15 +174,22 @@ export async function processRound(repo: RefineryRepo, stateDir: string, items: 
     ]);
     // Journal first: if we die right after the swap, the next run knows these landed.
     writeJournal(stateDir, { from: mainBefore, to, landed: merged.map(([item, o]) => ({ item, outcome: o })) });
-    if (await casMain(repo, to, mainBefore, `refinery: land ${landed.map((s) => s.item.id).join(' ')}`)) {
+    const reason = `refinery: land ${landed.map((s) => s.item.id).join(' ')}`;
+    // Shared town: the remote's main is the one main; it must take the landing first (atomically,
+    // with a marker per MR), and the local main follows. Else main lands here and is pushed after.
+    const remote = repo.landOnRemote ? await pushLanding(repo, to, mainBefore, landed.map((s) => ({ id: s.item.id, commit: s.commit }))) : undefined;
+    if (remote && !remote.ok) log(`landing refused: ${remote.reason}`);
+    const swapped = remote ? remote.ok && (await casMain(repo, to, mainBefore, reason) || await forceMain(repo, to, reason)) : await casMain(repo, to, mainBefore, reason);
+    if (swapped) {
       mainAfter = to;
       writeMainVerdict(stateDir, { commit: to, passed: true }); // it is the commit just tested green
-      const pushError = await pushMain(repo);
+      const pushError = remote ? undefined : await pushMain(repo);
       for (const [item, o] of merged) outcomes.set(item.id, pushError && o.kind === 'merged' ? { ...o, pushError } : o);
       log(`${repo.mainBranch} -> ${short(to)}: landed ${landed.map((s) => s.item.id).join(', ')}`);
     } else {
       clearJournal(stateDir);
-      for (const s of stack) outcomes.set(s.item.id, { kind: 'deferred', reason: `${repo.mainBranch} moved while testing; retrying on the new tip` });
+      const why = remote && !remote.ok ? `${repo.remote}'s ${repo.mainBranch} did not take the landing (${remote.reason})` : `${repo.mainBranch} moved while testing`;
+      for (const s of stack) outcomes.set(s.item.id, { kind: 'deferred', reason: `${why}; retrying on the new tip` });
       return { mainBefore, mainAfter, outcomes, testRuns };
     }
   }

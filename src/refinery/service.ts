@@ -23,6 +23,8 @@ import {
   type BounceContext, type BounceOutcome,
 } from './bounce.js';
 import type { RefineryRepo } from './worktree.js';
+import { withRefineryLease } from './lease.js';
+import { isShared } from '../town/machine.js';
 
 export interface RefineryRunOptions {
   batch?: number;
@@ -78,20 +80,23 @@ export async function runRefinery(town: Town, rig: Rig, opts: RefineryRunOptions
   const actor = opts.actor ?? `${rig.name}/refinery`;
   const store = await town.stores.rig(rig);
   const { repo, stateDir } = refineryRepo(rig);
+  // A town shared across machines lands through the rig's remote (when it has one), under the lease.
+  repo.landOnRemote = isShared(town) && !!rig.remote;
   const bounces: BounceRecord[] = [];
   const sling: SlingFn = opts.sling ?? (async (...args) => (await import('../work/sling.js')).sling(...args));
   const queue = new BeadsQueue(town, rig, store, actor, bounces, opts.startFixSessions ?? true, sling, opts.bounceBudget ?? BOUNCE_BUDGET, opts.log);
-  const report = await drainQueue(repo, stateDir, queue, {
+  const report = await withRefineryLease(town, rig, (lease) => drainQueue(repo, stateDir, queue, {
     batch: opts.batch,
     once: opts.once,
     log: opts.log,
+    stopReason: () => { const l = lease.lost(); return l && `the refinery lease's connection failed (${l})`; },
     resolveConflict: opts.onConflict === 'agent'
       ? async (item, conflict) => {
           const { resolveWithAgent } = await import('./agent-resolve.js');
           return resolveWithAgent(town, rig, repo, item, conflict, { timeoutMs: opts.agentTimeoutMs, actor, log: opts.log });
         }
       : undefined,
-  });
+  }));
   if (report.mainRed?.fresh) {
     // Told once per red main commit (the verdict is cached): nothing merges until main is fixed.
     const { sendMail } = await import('../work/mail.js');
@@ -188,6 +193,7 @@ class BeadsQueue implements QueueSource {
       await updateMergeRequest(this.store, mr.id, { state: 'merged', merge_commit: o.commit, attempt: this.attempt(mr, 'merged', { commit: o.commit, detail }) }, this.actor);
     }
     await this.closeMootFixes(mr);
+    await this.pruneRemoteBranch(mr);
     const polecat = await this.ownPolecat(mr);
     if (polecat) {
       try {
@@ -198,6 +204,17 @@ class BeadsQueue implements QueueSource {
       }
     }
     this.log(`${mr.id}: merged ${o.commit.slice(0, 12)}; closed ${closed.join(', ') || 'nothing'}`);
+  }
+
+  /**
+   * Shared town: the MR's branch, pushed to the rig's remote by `gt done`, has landed; it goes from
+   * the remote and from this machine's fetched copy. Best effort: a leftover branch harms nothing.
+   */
+  private async pruneRemoteBranch(mr: MergeRequest): Promise<void> {
+    if (!isShared(this.town) || !this.rig.remote || !mr.branch) return;
+    const { fetchedBranchRef } = await import('./remote-land.js');
+    await gitTry(this.rig.repoDir, ['push', '--quiet', '--no-verify', '--', this.rig.remote, `:refs/heads/${mr.branch}`]);
+    await gitTry(this.rig.repoDir, ['update-ref', '-d', fetchedBranchRef(mr.branch)]);
   }
 
   /** A fix filed (but not yet slung) for an MR that a retest then merged has nothing left to fix. */

@@ -18,6 +18,11 @@ export interface RefineryRepo {
   mainBranch: string;
   /** Remote (name or URL) that main is pushed to after each landing, when configured. */
   remote?: string;
+  /**
+   * Land on the remote itself (a town shared across machines): each landing is an atomic push
+   * that the remote's main must accept before the local main moves (refinery/remote-land.ts).
+   */
+  landOnRemote?: boolean;
   /** Shell command run in the worktree as the gate; none = rebase-only (logged as untested). */
   testCmd?: string;
   testTimeoutMs: number;

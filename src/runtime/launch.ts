@@ -11,6 +11,7 @@ import { gitSyncTry } from '../lib/git.js';
 import { writeFileAtomic } from '../lib/fsx.js';
 import { killServer, tmuxAvailable, TmuxMissingError } from '../lib/tmux.js';
 import { TOWN_ENTRIES, type Town } from '../town/town.js';
+import { isShared, machineName } from '../town/machine.js';
 import { loadRig, type Rig } from '../town/rig.js';
 import { mustGetAgent, getAgent, recordSession, setAgentState, sessionName, type Agent, type SessionRecord } from '../town/identity.js';
 import { tmuxProvider, headlessProvider, type SessionMode, type SessionProvider } from './session.js';
@@ -25,7 +26,8 @@ export { nudgeAgent, NotNudgeableError, type NudgeResult } from './nudge.js';
 export type RuntimeSessionRecord = SessionRecord & { cwd?: string; bead?: string; usage_source?: string };
 
 export function townSocket(town: Town): string {
-  return `gt-${town.id}`;
+  // Machines of a shared town are one town (one id); each runs its own tmux server.
+  return isShared(town) ? `gt-${town.id}-${machineName(town)}` : `gt-${town.id}`;
 }
 
 export function providerFor(town: Town, mode: SessionMode): SessionProvider {
@@ -63,6 +65,8 @@ export function resolveRuntime(town: Town, agent: Agent, opts: { adapter?: strin
     parent: process.env, passEnv: adapter.passEnv, binDir: town.binDir, town: town.root,
     rig: agent.rig, role: agent.role, address: agent.address, session, extra: custom?.env,
   });
+  // An agent's own gt calls (a mayor slinging work) act as the machine its session runs on.
+  if (isShared(town)) env.GT_MACHINE = machineName(town);
   const ctx: LaunchContext = {
     address: agent.address, role: agent.role, workdir: agent.workdir, mode,
     sessionId: opts.sessionId ?? randomUUID(), prompt: opts.prompt, home: env.HOME ?? homedir(), townRoot: town.root, gtBin: gtBin(town),

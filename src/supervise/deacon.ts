@@ -11,6 +11,7 @@ import { lockHolder, tryPidLock } from '../lib/pidlock.js';
 import { isAlive, killGroup, spawnDetached } from '../lib/proc.js';
 import { binDir } from '../lib/paths.js';
 import { TOWN_ENTRIES, type Town } from '../town/town.js';
+import { isShared } from '../town/machine.js';
 
 export interface DeaconOptions {
   batch?: number;
@@ -95,8 +96,20 @@ export async function runDeacon(town: Town, opts: DeaconOptions = {}, log: (line
   const { patrolOnce, nextDelay, IN_FLIGHT_MAX_DELAY_MS } = await import('./patrol.js');
   const { syncTown } = await import('../town/beads-sync.js');
   const hb: Heartbeat = { pid: process.pid, at: new Date().toISOString(), started_at: new Date().toISOString(), patrols: 0 };
+  // In a town shared across machines the heartbeat also goes to the town's database, where every
+  // machine's `gt status` sees it; a name a live deacon elsewhere uses is refused here, at start.
+  let shared: Awaited<ReturnType<typeof import('./machine-beat.js').startMachineBeat>> | undefined;
+  try {
+    if (isShared(town)) shared = await (await import('./machine-beat.js')).startMachineBeat(town, hb);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
   // The heartbeat has its own timer: a long refinery test run must not look like a hang.
-  const beat = () => writeFileAtomic(p.heartbeat, JSON.stringify({ ...hb, at: new Date().toISOString() }));
+  const beat = () => {
+    writeFileAtomic(p.heartbeat, JSON.stringify({ ...hb, at: new Date().toISOString() }));
+    shared?.beat();
+  };
   beat();
   const beating = setInterval(beat, HEARTBEAT_MS);
   let stop = false;
@@ -146,6 +159,7 @@ export async function runDeacon(town: Town, opts: DeaconOptions = {}, log: (line
     }
   } finally {
     clearInterval(beating);
+    await shared?.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     lock.release();

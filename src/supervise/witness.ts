@@ -7,6 +7,7 @@ import { DEFAULT_GUPP_NUDGE_SEC } from '../town/config.js';
 import { getAgent, listAgents, setAgentState, updateAgentFields, type Agent } from '../town/identity.js';
 import type { Rig } from '../town/rig.js';
 import type { Town } from '../town/town.js';
+import { ownedHere } from '../town/machine.js';
 import { assessAgent, DEFAULT_POLICY, type AgentEvidence, type WitnessPolicy, type WitnessAction } from './assess.js';
 
 export interface WitnessRuntime {
@@ -55,7 +56,8 @@ export async function witnessPatrol(town: Town, rig: Rig, opts: { policy?: Witne
   const policy = opts.policy ?? { ...DEFAULT_POLICY, nudgeAfterMs: guppNudgeMs(town, rig) };
   const at = opts.now ?? Date.now();
   const reports: WitnessReport[] = [];
-  const agents = (await listAgents(town, { rig: rig.name })).filter((a) => a.role === 'polecat' || a.role === 'crew');
+  // In a shared town another machine's agents are its witness's: their sessions are not visible here.
+  const agents = (await listAgents(town, { rig: rig.name })).filter((a) => (a.role === 'polecat' || a.role === 'crew') && ownedHere(town, a));
   for (const agent of agents) {
     const e = await evidence(town, agent, rt, at);
     const action = assessAgent(e, policy);

@@ -8,6 +8,7 @@ import type { Store, Tx } from '../beads/api.js';
 import { parseAddress, formatAddress, agentBeadId, sessionName as sessionNameOf, type ParsedAddress, type Role } from './address.js';
 import { HQ_PREFIX, type Town } from './town.js';
 import { loadRig, listRigs } from './rig.js';
+import { machineStamp } from './machine.js';
 
 export type { Role } from './address.js';
 export type AgentState = 'spawning' | 'working' | 'idle' | 'stuck' | 'done' | 'dead';
@@ -47,6 +48,8 @@ export interface Agent {
   gaveUpAt?: string;
   /** false once decommissioned (the bead is closed). */
   active: boolean;
+  /** In a town shared across machines: the machine whose sessions run it (town/machine.ts). */
+  machine?: string;
 }
 
 /** The store that holds an identity's bead, and the bead's id there. */
@@ -99,6 +102,7 @@ export function agentFromBead(bead: Issue): Agent {
     gaveUp: f.gave_up === true,
     gaveUpAt: (f.gave_up_at as string) || undefined,
     active: bead.status !== 'closed',
+    machine: (f.machine as string) || undefined,
   };
 }
 
@@ -145,6 +149,7 @@ export async function ensureAgent(town: Town, address: string, actor: string, op
       gave_up: null,
       gave_up_at: null,
       last_activity: now(),
+      machine: machineStamp(town), // the machine making (or reusing) the identity runs its sessions
     };
     if (existing && existing.id === beadId) {
       if (existing.status !== 'closed') return { agent: agentFromBead(existing), created: false };

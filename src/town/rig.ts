@@ -134,6 +134,11 @@ export interface AddRigOptions {
   testCmd?: string;
   branch?: string;
   push?: boolean;
+  /**
+   * The rig exists in the town's shared database (another machine added it): clone it here and use
+   * its namespace as it is, adopting nothing from the project's own .beads.
+   */
+  attach?: boolean;
 }
 
 function derivePrefix(name: string, taken: Set<string>): string {
@@ -211,7 +216,7 @@ export async function addRig(town: Town, name: string, source: string, opts: Add
     await gitTry(repoDir, ['update-ref', '-d', `refs/heads/${DEFAULT_SYNC_BRANCH}`]);
     await recordRigSyncTarget(store, { remote: opts.push ? 'origin' : undefined });
     // Named as before (when the text went through a temporary file), so a bad record is reported the same way.
-    if (adopted.jsonl) await store.importText(adopted.jsonl, join(root, '.beads', 'adopted.jsonl'), 'import');
+    if (adopted.jsonl && !opts.attach) await store.importText(adopted.jsonl, join(root, '.beads', 'adopted.jsonl'), 'import');
     const config: RigConfig = { name, prefix, source: src, branch, test_timeout_sec: 600, push: !!opts.push };
     if (opts.testCmd) config.test_cmd = opts.testCmd;
     writeToml(join(root, RIG_FILE), config);

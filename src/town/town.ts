@@ -10,6 +10,7 @@ import { gitSyncTry } from '../lib/git.js';
 import { writeFileAtomic } from '../lib/fsx.js';
 import { readToml, storeUrlProblem, writeToml, validateAutonomy, validateRuntime, validateStore, type TownConfig } from './config.js';
 import { createTownStores, type TownStores } from './stores.js';
+import { readStorePointer, writeStorePointer } from '../beads/pointer.js';
 
 export interface Town {
   root: string;
@@ -79,6 +80,7 @@ export function loadTown(root: string): Town {
   validateRuntime(path, config.runtime);
   validateAutonomy(path, config);
   validateStore(path, config.store);
+  if (config.store) config.store = { url: withLocalPassword(abs, config.store.url) };
   const town = { root: abs, id: config.id, name: config.name, config, binDir: binDir() } as Town;
   town.stores = createTownStores(town);
   return town;
@@ -91,8 +93,11 @@ export interface InstallResult { town: Town; created: boolean }
  * The HQ database and identities are created by the caller (identity.ts) so this module stays
  * about layout.
  */
-/** opts.store: the town's PostgreSQL URL (`gt install --store`); the default is SQLite per rig. */
-export function createTownLayout(dir: string, name?: string, opts: { store?: string } = {}): InstallResult {
+/**
+ * opts.store: the town's PostgreSQL URL (`gt install --store`); the default is SQLite per rig.
+ * opts.id: the town's id when joining a town another machine installed (the same town, so the same id).
+ */
+export function createTownLayout(dir: string, name?: string, opts: { store?: string; id?: string } = {}): InstallResult {
   const root = resolve(dir);
   const problem = opts.store === undefined ? undefined : storeUrlProblem(opts.store);
   if (problem) throw new UserError(problem, 'gt install --store postgres://user:password@host:5432/database');
@@ -113,14 +118,45 @@ export function createTownLayout(dir: string, name?: string, opts: { store?: str
   if (!existsSync(join(root, e.git))) gitSyncTry(root, ['init', '-q', '-b', 'main']);
   const config: TownConfig = {
     name: name ?? (root.split('/').pop() || 'gt'),
-    id: randomBytes(4).readUInt32BE().toString(36).padStart(6, '0').slice(0, 6),
+    id: opts.id ?? randomBytes(4).readUInt32BE().toString(36).padStart(6, '0').slice(0, 6),
     runtime: { mode: 'tmux' },
     agents: { default: 'claude' },
   };
-  if (opts.store !== undefined) config.store = { url: opts.store };
+  if (opts.store !== undefined) {
+    // town.toml is tracked by the town's git: it gets the URL without its password. The password
+    // stays on this machine, in the HQ's owner-only, git-ignored store.json (written here, before
+    // town.toml), or comes from PGPASSWORD / ~/.pgpass, which the client reads when the URL has none.
+    config.store = { url: withoutPassword(opts.store) };
+    writeStorePointer(join(root, e.beads), { kind: 'postgres', url: opts.store, namespace: 'hq' });
+  }
   // town.toml is written last: a town exists exactly when it does.
   writeToml(join(root, TOWN_FILE), config);
   return { town: loadTown(root), created: true };
+}
+
+/** The URL with no password at all (what town.toml records). */
+export function withoutPassword(url: string): string {
+  try {
+    const u = new URL(url);
+    u.password = '';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * town.toml's password-less URL, with the password this machine keeps in the HQ's store.json when
+ * that file names the same server, user and database; else as it is (PGPASSWORD / ~/.pgpass apply).
+ */
+function withLocalPassword(root: string, url: string): string {
+  if (new URL(url).password) return url; // a town.toml written before passwords were kept out of it
+  try {
+    const p = readStorePointer(join(root, TOWN_ENTRIES.beads));
+    return p && withoutPassword(p.url) === withoutPassword(url) ? p.url : url;
+  } catch {
+    return url; // an unreadable pointer: the server will say what is missing
+  }
 }
 
 /** A store URL without its password, for messages. */

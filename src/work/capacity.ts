@@ -8,6 +8,7 @@ import { listAgents } from '../town/identity.js';
 import { listRigs, type Rig } from '../town/rig.js';
 import type { Town } from '../town/town.js';
 import type { Tx } from '../beads/api.js';
+import { ownedHere } from '../town/machine.js';
 
 export interface Slots { running: number; limit: number }
 
@@ -36,9 +37,12 @@ export function townLimit(town: Town): number {
   return town.config.max_polecats ?? DEFAULT_MAX_POLECATS;
 }
 
-/** Active polecat identities of one rig (`tx`: a transaction on the rig's store, to decide atomically). */
+/**
+ * Active polecat identities of one rig (`tx`: a transaction on the rig's store, to decide
+ * atomically). In a town shared across machines, this machine's only: capacity is per machine.
+ */
 export async function polecatsIn(town: Town, rig: Rig, tx?: Tx): Promise<number> {
-  return (await listAgents(town, { rig: rig.name, role: 'polecat' }, tx)).length;
+  return (await listAgents(town, { rig: rig.name, role: 'polecat' }, tx)).filter((a) => ownedHere(town, a)).length;
 }
 
 /** Every rig's and the town's slots as they stand now. */

@@ -7,6 +7,7 @@ import { fitTitle } from '../beads/model.js';
 import { mustGetAgent, updateAgentFields } from '../town/identity.js';
 import { loadRig } from '../town/rig.js';
 import type { Town } from '../town/town.js';
+import { isShared } from '../town/machine.js';
 import { fileMergeRequest, listMergeRequests, type MergeRequest } from './merge-request.js';
 
 export interface DoneResult {
@@ -48,7 +49,13 @@ export async function done(town: Town, address: string, actor: string): Promise<
   // The hooked bead may live in another database than the MR (an HQ bead slung to this rig).
   const beadStore = await town.stores.forBead(agent.hook);
   const bead = await beadStore.mustGet(agent.hook);
-  // The worktree shares the rig repo's refs, so the branch is already there for the refinery.
+  // The worktree shares the rig repo's refs, so the branch is already there for this machine's
+  // refinery. In a town shared across machines the refinery may run on another one: the branch goes
+  // to the rig's remote, where whichever machine holds the refinery lease fetches it.
+  if (isShared(town) && rig.remote) {
+    const pushed = await gitTry(rig.repoDir, ['push', '--quiet', '--force', '--no-verify', '--', rig.remote, `refs/heads/${agent.branch}:refs/heads/${agent.branch}`]);
+    if (pushed.code !== 0) throw new UserError(`cannot push ${agent.branch} to the rig's remote (${rig.remote}): ${gitErrorLine(pushed.stderr)}`, 'the refinery may run on another machine and needs the branch there; fix the remote, then run gt done again');
+  }
   const { mr, created } = await fileMergeRequest(
     store,
     { rig: rig.name, branch: agent.branch, target: rig.mainBranch, source_bead: bead.id, polecat: agent.address, priority: bead.priority, title: fitTitle(`Merge: ${bead.title}`) },

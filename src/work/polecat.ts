@@ -8,6 +8,7 @@ import { ensureAgent, listAgents, retireAgent, getAgent, defaultWorkdir, type Ag
 import type { Rig } from '../town/rig.js';
 import type { Town } from '../town/town.js';
 import type { Tx } from '../beads/api.js';
+import { ownedHere } from '../town/machine.js';
 
 export function polecatAddress(rig: string, name: string): string {
   return `${rig}/polecats/${name}`;
@@ -34,7 +35,9 @@ export async function allocatePolecat(town: Town, rig: Rig, beadId: string, acto
 
 /** Creates the polecat's worktree on its branch from main, unless it already exists. */
 export async function ensureWorktree(rig: Rig, workdir: string, branch: string): Promise<void> {
-  if (await isWorktree(workdir)) return;
+  if (await isWorktree(workdir)) {
+    if (!(await leftoverOfEarlierPolecat(rig, workdir, branch))) return;
+  }
   // Something else is there (any directory in the town is inside the HQ repo, so "git works here"
   // proves nothing): an empty leftover goes; anything else may be someone's work, so we stop.
   if (existsSync(workdir)) {
@@ -63,6 +66,21 @@ export async function ensureWorktree(rig: Rig, workdir: string, branch: string):
   }
 }
 
+/**
+ * A worktree at this polecat's path on another branch is the leftover of the name's previous
+ * polecat: in a town shared across machines, another machine's refinery merged its work and
+ * retired it, but could not remove a worktree that lives here. Removed (its branch is kept) when
+ * clean; refused when it holds uncommitted work, which is never thrown away. True when removed.
+ */
+async function leftoverOfEarlierPolecat(rig: Rig, workdir: string, branch: string): Promise<boolean> {
+  const head = (await gitTry(workdir, ['symbolic-ref', '--quiet', '--short', 'HEAD'])).stdout.trim();
+  if (head === branch) return false;
+  const dirty = (await gitTry(workdir, ['status', '--porcelain'])).stdout.trim();
+  if (dirty) throw new Error(`${workdir} is a worktree on ${head || 'a detached HEAD'} with uncommitted changes, not on ${branch}; move it away and retry`);
+  await gitTry(rig.repoDir, ['worktree', 'remove', '--force', workdir]);
+  return true;
+}
+
 /** Is workdir the top of a git worktree (not merely a directory inside some repo)? */
 async function isWorktree(workdir: string): Promise<boolean> {
   try {
@@ -86,12 +104,16 @@ export async function decommissionPolecat(town: Town, rig: Rig, name: string, op
   const address = polecatAddress(rig.name, name);
   const agent = await getAgent(town, address);
   if (!agent) return;
-  try {
-    const { stopAgent } = await import('../runtime/launch.js');
-    await stopAgent(town, address);
-  } catch {
-    /* no runtime, or already gone */
+  // In a shared town, a polecat of another machine (its MR merged by this machine's refinery) has
+  // its session and worktree there: only its identity is closed from here.
+  if (ownedHere(town, agent)) {
+    try {
+      const { stopAgent } = await import('../runtime/launch.js');
+      await stopAgent(town, address);
+    } catch {
+      /* no runtime, or already gone */
+    }
+    await removeWorktree(rig, agent.workdir, agent.branch, !opts.keepBranch);
   }
-  await removeWorktree(rig, agent.workdir, agent.branch, !opts.keepBranch);
   await retireAgent(town, address, opts.reason ?? 'decommissioned', 'gt');
 }

@@ -73,7 +73,7 @@ function connectError(e: unknown, where: string): UserError {
 }
 
 /** With create: a town's database that does not exist yet is created (the URL's user needs CREATEDB). */
-async function createDatabaseIfMissing(url: string): Promise<void> {
+export async function createDatabaseIfMissing(url: string): Promise<void> {
   const probe = new pg.Client({ connectionString: url });
   try {
     await probe.connect();

@@ -66,9 +66,9 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 /**
  * Advisory lock classes (the first key of pg_advisory_xact_lock(int, int)); the second key is
  * hashtext(schema). WRITER serializes a namespace's writers as SQLite's write lock does; MIGRATE
- * guards schema creation. Later classes (a refinery's lease) take the next numbers.
+ * guards schema creation. REFINERY is a rig's refinery lease (session-level, src/refinery/lease.ts).
  */
-export const LOCK_CLASS = { writer: 0x62640001, migrate: 0x62640002 } as const;
+export const LOCK_CLASS = { writer: 0x62640001, migrate: 0x62640002, refinery: 0x62640003 } as const;
 
 /** The SQL schema of a namespace: `beads_<namespace>`. */
 export function schemaName(namespace: string): string {

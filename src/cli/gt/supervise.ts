@@ -46,9 +46,14 @@ export function register(program: Command): void {
     .option('--batch <n>', 'refinery batch size', positiveInt, 1)
     .option('--max-delay <sec>', 'longest idle wait between patrols', positiveInt, 60)
     .option('--sync-every <sec>', "commit the town's beads to git (gt sync) this often; 0: never", nonNegativeInt, 60)
-    .action(async (o: { batch: number; maxDelay: number; syncEvery: number }) => {
+    .option('--machine <name>', "this machine's name in a town shared across machines (kept in the town's local.toml)")
+    .action(async (o: { batch: number; maxDelay: number; syncEvery: number; machine?: string }) => {
       const { runDeacon } = await import('../../supervise/deacon.js');
       const town = await currentTown();
+      if (o.machine !== undefined) {
+        const { setMachineName } = await import('../../town/machine.js');
+        setMachineName(town, o.machine);
+      }
       process.stdout.write(`gt daemon: patrolling ${town.root} (Ctrl-C to stop)\n`);
       await runDeacon(town, { batch: o.batch, maxDelaySec: o.maxDelay, syncEverySec: o.syncEvery }, (l) => say(l));
     });
@@ -57,10 +62,16 @@ export function register(program: Command): void {
     .command('up')
     .description('start the deacon in the background (patrols, refineries, staged convoy work, beads sync); the witness resumes hooked work stopped by gt down --all; safe to run twice')
     .option('--batch <n>', 'refinery batch size', positiveInt, 1)
+    .option('--machine <name>', "this machine's name in a town shared across machines (kept in the town's local.toml; default: the hostname)")
     .option('--json', 'print JSON')
-    .action(async (o: { batch: number; json?: boolean }) => {
+    .action(async (o: { batch: number; machine?: string; json?: boolean }) => {
       const { startDeacon } = await import('../../supervise/deacon.js');
-      const r = await startDeacon(await currentTown(), { batch: o.batch });
+      const town = await currentTown();
+      if (o.machine !== undefined) {
+        const { setMachineName } = await import('../../town/machine.js');
+        setMachineName(town, o.machine);
+      }
+      const r = await startDeacon(town, { batch: o.batch });
       output(o.json, r, (d) => `${d.started ? 'Started' : 'Already running:'} deacon pid ${d.pid}; log ${d.log}\nTo have Boot restart it if it ever dies, add to your crontab: */5 * * * * gt boot`);
     });
 

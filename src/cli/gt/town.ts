@@ -8,15 +8,17 @@ export function register(program: Command): void {
     .command('install [dir]')
     .description('create a Town (default ~/gt, or GT_TOWN): config, HQ beads (prefix hq), mayor and deacon dirs, identities; safe to run twice')
     .option('--name <name>', 'town name (default: the directory name)')
-    .option('--store <url>', 'keep the beads in this PostgreSQL database (postgres://user:pass@host/db; one namespace per rig and the HQ) instead of SQLite files')
+    .option('--store <url>', 'keep the beads in this PostgreSQL database (postgres://user:pass@host/db; one namespace per rig and the HQ) instead of SQLite files; town.toml records it without the password')
+    .option('--join', 'join the town another machine installed in the --store database: same town, its rigs attached here')
     .option('--json', 'print JSON')
-    .action(async (dir: string | undefined, o: { name?: string; store?: string; json?: boolean }) => {
+    .action(async (dir: string | undefined, o: { name?: string; store?: string; join?: boolean; json?: boolean }) => {
       const { installTown } = await import('../../town/install.js');
       const { defaultTownDir } = await import('../../town/town.js');
-      const r = await installTown(dir ?? defaultTownDir(), o.name, { store: o.store });
+      const r = await installTown(dir ?? defaultTownDir(), o.name, { store: o.store, join: o.join });
       await r.town.stores.closeAll();
-      output(o.json, { root: r.town.root, id: r.town.id, name: r.town.name, created: r.created, identities: r.identities }, (d) =>
-        d.created ? `Created town '${d.name}' at ${d.root} (id ${d.id})` : `Town '${d.name}' already exists at ${d.root}; nothing changed`,
+      output(o.json, { root: r.town.root, id: r.town.id, name: r.town.name, created: r.created, identities: r.identities, joined: r.joined, attached: r.attached }, (d) =>
+        d.joined ? `Joined town '${d.name}' (id ${d.id}) at ${d.root}${d.attached?.length ? `; attached rigs ${d.attached.join(', ')}` : ''}`
+          : d.created ? `Created town '${d.name}' at ${d.root} (id ${d.id})` : `Town '${d.name}' already exists at ${d.root}; nothing changed`,
       );
     });
 
@@ -32,10 +34,12 @@ export function register(program: Command): void {
     .action(async (name: string, source: string, o: { prefix?: string; testCmd?: string; branch?: string; push?: boolean; json?: boolean }) => {
       const town = await currentTown();
       const { setUpRig } = await import('../../town/install.js');
-      const { rig: r, beadsSync } = await setUpRig(town, name, source, o);
+      const { rig: r, beadsSync, attached } = await setUpRig(town, name, source, o);
       const { renderSync, syncProblems } = await import('../../town/beads-sync.js');
       for (const p of syncProblems([beadsSync])) warn('gt', p);
-      output(o.json, { ...r, beads_sync: beadsSync }, (d) => `Added rig '${d.name}' (prefix ${d.prefix}, branch ${d.mainBranch}) from ${d.source}\n${renderSync([beadsSync])}`);
+      output(o.json, { ...r, beads_sync: beadsSync, attached: !!attached }, (d) => d.attached
+        ? `Attached rig '${d.name}' (prefix ${d.prefix}, branch ${d.mainBranch}) from ${d.source}: another machine of this town added it`
+        : `Added rig '${d.name}' (prefix ${d.prefix}, branch ${d.mainBranch}) from ${d.source}\n${renderSync([beadsSync])}`);
     });
   rig
     .command('list')
@@ -92,7 +96,10 @@ export function register(program: Command): void {
       const deacon = d.running
         ? `Deacon: running, pid ${d.pid}${d.heartbeatAgeMs !== undefined ? `, last heartbeat ${Math.round(d.heartbeatAgeMs / 1000)} s ago` : ''}${d.patrols !== undefined ? `, ${d.patrols} patrols` : ''}${d.last_error ? ` (last error: ${d.last_error})` : ''}`
         : "Deacon: not running (start it with 'gt up')";
-      output(o.json, { ...(await townStatus(town)), deacon: d }, (s) => `${renderStatus(s)}\n\n${deacon}`);
+      const { machinesStatus, renderMachines } = await import('../../town/machines-status.js');
+      const machines = await machinesStatus(town);
+      output(o.json, { ...(await townStatus(town)), deacon: d, ...(machines ? { machine: machines.me, machines: machines.rows } : {}) },
+        (s) => `${renderStatus(s)}\n\n${deacon}${machines ? `\n\n${renderMachines(machines)}` : ''}`);
     });
 
   program

@@ -1,0 +1,172 @@
+// The town-wide record of a town shared across machines, in its PostgreSQL database beside the
+// namespaces (schema gt_town): which town the database holds (so another machine can join it),
+// its rigs (so a joining machine can attach them), each machine's deacon heartbeat, and which
+// machine holds each rig's refinery lease. Times are the server's (now()), so machines' clocks
+// need not agree. Loaded only for PostgreSQL towns: `pg` stays off the SQLite path.
+import pg from 'pg';
+import { UserError } from '../lib/errors.js';
+import { LOCK_CLASS } from '../beads/postgres/schema.js';
+import { redactUrl } from '../beads/postgres/index.js';
+
+const SCHEMA = 'gt_town';
+
+const DDL = `CREATE SCHEMA IF NOT EXISTS ${SCHEMA};
+  CREATE TABLE IF NOT EXISTS ${SCHEMA}.town (
+    one boolean PRIMARY KEY DEFAULT true CHECK (one), name text NOT NULL, id text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now());
+  CREATE TABLE IF NOT EXISTS ${SCHEMA}.rigs (
+    name text PRIMARY KEY, prefix text NOT NULL, source text NOT NULL, branch text NOT NULL,
+    push boolean NOT NULL, test_cmd text, added_by text, added_at timestamptz NOT NULL DEFAULT now());
+  CREATE TABLE IF NOT EXISTS ${SCHEMA}.machines (
+    name text PRIMARY KEY, host text NOT NULL, root text NOT NULL, pid integer,
+    started_at timestamptz, heartbeat_at timestamptz NOT NULL, stopped_at timestamptz,
+    patrols integer NOT NULL DEFAULT 0, max_polecats integer, last_error text);
+  CREATE TABLE IF NOT EXISTS ${SCHEMA}.leases (
+    rig text PRIMARY KEY, machine text NOT NULL, pid integer, since timestamptz NOT NULL);`;
+
+/** A deacon beats every few seconds; a machine silent this long is taken for dead. */
+export const MACHINE_STALE_MS = 30_000;
+
+/** Pure: a machine is alive while its deacon has not said it stopped and beat within MACHINE_STALE_MS. */
+export function machineAlive(stopped: boolean, heartbeatAgeMs: number, staleMs = MACHINE_STALE_MS): boolean {
+  return !stopped && heartbeatAgeMs < staleMs;
+}
+
+export interface SharedTown { name: string; id: string }
+export interface SharedRig { name: string; prefix: string; source: string; branch: string; push: boolean; test_cmd?: string }
+export interface MachineBeat { name: string; host: string; root: string; pid: number; startedAt: string; patrols: number; maxPolecats: number; lastError?: string }
+export interface MachineRow {
+  name: string; host: string; root: string; pid?: number;
+  started_at?: string; heartbeat_at: string; stopped_at?: string;
+  /** Milliseconds since its last heartbeat, by the server's clock. */
+  heartbeat_age_ms: number;
+  alive: boolean;
+  patrols: number; max_polecats?: number; last_error?: string;
+  /** Rigs whose refinery lease this machine holds (as last recorded). */
+  leases: string[];
+}
+
+export class TownRegistry {
+  private constructor(private pool: pg.Pool, readonly where: string) {}
+
+  /** Connects and makes the town-wide tables if missing (idempotent, safe when raced). */
+  static async open(url: string): Promise<TownRegistry> {
+    const where = redactUrl(url);
+    const pool = new pg.Pool({ connectionString: url, max: 2, idleTimeoutMillis: 10_000, allowExitOnIdle: true });
+    pool.on('error', () => {}); // a dropped idle connection is replaced
+    const reg = new TownRegistry(pool, where);
+    try {
+      const c = await pool.connect();
+      try {
+        await c.query('BEGIN');
+        await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_CLASS.migrate, SCHEMA]);
+        await c.query(DDL);
+        await c.query('COMMIT');
+      } catch (e) {
+        await c.query('ROLLBACK').catch(() => {});
+        throw e;
+      } finally {
+        c.release();
+      }
+    } catch (e) {
+      await pool.end().catch(() => {});
+      throw new UserError(`cannot reach the town's PostgreSQL database at ${where}: ${(e as Error).message}`, 'is the server running, and the URL (and PGPASSWORD or ~/.pgpass) right?');
+    }
+    return reg;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end().catch(() => {});
+  }
+
+  /** The town this database holds, if any machine installed one in it. */
+  async town(): Promise<SharedTown | undefined> {
+    const r = await this.pool.query<SharedTown>(`SELECT name, id FROM ${SCHEMA}.town`);
+    return r.rows[0];
+  }
+
+  /** Records the town (the first installer wins); returns the one recorded. */
+  async claimTown(t: SharedTown): Promise<SharedTown> {
+    await this.pool.query(`INSERT INTO ${SCHEMA}.town (name, id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [t.name, t.id]);
+    return (await this.town())!;
+  }
+
+  async rigs(): Promise<SharedRig[]> {
+    const r = await this.pool.query<SharedRig & { test_cmd: string | null }>(`SELECT name, prefix, source, branch, push, test_cmd FROM ${SCHEMA}.rigs ORDER BY name`);
+    return r.rows.map((x) => ({ ...x, test_cmd: x.test_cmd ?? undefined }));
+  }
+
+  async rig(name: string): Promise<SharedRig | undefined> {
+    return (await this.rigs()).find((r) => r.name === name);
+  }
+
+  /** Records a rig (the first machine to add it wins); returns the one recorded. */
+  async addRig(r: SharedRig, by: string): Promise<SharedRig> {
+    await this.pool.query(`INSERT INTO ${SCHEMA}.rigs (name, prefix, source, branch, push, test_cmd, added_by) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+      [r.name, r.prefix, r.source, r.branch, r.push, r.test_cmd ?? null, by]);
+    return (await this.rig(r.name))!;
+  }
+
+  async removeRig(name: string): Promise<void> {
+    await this.pool.query(`DELETE FROM ${SCHEMA}.rigs WHERE name = $1`, [name]);
+  }
+
+  /** A deacon's heartbeat. Refuses a name a live deacon elsewhere (another host or town directory) beats under. */
+  async beat(b: MachineBeat): Promise<void> {
+    const r = await this.pool.query<{ name: string }>(
+      `INSERT INTO ${SCHEMA}.machines AS m (name, host, root, pid, started_at, heartbeat_at, stopped_at, patrols, max_polecats, last_error)
+         VALUES ($1, $2, $3, $4, $5, now(), NULL, $6, $7, $8)
+       ON CONFLICT (name) DO UPDATE SET host = $2, root = $3, pid = $4, started_at = $5, heartbeat_at = now(), stopped_at = NULL,
+         patrols = $6, max_polecats = $7, last_error = $8
+       WHERE (m.host = $2 AND m.root = $3) OR m.stopped_at IS NOT NULL OR m.heartbeat_at < now() - make_interval(secs => $9)
+       RETURNING name`,
+      [b.name, b.host, b.root, b.pid, b.startedAt, b.patrols, b.maxPolecats, b.lastError ?? null, MACHINE_STALE_MS / 1000]);
+    if (!r.rowCount) {
+      const other = (await this.machines()).find((m) => m.name === b.name);
+      throw new UserError(`machine name "${b.name}" is in use by a live deacon on ${other?.host ?? 'another host'} (${other?.root ?? '?'})`, 'give this machine its own name: gt up --machine <name>');
+    }
+  }
+
+  /** A deacon that stops says so: its machine shows as stopped, not as silently dead. */
+  async stopped(name: string, pid: number): Promise<void> {
+    await this.pool.query(`UPDATE ${SCHEMA}.machines SET stopped_at = now(), pid = NULL WHERE name = $1 AND pid = $2`, [name, pid]);
+  }
+
+  async machines(): Promise<MachineRow[]> {
+    const r = await this.pool.query<{
+      name: string; host: string; root: string; pid: number | null; started_at: Date | null; heartbeat_at: Date; stopped_at: Date | null;
+      age_ms: number; patrols: number; max_polecats: number | null; last_error: string | null; leases: string[] | null;
+    }>(`SELECT m.*, (extract(epoch FROM now() - m.heartbeat_at) * 1000)::float8 AS age_ms,
+          (SELECT array_agg(l.rig ORDER BY l.rig) FROM ${SCHEMA}.leases l WHERE l.machine = m.name) AS leases
+        FROM ${SCHEMA}.machines m ORDER BY m.name`);
+    return r.rows.map((m) => ({
+      name: m.name, host: m.host, root: m.root, pid: m.pid ?? undefined,
+      started_at: m.started_at?.toISOString(), heartbeat_at: m.heartbeat_at.toISOString(), stopped_at: m.stopped_at?.toISOString(),
+      heartbeat_age_ms: Math.max(0, Math.round(m.age_ms)),
+      alive: machineAlive(!!m.stopped_at, m.age_ms),
+      patrols: m.patrols, max_polecats: m.max_polecats ?? undefined, last_error: m.last_error ?? undefined,
+      leases: m.leases ?? [],
+    }));
+  }
+
+  /** Who holds a rig's refinery lease (a note for status; the lock itself is the truth). */
+  async noteLease(rig: string, machine: string, pid: number): Promise<void> {
+    await this.pool.query(`INSERT INTO ${SCHEMA}.leases (rig, machine, pid, since) VALUES ($1, $2, $3, now())
+      ON CONFLICT (rig) DO UPDATE SET machine = $2, pid = $3, since = now()`, [rig, machine, pid]);
+  }
+
+  /** The holder let its lease go (the note only; the lock went with its connection). */
+  async endLease(rig: string, machine: string, pid: number): Promise<void> {
+    await this.pool.query(`DELETE FROM ${SCHEMA}.leases WHERE rig = $1 AND machine = $2 AND pid = $3`, [rig, machine, pid]);
+  }
+}
+
+/** Opens the registry, runs fn, closes it. */
+export async function withRegistry<T>(url: string, fn: (r: TownRegistry) => Promise<T>): Promise<T> {
+  const reg = await TownRegistry.open(url);
+  try {
+    return await fn(reg);
+  } finally {
+    await reg.close();
+  }
+}
