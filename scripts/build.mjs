@@ -104,6 +104,8 @@ for (const name of ['bd', 'gt']) {
   chmodSync(join(binOut, `${name}.js`), 0o755);
   writeFileSync(join(binOut, name), launcher(name, bun && relative(binOut, bun)), { mode: 0o755 });
 }
+// For tests and benches that run other scripts under the runtime the launchers pick.
+writeFileSync(join(binOut, 'runtime.json'), JSON.stringify({ bun: bun ? relative(binOut, bun) : null }) + '\n');
 if (!bun) console.warn('build: no runnable Bun binary installed (npm ci installs it); bd and gt will run under Node');
 
 // Built-in formulas are data files: beside the transpiled module and beside the bundles, where
