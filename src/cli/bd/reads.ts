@@ -113,7 +113,8 @@ async function listed(c: Ctx, o: Opts, defaults: { limit: number }): Promise<voi
   const keep = memoryFilter(o);
   const { items, ix, total } = await withStore(local(c), async (s) => {
     const all = sortIssues((await s.list(storeFilter(o))).filter(keep), str(o.sort), !!o.reverse);
-    return { items: limit > 0 ? all.slice(0, limit) : all, ix: await edgeIndex(s), total: all.length };
+    const items = limit > 0 ? all.slice(0, limit) : all;
+    return { items, ix: await edgeIndex(s, items), total: all.length };
   });
   if (limit > 0 && total > limit) truncationHint(c, items.length, limit);
   const flat = o.flat || o.tree === false;
@@ -165,7 +166,8 @@ export async function ready(c: Ctx): Promise<void> {
   const { items, ix } = await withStore(local(c), async (s) => {
     let all = (await s.ready(filter)).filter((i) => (o.includeDeferred || !deferredNow(i)) && (!o.unassigned || !i.assignee));
     if (o.sort === 'oldest') all = all.sort((a, b) => a.created_at.localeCompare(b.created_at));
-    return { items: limit > 0 ? all.slice(0, limit) : all, ix: await edgeIndex(s) };
+    const items = limit > 0 ? all.slice(0, limit) : all;
+    return { items, ix: await edgeIndex(s, items) };
   });
   output(g(c).json, items.map((i) => withCounts(i, ix)), () => (items.length ? `Ready work (${items.length}):\n` + items.map(formatIssueLine).join('\n') : 'No ready work.'));
 }
