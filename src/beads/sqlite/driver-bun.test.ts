@@ -31,8 +31,8 @@ function temp(): { dir: string; done: () => void } {
   return { dir, done: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-test('the store conformance suite passes under Bun (bun:sqlite)', { skip }, () => {
-  const r = spawnSync(bun!, ['test', './' + join('src', 'beads', 'sqlite', 'store-conformance.js')], {
+test('the store conformance suite and the digests pass under Bun (bun:sqlite, Bun.CryptoHasher)', { skip }, () => {
+  const r = spawnSync(bun!, ['test', './src/beads/sqlite/store-conformance.js', './src/lib/hash.test.js'], {
     cwd: dist, env: { ...process.env, GT_BUN_CONFORMANCE: '1' }, encoding: 'utf8',
   });
   const out = r.stdout + r.stderr;

@@ -17,6 +17,7 @@ import { prefixOfJsonl } from '../../beads/ids.js';
 import { DEFAULT_SYNC_BRANCH, withJsonlMirror } from '../../beads/branch-sync.js';
 import { isStatus, parsePriority, statusShaped, type Issue, type Status } from '../../beads/model.js';
 import { formatIssueLine } from './format.js';
+import { writeOut } from '../stdout.js';
 
 interface Ctx { program: Command; args: unknown[]; opts: Record<string, unknown> }
 
@@ -257,7 +258,7 @@ export async function exportCmd(c: Ctx): Promise<void> {
       if (s instanceof SqliteStore) await s.refresh(); // a JSONL changed underneath (git pull) first
       return s.exportText();
     });
-    if (out === '-') return void process.stdout.write(text);
+    if (out === '-') return void writeOut(text);
     writeFileSync(resolve(out), text);
     const n = text ? text.split('\n').length - 1 : 0;
     return output(g(c).json, { path: resolve(out), count: n }, (d) => `Exported ${d.count} issues to ${d.path}`);

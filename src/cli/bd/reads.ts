@@ -9,6 +9,7 @@ import type { ListFilter, Tx } from '../../beads/api.js';
 import { edgeIndex, epicStatuses, issueDetails, statsJson, withCounts, type EdgeIndex, type Json } from './compat.js';
 import { dateArg, forId, g, local, priorityArg, statusesArg, wholeArg, withStore, type Ctx } from './ctx.js';
 import { formatIssueFull, formatIssueLine, formatTree, type TreeNode } from './format.js';
+import { writeOut } from '../stdout.js';
 
 type Opts = Record<string, unknown>;
 const str = (v: unknown) => (v === undefined || v === '' ? undefined : String(v));
@@ -304,7 +305,7 @@ export async function depTree(c: Ctx): Promise<void> {
   const reverse = !!o.reverse || dir === 'up';
   let nodes = await withStore(forId(c, id), (s) => treeNodes(s, id, reverse, maxDepth));
   if (o.status) nodes = nodes.filter((n) => n.depth === 0 || n.status === o.status);
-  if (o.format === 'mermaid') return void process.stdout.write(mermaid(nodes) + '\n');
+  if (o.format === 'mermaid') return void writeOut(mermaid(nodes) + '\n');
   if (o.format !== undefined) throw new UserError(`invalid format "${o.format}"`, 'the one format is mermaid (or use --json)');
   const text = nodes.map((n): TreeNode => ({ id: n.id, title: n.title, status: n.status, depth: n.depth, type: String(n.edge_from_parent ?? ''), repeat: !!n.repeat }));
   output(g(c).json, nodes, () => formatTree(text));
