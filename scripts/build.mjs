@@ -72,7 +72,7 @@ function findBun() {
 }
 
 // Where each command runs when Bun is there. Long-running gt commands stay on Node (docs/cli-speed.md).
-const NODE_ONLY = { bd: [], gt: [] };
+const NODE_ONLY = { bd: [], gt: ['up', 'boot', 'daemon', 'dashboard', 'feed', 'demo', 'agent', 'refinery'] };
 
 // The launcher agents call (`bd`/`gt` on PATH, package.json bin): a POSIX sh script that execs the
 // bundle under Bun when the installed binary is there, else under Node; GT_RUNTIME=node|bun forces
