@@ -14,8 +14,9 @@ function recorder(d: Declared): Command {
     get(_t, method) {
       if (typeof method !== 'string') return undefined;
       return (...args: unknown[]) => {
+        if (method === 'name' && !args.length) return d.names[0]; // read while declaring (gt down/estop)
         if (method === 'command') {
-          const child: Declared = { args, calls: [], names: [] };
+          const child: Declared = { args, calls: [], names: [String(args[0]).split(/\s+/)[0]!] };
           d.calls.push({ method, args, child });
           return recorder(child);
         }
@@ -60,14 +61,23 @@ export function commandWord(program: Command, args: string[]): { word?: string; 
   return { help: true }; // no command: commander shows the root help (every command)
 }
 
-export function declarations(program: Command): { command: (...args: unknown[]) => Command; build: (argv: string[]) => void } {
+export interface Declarations {
+  command: (...args: unknown[]) => Command;
+  /** The program as register functions see it: `.command()` is recorded, the rest is the program's. */
+  program: Command;
+  build: (argv: string[]) => void;
+}
+
+export function declarations(program: Command): Declarations {
   const roots: Declared[] = [];
+  const command = (...args: unknown[]) => {
+    const d: Declared = { args, calls: [], names: [String(args[0]).split(/\s+/)[0]!] };
+    roots.push(d);
+    return recorder(d);
+  };
   return {
-    command: (...args) => {
-      const d: Declared = { args, calls: [], names: [String(args[0]).split(/\s+/)[0]!] };
-      roots.push(d);
-      return recorder(d);
-    },
+    command,
+    program: new Proxy(program, { get: (t, p) => (p === 'command' ? command : Reflect.get(t, p)) }),
     build: (argv) => {
       const { word, help } = commandWord(program, argv.slice(2));
       const one = !help && word !== undefined ? roots.filter((d) => d.names.includes(word)) : [];
