@@ -89,9 +89,12 @@ export async function init(c: Ctx): Promise<void> {
     const line = `${rel} merge=beads`;
     const current = existsSync(attrs) ? readFileSync(attrs, 'utf8') : '';
     if (!current.split('\n').includes(line)) appendFileSync(attrs, (current && !current.endsWith('\n') ? '\n' : '') + line + '\n');
-    // The driver runs `bd` from PATH when it is there (so upgrades apply); else this very binary.
+    // The driver runs `bd` from PATH when it is there (so upgrades apply); else this very binary,
+    // through its launcher when it has one (which runs Bun with its safety flags; Bun run bare
+    // would read the project's bunfig.toml), else on this runtime.
     const self = process.argv[1] ? resolve(process.argv[1]) : 'bd';
-    const bd = which('bd') ? 'bd' : `"${process.execPath}" "${self}"`;
+    const launcher = self.replace(/\.js$/, '');
+    const bd = which('bd') ? 'bd' : launcher !== self && existsSync(launcher) ? `"${launcher}"` : `"${process.execPath}" "${self}"`;
     gitSyncTry(top, ['config', 'merge.beads.name', 'beads JSONL field-level merge']);
     gitSyncTry(top, ['config', 'merge.beads.driver', `${bd} merge %O %A %B`]);
     merge = true;
