@@ -94,8 +94,11 @@ export interface Tx {
   exportText(): Promise<string>;
   stats(): Promise<Record<string, number>>;
   cycles(): Promise<string[][]>;
-  /** Every dependency edge (for trees, doctor and tests). */
-  allEdges(): Promise<Dependency[]>;
+  /**
+   * Every dependency edge (for trees, doctor and tests); with `touching`, only the edges with
+   * either end among those ids (a listing's counts without reading the whole graph).
+   */
+  allEdges(touching?: string[]): Promise<Dependency[]>;
   doctor(): Promise<{ ok: boolean; problems: string[] }>;
   /** Settings kept in the store (`bd config`): every key, or one. Never exported. */
   config(): Promise<Record<string, string>>;

@@ -1,6 +1,6 @@
 // Issue ids: `<prefix>-<base36 hash>`, as short as the database size allows, and `<parent>.N`
 // for children. Pure: the store supplies the existence check and the randomness.
-import { createHash } from 'node:crypto';
+import { digestBytes } from '../lib/hash.js';
 
 /** Shortest hash length (3..8) keeping the birthday collision chance under 1% at this size. */
 export function hashLength(existing: number): number {
@@ -13,7 +13,7 @@ export function hashLength(existing: number): number {
 }
 
 export function base36Hash(seed: string, length: number): string {
-  const digest = createHash('sha256').update(seed).digest();
+  const digest = digestBytes('sha256', seed);
   let n = digest.readBigUInt64BE(0);
   let out = '';
   while (out.length < length) {

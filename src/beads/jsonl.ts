@@ -1,7 +1,7 @@
 // One issue <-> one JSONL line, byte-compatible with Beads' Go encoder: keys in Beads' order,
 // empty fields omitted, and `<`, `>`, `&`, U+2028/9 escaped as encoding/json does.
 import { UserError } from '../lib/errors.js';
-import { createHash } from 'node:crypto';
+import { digestBase64url } from '../lib/hash.js';
 import { readFileSync } from 'node:fs';
 import type { ImportCounts, Tx } from './api.js';
 import { KEY_ORDER, MODELLED_KEYS, isStatus, type Comment, type Dependency, type Issue } from './model.js';
@@ -33,7 +33,7 @@ export function issueToRecord(issue: Issue): Record<string, unknown> {
 
 /** A short digest of a JSONL line: the store keeps it per issue to recognize unchanged lines. */
 export function lineHash(line: string): string {
-  return createHash('sha1').update(line).digest('base64url');
+  return digestBase64url('sha1', line);
 }
 
 export function issueToLine(issue: Issue): string {

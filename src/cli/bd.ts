@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { newProgram, main } from './main.js';
 import { VERSION } from './version.js';
+import { declarations } from './declare.js';
 import { normalizeBooleanFlags, jsonRequested, writesData } from './bd/flags.js';
 
 const program = newProgram('bd', 'Beads: a git-backed issue tracker for agents (SQLite + JSONL in git)');
@@ -27,6 +28,9 @@ not ephemeral, not bookkeeping (message, agent, merge-request, convoy, molecule,
 Exit codes: 0 ok, 1 user error (bad id, bad value, conflict), 2 usage error (unknown flag, missing argument).
 Beads compatible: global flags go before or after the command; --flag=false works for any switch.`);
 
+// Only the command argv names is built (declare.ts); the global options above are real.
+const cmds = declarations(program);
+
 type Act = (ctx: { program: Command; args: unknown[]; opts: Record<string, unknown> }) => Promise<void>;
 /** Wraps an action so its module is imported only when the command runs. */
 function lazy(name: string, load: () => Promise<unknown> = () => import('./bd/actions.js')): (...a: unknown[]) => Promise<void> {
@@ -41,11 +45,11 @@ const writes = () => import('./bd/writes.js');
 const admin = () => import('./bd/admin.js');
 const list = (v: string, prev: string[] = []) => prev.concat(v.split(',').map((s) => s.trim()).filter(Boolean));
 
-program.command('init').description('create .beads/ here (database gitignored, issues.jsonl tracked, merge driver installed)')
+cmds.command('init').description('create .beads/ here (database gitignored, issues.jsonl tracked, merge driver installed)')
   .option('--prefix <prefix>', 'id prefix for new issues (default: the directory name)')
   .action(lazy('init'));
 
-program.command('create').alias('new').description('create an issue; prints its id')
+cmds.command('create').alias('new').description('create an issue; prints its id')
   .argument('[title...]', 'the title')
   .option('-f, --file <file>', 'create one issue per "## Title" section of a markdown file (all or none)')
   .option('--title <title>', 'the title (instead of the argument)')
@@ -68,14 +72,14 @@ program.command('create').alias('new').description('create an issue; prints its 
   .option('--silent', 'print only the id')
   .action(lazy('create', writes));
 
-program.command('q').description('quick capture: create an issue and print only its id')
+cmds.command('q').description('quick capture: create an issue and print only its id')
   .argument('<title...>')
   .option('-p, --priority <n>', 'priority 0-4', '2')
   .option('-t, --type <type>', 'issue type', 'task')
   .option('-l, --labels <labels>', 'comma-separated labels', list)
   .action(lazy('quick', writes));
 
-program.command('list').description('list work: not closed unless --all or --status; bookkeeping (agents, merge requests, mail, events) only with --type or --all')
+cmds.command('list').description('list work: not closed unless --all or --status; bookkeeping (agents, merge requests, mail, events) only with --type or --all')
   .option('-s, --status <status>', 'open, in_progress, blocked, deferred, closed, pinned, hooked (comma list)', list)
   .option('-t, --type <type>', 'issue type (comma list)', list)
   .option('-l, --label <label>', 'has all these labels (comma list, repeatable)', list)
@@ -109,10 +113,10 @@ program.command('list').description('list work: not closed unless --all or --sta
   .option('-n, --limit <n>', 'at most n issues (default 50; 0 = all)')
   .action(lazy('list', reads));
 
-program.command('children').description('every child of an issue, closed ones too').argument('<id>')
+cmds.command('children').description('every child of an issue, closed ones too').argument('<id>')
   .option('--flat', 'a flat list').action(lazy('children', reads));
 
-program.command('count').description('how many issues match (the filters of bd list), or grouped')
+cmds.command('count').description('how many issues match (the filters of bd list), or grouped')
   .option('-s, --status <status>', 'status (comma list; all)', list)
   .option('-t, --type <type>', 'issue type (comma list)', list)
   .option('-l, --label <label>', 'has all these labels', list)
@@ -129,19 +133,19 @@ program.command('count').description('how many issues match (the filters of bd l
   .option('--by-assignee', 'group by assignee').option('--by-label', 'group by label')
   .action(lazy('countCmd', reads));
 
-program.command('stale').description('open issues nobody updated for a while')
+cmds.command('stale').description('open issues nobody updated for a while')
   .option('-d, --days <n>', 'not updated in this many days', '30')
   .option('-s, --status <status>', 'only this status', list)
   .option('-n, --limit <n>', 'at most n issues (0 = all)', '50')
   .action(lazy('stale', reads));
 
-program.command('show').description('show issues in full (with --json: dependencies and dependents as issues, counts, epic progress)')
+cmds.command('show').description('show issues in full (with --json: dependencies and dependents as issues, counts, epic progress)')
   .argument('<ids...>')
   .option('--include-dependents', 'accepted for Beads compatibility (dependents are always included)')
   .option('--include-comments', 'accepted for Beads compatibility (comments are always included)')
   .action(lazy('show', reads));
 
-program.command('update').description('change fields of issues; --claim takes one atomically (fails if someone else has it)')
+cmds.command('update').description('change fields of issues; --claim takes one atomically (fails if someone else has it)')
   .argument('<ids...>')
   .option('-s, --status <status>', 'new status')
   .option('-p, --priority <n>', 'new priority 0-4')
@@ -163,12 +167,12 @@ program.command('update').description('change fields of issues; --claim takes on
   .option('--claim', 'claim it: open and unassigned -> in_progress, assigned to you (atomic)')
   .action(lazy('update', writes));
 
-program.command('edit').description('edit a field in $EDITOR (default: the description)').argument('<id>')
+cmds.command('edit').description('edit a field in $EDITOR (default: the description)').argument('<id>')
   .option('--title', 'the title').option('--description', 'the description').option('--design', 'the design')
   .option('--notes', 'the notes').option('--acceptance', 'the acceptance criteria')
   .action(lazy('edit', writes));
 
-program.command('delete').description('delete issues (a preview unless --force; deleted issues stay as tombstones in the JSONL)')
+cmds.command('delete').description('delete issues (a preview unless --force; deleted issues stay as tombstones in the JSONL)')
   .argument('[ids...]')
   .option('-f, --force', 'really delete')
   .option('--dry-run', 'only show what would be deleted')
@@ -177,22 +181,22 @@ program.command('delete').description('delete issues (a preview unless --force; 
   .option('--reason <text>', 'why (kept as delete_reason)')
   .action(lazy('deleteCmd', writes));
 
-program.command('close').description('close issues').argument('<ids...>')
+cmds.command('close').description('close issues').argument('<ids...>')
   .option('-r, --reason <text>', 'why it is closed').action(lazy('close'));
-program.command('mol').description('molecules (formulas poured as beads)').command('current').description('the step of a molecule to work now, and its progress')
+cmds.command('mol').description('molecules (formulas poured as beads)').command('current').description('the step of a molecule to work now, and its progress')
   .argument('<root>').action(lazy('molCurrent', () => import('./bd/mol.js')));
-program.command('gate').description('molecule gates').command('resolve').description('open a gate (a human gate\'s approval); the step it held back becomes ready')
+cmds.command('gate').description('molecule gates').command('resolve').description('open a gate (a human gate\'s approval); the step it held back becomes ready')
   .argument('<id>').option('-r, --reason <text>', 'why it opens').action(lazy('gateResolve', () => import('./bd/gate.js')));
-program.command('reopen').description('reopen closed issues').argument('<ids...>')
+cmds.command('reopen').description('reopen closed issues').argument('<ids...>')
   .option('-r, --reason <text>', 'why (kept as a comment)').action(lazy('reopen', writes));
 
-const epic = program.command('epic').description('epics and their children');
+const epic = cmds.command('epic').description('epics and their children');
 epic.command('status').description('open epics with how many children are closed')
   .option('--eligible-only', 'only epics whose children are all closed').action(lazy('epicStatus', reads));
 epic.command('close-eligible').description('close the epics whose children are all closed')
   .option('--dry-run', 'only show which').action(lazy('epicCloseEligible', writes));
 
-program.command('ready').description('open work nothing blocks, by priority then age')
+cmds.command('ready').description('open work nothing blocks, by priority then age')
   .option('-n, --limit <n>', 'at most n issues (default 100; 0 = all)')
   .option('-u, --unassigned', 'only unassigned issues')
   .option('--parent <id>', 'only children of this issue')
@@ -207,10 +211,10 @@ program.command('ready').description('open work nothing blocks, by priority then
   .option('--explain [id]', 'say why an issue (or every open issue that is not ready) is not ready')
   .action(lazy('ready', reads));
 
-program.command('blocked').description('open issues that are blocked, with what blocks them')
+cmds.command('blocked').description('open issues that are blocked, with what blocks them')
   .option('--parent <id>', 'only descendants of this issue').action(lazy('blocked', reads));
 
-const dep = program.command('dep').description('dependencies: <issue> depends on <depends-on>');
+const dep = cmds.command('dep').description('dependencies: <issue> depends on <depends-on>');
 dep.command('add').description('add a dependency (default type blocks: <depends-on> blocks <issue>)')
   .argument('<issue>').argument('<depends-on>')
   .option('-t, --type <type>', 'blocks, parent-child, conditional-blocks, waits-for, related, discovered-from, tracks, duplicates, supersedes, replies-to', 'blocks')
@@ -227,51 +231,51 @@ dep.command('tree').description('what an issue depends on, as a tree').argument(
   .option('--format <format>', 'mermaid: a Mermaid flowchart').action(lazy('depTree', reads));
 dep.command('cycles').description('list dependency cycles among blocking and parent-child edges').action(lazy('depCycles'));
 
-const label = program.command('label').description('labels on issues');
+const label = cmds.command('label').description('labels on issues');
 label.command('add').description('add labels').argument('<id>').argument('<labels...>').action(lazy('labelAdd'));
 label.command('remove').alias('rm').description('remove labels').argument('<id>').argument('<labels...>').action(lazy('labelRemove'));
 label.command('list').description("an issue's labels (or every label with counts)").argument('[id]').action(lazy('labelList'));
 label.command('list-all').description('every label with how many issues carry it').action(lazy('labelListAll', reads));
 
-program.command('comment').description('add a comment').argument('<id>').argument('[text...]')
+cmds.command('comment').description('add a comment').argument('<id>').argument('[text...]')
   .option('-a, --author <name>', 'who wrote it (default: the actor)').option('-f, --file <file>', 'the text from a file')
   .action(lazy('comment', writes));
-const comments = program.command('comments').description("list an issue's comments").argument('[id]').action(lazy('comments'));
+const comments = cmds.command('comments').description("list an issue's comments").argument('[id]').action(lazy('comments'));
 comments.command('add').description('add a comment').argument('<id>').argument('[text...]')
   .option('-a, --author <name>', 'who wrote it (default: the actor)').option('-f, --file <file>', 'the text from a file')
   .action(lazy('comment', writes));
 
-program.command('events').description("an issue's audit trail").argument('<id>').action(lazy('events'));
+cmds.command('events').description("an issue's audit trail").argument('<id>').action(lazy('events'));
 
-program.command('search').description('issues whose title, description or notes contain the text')
+cmds.command('search').description('issues whose title, description or notes contain the text')
   .argument('<text...>')
   .option('-s, --status <status>', 'status (comma list)', list)
   .option('--all', 'include closed issues and bookkeeping types')
   .option('-n, --limit <n>', 'at most n issues')
   .action(lazy('search'));
 
-program.command('stats').alias('status').description("counts by status, ready and blocked (--json: Beads' summary object)").action(lazy('stats', reads));
-program.command('version').description('print the version').action(lazy('version', admin));
-program.command('rename-prefix').description('give every issue id a new prefix (the database is rebuilt from the JSONL)')
+cmds.command('stats').alias('status').description("counts by status, ready and blocked (--json: Beads' summary object)").action(lazy('stats', reads));
+cmds.command('version').description('print the version').action(lazy('version', admin));
+cmds.command('rename-prefix').description('give every issue id a new prefix (the database is rebuilt from the JSONL)')
   .argument('<new-prefix>').option('--dry-run', 'only report').action(lazy('renamePrefix', admin));
-program.command('export').description('rewrite .beads/issues.jsonl from the database (or write it elsewhere)')
+cmds.command('export').description('rewrite .beads/issues.jsonl from the database (or write it elsewhere)')
   .option('-o, --output <file>', "write here instead ('-' for stdout)").action(lazy('exportCmd'));
-program.command('import').description('load issues from a JSONL file (created or updated by id; others kept)')
+cmds.command('import').description('load issues from a JSONL file (created or updated by id; others kept)')
   .argument('<file>').action(lazy('importCmd'));
-program.command('sync').description('commit the issues to a git branch (default beads-sync) without touching your branches; with a remote, fetch and merge its issues first, then push')
+cmds.command('sync').description('commit the issues to a git branch (default beads-sync) without touching your branches; with a remote, fetch and merge its issues first, then push')
   .option('--branch <name>', 'the branch to commit to (setting: sync.branch)')
   .option('--remote <name>', 'fetch, merge and push this remote (setting: sync.remote)')
   .option('--no-push', 'fetch and merge only; do not push')
   .option('--repo <path>', 'the git repository (setting: sync.repo; default: the one holding .beads)')
   .action(lazy('sync'));
-const config = program.command('config').description('settings kept in the database (local, never exported), e.g. sync.branch');
+const config = cmds.command('config').description('settings kept in the database (local, never exported), e.g. sync.branch');
 config.command('get').description("a setting's value").argument('<key>').action(lazy('configGet'));
 config.command('set').description('set a setting').argument('<key>').argument('<value>').action(lazy('configSet'));
 config.command('unset').description('remove a setting').argument('<key>').action(lazy('configUnset'));
 config.command('list').description('every setting').action(lazy('configList'));
-program.command('doctor').description('check the database against the JSONL, the blocked state and cycles').action(lazy('doctor'));
-program.command('prime').description('short Markdown context for agents: how to use bd, and the ready work (silent outside a workspace)').action(lazy('prime', admin));
-program.command('merge').description('git merge driver: field-level 3-way merge of issues.jsonl (bd merge %O %A %B)')
+cmds.command('doctor').description('check the database against the JSONL, the blocked state and cycles').action(lazy('doctor'));
+cmds.command('prime').description('short Markdown context for agents: how to use bd, and the ready work (silent outside a workspace)').action(lazy('prime', admin));
+cmds.command('merge').description('git merge driver: field-level 3-way merge of issues.jsonl (bd merge %O %A %B)')
   .argument('<base>').argument('<ours>').argument('<theirs>')
   .action(lazy('merge', () => import('./bd/merge.js'))); // git runs it on every JSONL merge: no SQLite
 
@@ -304,4 +308,5 @@ program.hook('preAction', async () => {
   program.setOptionValue('db', loadRig(findTown(), o.rig).beadsDir);
 });
 
+cmds.build(process.argv);
 main(program, undefined, { argv: normalizeBooleanFlags(program, process.argv), jsonErrors: jsonRequested(process.argv) });

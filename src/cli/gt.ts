@@ -2,6 +2,7 @@
 // import their services lazily so start-up stays lean.
 import { newProgram, main, output } from './main.js';
 import { VERSION } from './version.js';
+import { declarations } from './declare.js';
 import { register as registerTown } from './gt/town.js';
 import { register as registerWork } from './gt/work.js';
 import { register as registerRuntime } from './gt/runtime.js';
@@ -14,8 +15,10 @@ import { closeCurrentTown } from './gt/context.js';
 
 const program = newProgram('gt', 'Gas Town: run many coding agents on the same projects, and land their work');
 program.version(VERSION);
+// Only the command argv names is built (declare.ts).
+const cmds = declarations(program);
 // `gt version` as well as --version: integrations probe with the command.
-program.command('version').description('print the version').option('--json', 'print machine-readable JSON')
+cmds.command('version').description('print the version').option('--json', 'print machine-readable JSON')
   .action((o: { json?: boolean }) => output(o.json, { version: VERSION, build: 'gastown-ts' }, (d) => `gt version ${d.version} (${d.build})`));
 program.addHelpText(
   'after',
@@ -30,12 +33,13 @@ Getting started:
   gt dashboard                             watch it all live in a browser (http://127.0.0.1:7777)
   gt demo                                  see the whole loop in a throwaway town`,
 );
-registerTown(program);
-registerWork(program);
-registerRuntime(program);
-registerRefinery(program);
-registerSupervise(program);
-registerMolecules(program);
-registerDashboard(program);
-registerFleet(program);
+registerTown(cmds.program);
+registerWork(cmds.program);
+registerRuntime(cmds.program);
+registerRefinery(cmds.program);
+registerSupervise(cmds.program);
+registerMolecules(cmds.program);
+registerDashboard(cmds.program);
+registerFleet(cmds.program);
+cmds.build(process.argv);
 main(program, closeCurrentTown);

@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { isUserError } from '../lib/errors.js';
 import { printable } from '../lib/text.js';
+import { writeOut } from './stdout.js';
 
 export function newProgram(name: string, description: string): Command {
   const program = new Command(name)
@@ -59,10 +60,10 @@ export async function runProgram(program: Command, argv = process.argv, atEnd?: 
  * need the exact bytes read --json.
  */
 export function output<T>(json: boolean | undefined, data: T, text: (d: T) => string): void {
-  if (json) process.stdout.write(JSON.stringify(data, null, 2) + '\n');
+  if (json) writeOut(JSON.stringify(data, null, 2) + '\n');
   else {
     const s = printable(text(data), { multiline: true });
-    if (s) process.stdout.write(s.endsWith('\n') ? s : s + '\n');
+    if (s) writeOut(s.endsWith('\n') ? s : s + '\n');
   }
 }
 
@@ -70,8 +71,10 @@ export function output<T>(json: boolean | undefined, data: T, text: (d: T) => st
  * One line of progress (a command that reports as it goes), escaped like output(): on stdout, or
  * on stderr when stdout holds --json.
  */
-export function say(line: string, stream: NodeJS.WriteStream = process.stdout): void {
-  stream.write(`${printable(line, { multiline: true })}\n`);
+export function say(line: string, stream?: NodeJS.WriteStream): void {
+  const text = `${printable(line, { multiline: true })}\n`;
+  if (stream) stream.write(text);
+  else writeOut(text);
 }
 
 /**
@@ -84,11 +87,16 @@ export function warn(program: 'gt' | 'bd', text: string): void {
 
 /** Entry helper for bin scripts: run, close what the command opened (atEnd), exit with the code. */
 export function main(program: Command, atEnd?: () => Promise<void>, opts: RunOptions & { argv?: string[] } = {}): void {
-  // `bd list | head` closes our stdout early: that is the reader's choice, not an error.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw e;
-  });
+  // `bd list | head` closes our stdout early: that is the reader's choice, not an error. Output
+  // through writeOut (stdout.ts) handles it itself; under Node the stream is cheap, so whatever
+  // writes to process.stdout directly is covered too. Under Bun it is not touched here (it would
+  // load node:stream); the long-running commands that write to it directly run on Node.
+  if (!process.versions.bun) {
+    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
   runProgram(program, opts.argv ?? process.argv, atEnd, opts).then((code) => {
     process.exitCode = code;
   });

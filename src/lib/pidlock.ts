@@ -1,7 +1,7 @@
 // A lock file holding its owner's pid, for "one of these per town/rig" processes (the refinery,
 // the deacon). A lock whose holder died is taken over; the holder's pid is in the file from the
 // moment it exists, so a concurrent starter never mistakes a fresh lock for a dead one.
-import { randomBytes } from 'node:crypto';
+import { randomHex } from './hash.js';
 import { linkSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isAlive } from './proc.js';
 
@@ -47,7 +47,7 @@ export interface LockSeen {
  * rename whatever is there to a private name (atomic), check it, and put it back if it is not it.
  */
 export function takeOverStaleLock(path: string, stale: LockSeen): void {
-  const aside = `${path}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const aside = `${path}.stale-${process.pid}-${randomHex(4)}`;
   try {
     renameSync(path, aside);
   } catch (e) {
@@ -70,7 +70,7 @@ export function takeOverStaleLock(path: string, stale: LockSeen): void {
  * would look like a dead holder's to a concurrent starter).
  */
 function createLock(path: string): boolean {
-  const tmp = `${path}.new-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const tmp = `${path}.new-${process.pid}-${randomHex(4)}`;
   writeFileSync(tmp, `${process.pid}\n`);
   try {
     linkSync(tmp, path);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareStamps, instant, now } from './time.js';
+import { compareStamps, formatStamp, instant, localZoneIsUtc, now } from './time.js';
 
 test('now(): Beads format with microseconds, strictly increasing within a process', () => {
   const stamps = Array.from({ length: 5000 }, () => now());
@@ -16,4 +16,19 @@ test('compareStamps: instants across zone offsets and sub-millisecond digits', (
   assert.ok(compareStamps('2', '3') < 0); // not timestamps: as text
   assert.deepEqual(instant('2026-01-01T00:00:00.123456Z'), [Date.UTC(2026, 0, 1, 0, 0, 0, 123), 456000]);
   assert.equal(instant('soon'), undefined);
+});
+
+test('the local zone is known to be UTC without the engine only when TZ or /etc/localtime names a UTC zone', () => {
+  assert.equal(localZoneIsUtc({ TZ: 'UTC' }), true);
+  assert.equal(localZoneIsUtc({ TZ: ':Etc/UTC' }), true);
+  assert.equal(localZoneIsUtc({ TZ: 'Europe/Paris' }), false);
+  assert.equal(localZoneIsUtc({ TZ: 'UTC-2' }), false);
+  assert.equal(localZoneIsUtc({}, '/nonexistent/localtime'), false);
+  // Whatever it says here, the stamp it leads to is the engine's own local time.
+  const micros = Date.UTC(2026, 10, 30, 7, 8, 9, 123) * 1000 + 456;
+  const d = new Date(micros / 1000);
+  const off = -d.getTimezoneOffset();
+  const stamp = formatStamp(micros);
+  assert.equal(Date.parse(stamp), Math.floor(micros / 1000));
+  if (off === 0) assert.equal(stamp, '2026-11-30T07:08:09.123456Z');
 });

@@ -464,9 +464,12 @@ export class PgSession implements Tx {
     });
   }
 
-  allEdges(): Promise<Dependency[]> {
+  allEdges(touching?: string[]): Promise<Dependency[]> {
     return this.call('read', async () => {
-      const rows = await this.q<Dependency & { created_by: string | null }>('SELECT issue_id, depends_on_id, type, created_at, created_by FROM dependencies ORDER BY seq');
+      const cols = 'SELECT issue_id, depends_on_id, type, created_at, created_by FROM dependencies';
+      const rows = await (touching
+        ? this.q<Dependency & { created_by: string | null }>(`${cols} WHERE issue_id = ANY($1) OR depends_on_id = ANY($1) ORDER BY seq`, [touching])
+        : this.q<Dependency & { created_by: string | null }>(`${cols} ORDER BY seq`));
       return rows.map((d) => (d.created_by === null ? { issue_id: d.issue_id, depends_on_id: d.depends_on_id, type: d.type, created_at: d.created_at } : d) as Dependency);
     });
   }

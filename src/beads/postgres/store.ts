@@ -231,7 +231,7 @@ export class PostgresStore implements Store, SessionHost {
   exportText(): Promise<string> { return this.run('read', (s) => s.exportText()); }
   stats(): Promise<Record<string, number>> { return this.run('read', (s) => s.stats()); }
   cycles(): Promise<string[][]> { return this.run('read', (s) => s.cycles()); }
-  allEdges(): Promise<Dependency[]> { return this.run('read', (s) => s.allEdges()); }
+  allEdges(touching?: string[]): Promise<Dependency[]> { return this.run('read', (s) => s.allEdges(touching)); }
   doctor(): Promise<{ ok: boolean; problems: string[] }> { return this.run('read', (s) => s.doctor()); }
   config(): Promise<Record<string, string>> { return this.run('read', (s) => s.config()); }
   getConfig(key: string): Promise<string | undefined> { return this.run('read', (s) => s.getConfig(key)); }

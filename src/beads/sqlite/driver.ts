@@ -1,9 +1,13 @@
-// The seam between the SQLite store and its driver: the few calls the store makes, so another
-// driver (bun:sqlite, for the CLI's start-up) can stand in for better-sqlite3 without touching
-// the store. Statements are the driver's own objects: no wrapper on the hot path.
-import Database from 'better-sqlite3';
+// The seam between the SQLite store and its driver: the few calls the store makes. Under Node the
+// driver is better-sqlite3; under Bun (the CLI's fast path) it is bun:sqlite, which opens the same
+// file with the same SQLite semantics. Each driver module loads its library only when a
+// connection is opened, so neither runtime ever loads the other's (better-sqlite3 does not load
+// under Bun at all).
+import { openBetterSqlite } from './driver-node.js';
+import { openBunSqlite } from './driver-bun.js';
 
 export interface SqlStatement {
+  /** The first row, or undefined when there is none (both drivers). */
   get(...params: unknown[]): unknown;
   all(...params: unknown[]): unknown[];
   run(...params: unknown[]): { changes: number };
@@ -20,15 +24,15 @@ export interface SqlConnection {
   close(): void;
 }
 
-/** Opens the database file with better-sqlite3, waiting up to timeoutMs for another writer's lock. */
+/** Which driver this process uses: bun:sqlite under Bun, better-sqlite3 under Node. */
+export function driverName(): 'bun:sqlite' | 'better-sqlite3' {
+  return process.versions.bun ? 'bun:sqlite' : 'better-sqlite3';
+}
+
+/**
+ * Opens the database file (creating it if missing), waiting up to timeoutMs for another
+ * writer's lock; a wait that runs out throws an error whose `code` is 'SQLITE_BUSY' on both.
+ */
 export function openConnection(path: string, timeoutMs: number): SqlConnection {
-  const db = new Database(path, { timeout: timeoutMs });
-  return {
-    prepare: (sql) => db.prepare(sql) as unknown as SqlStatement,
-    exec: (sql) => { db.exec(sql); },
-    pragma: (text) => db.pragma(text, { simple: true }),
-    get inTransaction() { return db.inTransaction; },
-    get open() { return db.open; },
-    close: () => db.close(),
-  };
+  return process.versions.bun ? openBunSqlite(path, timeoutMs) : openBetterSqlite(path, timeoutMs);
 }

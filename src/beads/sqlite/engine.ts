@@ -83,7 +83,7 @@ interface BeadStore extends Store {
   stats(): Record<string, number>;
   cycles(): string[][];
   /** Every dependency edge of the database (for trees, doctor and tests). */
-  allEdges(): Dependency[];
+  allEdges(touching?: string[]): Dependency[];
   doctor(): { ok: boolean; problems: string[] };
   /** Imports the JSONL now if it changed on disk since we last wrote or read it. */
   refresh(): void;
@@ -732,8 +732,12 @@ export class SqliteStore implements BeadStore {
     return this.hydrate(rows);
   }
 
-  allEdges(): Dependency[] {
-    return (this.q('SELECT issue_id, depends_on_id, type, created_at, created_by FROM dependencies ORDER BY seq').all() as (Dependency & { created_by: string | null })[])
+  allEdges(touching?: string[]): Dependency[] {
+    const cols = 'SELECT issue_id, depends_on_id, type, created_at, created_by FROM dependencies';
+    const ids = touching && JSON.stringify(touching);
+    return ((ids
+      ? this.q(`${cols} WHERE issue_id IN (SELECT value FROM json_each(?)) OR depends_on_id IN (SELECT value FROM json_each(?)) ORDER BY seq`).all(ids, ids)
+      : this.q(`${cols} ORDER BY seq`).all()) as (Dependency & { created_by: string | null })[])
       .map((d) => (d.created_by === null ? { issue_id: d.issue_id, depends_on_id: d.depends_on_id, type: d.type, created_at: d.created_at } : d) as Dependency);
   }
 

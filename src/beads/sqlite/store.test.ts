@@ -8,25 +8,14 @@ import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { awaitAlive, storeConformance } from '../conformance.js';
+import { awaitAlive } from '../conformance.js';
+import { runSqliteConformance } from './store-conformance.js';
 import { openStore } from '../open.js';
 import { UserError } from '../../lib/errors.js';
 import { openSqliteStore, type SqliteStore } from './store.js';
 import { openStore as openEngine } from './engine.js';
 
-storeConformance('sqlite', async (prefix) => {
-  const dir = mkdtempSync(join(tmpdir(), 'beads-conf-'));
-  const beadsDir = join(dir, '.beads');
-  const store = await openStore({ kind: 'sqlite', beadsDir, create: true, prefix });
-  return {
-    store,
-    openAnother: () => openSqliteStore(beadsDir, { separateConnection: true }),
-    dispose: async () => {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
+runSqliteConformance(); // the same cases run under Bun too (driver-bun.test.ts)
 
 function withStore(fn: (s: SqliteStore, dir: string) => Promise<void>) {
   return async () => {

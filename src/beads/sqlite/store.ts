@@ -145,7 +145,7 @@ abstract class Level implements Tx {
   exportText(): Promise<string> { return this.run('exportText()', () => this.engine.exportText()); }
   stats(): Promise<Record<string, number>> { return this.run('stats()', () => this.engine.stats()); }
   cycles(): Promise<string[][]> { return this.run('cycles()', () => this.engine.cycles()); }
-  allEdges(): Promise<Dependency[]> { return this.run('allEdges()', () => this.engine.allEdges()); }
+  allEdges(touching?: string[]): Promise<Dependency[]> { return this.run('allEdges()', () => this.engine.allEdges(touching)); }
   doctor(): Promise<{ ok: boolean; problems: string[] }> { return this.run('doctor()', () => this.engine.doctor()); }
   config(): Promise<Record<string, string>> { return this.run('config()', () => this.engine.config()); }
   getConfig(key: string): Promise<string | undefined> { return this.run('getConfig()', () => this.engine.getConfig(key)); }

@@ -17,6 +17,7 @@ import { prefixOfJsonl } from '../../beads/ids.js';
 import { DEFAULT_SYNC_BRANCH, withJsonlMirror } from '../../beads/branch-sync.js';
 import { isStatus, parsePriority, statusShaped, type Issue, type Status } from '../../beads/model.js';
 import { formatIssueLine } from './format.js';
+import { writeOut } from '../stdout.js';
 
 interface Ctx { program: Command; args: unknown[]; opts: Record<string, unknown> }
 
@@ -88,9 +89,12 @@ export async function init(c: Ctx): Promise<void> {
     const line = `${rel} merge=beads`;
     const current = existsSync(attrs) ? readFileSync(attrs, 'utf8') : '';
     if (!current.split('\n').includes(line)) appendFileSync(attrs, (current && !current.endsWith('\n') ? '\n' : '') + line + '\n');
-    // The driver runs `bd` from PATH when it is there (so upgrades apply); else this very binary.
+    // The driver runs `bd` from PATH when it is there (so upgrades apply); else this very binary,
+    // through its launcher when it has one (which runs Bun with its safety flags; Bun run bare
+    // would read the project's bunfig.toml), else on this runtime.
     const self = process.argv[1] ? resolve(process.argv[1]) : 'bd';
-    const bd = which('bd') ? 'bd' : `"${process.execPath}" "${self}"`;
+    const launcher = self.replace(/\.js$/, '');
+    const bd = which('bd') ? 'bd' : launcher !== self && existsSync(launcher) ? `"${launcher}"` : `"${process.execPath}" "${self}"`;
     gitSyncTry(top, ['config', 'merge.beads.name', 'beads JSONL field-level merge']);
     gitSyncTry(top, ['config', 'merge.beads.driver', `${bd} merge %O %A %B`]);
     merge = true;
@@ -257,7 +261,7 @@ export async function exportCmd(c: Ctx): Promise<void> {
       if (s instanceof SqliteStore) await s.refresh(); // a JSONL changed underneath (git pull) first
       return s.exportText();
     });
-    if (out === '-') return void process.stdout.write(text);
+    if (out === '-') return void writeOut(text);
     writeFileSync(resolve(out), text);
     const n = text ? text.split('\n').length - 1 : 0;
     return output(g(c).json, { path: resolve(out), count: n }, (d) => `Exported ${d.count} issues to ${d.path}`);

@@ -30,8 +30,9 @@ export function indexEdges(edges: Dependency[]): EdgeIndex {
   return ix;
 }
 
-export async function edgeIndex(s: Tx): Promise<EdgeIndex> {
-  return indexEdges(await s.allEdges());
+/** The index over every edge, or (given the listed issues) only over the edges that touch them. */
+export async function edgeIndex(s: Tx, of?: Issue[]): Promise<EdgeIndex> {
+  return indexEdges(await s.allEdges(of?.map((i) => i.id)));
 }
 
 /** A list/ready/blocked item: the issue plus dependency_count, dependent_count, comment_count, parent. */

@@ -9,6 +9,7 @@ import type { ListFilter, Tx } from '../../beads/api.js';
 import { edgeIndex, epicStatuses, issueDetails, statsJson, withCounts, type EdgeIndex, type Json } from './compat.js';
 import { dateArg, forId, g, local, priorityArg, statusesArg, wholeArg, withStore, type Ctx } from './ctx.js';
 import { formatIssueFull, formatIssueLine, formatTree, type TreeNode } from './format.js';
+import { writeOut } from '../stdout.js';
 
 type Opts = Record<string, unknown>;
 const str = (v: unknown) => (v === undefined || v === '' ? undefined : String(v));
@@ -113,7 +114,8 @@ async function listed(c: Ctx, o: Opts, defaults: { limit: number }): Promise<voi
   const keep = memoryFilter(o);
   const { items, ix, total } = await withStore(local(c), async (s) => {
     const all = sortIssues((await s.list(storeFilter(o))).filter(keep), str(o.sort), !!o.reverse);
-    return { items: limit > 0 ? all.slice(0, limit) : all, ix: await edgeIndex(s), total: all.length };
+    const items = limit > 0 ? all.slice(0, limit) : all;
+    return { items, ix: await edgeIndex(s, items), total: all.length };
   });
   if (limit > 0 && total > limit) truncationHint(c, items.length, limit);
   const flat = o.flat || o.tree === false;
@@ -165,7 +167,8 @@ export async function ready(c: Ctx): Promise<void> {
   const { items, ix } = await withStore(local(c), async (s) => {
     let all = (await s.ready(filter)).filter((i) => (o.includeDeferred || !deferredNow(i)) && (!o.unassigned || !i.assignee));
     if (o.sort === 'oldest') all = all.sort((a, b) => a.created_at.localeCompare(b.created_at));
-    return { items: limit > 0 ? all.slice(0, limit) : all, ix: await edgeIndex(s) };
+    const items = limit > 0 ? all.slice(0, limit) : all;
+    return { items, ix: await edgeIndex(s, items) };
   });
   output(g(c).json, items.map((i) => withCounts(i, ix)), () => (items.length ? `Ready work (${items.length}):\n` + items.map(formatIssueLine).join('\n') : 'No ready work.'));
 }
@@ -302,7 +305,7 @@ export async function depTree(c: Ctx): Promise<void> {
   const reverse = !!o.reverse || dir === 'up';
   let nodes = await withStore(forId(c, id), (s) => treeNodes(s, id, reverse, maxDepth));
   if (o.status) nodes = nodes.filter((n) => n.depth === 0 || n.status === o.status);
-  if (o.format === 'mermaid') return void process.stdout.write(mermaid(nodes) + '\n');
+  if (o.format === 'mermaid') return void writeOut(mermaid(nodes) + '\n');
   if (o.format !== undefined) throw new UserError(`invalid format "${o.format}"`, 'the one format is mermaid (or use --json)');
   const text = nodes.map((n): TreeNode => ({ id: n.id, title: n.title, status: n.status, depth: n.depth, type: String(n.edge_from_parent ?? ''), repeat: !!n.repeat }));
   output(g(c).json, nodes, () => formatTree(text));

@@ -13,6 +13,7 @@ import type { CreateInput, Tx, UpdatePatch } from '../../beads/api.js';
 import { epicStatuses, type Json } from './compat.js';
 import { actorOf, byStore, dateArg, forId, g, local, priorityArg, statusArg, withStore, type Ctx } from './ctx.js';
 import { parseMarkdownIssues } from './markdown.js';
+import { writeOut } from '../stdout.js';
 
 type Opts = Record<string, unknown>;
 const str = (v: unknown) => (v === undefined ? undefined : String(v));
@@ -54,7 +55,7 @@ export async function create(c: Ctx): Promise<void> {
   };
   const who = actorOf(c);
   const issue = await withStore(o.parent ? forId(c, String(o.parent)) : local(c), (s) => s.create(input, who));
-  if (o.silent && !g(c).json) return void process.stdout.write(issue.id + '\n');
+  if (o.silent && !g(c).json) return void writeOut(issue.id + '\n');
   output(g(c).json, issueToRecord(issue), () => `Created ${issue.id}: ${issue.title}`);
 }
 
@@ -79,7 +80,7 @@ export async function quick(c: Ctx): Promise<void> {
   const title = (c.args[0] as string[]).join(' ');
   if (!title.trim()) throw new UsageError('a title is required', 'bd q "Fix the login bug"');
   const issue = await withStore(local(c), (s) => s.create({ title, priority: priorityArg(o.priority), issue_type: str(o.type) ?? 'task', labels: labelsOf(o.labels) }, actorOf(c)));
-  process.stdout.write(issue.id + '\n');
+  writeOut(issue.id + '\n');
 }
 
 // ---- update, reopen, comment -----------------------------------------------------------------------

@@ -1,0 +1,87 @@
+// Commands declared without being built. Building commander's tree (every command, option and
+// its listeners) is a good part of a short command's start-up, most of all under Bun, and a run
+// needs one command. Declarations are recorded (cheap), and build() makes real commands only for
+// the one argv names, in declaration order; all of them when argv names none we know, or asks for
+// help (so `--help`, `help`, unknown-command suggestions and typos behave exactly as before).
+import type { Command } from 'commander';
+
+interface Call { method: string; args: unknown[]; child?: Declared }
+interface Declared { args: unknown[]; calls: Call[]; names: string[] }
+
+/** A stand-in Command that records every call; `.command()` on it records a subcommand. */
+function recorder(d: Declared): Command {
+  const proxy: Command = new Proxy({} as Command, {
+    get(_t, method) {
+      if (typeof method !== 'string') return undefined;
+      return (...args: unknown[]) => {
+        if (method === 'name' && !args.length) return d.names[0]; // read while declaring (gt down/estop)
+        if (method === 'command') {
+          const child: Declared = { args, calls: [], names: [String(args[0]).split(/\s+/)[0]!] };
+          d.calls.push({ method, args, child });
+          return recorder(child);
+        }
+        if (method === 'alias') d.names.push(String(args[0]));
+        if (method === 'aliases') d.names.push(...(args[0] as string[]));
+        d.calls.push({ method, args });
+        return proxy;
+      };
+    },
+  });
+  return proxy;
+}
+
+function replay(parent: Command, d: Declared): void {
+  const cmd = (parent.command as (...a: unknown[]) => Command)(...d.args);
+  const target = cmd as unknown as Record<string, (...a: unknown[]) => unknown>;
+  for (const c of d.calls) {
+    if (c.child) replay(cmd, c.child);
+    else target[c.method]!(...c.args);
+  }
+}
+
+/** The first word of argv that is not an option of the program or an option's value. */
+export function commandWord(program: Command, args: string[]): { word?: string; help: boolean } {
+  const takesValue = new Set<string>();
+  for (const o of program.options) {
+    if (!(o.required || o.optional)) continue;
+    if (o.long) takesValue.add(o.long);
+    if (o.short) takesValue.add(o.short);
+  }
+  let help = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') break;
+    if (a === '-h' || a === '--help') help = true;
+    if (a.startsWith('-')) {
+      if (takesValue.has(a)) i++;
+      continue;
+    }
+    return { word: a, help };
+  }
+  return { help: true }; // no command: commander shows the root help (every command)
+}
+
+export interface Declarations {
+  command: (...args: unknown[]) => Command;
+  /** The program as register functions see it: `.command()` is recorded, the rest is the program's. */
+  program: Command;
+  build: (argv: string[]) => void;
+}
+
+export function declarations(program: Command): Declarations {
+  const roots: Declared[] = [];
+  const command = (...args: unknown[]) => {
+    const d: Declared = { args, calls: [], names: [String(args[0]).split(/\s+/)[0]!] };
+    roots.push(d);
+    return recorder(d);
+  };
+  return {
+    command,
+    program: new Proxy(program, { get: (t, p) => (p === 'command' ? command : Reflect.get(t, p)) }),
+    build: (argv) => {
+      const { word, help } = commandWord(program, argv.slice(2));
+      const one = !help && word !== undefined ? roots.filter((d) => d.names.includes(word)) : [];
+      for (const d of one.length ? one : roots) replay(program, d);
+    },
+  };
+}
