@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { reapUnder } from './reap.js';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const binDir = join(repoRoot, 'dist', 'bin');
@@ -79,5 +80,11 @@ export function runAsync(bin: string, args: string[], opts: CliOptions): Promise
 /** A fresh temp directory, removed by the returned cleanup. */
 export function tempDir(prefix = 'gt-test-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }) };
+  return {
+    dir,
+    cleanup: () => {
+      reapUnder(dir);
+      rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    },
+  };
 }
