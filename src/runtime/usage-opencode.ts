@@ -4,7 +4,7 @@
 // carries tokens {input, output, reasoning, cache {read, write}}, cost (USD, opencode's own pricing)
 // and modelID. opencode picks its own session ids, so a session is found by its directory and time.
 import { existsSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import { openConnection, type SqlConnection } from '../beads/sqlite/driver.js';
 import { addUsage, EMPTY_USAGE, usageOf, type Usage } from './usage.js';
 
 interface OpencodeMessage { role?: string; modelID?: string; cost?: number; tokens?: { input?: number; output?: number; reasoning?: number; cache?: { read?: number; write?: number } } }
@@ -30,10 +30,10 @@ const SLACK_MS = 5_000;
 /** Usage of the opencode sessions that started in `cwd` from `fromMs` until `toMs` (open-ended when undefined). */
 export function opencodeUsage(dbPath: string, cwd: string, fromMs: number, toMs?: number): Usage | undefined {
   if (!existsSync(dbPath)) return undefined;
-  let db: Database.Database | undefined;
+  let db: SqlConnection | undefined;
   try {
     // Read-only beside a running opencode (WAL): never blocks it, never writes its file.
-    db = new Database(dbPath, { readonly: true, fileMustExist: true, timeout: 2000 });
+    db = openConnection(dbPath, 2000, { readonly: true }); // bun:sqlite when gt runs on Bun
     const rows = db.prepare(`SELECT m.data AS data FROM message m JOIN session s ON s.id = m.session_id
       WHERE s.directory = ? AND s.time_created >= ? AND s.time_created <= ? ORDER BY m.time_created`)
       .all(cwd, fromMs - SLACK_MS, toMs ?? Number.MAX_SAFE_INTEGER) as { data: string }[];

@@ -5,7 +5,7 @@
 // Parameters are positional `?` only (engine.ts), bound the same way by both; integers come back
 // as numbers (no safeIntegers on either side).
 import { createRequire } from 'node:module';
-import type { SqlConnection, SqlStatement } from './driver.js';
+import type { OpenOptions, SqlConnection, SqlStatement } from './driver.js';
 
 /** The part of bun:sqlite used here (no @types/bun in this project). */
 interface BunStatement {
@@ -20,7 +20,7 @@ interface BunDatabase {
   readonly inTransaction: boolean;
   close(): void;
 }
-type BunDatabaseClass = new (path: string, opts: { create: boolean; readwrite: boolean }) => BunDatabase;
+type BunDatabaseClass = new (path: string, opts: { create: boolean; readwrite: boolean; readonly: boolean }) => BunDatabase;
 
 let Database: BunDatabaseClass | undefined;
 
@@ -32,9 +32,10 @@ function wrap(st: BunStatement): SqlStatement {
   };
 }
 
-export function openBunSqlite(path: string, timeoutMs: number): SqlConnection {
+export function openBunSqlite(path: string, timeoutMs: number, opts: OpenOptions = {}): SqlConnection {
   Database ??= (createRequire(import.meta.url)('bun:sqlite') as { Database: BunDatabaseClass }).Database;
-  const db = new Database(path, { create: true, readwrite: true });
+  const ro = !!opts.readonly;
+  const db = new Database(path, { create: !ro, readwrite: !ro, readonly: ro });
   let open = true;
   try {
     // Set before anything else touches the file, as better-sqlite3's `timeout` option is.

@@ -29,10 +29,15 @@ export function driverName(): 'bun:sqlite' | 'better-sqlite3' {
   return process.versions.bun ? 'bun:sqlite' : 'better-sqlite3';
 }
 
+export interface OpenOptions {
+  /** Read another program's database: never create or write it (the file must exist). */
+  readonly?: boolean;
+}
+
 /**
- * Opens the database file (creating it if missing), waiting up to timeoutMs for another
- * writer's lock; a wait that runs out throws an error whose `code` is 'SQLITE_BUSY' on both.
+ * Opens the database file (creating it if missing, unless readonly), waiting up to timeoutMs for
+ * another writer's lock; a wait that runs out throws an error whose `code` is 'SQLITE_BUSY' on both.
  */
-export function openConnection(path: string, timeoutMs: number): SqlConnection {
-  return process.versions.bun ? openBunSqlite(path, timeoutMs) : openBetterSqlite(path, timeoutMs);
+export function openConnection(path: string, timeoutMs: number, opts: OpenOptions = {}): SqlConnection {
+  return process.versions.bun ? openBunSqlite(path, timeoutMs, opts) : openBetterSqlite(path, timeoutMs, opts);
 }
