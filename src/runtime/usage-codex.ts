@@ -26,8 +26,22 @@ export function summarizeCodexRollout(lines: Iterable<string>): Usage | undefine
   return usageOf(model, { input: Math.max(0, (total.input_tokens ?? 0) - cached), output: total.output_tokens ?? 0, cacheRead: cached });
 }
 
+type Meta = { cwd?: string; at?: number } | undefined;
+/**
+ * A rollout's first line never changes once written, and a cost report looks at every rollout
+ * once per codex session (the dashboard once per rebuild): a meta read whole is kept for the
+ * process. One not readable yet (codex still writing its first line) is read again next time.
+ */
+const metas = new Map<string, NonNullable<Meta>>();
+
+function rolloutMeta(path: string): Meta {
+  let meta = metas.get(path);
+  if (!meta && (meta = readRolloutMeta(path))) metas.set(path, meta);
+  return meta;
+}
+
 /** The rollout's session_meta: where and when it ran. */
-function rolloutMeta(path: string): { cwd?: string; at?: number } | undefined {
+function readRolloutMeta(path: string): Meta {
   // The first line holds the whole base prompt (tens of KB): read up to its newline only.
   const fd = openSync(path, 'r');
   try {
