@@ -39,7 +39,7 @@ interface Shared {
 }
 
 /** The shared database and remote, the first machine's install and rig, the others joined. */
-async function sharedTown(names: string[], opts: { testCmd?: string; maxPolecats?: number } = {}): Promise<Shared> {
+async function sharedTown(names: string[], opts: { testCmd?: string; maxPolecats?: number; machines?: Record<string, number> } = {}): Promise<Shared> {
   const url = await db.server!.createDatabase();
   const { dir, cleanup } = tempDir('gt-multi-');
   const project = makeProject(join(dir, 'project'), { 'README.md': '# shared\n' });
@@ -63,7 +63,7 @@ async function sharedTown(names: string[], opts: { testCmd?: string; maxPolecats
       assert.deepEqual(JSON.parse(inst.stdout).attached, ['demo'], 'the joining machine attached the rig');
     }
     const path = join(town, 'town.toml');
-    writeFileSync(path, stringify({ ...parse(readFileSync(path, 'utf8')), runtime: { mode: 'headless' }, agents: { default: 'shell' }, max_polecats: opts.maxPolecats ?? 3 }));
+    writeFileSync(path, stringify({ ...parse(readFileSync(path, 'utf8')), runtime: { mode: 'headless' }, agents: { default: 'shell' }, max_polecats: opts.maxPolecats ?? 3, ...(opts.machines ? { machines: opts.machines } : {}) }));
     machines.push(m);
   }
   return {
@@ -299,5 +299,140 @@ test('a store URL without its password: PGPASSWORD supplies it, and no file of t
     assert.doesNotMatch(without.stderr, new RegExp(password));
   } finally {
     cleanup();
+  }
+});
+
+test("a dead machine's hooked bead: adopted once by the live machine, which lands it on the dead one's pushed work; the dead machine, back, retires its leftover; closed MRs' markers pruned", { skip, timeout: 360_000 }, async () => {
+  const t = await sharedTown(['m1', 'm2'], { maxPolecats: 2, machines: { adopt_after_sec: 15, merged_marker_keep_sec: 0 } });
+  try {
+    const [m1, m2] = t.machines as [Machine, Machine];
+    const go = join(t.dir, 'go');
+    // The work pushes a first part to the remote (once), then waits for the gate: m1's polecat dies waiting.
+    const script = [
+      'if [ ! -e partial-0.txt ]; then',
+      '  pwd > partial-0.txt',
+      '  git add partial-0.txt && git -c user.name=p -c user.email=p@x commit -q -m "partial work"',
+      `  git push -q ${t.remote} "HEAD:refs/heads/$(git symbolic-ref --short HEAD)"`,
+      'fi',
+      `while [ ! -e ${go} ]; do sleep 0.2; done`,
+      'pwd > adopt-0.txt',
+    ].join('\n');
+    const id = await withPg(t.url, 'demo', async (s) => (await s.create({ title: 'adopt 0', description: `Adoptable.\n\n\`\`\`sh\n${script}\n\`\`\`\n` }, 'overseer')).id);
+    startDeacon(m1);
+    const slung = JSON.parse(m1.gt(['sling', id, 'demo', '--json']).stdout);
+    assert.equal(slung.hooked.length, 1);
+    const holder = await until("m1's polecat to push its first part", () => withPg(t.url, 'demo', async (s) => {
+      const b = await s.get(id);
+      const branch = `polecat/${String(b?.assignee ?? '').split('/').pop()}/${id}`;
+      const r = execFileSync('git', ['for-each-ref', '--format=%(objectname)', `refs/heads/${branch}`], { cwd: t.remote, encoding: 'utf8' }).trim();
+      return r ? { agent: b!.assignee!, branch, partial: r } : undefined;
+    }), 120_000);
+    startDeacon(m2);
+    await until('m2 beating', () => JSON.parse(m2.gt(['status', '--json']).stdout).machines?.some((m: { name: string; alive: boolean }) => m.name === 'm2' && m.alive), 30_000);
+    stopMachine(m1, 'SIGKILL'); // its deacon and its polecat's session: the machine is gone
+    writeFileSync(go, '');
+
+    await until('the adopted bead to land', () => withPg(t.url, 'demo', async (s) => (await s.get(id))?.status === 'closed'), 240_000);
+    const where = landedOnce(t.remote, [id], 'adopt');
+    assert.equal(where[id], 'm2', 'the live machine did the rest of the work');
+    assert.match(git(t.remote, ['show', 'main:partial-0.txt']), /\/m1\//, "the dead machine's pushed part is in what landed");
+    assert.equal(git(t.remote, ['merge-base', '--is-ancestor', holder.partial, 'main']) , '', "m1's pushed commit is on main");
+    await withPg(t.url, 'demo', async (s) => {
+      const released = (await s.events(id)).filter((e) => e.event_type === 'commented' && /^Released from/.test(e.comment ?? ''));
+      assert.equal(released.length, 1, 'released exactly once');
+      assert.match(released[0]!.comment!, /machine m1 is dead .*adopted by m2/);
+    });
+    await withPg(t.url, 'hq', async (hq) => {
+      const mail = (await hq.list({ type: 'message', includeClosed: true })).filter((m) => m.title === `Adopted ${id} from dead machine m1`);
+      assert.equal(mail.length, 1, 'the Mayor was told once');
+    });
+    const status = await until('gt status to show m1 dead with its adopted bead', () => {
+      const r = m2.gt(['status']);
+      return /\n\s+m1\s+DEAD\s/.test(r.stdout) ? r.stdout : undefined;
+    }, 60_000);
+    assert.match(status, new RegExp(`adopted by m2: ${id} from ${holder.agent.replace(/\//g, '\\/')} \\(open again for a live machine\\)`));
+    const row = JSON.parse(m2.gt(['status', '--json']).stdout).machines.find((m: { name: string }) => m.name === 'm1');
+    assert.equal(row.adopted.length, 1);
+    assert.equal(row.adopted[0].adopted_by, 'm2');
+    // merged_marker_keep_sec = 0: the lease holder prunes the closed MR's marker on its next drain.
+    await until('the merge marker pruned', () => git(t.remote, ['for-each-ref', 'refs/gt/merged']) === '' || undefined, 60_000);
+
+    // m1 comes back under its name: its leftover worktree (nothing unmerged on it) goes, its session is not restarted.
+    const leftover = join(m1.town, 'demo', 'polecats', holder.agent.split('/').pop()!);
+    assert.ok(existsSync(leftover), "the dead machine's worktree is still there");
+    startDeacon(m1);
+    const retired = await until('m1 to retire its leftover', () => {
+      const r = JSON.parse(m1.gt(['status', '--json']).stdout).machines.find((m: { name: string }) => m.name === 'm1');
+      return r?.adopted[0]?.retired_at ? r.adopted[0] : undefined;
+    }, 60_000);
+    assert.match(retired.retire_note, /removed \(nothing unmerged/);
+    assert.equal(existsSync(leftover), false);
+    const sessions = join(m1.town, '.runtime', 'sessions');
+    const live = existsSync(sessions) ? readdirSync(sessions).filter((f) => f.endsWith('.pid')).filter((f) => {
+      try { process.kill(Number(readFileSync(join(sessions, f), 'utf8')), 0); return true; } catch { return false; }
+    }) : [];
+    assert.deepEqual(live, [], 'no session of the adopted polecat runs on m1');
+  } finally {
+    await t.cleanup();
+  }
+});
+
+test('two live machines race to adopt one bead of a dead machine, 20 times: one winner each time; a machine that beats again is not adopted from', { skip }, async () => {
+  const url = await db.server!.createDatabase();
+  const { TownRegistry } = await import('../src/town/registry.js');
+  const regs = [await TownRegistry.open(url), await TownRegistry.open(url)];
+  try {
+    const beat = { name: 'dead', host: 'h', root: '/t', pid: 1, startedAt: new Date().toISOString(), patrols: 0, maxPolecats: 3 };
+    await regs[0]!.beat(beat);
+    const key = (k: number) => ({ machine: 'dead', agent: 'demo/polecats/nux', bead: `demo-${k}`, branch: `polecat/nux/demo-${k}` });
+    assert.equal(await regs[0]!.claimAdoption(key(0), 'a', 15), false, 'a machine that just beat is alive');
+    const pg = (await import('pg')).default;
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    await c.query(`UPDATE gt_town.machines SET heartbeat_at = now() - interval '1 minute'`);
+    await c.end();
+    for (let k = 0; k < 20; k++) {
+      const wins = await Promise.all([0, 1, 2, 3].map((i) => regs[i % 2]!.claimAdoption(key(k), i % 2 ? 'b' : 'a', 15)));
+      assert.equal(wins.filter(Boolean).length, 1, `round ${k}: one winner`);
+      await regs[0]!.finishAdoption(key(k), true);
+      assert.equal(await regs[1]!.claimAdoption(key(k), 'b', 15), false, 'a finished adoption is never claimed again');
+    }
+    const [row] = await regs[0]!.machines();
+    assert.equal(row!.adopted.length, 20);
+    await regs[0]!.beat(beat); // it is back
+    assert.equal(await regs[0]!.claimAdoption(key(99), 'a', 15), false);
+    assert.equal((await regs[0]!.toRetire('dead')).length, 20, 'the machine back finds what to retire');
+  } finally {
+    for (const r of regs) await r.close();
+  }
+});
+
+test('gt rig remove in a shared town: the registry forgets the rig, the other machine detaches it, a joining machine does not attach it', { skip, timeout: 180_000 }, async () => {
+  const t = await sharedTown(['m1', 'm2']);
+  try {
+    const [m1, m2] = t.machines as [Machine, Machine];
+    startDeacon(m2);
+    await until('m2 beating', () => JSON.parse(m2.gt(['status', '--json']).stdout).machines?.some((m: { name: string; alive: boolean }) => m.name === 'm2' && m.alive), 30_000);
+    const r = m1.gt(['rig', 'remove', 'demo', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(existsSync(join(m1.town, 'demo')), false);
+    const { withRegistry } = await import('../src/town/registry.js');
+    assert.deepEqual(await withRegistry(t.url, (reg) => reg.rigs()), [], 'no machine sees the rig in the town record');
+    await until("m2's deacon to detach the rig", () => !existsSync(join(m2.town, 'demo')) || undefined, 60_000);
+    assert.match(readFileSync(join(m2.town, 'deacon', 'test-daemon.log'), 'utf8'), /rig demo was removed from the town by another machine: detached here/);
+    const list = JSON.parse(m2.gt(['rig', 'list', '--json']).stdout);
+    assert.deepEqual(list.map((x: { name: string }) => x.name), []);
+    const m3 = join(t.dir, 'm3');
+    mkdirSync(m3);
+    const env = testEnv({ HOME: m3, GT_MACHINE: 'm3' });
+    const joined = gt(['install', join(m3, 'town'), '--store', t.url, '--join', '--json'], { cwd: m3, env });
+    assert.equal(joined.code, 0, joined.stderr);
+    assert.deepEqual(JSON.parse(joined.stdout).attached, []);
+    // Added again, it is the town's again.
+    const again = m1.gt(['rig', 'add', 'demo', t.remote, '--push', '--json']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual((await withRegistry(t.url, (reg) => reg.rigs())).map((x) => x.name), ['demo']);
+  } finally {
+    await t.cleanup();
   }
 });
