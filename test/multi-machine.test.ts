@@ -13,6 +13,7 @@ import { gt, gtBin, runAsync, tempDir, testEnv, type CliResult } from './support
 import { makeProject } from './support/town-fixture.js';
 import { postgresServer } from './support/postgres.js';
 import { until } from './support/claude.js';
+import { reapUnder } from './support/reap.js';
 import { killGroup } from '../src/lib/proc.js';
 import { openStore } from '../src/beads/open.js';
 import type { Store } from '../src/beads/api.js';
@@ -329,7 +330,9 @@ test("a dead machine's hooked bead: adopted once by the live machine, which land
     }), 120_000);
     startDeacon(m2);
     await until('m2 beating', () => JSON.parse(m2.gt(['status', '--json']).stdout).machines?.some((m: { name: string; alive: boolean }) => m.name === 'm2' && m.alive), 30_000);
-    stopMachine(m1, 'SIGKILL'); // its deacon and its polecat's session: the machine is gone
+    // The machine is gone: its deacon, its polecat's session and every process under its directory, at once.
+    stopMachine(m1, 'SIGKILL');
+    reapUnder(join(t.dir, 'm1') + '/');
     writeFileSync(go, '');
 
     await until('the adopted bead to land', () => withPg(t.url, 'demo', async (s) => (await s.get(id))?.status === 'closed'), 240_000);
