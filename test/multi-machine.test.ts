@@ -439,3 +439,30 @@ test('gt rig remove in a shared town: the registry forgets the rig, the other ma
     await t.cleanup();
   }
 });
+
+test("the town's beads-sync lease: one holder among machines; it passes on when the holder's connection dies", { skip }, async () => {
+  const url = await db.server!.createDatabase();
+  const { TownLease } = await import('../src/town/registry.js');
+  const [a, b, c] = [new TownLease(url, 'beads-sync'), new TownLease(url, 'beads-sync'), new TownLease(url, 'beads-sync')];
+  try {
+    const first = await Promise.all([a.held(), b.held(), c.held()]);
+    assert.equal(first.filter(Boolean).length, 1, 'one machine syncs');
+    const holder = [a, b, c][first.indexOf(true)]!;
+    assert.equal(await holder.held(), true, 'the holder keeps it');
+    // The holder's machine dies: the server ends its connection, and the lock goes with it.
+    const pg = (await import('pg')).default;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()`);
+    await admin.end();
+    const others = [a, b, c].filter((x) => x !== holder);
+    const next = await until('another machine to take the lease', async () => {
+      const got = await Promise.all(others.map((x) => x.held()));
+      return got.some(Boolean) ? got : undefined;
+    }, 10_000);
+    assert.equal(next.filter(Boolean).length, 1);
+    assert.equal(await holder.held(), false, 'the old holder finds it lost and taken');
+  } finally {
+    for (const x of [a, b, c]) await x.release();
+  }
+});
