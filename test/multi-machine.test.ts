@@ -304,7 +304,7 @@ test('a store URL without its password: PGPASSWORD supplies it, and no file of t
 });
 
 test("a dead machine's hooked bead: adopted once by the live machine, which lands it on the dead one's pushed work; the dead machine, back, retires its leftover; closed MRs' markers pruned", { skip, timeout: 360_000 }, async () => {
-  const t = await sharedTown(['m1', 'm2'], { maxPolecats: 2, machines: { adopt_after_sec: 15, merged_marker_keep_sec: 0 } });
+  const t = await sharedTown(['m1', 'm2'], { maxPolecats: 2, machines: { adopt_after_sec: 30, merged_marker_keep_sec: 0 } });
   try {
     const [m1, m2] = t.machines as [Machine, Machine];
     const go = join(t.dir, 'go');
@@ -388,22 +388,22 @@ test('two live machines race to adopt one bead of a dead machine, 20 times: one 
     const beat = { name: 'dead', host: 'h', root: '/t', pid: 1, startedAt: new Date().toISOString(), patrols: 0, maxPolecats: 3 };
     await regs[0]!.beat(beat);
     const key = (k: number) => ({ machine: 'dead', agent: 'demo/polecats/nux', bead: `demo-${k}`, branch: `polecat/nux/demo-${k}` });
-    assert.equal(await regs[0]!.claimAdoption(key(0), 'a', 15), false, 'a machine that just beat is alive');
+    assert.equal(await regs[0]!.claimAdoption(key(0), 'a', 30), false, 'a machine that just beat is alive');
     const pg = (await import('pg')).default;
     const c = new pg.Client({ connectionString: url });
     await c.connect();
     await c.query(`UPDATE gt_town.machines SET heartbeat_at = now() - interval '1 minute'`);
     await c.end();
     for (let k = 0; k < 20; k++) {
-      const wins = await Promise.all([0, 1, 2, 3].map((i) => regs[i % 2]!.claimAdoption(key(k), i % 2 ? 'b' : 'a', 15)));
+      const wins = await Promise.all([0, 1, 2, 3].map((i) => regs[i % 2]!.claimAdoption(key(k), i % 2 ? 'b' : 'a', 30)));
       assert.equal(wins.filter(Boolean).length, 1, `round ${k}: one winner`);
       await regs[0]!.finishAdoption(key(k), true);
-      assert.equal(await regs[1]!.claimAdoption(key(k), 'b', 15), false, 'a finished adoption is never claimed again');
+      assert.equal(await regs[1]!.claimAdoption(key(k), 'b', 30), false, 'a finished adoption is never claimed again');
     }
     const [row] = await regs[0]!.machines();
     assert.equal(row!.adopted.length, 20);
     await regs[0]!.beat(beat); // it is back
-    assert.equal(await regs[0]!.claimAdoption(key(99), 'a', 15), false);
+    assert.equal(await regs[0]!.claimAdoption(key(99), 'a', 30), false);
     assert.equal((await regs[0]!.toRetire('dead')).length, 20, 'the machine back finds what to retire');
   } finally {
     for (const r of regs) await r.close();

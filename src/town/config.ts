@@ -49,8 +49,8 @@ export interface MachinesConfig {
 
 /** Adoption waits this long by default: a deacon restarted by Boot (every few minutes) comes back first. */
 export const DEFAULT_ADOPT_AFTER_SEC = 300;
-/** Below this a deacon's missed beats (5 s apart) under load could pass for death. */
-export const MIN_ADOPT_AFTER_SEC = 15;
+/** No sooner than `gt status` calls a machine dead (registry.ts MACHINE_STALE_MS): a deacon beats every 5 s. */
+export const MIN_ADOPT_AFTER_SEC = 30;
 export const DEFAULT_MERGED_MARKER_KEEP_SEC = 86_400;
 
 /** `[store]` in town.toml: the town's PostgreSQL database (one namespace per rig and the HQ). */

@@ -20,10 +20,10 @@ test('deadMachines: others silent past the threshold; never this one, never one 
   assert.deepEqual(deadMachines(rows, 'me', 120_000), []);
 });
 
-test('[machines] in town.toml: whole seconds, adoption no sooner than 15 s', () => {
-  assert.doesNotThrow(() => validateMachines('town.toml', { adopt_after_sec: 15, merged_marker_keep_sec: 0 }));
+test('[machines] in town.toml: whole seconds, adoption no sooner than a machine shows dead (30 s)', () => {
+  assert.doesNotThrow(() => validateMachines('town.toml', { adopt_after_sec: 30, merged_marker_keep_sec: 0 }));
   assert.doesNotThrow(() => validateMachines('town.toml', undefined));
-  assert.throws(() => validateMachines('town.toml', { adopt_after_sec: 5 }), /town\.toml: machines\.adopt_after_sec must be a whole number of seconds, at least 15, not 5/);
+  assert.throws(() => validateMachines('town.toml', { adopt_after_sec: 5 }), /town\.toml: machines\.adopt_after_sec must be a whole number of seconds, at least 30, not 5/);
   assert.throws(() => validateMachines('town.toml', { merged_marker_keep_sec: -1 }), /merged_marker_keep_sec must be a whole number/);
   assert.throws(() => validateMachines('town.toml', { adopt_after_sec: '60' as unknown as number }), /not "60"/);
 });
