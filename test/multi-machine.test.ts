@@ -6,7 +6,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'smol-toml';
 import { gt, gtBin, runAsync, tempDir, testEnv, type CliResult } from './support/cli.js';
@@ -464,5 +464,62 @@ test("the town's beads-sync lease: one holder among machines; it passes on when 
     assert.equal(await holder.held(), false, 'the old holder finds it lost and taken');
   } finally {
     for (const x of [a, b, c]) await x.release();
+  }
+});
+
+test("two live machines' deacons adopt the same dead machine's polecat at the same moment: its bead is released once, the Mayor told once", { skip, timeout: 180_000 }, async () => {
+  const t = await sharedTown(['m1', 'm2', 'm3'], { machines: { adopt_after_sec: 30 } });
+  try {
+    const [m1, m2, m3] = t.machines as [Machine, Machine, Machine];
+    const id = await withPg(t.url, 'demo', async (s) => (await s.create({ title: 'held', description: `Held.\n\n\`\`\`sh\nwhile [ ! -e ${join(t.dir, 'never')} ]; do sleep 0.5; done\n\`\`\`\n` }, 'overseer')).id);
+    const slung = JSON.parse(m1.gt(['sling', id, 'demo', '--json']).stdout);
+    const agent = slung.hooked[0].agent as string;
+    // m1 beat once (its deacon), then died whole an hour ago, as far as the town can tell.
+    const { TownRegistry } = await import('../src/town/registry.js');
+    const reg = await TownRegistry.open(t.url);
+    try {
+      await reg.beat({ name: 'm1', host: 'h1', root: m1.town, pid: 1, startedAt: new Date().toISOString(), patrols: 1, maxPolecats: 3 });
+      stopMachine(m1, 'SIGKILL');
+      reapUnder(join(t.dir, 'm1') + '/');
+      const pg = (await import('pg')).default;
+      const c = new pg.Client({ connectionString: t.url });
+      await c.connect();
+      await c.query(`UPDATE gt_town.machines SET heartbeat_at = now() - interval '1 hour' WHERE name = 'm1'`);
+      await c.end();
+      const barrier = join(t.dir, 'adopt-barrier');
+      mkdirSync(barrier);
+      const worker = fileURLToPath(new URL('./support/machine-adopter.js', import.meta.url));
+      const results = await Promise.all([m2, m3].map((m) => runAsync(worker, [m.town, m.name, barrier, 'm2,m3'], { cwd: t.dir, env: m.env })));
+      const parsed = results.map((r) => {
+        assert.equal(r.code, 0, r.stderr);
+        const p = JSON.parse(r.stdout) as { adopted: { bead: string; agent: string; reopened: boolean }[]; error?: string };
+        assert.equal(p.error, undefined);
+        return p;
+      });
+      const all = parsed.flatMap((p) => p.adopted);
+      assert.deepEqual(all.map((a) => [a.bead, a.agent, a.reopened]), [[id, agent, true]], 'one machine adopted it');
+      await withPg(t.url, 'demo', async (s) => {
+        const b = await s.mustGet(id);
+        assert.equal(b.status, 'open');
+        assert.equal(b.assignee ?? null, null);
+        assert.equal((await s.events(id)).filter((e) => e.event_type === 'commented' && /^Released from/.test(e.comment ?? '')).length, 1);
+      });
+      await withPg(t.url, 'hq', async (hq) => {
+        assert.equal((await hq.list({ type: 'message', includeClosed: true })).filter((m) => m.title === `Adopted ${id} from dead machine m1`).length, 1);
+      });
+      const [row] = (await reg.machines()).filter((m) => m.name === 'm1');
+      assert.equal(row!.adopted.length, 1);
+      assert.ok(row!.adopted[0]!.done_at);
+      assert.equal(row!.alive, false);
+      // Adopted once: a later pass of either machine adopts nothing more.
+      rmSync(barrier, { recursive: true });
+      mkdirSync(barrier);
+      const again = await runAsync(worker, [m2.town, 'm2', barrier, 'm2'], { cwd: t.dir, env: m2.env });
+      assert.deepEqual(JSON.parse(again.stdout).adopted, []);
+    } finally {
+      await reg.close();
+    }
+  } finally {
+    await t.cleanup();
   }
 });
