@@ -405,6 +405,16 @@ test('two live machines race to adopt one bead of a dead machine, 20 times: one 
     await regs[0]!.beat(beat); // it is back
     assert.equal(await regs[0]!.claimAdoption(key(99), 'a', 30), false);
     assert.equal((await regs[0]!.toRetire('dead')).length, 20, 'the machine back finds what to retire');
+    await regs[0]!.retired(key(0), 'worktree removed');
+    assert.equal((await regs[0]!.toRetire('dead')).length, 19);
+    // It dies again while the same polecat holds the same bead again: a new adoption, once.
+    const c2 = new pg.Client({ connectionString: url });
+    await c2.connect();
+    await c2.query(`UPDATE gt_town.machines SET heartbeat_at = now() - interval '1 minute'`);
+    await c2.end();
+    const again = await Promise.all([0, 1, 2, 3].map((i) => regs[i % 2]!.claimAdoption(key(0), 'b', 30)));
+    assert.equal(again.filter(Boolean).length, 1);
+    assert.equal(await regs[0]!.claimAdoption(key(1), 'b', 30), false, 'one not retired stays adopted');
   } finally {
     for (const r of regs) await r.close();
   }

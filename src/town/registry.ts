@@ -145,15 +145,17 @@ export class TownRegistry {
    * The compare-and-swap that makes an adoption happen once: true for exactly one caller per
    * (dead machine, agent, bead), and only while that machine is still silent for afterSec (checked
    * in the same statement, so a machine that beats again is not adopted from). A claim whose
-   * adopter never finished (it died mid-way) may be taken again after a while.
+   * adopter never finished (it died mid-way) may be taken again after a while; one the machine
+   * retired when it came back is over, so the same polecat holding the same bead again (it died
+   * twice) is a new adoption.
    */
   async claimAdoption(a: { machine: string; agent: string; bead: string; branch?: string }, by: string, afterSec: number): Promise<boolean> {
     const r = await this.pool.query(
       `INSERT INTO ${SCHEMA}.adoptions AS x (machine, agent, bead, branch, adopted_by)
          SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM ${SCHEMA}.machines m
            WHERE m.name = $1 AND m.stopped_at IS NULL AND m.heartbeat_at < now() - make_interval(secs => $6))
-       ON CONFLICT (machine, agent, bead) DO UPDATE SET adopted_by = $5, claimed_at = now()
-         WHERE x.done_at IS NULL AND x.claimed_at < now() - make_interval(secs => $7)
+       ON CONFLICT (machine, agent, bead) DO UPDATE SET adopted_by = $5, claimed_at = now(), done_at = NULL, reopened = NULL, retired_at = NULL, retire_note = NULL
+         WHERE (x.done_at IS NULL AND x.claimed_at < now() - make_interval(secs => $7)) OR x.retired_at IS NOT NULL
        RETURNING adopted_by`,
       [a.machine, a.agent, a.bead, a.branch ?? null, by, afterSec, ADOPTION_RETAKE_SEC]);
     return r.rowCount === 1;
@@ -210,7 +212,9 @@ export class TownRegistry {
     }>(`SELECT m.*, (extract(epoch FROM now() - m.heartbeat_at) * 1000)::float8 AS age_ms,
           (SELECT array_agg(l.rig ORDER BY l.rig) FROM ${SCHEMA}.leases l WHERE l.machine = m.name) AS leases
         FROM ${SCHEMA}.machines m ORDER BY m.name`);
-    const adopted = await this.adoptions('true', []);
+    // The latest 20 of each machine: what status shows (the table keeps every adoption).
+    const adopted = await this.adoptions(`(machine, claimed_at) IN (SELECT machine, claimed_at FROM (SELECT machine, claimed_at,
+      row_number() OVER (PARTITION BY machine ORDER BY claimed_at DESC) AS n FROM ${SCHEMA}.adoptions) r WHERE n <= 20)`, []);
     return r.rows.map((m) => ({
       name: m.name, host: m.host, root: m.root, pid: m.pid ?? undefined,
       started_at: m.started_at?.toISOString(), heartbeat_at: m.heartbeat_at.toISOString(), stopped_at: m.stopped_at?.toISOString(),
@@ -218,7 +222,7 @@ export class TownRegistry {
       alive: machineAlive(!!m.stopped_at, m.age_ms),
       patrols: m.patrols, max_polecats: m.max_polecats ?? undefined, last_error: m.last_error ?? undefined,
       leases: m.leases ?? [],
-      adopted: adopted.filter((a) => a.machine === m.name).slice(0, 20),
+      adopted: adopted.filter((a) => a.machine === m.name),
     }));
   }
 
