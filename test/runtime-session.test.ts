@@ -61,6 +61,20 @@ for (const [mode, p] of providers) {
       await p.stop(name);
     });
 
+    test('a session killed with its wrapper (SIGKILL to its group) is dead with 137, and its screen reads at once', async () => {
+      const name = `${mode}-killed`;
+      p.start({ name, cwd: tmp.dir, env, argv: ['sh', '-c', 'echo working; sleep 30'] });
+      await until(() => /working/.test(p.capture(name)));
+      process.kill(-p.get(name)!.pid!, 'SIGKILL');
+      const s = await until(() => { const i = p.get(name); return i && !i.alive && i.exitStatus !== undefined && i; });
+      assert.equal(s.exitStatus, mode === 'tmux' ? 137 : -1); // headless: no exit file, so unknown
+      // The wrapper never printed its exit line; capture used to wait 10 s for it (per dead session, per patrol).
+      const t0 = Date.now();
+      assert.match(p.capture(name), /working/);
+      assert.ok(Date.now() - t0 < 5_000, `capture took ${Date.now() - t0} ms`);
+      await p.stop(name);
+    });
+
     test('refuses to start a second live session with the same name', async () => {
       const name = `${mode}-dup`;
       p.start({ name, cwd: tmp.dir, env, argv: ['sleep', '30'] });
