@@ -90,3 +90,19 @@ test('gt estop stops every agent session and the deacon; identities and hooks st
   assert.deepEqual(f.gtJson<any[]>(['crew', 'list']).map((c) => [c.address, c.alive]), [['demo/crew/ann', false]]);
   assert.equal(f.gtJson(['status']).deacon.running, false, 'no deacon running');
 });
+
+test('in a town whose sessions are headless, attach on a terminal says so and starts nothing', async () => {
+  const path = join(f.town, 'town.toml');
+  const conf = parse(readFileSync(path, 'utf8'));
+  writeFileSync(path, stringify({ ...conf, runtime: { mode: 'headless' } }));
+  try {
+    assert.equal(f.gtJson(['mayor', 'status']).alive, false);
+    const rc = typeInTerminal('headless', ['mayor', 'attach', '--agent', 'sleeper']);
+    await until('attach to give up', () => { try { return readFileSync(rc, 'utf8').trim(); } catch { return undefined; } }, 30_000);
+    assert.equal(readFileSync(rc, 'utf8').trim(), '1');
+    assert.match(capturePane(outer, 'headless'), /mayor's sessions are headless .*gt peek mayor/s);
+    assert.equal(f.gtJson(['mayor', 'status']).alive, false, 'nothing started');
+  } finally {
+    writeFileSync(path, stringify(conf));
+  }
+});
