@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'smol-toml';
-import { makeTown, type TownFixture } from './support/town-fixture.js';
+import { makeTown, type TownFixture, sweepTown, townId } from './support/town-fixture.js';
 import { gtBin } from './support/cli.js';
-import { sweepTown, townId, until } from './support/claude.js';
+import { until } from './support/wait.js';
 import { capturePane, killServer, newSession } from '../src/lib/tmux.js';
 import { runSync } from '../src/lib/proc.js';
 
