@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'smol-toml';
-import { makeTown, type TownFixture } from './support/town-fixture.js';
+import { makeTown, type TownFixture, sweepTown, townId } from './support/town-fixture.js';
 import { gtBin } from './support/cli.js';
-import { sweepTown, townId, until } from './support/claude.js';
+import { until } from './support/wait.js';
 import { capturePane, killServer, newSession } from '../src/lib/tmux.js';
 import { runSync } from '../src/lib/proc.js';
 
@@ -89,4 +89,20 @@ test('gt estop stops every agent session and the deacon; identities and hooks st
   assert.equal(f.gtJson(['mayor', 'status']).alive, false);
   assert.deepEqual(f.gtJson<any[]>(['crew', 'list']).map((c) => [c.address, c.alive]), [['demo/crew/ann', false]]);
   assert.equal(f.gtJson(['status']).deacon.running, false, 'no deacon running');
+});
+
+test('in a town whose sessions are headless, attach on a terminal says so and starts nothing', async () => {
+  const path = join(f.town, 'town.toml');
+  const conf = parse(readFileSync(path, 'utf8'));
+  writeFileSync(path, stringify({ ...conf, runtime: { mode: 'headless' } }));
+  try {
+    assert.equal(f.gtJson(['mayor', 'status']).alive, false);
+    const rc = typeInTerminal('headless', ['mayor', 'attach', '--agent', 'sleeper']);
+    await until('attach to give up', () => { try { return readFileSync(rc, 'utf8').trim(); } catch { return undefined; } }, 30_000);
+    assert.equal(readFileSync(rc, 'utf8').trim(), '1');
+    assert.match(capturePane(outer, 'headless'), /mayor's sessions are headless .*gt peek mayor/s);
+    assert.equal(f.gtJson(['mayor', 'status']).alive, false, 'nothing started');
+  } finally {
+    writeFileSync(path, stringify(conf));
+  }
 });

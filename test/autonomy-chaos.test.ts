@@ -6,8 +6,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTown, withStore, type TownFixture } from './support/town-fixture.js';
-import { sleep, sweepTown, townId, until } from './support/claude.js';
+import { makeTown, withStore, type TownFixture, sweepTown, townId } from './support/town-fixture.js';
+import { sleep, until } from './support/wait.js';
 import { listSessions } from '../src/lib/tmux.js';
 
 let f: TownFixture;

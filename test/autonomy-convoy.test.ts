@@ -7,8 +7,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTown, withStore, type TownFixture } from './support/town-fixture.js';
-import { sweepTown, townId, until } from './support/claude.js';
+import { makeTown, withStore, type TownFixture, sweepTown, townId } from './support/town-fixture.js';
+import { until } from './support/wait.js';
 import { listSessions } from '../src/lib/tmux.js';
 
 let f: TownFixture;

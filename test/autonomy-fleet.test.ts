@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'smol-toml';
-import { makeTown, createRigBead, withStore, type TownFixture } from './support/town-fixture.js';
-import { sweepTown, townId, until } from './support/claude.js';
+import { makeTown, createRigBead, withStore, type TownFixture, sweepTown, townId } from './support/town-fixture.js';
+import { until } from './support/wait.js';
 import { listSessions } from '../src/lib/tmux.js';
 
 let f: TownFixture;

@@ -4,8 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { makeTown, withStore, type TownFixture } from './support/town-fixture.js';
-import { sweepTown, until } from './support/claude.js';
+import { makeTown, withStore, type TownFixture, sweepTown } from './support/town-fixture.js';
+import { until } from './support/wait.js';
 import { bd } from './support/cli.js';
 
 let f: TownFixture;

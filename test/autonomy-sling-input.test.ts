@@ -5,8 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTown, withStore, type TownFixture } from './support/town-fixture.js';
-import { sweepTown } from './support/claude.js';
+import { makeTown, withStore, type TownFixture, sweepTown } from './support/town-fixture.js';
 import type { Store } from '../src/beads/api.js';
 
 let f: TownFixture;
@@ -47,6 +46,17 @@ test('bad input: a cycle, max_polecats = 0, an unknown epic; one line, non-zero 
   assert.equal(zero.code, 1);
   assert.match(zero.stderr, /rig\.toml: max_polecats must be a whole number of at least 1, not 0/);
   assert.doesNotMatch(zero.stderr, /internal error/i);
+  // A value of the wrong kind is refused by name, and gt status shows the rig left out, not gone.
+  writeFileSync(rigToml, saved.replace(/^test_timeout_sec = .*$/m, 'test_timeout_sec = "ten minutes"'));
+  const typed = f.gt(['sling', a, 'demo']);
+  const status = f.gt(['status']);
+  const statusJson = f.gtJson(['status']);
+  writeFileSync(rigToml, saved);
+  assert.equal(typed.code, 1);
+  assert.match(typed.stderr, /rig\.toml: test_timeout_sec must be a whole number of seconds, at least 1, not "ten minutes"/);
+  assert.equal(status.code, 0);
+  assert.match(status.stdout, /Rigs \(0, and 1 left out\):\n {2}demo: LEFT OUT, its config does not load: .*test_timeout_sec/);
+  assert.deepEqual(statusJson.broken.map((b: { rig: string }) => b.rig), ['demo']);
   assert.equal(snapshot(), before, 'nothing hooked or changed');
   await withRigStore(async (s2) => {
     await s2.removeDependency(a, b, 'blocks', 't');

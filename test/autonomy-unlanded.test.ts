@@ -5,8 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { makeTown, withStore, type TownFixture } from './support/town-fixture.js';
-import { sweepTown } from './support/claude.js';
+import { makeTown, withStore, type TownFixture, sweepTown } from './support/town-fixture.js';
 import type { Store } from '../src/beads/api.js';
 import { fileMergeRequest, updateMergeRequest } from '../src/work/merge-request.js';
 

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bd, repoRoot, runAsync, tempDir, testEnv } from './support/cli.js';
-import { until } from './support/claude.js';
+import { until } from './support/wait.js';
 import { runSync } from '../src/lib/proc.js';
 
 const worker = join(repoRoot, 'dist', 'test', 'support', 'beads-worker.js');

@@ -6,8 +6,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTown, withStore, type TownFixture } from './support/town-fixture.js';
-import { sweepTown, until } from './support/claude.js';
+import { makeTown, withStore, type TownFixture, sweepTown } from './support/town-fixture.js';
+import { until } from './support/wait.js';
 
 let f: TownFixture;
 before(() => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { makeTown, createRigBead, type TownFixture } from './support/town-fixture.js';
 import { gtBin } from './support/cli.js';
-import { until } from './support/claude.js';
+import { until } from './support/wait.js';
 import { capturePane, killServer, newSession, sendText } from '../src/lib/tmux.js';
 
 let f: TownFixture;

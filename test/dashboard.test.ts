@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { until } from './support/claude.js';
+import { until } from './support/wait.js';
 import { makeTown, type TownFixture } from './support/town-fixture.js';
 import { bd, gtBin } from './support/cli.js';
 import { loadTown } from '../src/town/town.js';

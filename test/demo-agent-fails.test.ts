@@ -7,7 +7,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { gt, testEnv, tempDir, type CliResult } from './support/cli.js';
-import { sweepTown, townId } from './support/claude.js';
+import { sweepTown, townId } from './support/town-fixture.js';
 import { groupAlive } from '../src/runtime/session.js';
 import { listAgents } from '../src/town/identity.js';
 import { closeTown, loadTown } from '../src/town/town.js';

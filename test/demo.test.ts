@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { gt, testEnv, tempDir } from './support/cli.js';
-import { sweepTown } from './support/claude.js';
+import { sweepTown } from './support/town-fixture.js';
 
 test('gt demo lands its convoy, bouncing and fixing a conflict and a red test', () => {
   const { dir, cleanup } = tempDir('gt-demo-test-');

@@ -7,9 +7,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTown, type TownFixture, createRigBead, lastSessionOf, mrForBead, withStore } from './support/town-fixture.js';
+import { makeTown, type TownFixture, createRigBead, lastSessionOf, mrForBead, withStore, sweepTown } from './support/town-fixture.js';
 import { startStubModel, type StubModel } from './support/stub-model.js';
-import { claudeEnv, sweepTown, until } from './support/claude.js';
+import { claudeEnv } from './support/claude.js';
+import { until } from './support/wait.js';
 
 let f: TownFixture;
 let stub: StubModel | undefined;

@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { assertCostsRecorded, assertHandedIn } from './support/agent-e2e.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTown, type TownFixture, createRigBead, lastSessionOf, sessionGone, withHeadlessRig } from './support/town-fixture.js';
+import { makeTown, type TownFixture, createRigBead, lastSessionOf, sessionGone, withHeadlessRig, sweepTown } from './support/town-fixture.js';
 import { startStubOpenAi, inputText, type OpenAiTurn, type StubOpenAi, type ResponsesRequest } from './support/stub-openai.js';
 import { codexBin, codexEnv } from './support/codex.js';
-import { sweepTown, until } from './support/claude.js';
+import { until } from './support/wait.js';
 
 let f: TownFixture;
 let stub: StubOpenAi | undefined;

@@ -6,7 +6,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startStubModel, type StubModel, type TurnContext } from './support/stub-model.js';
-import { claudeEnv, sweepTown } from './support/claude.js';
+import { sweepTown } from './support/town-fixture.js';
+import { claudeEnv } from './support/claude.js';
 import { gtBin, runAsync, testEnv, tempDir } from './support/cli.js';
 import { extractShellBlock } from '../src/runtime/shell-agent.js';
 

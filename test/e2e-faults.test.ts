@@ -5,8 +5,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, symlinkSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTown, createRigBead, mrForBead, withStore, type TownFixture } from './support/town-fixture.js';
-import { sweepTown, until } from './support/claude.js';
+import { makeTown, createRigBead, mrForBead, withStore, type TownFixture, sweepTown } from './support/town-fixture.js';
+import { until } from './support/wait.js';
 import { binDir } from './support/cli.js';
 import { which } from '../src/lib/proc.js';
 

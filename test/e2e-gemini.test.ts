@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { assertCostsRecorded, assertHandedIn } from './support/agent-e2e.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTown, type TownFixture, createRigBead, lastSessionOf, sessionGone, withHeadlessRig } from './support/town-fixture.js';
+import { makeTown, type TownFixture, createRigBead, lastSessionOf, sessionGone, withHeadlessRig, sweepTown } from './support/town-fixture.js';
 import { startStubGemini, toolOutputs, type GeminiTurn, type StubGemini } from './support/stub-gemini.js';
 import { geminiBin, geminiEnv } from './support/gemini.js';
-import { sweepTown, until } from './support/claude.js';
+import { until } from './support/wait.js';
 
 let f: TownFixture;
 let stub: StubGemini | undefined;

@@ -8,9 +8,10 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'smol-toml';
-import { makeTown, makeProject, withStore, type TownFixture } from './support/town-fixture.js';
+import { makeTown, makeProject, withStore, type TownFixture, sweepTown } from './support/town-fixture.js';
 import { startStubModel, type StubModel } from './support/stub-model.js';
-import { claudeEnv, sweepTown, until } from './support/claude.js';
+import { claudeEnv } from './support/claude.js';
+import { until } from './support/wait.js';
 
 let f: TownFixture;
 let stub: StubModel | undefined;

@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { assertCostsRecorded, assertHandedIn } from './support/agent-e2e.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTown, type TownFixture, createRigBead, lastSessionOf, sessionGone, withHeadlessRig } from './support/town-fixture.js';
+import { makeTown, type TownFixture, createRigBead, lastSessionOf, sessionGone, withHeadlessRig, sweepTown } from './support/town-fixture.js';
 import { startStubModel, type StubModel, type StubStep, type MessagesRequest } from './support/stub-model.js';
 import { opencodeBin, opencodeEnv } from './support/opencode.js';
-import { sweepTown, until } from './support/claude.js';
+import { until } from './support/wait.js';
 
 let f: TownFixture;
 let stub: StubModel | undefined;

@@ -13,8 +13,8 @@ import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { stringify, parse } from 'smol-toml';
-import { makeTown, type TownFixture } from './support/town-fixture.js';
-import { sweepTown } from './support/claude.js';
+import { makeTown, type TownFixture, sweepTown } from './support/town-fixture.js';
+import { sleep, until } from './support/wait.js';
 import { hanoiFormula, hanoiMoves, moveTitle, HANOI_WALKER } from './support/hanoi.js';
 import { openStore } from '../src/beads/open.js';
 import type { Issue, Store } from '../src/beads/api.js';
@@ -42,16 +42,6 @@ after(async () => {
   f.cleanup();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 async function steps(root: string): Promise<Issue[]> {
   return (await store.list({ parent: root, includeEphemeral: true })).sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true }));
@@ -104,14 +94,14 @@ test(`durability: a shell polecat walks a ${DISKS}-disk hanoi wisp (${STEPS} ste
   const closedCount = async () => (await steps(root)).filter((s) => s.status === 'closed').length;
   for (const k of moments) {
     // The session's pid first (it changes only on a restart), so the kill follows the k-th close at once.
-    const s = await waitFor('a live session', () => liveSession(agent), 30_000);
-    await waitFor(`step ${k} closed`, async () => (await closedCount()) >= k, 20 * 60_000);
+    const s = await until('a live session', () => liveSession(agent), 30_000);
+    await until(`step ${k} closed`, async () => (await closedCount()) >= k, 20 * 60_000);
     killTree(s.pid);
     assert.ok((await closedCount()) < STEPS, `the kill at ${k} landed before the walk's end`);
-    await waitFor('the session to be seen dead', () => (liveSession(agent) ? undefined : true), 30_000);
+    await until('the session to be seen dead', () => (liveSession(agent) ? undefined : true), 30_000);
     // The witness's patrol (what the daemon runs) restarts it once its back-off has passed.
     let last: unknown;
-    const restarted = await waitFor('the witness to restart it', async () => {
+    const restarted = await until('the witness to restart it', async () => {
       const report = f.gtJson(['witness', 'run', 'demo']).find((r: any) => r.agent === agent);
       last = report;
       if (report?.action.kind === 'restart') return report;
@@ -122,13 +112,13 @@ test(`durability: a shell polecat walks a ${DISKS}-disk hanoi wisp (${STEPS} ste
     });
     assert.equal(restarted.error, undefined, JSON.stringify(restarted));
   }
-  const done = await waitFor('every step closed', async () => {
+  const done = await until('every step closed', async () => {
     const all = await steps(root);
     return all.every((s) => s.status === 'closed') ? all : undefined;
   }, 30 * 60_000);
   const wallMs = Date.now() - started;
   // The agent then commits and runs gt done; let it finish before the town is removed.
-  await waitFor('the session to end', () => (liveSession(agent) ? undefined : true), 120_000);
+  await until('the session to end', () => (liveSession(agent) ? undefined : true), 120_000);
   t.diagnostic(`${DISKS} disks, ${STEPS} steps, ${KILLS} SIGKILLs: ${(wallMs / 1000).toFixed(1)} s wall`);
 
   // Every step closed exactly once, in step order.

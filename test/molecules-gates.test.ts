@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTown, asAgent, type TownFixture } from './support/town-fixture.js';
 import { bd } from './support/cli.js';
-import { until } from './support/claude.js';
+import { until } from './support/wait.js';
 
 let f: TownFixture;
 const rigDir = () => join(f.town, 'demo');

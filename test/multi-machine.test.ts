@@ -12,7 +12,7 @@ import { parse, stringify } from 'smol-toml';
 import { gt, gtBin, runAsync, tempDir, testEnv, type CliResult } from './support/cli.js';
 import { makeProject } from './support/town-fixture.js';
 import { postgresServer } from './support/postgres.js';
-import { until } from './support/claude.js';
+import { until } from './support/wait.js';
 import { reapUnder } from './support/reap.js';
 import { killGroup } from '../src/lib/proc.js';
 import { openStore } from '../src/beads/open.js';

@@ -276,6 +276,37 @@ await s.create({ title: 'from another process' }, 'child');
 await s.close();
 `;
 
+const holderScript = `
+import { openStore } from ${JSON.stringify(new URL('../src/beads/open.js', import.meta.url).href)};
+const s = await openStore({ kind: 'postgres', url: process.argv[2], namespace: 'rig1' });
+await s.transaction(async (t) => {
+  await t.create({ title: 'never committed' }, 'stuck');
+  process.stdout.write('holding\\n');
+  process.kill(process.pid, 'SIGSTOP'); // a hung process: alive, its connection open, its transaction idle
+});
+`;
+
+test('postgres: a transaction left idle by a stopped process is ended by the server; other writers go on', { skip }, withStore(async (s, url) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gt-pg-stuck-'));
+  const script = join(dir, 'holder.mjs');
+  writeFileSync(script, holderScript);
+  // Its busy timeout of 1 s makes it give up idle transactions after 2 s.
+  const child = spawn(process.execPath, [script, url], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BD_BUSY_TIMEOUT_MS: '1000' } });
+  try {
+    await new Promise<void>((res, rej) => {
+      child.stdout.on('data', (d: Buffer) => { if (/holding/.test(String(d))) res(); });
+      child.on('exit', (code) => rej(new Error(`holder exited with ${code}`)));
+    });
+    // This writer waits as long as its default busy timeout (60 s); the server frees the lock after 2.
+    const made = await s.create({ title: 'after the stuck one' }, 'x');
+    assert.equal(made.title, 'after the stuck one');
+    assert.deepEqual((await s.list()).map((i) => i.title), ['after the stuck one'], 'the stuck transaction was rolled back');
+  } finally {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}));
+
 test('postgres: onChange fires for this store at once and for another process through NOTIFY', { skip }, withStore(async (s, url) => {
   let calls = 0;
   let wake: () => void = () => {};

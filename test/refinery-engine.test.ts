@@ -12,6 +12,7 @@ import { drainQueue } from '../src/refinery/drain.js';
 import { RefineryBusyError, acquireLock, takeOverStaleLock } from '../src/refinery/journal.js';
 import { gitSync, gitSyncTry } from '../src/lib/git.js';
 import { UserError } from '../src/lib/errors.js';
+import { until } from './support/wait.js';
 
 /** Test command that logs every tested commit and fails when any mods/ file says BAD. */
 const gate = (log: string, extra = '') =>
@@ -401,14 +402,6 @@ function startRefinery(cfg: object) {
   return { child, done };
 }
 
-async function waitFor(cond: () => boolean, what: string, ms = 30_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 for (const batch of [1, 4]) {
   test(`killed mid-test (batch ${batch}): main unchanged and clean; rerun lands everything`, async () => {
     const t = tempDir('gt-refinery-');
@@ -426,7 +419,7 @@ for (const batch of [1, 4]) {
       // First run: kill -9 the whole process group while the first test is running.
       const first = startRefinery(cfg);
       pgid = first.child.pid;
-      await waitFor(() => existsSync(marker), 'the first test to start');
+      await until('the first test to start', () => existsSync(marker));
       process.kill(-pgid!, 'SIGKILL');
       await first.done;
       pgid = undefined;

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTown, asAgent, type TownFixture } from './support/town-fixture.js';
 import { gtBin } from './support/cli.js';
-import { until } from './support/claude.js';
+import { until } from './support/wait.js';
 import { openStore } from '../src/beads/open.js';
 
 const GATE = 'if grep -rl --exclude=.git BAD .; then echo "FAIL: BAD marker found"; exit 1; fi; echo tests ok';

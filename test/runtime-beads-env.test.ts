@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'smol-toml';
-import { makeTown, makeProject, type TownFixture } from './support/town-fixture.js';
-import { sweepTown, until } from './support/claude.js';
+import { makeTown, makeProject, type TownFixture, sweepTown } from './support/town-fixture.js';
+import { until } from './support/wait.js';
 import { bd } from './support/cli.js';
 
 let f: TownFixture;

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'smol-toml';
-import { makeTown, createRigBead, withStore, type TownFixture } from './support/town-fixture.js';
-import { sleep, sweepTown, until } from './support/claude.js';
+import { makeTown, createRigBead, withStore, type TownFixture, sweepTown } from './support/town-fixture.js';
+import { sleep, until } from './support/wait.js';
 
 let f: TownFixture;
 before(() => {

@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTown, createRigBead, mrForBead, sessionGone, withHeadlessRig, type TownFixture } from './support/town-fixture.js';
-import { sweepTown, until } from './support/claude.js';
+import { makeTown, createRigBead, mrForBead, sessionGone, withHeadlessRig, type TownFixture, sweepTown } from './support/town-fixture.js';
+import { until } from './support/wait.js';
 
 /** Running = exists and is not a zombie (an orphan killed in a container may wait for a reaper). */
 function running(pid: number): boolean {

@@ -5,19 +5,10 @@ import assert from 'node:assert/strict';
 import { groupAlive, tmuxProvider, headlessProvider, type SessionProvider } from '../src/runtime/session.js';
 import { killServer } from '../src/lib/tmux.js';
 import { tempDir } from './support/cli.js';
+import { sleep, until } from './support/wait.js';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(f: () => T | undefined | false, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleep(50);
-  }
-}
 
 const socket = `gt-test-${process.pid}`;
 const tmp = tempDir('gt-session-');
@@ -41,13 +32,13 @@ for (const [mode, p] of providers) {
       assert.equal(info.name, name);
       assert.equal(info.mode, mode);
       process.env.SECRET_THING = 'leaked'; // must not reach the agent even if set in the caller
-      const out = await until(() => { const s = p.capture(name); return s.includes('agent=') && s; });
+      const out = await until('its output', () => { const s = p.capture(name); return s.includes('agent=') && s; });
       delete process.env.SECRET_THING;
       assert.match(out, new RegExp(`cwd=${tmp.dir} agent=rig/polecats/ace secret=none`));
       assert.equal(p.get(name)?.alive, true);
       assert.ok(p.list().some((s) => s.name === name && s.alive));
       await p.stop(name);
-      await until(() => p.get(name)?.alive !== true);
+      await until('the session to end', () => p.get(name)?.alive !== true);
       await p.stop(name); // idempotent
     });
 
@@ -55,9 +46,23 @@ for (const [mode, p] of providers) {
       const name = `${mode}-exit`;
       p.start({ name, cwd: tmp.dir, env, argv: ['sh', '-c', 'echo about to fail; exit 7'] });
       let last: unknown;
-      const s = await until(() => { const i = p.get(name); last = i; return i && !i.alive && i.exitStatus !== undefined && i; }).catch((e) => { throw new Error(`${e.message}: ${JSON.stringify(last)}`); });
+      const s = await until('its exit status', () => { const i = p.get(name); last = i; return i && !i.alive && i.exitStatus !== undefined && i; }).catch((e) => { throw new Error(`${e.message}: ${JSON.stringify(last)}`); });
       assert.equal(s.exitStatus, 7);
       assert.match(p.capture(name), /about to fail/);
+      await p.stop(name);
+    });
+
+    test('a session killed with its wrapper (SIGKILL to its group) is dead with 137, and its screen reads at once', async () => {
+      const name = `${mode}-killed`;
+      p.start({ name, cwd: tmp.dir, env, argv: ['sh', '-c', 'echo working; sleep 30'] });
+      await until('its output', () => /working/.test(p.capture(name)));
+      process.kill(-p.get(name)!.pid!, 'SIGKILL');
+      const s = await until('its exit status', () => { const i = p.get(name); return i && !i.alive && i.exitStatus !== undefined && i; });
+      assert.equal(s.exitStatus, mode === 'tmux' ? 137 : -1); // headless: no exit file, so unknown
+      // The wrapper never printed its exit line; capture used to wait 10 s for it (per dead session, per patrol).
+      const t0 = Date.now();
+      assert.match(p.capture(name), /working/);
+      assert.ok(Date.now() - t0 < 5_000, `capture took ${Date.now() - t0} ms`);
       await p.stop(name);
     });
 
@@ -76,7 +81,7 @@ for (const [mode, p] of providers) {
       } else {
         p.send(name, 'hello', false); // typed, no Enter yet: the line is not read
         p.send(name, ' world');
-        await until(() => p.capture(name).includes('got:hello world'));
+        await until('the text typed', () => p.capture(name).includes('got:hello world'));
       }
       await p.stop(name);
     });
@@ -91,7 +96,7 @@ for (const [mode, p] of providers) {
       const name = `${mode}-stubborn`;
       const marker = `${tmp.dir}/${mode}-stubborn.ready`;
       p.start({ name, cwd: tmp.dir, env, argv: ['sh', '-c', `trap '' TERM HUP; touch ${marker}; sleep 30; echo survived`] });
-      await until(() => existsSync(marker));
+      await until('the marker', () => existsSync(marker));
       const pgid = p.get(name)!.pid!;
       assert.equal(groupAlive(pgid), true);
       await p.stop(name);
@@ -111,7 +116,7 @@ for (const [mode, p] of providers) {
       assert.equal(p.get(name)?.alive, true, 'the new session was not killed by the old delayed stop');
       assert.equal(p.get(name)!.pid, fresh);
       p.stopSoon(name, 1); // and the delayed stop does end its own instance
-      await until(() => p.get(name)?.alive !== true, 8000);
+      await until('the session to end', () => p.get(name)?.alive !== true, 8000);
       await p.stop(name);
     });
   });
@@ -142,7 +147,7 @@ for (const [mode, p] of fresh) {
     const fixture = "require('fs').writeFileSync(process.env.OUT, JSON.stringify({ argv: process.argv.slice(1), env: process.env })); setInterval(() => {}, 1000)";
     p.start({ name: `${mode}-secret`, cwd: tmp.dir, env, argv: [process.execPath, '-e', fixture, ...tricky] });
     try {
-      const seen = await until(() => existsSync(out) && JSON.parse(readFileSync(out, 'utf8')) as { argv: string[]; env: Record<string, string> });
+      const seen = await until('the agent\'s report', () => existsSync(out) && JSON.parse(readFileSync(out, 'utf8')) as { argv: string[]; env: Record<string, string> });
       assert.deepEqual(seen.argv, tricky);
       // The session's instance mark is the one variable added (it ties the agent's processes to it).
       const { PWD: _shellsOwn, GT_SESSION_INSTANCE: mark, ...agentEnv } = seen.env;

@@ -4,8 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { makeTown, createRigBead, lastSessionOf, mrForBead, sessionGone, withHeadlessRig } from './support/town-fixture.js';
-import { sweepTown, until } from './support/claude.js';
+import { makeTown, createRigBead, lastSessionOf, mrForBead, sessionGone, withHeadlessRig, sweepTown } from './support/town-fixture.js';
+import { until } from './support/wait.js';
 
 // The test prints the file it rejects: the bounce's evidence then holds a ```sh block.
 const TEST = 'if grep -q BAD c.txt 2>/dev/null; then cat c.txt; echo "FAIL: BAD marker found"; exit 1; fi; echo tests ok';

@@ -6,8 +6,8 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'smol-toml';
-import { makeTown, createRigBead, type TownFixture } from './support/town-fixture.js';
-import { sweepTown, until } from './support/claude.js';
+import { makeTown, createRigBead, type TownFixture, sweepTown } from './support/town-fixture.js';
+import { until } from './support/wait.js';
 import { gtBin } from './support/cli.js';
 
 let f: TownFixture;

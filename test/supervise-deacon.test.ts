@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'smol-toml';
-import { makeTown, createRigBead, withStore } from './support/town-fixture.js';
-import { sweepTown, until } from './support/claude.js';
+import { makeTown, createRigBead, withStore, sweepTown } from './support/town-fixture.js';
+import { until } from './support/wait.js';
 import { isAlive } from '../src/lib/proc.js';
 
 const f = makeTown({ testCmd: 'true' });

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify, parse } from 'smol-toml';
-import { makeTown, createRigBead, type TownFixture } from './support/town-fixture.js';
-import { sweepTown } from './support/claude.js';
+import { makeTown, createRigBead, type TownFixture, sweepTown } from './support/town-fixture.js';
+import { until } from './support/wait.js';
 
 let f: TownFixture;
 
@@ -21,16 +21,6 @@ after(() => {
   sweepTown(f.town);
   f.cleanup();
 });
-
-async function waitFor<T>(what: string, fn: () => T | undefined, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 test('the witness restarts a dead polecat on its worktree and hook, and the work lands in one MR', async () => {
   const id = await createRigBead(f.town, 'write notes', 'Write notes.\n\n```sh\necho "second half" >> notes.txt\n```\n');
@@ -47,7 +37,7 @@ test('the witness restarts a dead polecat on its worktree and hook, and the work
   assert.equal(mine?.action.kind, 'restart', JSON.stringify(patrol));
   assert.equal(mine.error, undefined);
 
-  const mr = await waitFor('the MR', () => {
+  const mr = await until('the MR', () => {
     const st = f.gtJson(['hook', h.agent]);
     return st.state === 'done' ? st : undefined;
   });

@@ -4,9 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { makeTown, asAgent, createRigBead, type TownFixture } from './support/town-fixture.js';
+import { makeTown, asAgent, createRigBead, type TownFixture, sweepTown } from './support/town-fixture.js';
 import { bd } from './support/cli.js';
-import { sweepTown } from './support/claude.js';
 
 // Clear the screen, retitle the window, ring the bell, return to column 0, and a forged line.
 const title = 'innocent\x1b[2J\x1b]0;owned\x07\rtitle\nde-fake [P0] [task] open - forged';

@@ -21,6 +21,8 @@ export interface TmuxSession {
   /** The pane's command exited (kept visible by remain-on-exit so its last words can be read). */
   dead: boolean;
   exitStatus?: number;
+  /** The signal that ended the pane's command (its wrapper was killed, so it left no last words). */
+  deadSignal?: number;
   /** Unix seconds of the pane's last output (tmux's window_activity): any screen change counts. */
   activity?: number;
 }
@@ -112,6 +114,7 @@ export function listSessions(socket: string): TmuxSession[] {
       // reports 128+signal, like a shell.
       dead: dead === '1',
       exitStatus: status ? Number(status) : signal ? 128 + Number(signal) : undefined,
+      deadSignal: signal ? Number(signal) : undefined,
       activity: activity ? Number(activity) : undefined,
     });
   }

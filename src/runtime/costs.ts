@@ -1,6 +1,7 @@
 // Usage and cost per session, per identity and per set of beads (a convoy), from what each agent
 // CLI records on disk: Claude Code's transcript, codex's rollouts, gemini's chat files, opencode's
 // database (usage-*.ts). The session record says where (transcript, usage_source) and when.
+import { statSync } from 'node:fs';
 import type { Town } from '../town/town.js';
 import { listAgents } from '../town/identity.js';
 import type { RuntimeSessionRecord } from './launch.js';
@@ -15,13 +16,47 @@ export interface CostReport { sessions: SessionCost[]; byAgent: Record<string, U
 /**
  * One session's usage, or undefined when its CLI recorded none (or reports none: shell, custom).
  * `nextStart` bounds a session with no end recorded, so a later session in the same directory is
- * not counted twice.
+ * not counted twice. Remembered for the life of the process while what it was read from cannot
+ * have changed: the dashboard and the feed rebuild on every store change, and re-reading every
+ * transcript of every session each time grew with the town's whole history.
  */
 export function sessionUsage(s: RuntimeSessionRecord, nextStart?: string): Usage | undefined {
+  const to = Date.parse(s.ended_at ?? nextStart ?? '') || undefined;
+  const key = JSON.stringify([s.adapter, s.session_name, s.started_at, s.transcript, s.usage_source, s.cwd, s.session_id, to]);
+  const sig = sourceSignature(s, to);
+  const known = sig === undefined ? undefined : remembered.get(key);
+  if (known && known.sig === sig) return known.usage;
+  const usage = readUsage(s, to);
+  if (sig !== undefined) remembered.set(key, { sig, usage });
+  return usage;
+}
+
+const remembered = new Map<string, { sig: string; usage: Usage | undefined }>();
+
+/** A CLI may still write its last lines just after its session is seen to end: trust an end only this long after. */
+const SETTLED_MS = 60_000;
+
+/**
+ * What the usage was read from, as far as it can change: a transcript's size and mtime; for the
+ * other CLIs (directories and databases shared by many sessions) only the fact that the session
+ * ended long enough ago. Undefined: read again every time.
+ */
+function sourceSignature(s: RuntimeSessionRecord, to: number | undefined): string | undefined {
+  if (s.transcript) {
+    try {
+      const st = statSync(s.transcript);
+      return `${st.size}:${st.mtimeMs}`;
+    } catch {
+      return undefined; // not written yet
+    }
+  }
+  return to !== undefined && Date.now() - to > SETTLED_MS ? 'ended' : undefined;
+}
+
+function readUsage(s: RuntimeSessionRecord, to: number | undefined): Usage | undefined {
   if (s.transcript) return readTranscriptUsage(s.transcript);
   if (!s.usage_source) return undefined;
   const from = Date.parse(s.started_at);
-  const to = Date.parse(s.ended_at ?? nextStart ?? '') || undefined;
   switch (s.adapter) {
     case 'codex': return s.cwd ? codexUsage(s.usage_source, s.cwd, from, to) : undefined;
     case 'gemini': return s.session_id ? geminiUsage(s.usage_source, s.session_id) : undefined;

@@ -3,7 +3,7 @@
 // against the stub models, cut to the fields that matter).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -114,6 +114,43 @@ test('opencode: assistant messages of the sessions started in the directory, wit
     assert.equal(opencodeUsage(path, '/w/ace', 1_000_000)!.costUsd.toFixed(6), '2.046563');
     assert.equal(opencodeUsage(join(dir, 'none.db'), '/w/ace', 0), undefined);
     assert.equal(summarizeOpencodeMessages(['{', J({ role: 'user' })]), undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a session is read again only when what it was read from can have changed', () => {
+  const dir = tmp();
+  try {
+    const transcript = join(dir, 'session.jsonl');
+    const turn = (id: string, input: number) => J({ type: 'assistant', message: { id, model: 'claude-sonnet-4-5', usage: { input_tokens: input, output_tokens: 1 } } });
+    writeFileSync(transcript, turn('a', 100) + '\n');
+    const then = new Date('2026-11-30T07:05:00Z');
+    utimesSync(transcript, then, then);
+    const rec = { session_name: 'c', adapter: 'claude', mode: 'tmux' as const, started_at: '2026-11-30T07:00:00Z', transcript };
+    assert.equal(sessionUsage(rec)!.inputTokens, 100);
+    // Same size and mtime: not read again (the dashboard asks on every store change).
+    writeFileSync(transcript, turn('a', 200) + '\n');
+    utimesSync(transcript, then, then);
+    assert.equal(sessionUsage(rec)!.inputTokens, 100, 'remembered');
+    // The live session writes on: read again.
+    appendFileSync(transcript, turn('b', 5) + '\n');
+    assert.equal(sessionUsage(rec)!.inputTokens, 205);
+    // Other CLIs keep many sessions in one place: a session is read afresh while it runs, and
+    // remembered once it ended over a minute ago.
+    const rollouts = join(dir, 'codex');
+    const day = join(rollouts, '2026', '11', '30');
+    mkdirSync(day, { recursive: true });
+    const started = new Date(Date.now() - 600_000).toISOString();
+    writeFileSync(join(day, 'rollout-x.jsonl'), codexLines('/w', started, [[100, 0, 10]]).join('\n'));
+    const codex = { session_name: 'x', adapter: 'codex', mode: 'headless' as const, started_at: started, cwd: '/w', usage_source: rollouts };
+    assert.equal(sessionUsage(codex)!.inputTokens, 100);
+    writeFileSync(join(day, 'rollout-x.jsonl'), codexLines('/w', started, [[300, 0, 10]]).join('\n'));
+    assert.equal(sessionUsage(codex)!.inputTokens, 300, 'running: read again');
+    const ended = { ...codex, ended_at: new Date(Date.now() - 120_000).toISOString() };
+    assert.equal(sessionUsage(ended)!.inputTokens, 300);
+    writeFileSync(join(day, 'rollout-x.jsonl'), codexLines('/w', started, [[999, 0, 10]]).join('\n'));
+    assert.equal(sessionUsage(ended)!.inputTokens, 300, 'ended two minutes ago: remembered');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -142,3 +142,17 @@ export function validateAutonomy(path: string, c: AutonomyConfig): void {
     }
   }
 }
+
+/** Rejects rig.toml values of the wrong kind, naming the key (a string timeout became NaN, a string `push` pushed). */
+export function validateRigConfig(path: string, c: RigConfig): void {
+  const bad = (key: string, want: string, v: unknown) => new UserError(`${path}: ${key} must be ${want}, not ${JSON.stringify(v)}`, `edit ${path}`);
+  for (const key of ['name', 'prefix', 'source', 'branch', 'test_cmd'] as const) {
+    const v = c[key];
+    if (v !== undefined && typeof v !== 'string') throw bad(key, 'a string', v);
+  }
+  const t = c.test_timeout_sec;
+  if (t !== undefined && (typeof t !== 'number' || !Number.isInteger(t) || t < 1)) throw bad('test_timeout_sec', 'a whole number of seconds, at least 1', t);
+  if (c.push !== undefined && typeof c.push !== 'boolean') throw bad('push', 'true or false', c.push);
+  if (c.test_env !== undefined && (!Array.isArray(c.test_env) || c.test_env.some((x) => typeof x !== 'string'))) throw bad('test_env', 'a list of variable names', c.test_env);
+  validateAutonomy(path, c);
+}

@@ -8,7 +8,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { NotFoundError, UserError } from '../lib/errors.js';
 import { git, gitErrorLine, gitTry } from '../lib/git.js';
 import { readFileOr, writeFileAtomic } from '../lib/fsx.js';
-import { readToml, writeToml, validateAutonomy, validateRuntime, type RigConfig, type AgentsConfig, type RuntimeMode } from './config.js';
+import { readToml, writeToml, validateRigConfig, validateRuntime, type RigConfig, type AgentsConfig, type RuntimeMode } from './config.js';
 import { HQ_PREFIX, TOWN_ENTRIES, type Town } from './town.js';
 import { isValidName, TOWN_ROLES } from './address.js';
 import { recordRigSyncTarget } from './beads-sync.js';
@@ -60,7 +60,7 @@ export function loadRig(town: Town, name: string): Rig {
   if (!isValidName(name) || !existsSync(path)) throw new NotFoundError('rig', name, "see 'gt rig list'");
   const c = readToml<RigConfig>(path);
   validateRuntime(path, c.runtime);
-  validateAutonomy(path, c);
+  validateRigConfig(path, c);
   return {
     name,
     prefix: c.prefix,
@@ -71,7 +71,7 @@ export function loadRig(town: Town, name: string): Rig {
     source: c.source,
     testCmd: c.test_cmd || undefined,
     testTimeoutSec: c.test_timeout_sec ?? 600,
-    testEnv: Array.isArray(c.test_env) ? c.test_env.map(String) : [],
+    testEnv: c.test_env ?? [],
     remote: c.push ? 'origin' : undefined,
     runtime: c.runtime,
     agents: c.agents,

@@ -41,9 +41,13 @@ export async function agentRow(town: Town, a: Agent): Promise<AgentRow> {
 }
 
 /** Starts an agent's session unless it is running; returns whether this call started it. */
-async function ensureRunning(town: Town, address: string, prompt: string, adapter?: string): Promise<{ agent: AgentRow; started: boolean }> {
-  const { isAgentAlive, launchAgent } = await runtime();
+async function ensureRunning(town: Town, address: string, prompt: string, adapter?: string, forAttach = false): Promise<{ agent: AgentRow; started: boolean }> {
+  const { isAgentAlive, launchAgent, resolveRuntime } = await runtime();
   if (await isAgentAlive(town, address)) return { agent: await agentRow(town, await mustGetAgent(town, address)), started: false };
+  // A session started only to be attached to must be one a terminal can attach to.
+  if (forAttach && resolveRuntime(town, await mustGetAgent(town, address), { adapter }).mode === 'headless') {
+    throw new UserError(`${address}'s sessions are headless in this town (runtime mode), so there is nothing to attach to`, `start it with gt ${address === MAYOR ? 'mayor start' : `crew start ${address}`} and read it with gt peek ${address}`);
+  }
   await launchAgent(town, address, { prompt, adapter });
   return { agent: await agentRow(town, await mustGetAgent(town, address)), started: true };
 }
@@ -58,9 +62,9 @@ async function stopSession(town: Town, address: string, reason: string): Promise
 
 // --- the Mayor ---------------------------------------------------------------------------------
 
-export async function mayorStart(town: Town, opts: { agent?: string } = {}): Promise<{ agent: AgentRow; started: boolean }> {
+export async function mayorStart(town: Town, opts: { agent?: string; forAttach?: boolean } = {}): Promise<{ agent: AgentRow; started: boolean }> {
   await ensureAgent(town, MAYOR, 'gt'); // a town installed before the Mayor existed gets one
-  return ensureRunning(town, MAYOR, MAYOR_PROMPT, opts.agent);
+  return ensureRunning(town, MAYOR, MAYOR_PROMPT, opts.agent, opts.forAttach);
 }
 
 export async function mayorStop(town: Town): Promise<{ stopped: boolean }> {
@@ -100,10 +104,10 @@ export async function crewList(town: Town, rig?: string): Promise<AgentRow[]> {
   return rows;
 }
 
-export async function crewStart(town: Town, name: string, opts: { rig?: string; agent?: string } = {}) {
+export async function crewStart(town: Town, name: string, opts: { rig?: string; agent?: string; forAttach?: boolean } = {}) {
   const address = await crewAddress(town, name, opts.rig);
   await mustGetAgent(town, address);
-  return ensureRunning(town, address, CREW_PROMPT, opts.agent);
+  return ensureRunning(town, address, CREW_PROMPT, opts.agent, opts.forAttach);
 }
 
 export async function crewStop(town: Town, name: string, rig?: string): Promise<{ agent: string; stopped: boolean }> {

@@ -1,6 +1,6 @@
 // `gt status`: the town at a glance — rigs, agents by state, hooks, queue depth, open convoys.
 import { listAgents, type Agent } from '../town/identity.js';
-import { listRigs } from '../town/rig.js';
+import { brokenRigs, listRigs } from '../town/rig.js';
 import type { Town } from '../town/town.js';
 import { listConvoys, type ConvoyStatus } from './convoy.js';
 import { listMergeRequests } from './merge-request.js';
@@ -14,6 +14,8 @@ export interface RigSummary {
 export interface TownStatus {
   town: { name: string; root: string; id: string };
   rigs: RigSummary[];
+  /** Rigs whose rig.toml does not load: left out of everything until it is fixed (gt doctor says how). */
+  broken: { rig: string; error: string }[];
   agents: Pick<Agent, 'address' | 'role' | 'state' | 'reason' | 'hook' | 'last_activity'>[];
   byState: Record<string, number>;
   convoys: ConvoyStatus[];
@@ -43,16 +45,18 @@ export async function townStatus(town: Town): Promise<TownStatus> {
   const agents = (await listAgents(town)).map(({ address, role, state, reason, hook, last_activity }) => ({ address, role, state, reason, hook, last_activity }));
   const byState: Record<string, number> = {};
   for (const a of agents) if (a.role !== 'overseer') byState[a.state] = (byState[a.state] ?? 0) + 1; // the human is no agent
-  return { town: { name: town.name, root: town.root, id: town.id }, rigs, agents, byState, convoys };
+  const broken = brokenRigs(town).map((b) => ({ rig: b.rig, error: b.error.message }));
+  return { town: { name: town.name, root: town.root, id: town.id }, rigs, broken, agents, byState, convoys };
 }
 
 export function renderStatus(s: TownStatus): string {
   const lines = [`Town ${s.town.name} at ${s.town.root}`];
-  lines.push('', `Rigs (${s.rigs.length}):`);
+  lines.push('', `Rigs (${s.rigs.length}${s.broken.length ? `, and ${s.broken.length} left out` : ''}):`);
   for (const r of s.rigs) {
     lines.push(`  ${r.name} [${r.prefix}] ${r.branch}: ${r.open} open, ${r.ready} ready, queue ${r.queue}${r.testing ? ` (+${r.testing} testing)` : ''}; polecats ${r.polecats.running}/${r.polecats.limit}` +
       (r.staged ? `; ${r.staged} staged${r.queued ? ` (${r.queued})` : ''}` : ''));
   }
+  for (const b of s.broken) lines.push(`  ${b.rig}: LEFT OUT, its config does not load: ${b.error} (see gt doctor)`);
   lines.push('', `Agents: ${Object.entries(s.byState).map(([k, v]) => `${v} ${k}`).join(', ') || 'none'}`);
   for (const a of s.agents) {
     if (a.role === 'overseer') continue;

@@ -2,7 +2,7 @@
 // it committed is on the polecat's branch, `gt done` filed the MR bead, and the session ended.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { until } from './claude.js';
+import { until } from './wait.js';
 import { mrForBead, sessionGone, type TownFixture } from './town-fixture.js';
 
 export async function assertHandedIn(f: TownFixture, o: { bead: string; agent: string; branch: string; file: string; content: string }): Promise<void> {

@@ -1,11 +1,13 @@
 // A real town in a temp dir: `gt install`, a local git project with a test script, `gt rig add`.
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gt, gtBin, runAsync, testEnv, tempDir, type CliResult } from './cli.js';
 import { openStore } from '../../src/beads/open.js';
 import type { Store } from '../../src/beads/api.js';
 import { parse, stringify } from 'smol-toml';
+import { killServer } from '../../src/lib/tmux.js';
+import { killGroup } from '../../src/lib/proc.js';
 
 export interface TownFixture {
   root: string;
@@ -125,4 +127,20 @@ export async function withHeadlessRig<T>(town: string, fn: () => Promise<T>, rig
   const saved = readFileSync(rigToml, 'utf8');
   appendFileSync(rigToml, '\n[runtime]\nmode = "headless"\n');
   try { return await fn(); } finally { writeFileSync(rigToml, saved); }
+}
+
+/** The town's id (town.toml), which names its tmux socket: gt-<id>. */
+export function townId(town: string): string {
+  const m = /^id\s*=\s*"([^"]+)"/m.exec(readFileSync(join(town, 'town.toml'), 'utf8'));
+  if (!m) throw new Error('town.toml has no id');
+  return m[1]!;
+}
+
+/** Kills the town's tmux server and every headless session process group. */
+export function sweepTown(town: string): void {
+  if (!existsSync(join(town, 'town.toml'))) return;
+  killServer(`gt-${townId(town)}`);
+  const dir = join(town, '.runtime', 'sessions');
+  if (!existsSync(dir)) return;
+  for (const f of readdirSync(dir)) if (f.endsWith('.pid')) killGroup(Number(readFileSync(join(dir, f), 'utf8')), 'SIGKILL');
 }

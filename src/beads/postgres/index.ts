@@ -50,7 +50,11 @@ function makePool(url: string, schema: string): pg.Pool {
   });
   // Queued before any query the pool hands the connection out for.
   // A writer waits for the namespace's lock as long as SQLite's busy timeout, then fails as busy.
-  const settings = `SET search_path TO ${quoteIdent(schema)}; SET lock_timeout = ${Math.max(1, Math.floor(busyTimeoutMs()))}`;
+  // A transaction left idle for twice that (its process stopped or hung, not dead: a dead one's
+  // connection closes) is ended by the server, so one stuck machine cannot hold every other
+  // machine's writes for ever; no transaction of ours waits that long between statements.
+  const busy = Math.max(1, Math.floor(busyTimeoutMs()));
+  const settings = `SET search_path TO ${quoteIdent(schema)}; SET lock_timeout = ${busy}; SET idle_in_transaction_session_timeout = ${2 * busy}`;
   pool.on('connect', (client) => { client.query(settings).catch(() => {}); });
   pool.on('error', () => {}); // an idle connection dropped by the server: the pool replaces it
   return pool;

@@ -41,7 +41,7 @@ export function register(program: Command): void {
     .action(async (o: { agent?: string }) => {
       await needTerminal('gt mayor attach', 'gt mayor start');
       const { mayorStart } = await import('../../work/fleet.js');
-      await mayorStart(await currentTown(), o);
+      await mayorStart(await currentTown(), { ...o, forAttach: true });
       await attachTo('mayor');
     });
   mayor.command('stop').description("stop the Mayor's session (its mail and hook stay)")
@@ -88,7 +88,7 @@ export function register(program: Command): void {
     .action(async (name: string, o: { rig?: string; agent?: string }) => {
       await needTerminal('gt crew attach', `gt crew start ${name}`);
       const { crewStart } = await import('../../work/fleet.js');
-      const { agent } = await crewStart(await currentTown(), name, o);
+      const { agent } = await crewStart(await currentTown(), name, { ...o, forAttach: true });
       await attachTo(agent.address);
     });
   crew.command('stop <name>').description("stop a crew member's session (identity, worktree and hook stay)")
