@@ -78,9 +78,9 @@ async function sharedTown(names: string[], opts: { testCmd?: string; maxPolecats
 }
 
 /** A machine's deacon: `gt daemon` in its own process group (so a SIGKILL takes the machine down whole). */
-function startDeacon(m: Machine): void {
+function startDeacon(m: Machine, syncEverySec = 0): void {
   const log = openSync(join(m.town, 'deacon', 'test-daemon.log'), 'a');
-  m.deacon = spawn(process.execPath, [gtBin, 'daemon', '--machine', m.name, '--max-delay', '1', '--sync-every', '0', '--batch', '4'], { cwd: m.town, env: m.env, detached: true, stdio: ['ignore', log, log] });
+  m.deacon = spawn(process.execPath, [gtBin, 'daemon', '--machine', m.name, '--max-delay', '1', '--sync-every', String(syncEverySec), '--batch', '4'], { cwd: m.town, env: m.env, detached: true, stdio: ['ignore', log, log] });
 }
 
 /** Ends the machine: its deacon's process group and every headless session it started. */
@@ -319,7 +319,9 @@ test("a dead machine's hooked bead: adopted once by the live machine, which land
       'pwd > adopt-0.txt',
     ].join('\n');
     const id = await withPg(t.url, 'demo', async (s) => (await s.create({ title: 'adopt 0', description: `Adoptable.\n\n\`\`\`sh\n${script}\n\`\`\`\n` }, 'overseer')).id);
-    startDeacon(m1);
+    // Both deacons try the beads sync every 2 s: only the holder of the town's sync lease runs it.
+    const syncs = (m: Machine) => Object.fromEntries(JSON.parse(m.gt(['status', '--json']).stdout).machines.map((r: { name: string; beads_sync: boolean }) => [r.name, r.beads_sync]));
+    startDeacon(m1, 2);
     const slung = JSON.parse(m1.gt(['sling', id, 'demo', '--json']).stdout);
     assert.equal(slung.hooked.length, 1);
     const holder = await until("m1's polecat to push its first part", () => withPg(t.url, 'demo', async (s) => {
@@ -328,8 +330,11 @@ test("a dead machine's hooked bead: adopted once by the live machine, which land
       const r = execFileSync('git', ['for-each-ref', '--format=%(objectname)', `refs/heads/${branch}`], { cwd: t.remote, encoding: 'utf8' }).trim();
       return r ? { agent: b!.assignee!, branch, partial: r } : undefined;
     }), 120_000);
-    startDeacon(m2);
+    startDeacon(m2, 2);
     await until('m2 beating', () => JSON.parse(m2.gt(['status', '--json']).stdout).machines?.some((m: { name: string; alive: boolean }) => m.name === 'm2' && m.alive), 30_000);
+    await until('m1 to show as the beads syncer', () => syncs(m2).m1 || undefined, 30_000);
+    await new Promise((r) => setTimeout(r, 6000)); // m2 tried the lease at least twice meanwhile, and beat since
+    assert.deepEqual(syncs(m2), { m1: true, m2: false }, 'one machine syncs the beads');
     // The machine is gone: its deacon, its polecat's session and every process under its directory, at once.
     stopMachine(m1, 'SIGKILL');
     reapUnder(join(t.dir, 'm1') + '/');
@@ -357,13 +362,15 @@ test("a dead machine's hooked bead: adopted once by the live machine, which land
     const row = JSON.parse(m2.gt(['status', '--json']).stdout).machines.find((m: { name: string }) => m.name === 'm1');
     assert.equal(row.adopted.length, 1);
     assert.equal(row.adopted[0].adopted_by, 'm2');
+    await until('m2 to take the beads sync over from the dead machine', () => syncs(m2).m2 || undefined, 30_000);
+    assert.equal(syncs(m2).m1, false);
     // merged_marker_keep_sec = 0: the lease holder prunes the closed MR's marker on its next drain.
     await until('the merge marker pruned', () => git(t.remote, ['for-each-ref', 'refs/gt/merged']) === '' || undefined, 60_000);
 
     // m1 comes back under its name: its leftover worktree (nothing unmerged on it) goes, its session is not restarted.
     const leftover = join(m1.town, 'demo', 'polecats', holder.agent.split('/').pop()!);
     assert.ok(existsSync(leftover), "the dead machine's worktree is still there");
-    startDeacon(m1);
+    startDeacon(m1, 2);
     const retired = await until('m1 to retire its leftover', () => {
       const r = JSON.parse(m1.gt(['status', '--json']).stdout).machines.find((m: { name: string }) => m.name === 'm1');
       return r?.adopted[0]?.retired_at ? r.adopted[0] : undefined;
@@ -375,6 +382,7 @@ test("a dead machine's hooked bead: adopted once by the live machine, which land
       try { process.kill(Number(readFileSync(join(sessions, f), 'utf8')), 0); return true; } catch { return false; }
     }) : [];
     assert.deepEqual(live, [], 'no session of the adopted polecat runs on m1');
+    assert.deepEqual(syncs(m1), { m1: false, m2: true }, 'back, m1 leaves the beads sync to m2');
   } finally {
     await t.cleanup();
   }

@@ -24,14 +24,14 @@ export async function startMachineBeat(town: Town, hb: Heartbeat): Promise<Machi
   const { TownRegistry, TownLease } = await import('../town/registry.js');
   const reg = await TownRegistry.open(town.config.store!.url);
   const name = machineName(town);
-  const row = () => ({ name, host: hostname(), root: town.root, pid: hb.pid, startedAt: hb.started_at, patrols: hb.patrols, maxPolecats: townLimit(town), lastError: hb.last_error });
+  const sync = new TownLease(town.config.store!.url, 'beads-sync');
+  const row = () => ({ name, host: hostname(), root: town.root, pid: hb.pid, startedAt: hb.started_at, patrols: hb.patrols, maxPolecats: townLimit(town), lastError: hb.last_error, beadsSync: sync.holding });
   try {
     await reg.beat(row());
   } catch (e) {
     await reg.close();
     throw e;
   }
-  const sync = new TownLease(town.config.store!.url, 'beads-sync');
   let inFlight: Promise<void> | undefined;
   return {
     registry: reg,

@@ -23,6 +23,7 @@ const DDL = `CREATE SCHEMA IF NOT EXISTS ${SCHEMA};
     patrols integer NOT NULL DEFAULT 0, max_polecats integer, last_error text);
   CREATE TABLE IF NOT EXISTS ${SCHEMA}.leases (
     rig text PRIMARY KEY, machine text NOT NULL, pid integer, since timestamptz NOT NULL);
+  ALTER TABLE ${SCHEMA}.machines ADD COLUMN IF NOT EXISTS beads_sync boolean NOT NULL DEFAULT false;
   ALTER TABLE ${SCHEMA}.rigs ADD COLUMN IF NOT EXISTS removed_at timestamptz;
   ALTER TABLE ${SCHEMA}.rigs ADD COLUMN IF NOT EXISTS removed_by text;
   CREATE TABLE IF NOT EXISTS ${SCHEMA}.adoptions (
@@ -44,7 +45,7 @@ export function machineAlive(stopped: boolean, heartbeatAgeMs: number, staleMs =
 
 export interface SharedTown { name: string; id: string }
 export interface SharedRig { name: string; prefix: string; source: string; branch: string; push: boolean; test_cmd?: string }
-export interface MachineBeat { name: string; host: string; root: string; pid: number; startedAt: string; patrols: number; maxPolecats: number; lastError?: string }
+export interface MachineBeat { name: string; host: string; root: string; pid: number; startedAt: string; patrols: number; maxPolecats: number; lastError?: string; beadsSync?: boolean }
 /** One polecat's bead taken over from a dead machine (town/adopt.ts). */
 export interface Adoption {
   machine: string; agent: string; bead: string; branch?: string; adopted_by: string;
@@ -60,6 +61,8 @@ export interface MachineRow {
   patrols: number; max_polecats?: number; last_error?: string;
   /** Rigs whose refinery lease this machine holds (as last recorded). */
   leases: string[];
+  /** It holds the town's beads-sync lease (as of its last beat): it commits the town's beads to git. */
+  beads_sync: boolean;
   /** Its polecats' beads that live machines adopted after it died (latest first, at most 20). */
   adopted: Adoption[];
 }
@@ -187,13 +190,13 @@ export class TownRegistry {
   /** A deacon's heartbeat. Refuses a name a live deacon elsewhere (another host or town directory) beats under. */
   async beat(b: MachineBeat): Promise<void> {
     const r = await this.pool.query<{ name: string }>(
-      `INSERT INTO ${SCHEMA}.machines AS m (name, host, root, pid, started_at, heartbeat_at, stopped_at, patrols, max_polecats, last_error)
-         VALUES ($1, $2, $3, $4, $5, now(), NULL, $6, $7, $8)
+      `INSERT INTO ${SCHEMA}.machines AS m (name, host, root, pid, started_at, heartbeat_at, stopped_at, patrols, max_polecats, last_error, beads_sync)
+         VALUES ($1, $2, $3, $4, $5, now(), NULL, $6, $7, $8, $10)
        ON CONFLICT (name) DO UPDATE SET host = $2, root = $3, pid = $4, started_at = $5, heartbeat_at = now(), stopped_at = NULL,
-         patrols = $6, max_polecats = $7, last_error = $8
+         patrols = $6, max_polecats = $7, last_error = $8, beads_sync = $10
        WHERE (m.host = $2 AND m.root = $3) OR m.stopped_at IS NOT NULL OR m.heartbeat_at < now() - make_interval(secs => $9)
        RETURNING name`,
-      [b.name, b.host, b.root, b.pid, b.startedAt, b.patrols, b.maxPolecats, b.lastError ?? null, MACHINE_STALE_MS / 1000]);
+      [b.name, b.host, b.root, b.pid, b.startedAt, b.patrols, b.maxPolecats, b.lastError ?? null, MACHINE_STALE_MS / 1000, !!b.beadsSync]);
     if (!r.rowCount) {
       const other = (await this.machines()).find((m) => m.name === b.name);
       throw new UserError(`machine name "${b.name}" is in use by a live deacon on ${other?.host ?? 'another host'} (${other?.root ?? '?'})`, 'give this machine its own name: gt up --machine <name>');
@@ -202,13 +205,13 @@ export class TownRegistry {
 
   /** A deacon that stops says so: its machine shows as stopped, not as silently dead. */
   async stopped(name: string, pid: number): Promise<void> {
-    await this.pool.query(`UPDATE ${SCHEMA}.machines SET stopped_at = now(), pid = NULL WHERE name = $1 AND pid = $2`, [name, pid]);
+    await this.pool.query(`UPDATE ${SCHEMA}.machines SET stopped_at = now(), pid = NULL, beads_sync = false WHERE name = $1 AND pid = $2`, [name, pid]);
   }
 
   async machines(): Promise<MachineRow[]> {
     const r = await this.pool.query<{
       name: string; host: string; root: string; pid: number | null; started_at: Date | null; heartbeat_at: Date; stopped_at: Date | null;
-      age_ms: number; patrols: number; max_polecats: number | null; last_error: string | null; leases: string[] | null;
+      age_ms: number; patrols: number; max_polecats: number | null; last_error: string | null; leases: string[] | null; beads_sync: boolean;
     }>(`SELECT m.*, (extract(epoch FROM now() - m.heartbeat_at) * 1000)::float8 AS age_ms,
           (SELECT array_agg(l.rig ORDER BY l.rig) FROM ${SCHEMA}.leases l WHERE l.machine = m.name) AS leases
         FROM ${SCHEMA}.machines m ORDER BY m.name`);
@@ -222,6 +225,7 @@ export class TownRegistry {
       alive: machineAlive(!!m.stopped_at, m.age_ms),
       patrols: m.patrols, max_polecats: m.max_polecats ?? undefined, last_error: m.last_error ?? undefined,
       leases: m.leases ?? [],
+      beads_sync: m.beads_sync && machineAlive(!!m.stopped_at, m.age_ms),
       adopted: adopted.filter((a) => a.machine === m.name),
     }));
   }
@@ -250,6 +254,11 @@ export class TownLease {
   private client?: pg.Client;
   private lost = new WeakSet<pg.Client>();
   constructor(private url: string, private name: string) {}
+
+  /** Held as far as this process knows (no query: the lock's connection has not failed). */
+  get holding(): boolean {
+    return !!this.client && !this.lost.has(this.client);
+  }
 
   /** True while held; when free, takes it. */
   async held(): Promise<boolean> {
