@@ -534,6 +534,17 @@ test("two live machines' deacons adopt the same dead machine's polecat at the sa
       mkdirSync(barrier);
       const again = await runAsync(worker, [m2.town, 'm2', barrier, 'm2'], { cwd: t.dir, env: m2.env });
       assert.deepEqual(JSON.parse(again.stdout).adopted, []);
+      // m2 slings it: the first free name is the dead polecat's, so the identity is m2's now. A
+      // leftover session of m1 handing in under that name is refused, changing nothing.
+      const reslung = JSON.parse(m2.gt(['sling', id, 'demo', '--json']).stdout);
+      assert.equal(reslung.hooked[0].agent, agent);
+      const leftover = gt(['done'], { cwd: m1.town, env: { ...m1.env, GT_AGENT: agent } });
+      assert.equal(leftover.code, 1);
+      assert.match(leftover.stderr, new RegExp(`${agent} runs on machine m2, not this one \\(m1\\): its work was adopted there`));
+      await withPg(t.url, 'demo', async (s) => {
+        assert.equal((await s.mustGet(id)).assignee, agent);
+        assert.deepEqual(await s.list({ type: 'merge-request', includeClosed: true }), []);
+      });
     } finally {
       await reg.close();
     }
