@@ -303,7 +303,7 @@ test('a store URL without its password: PGPASSWORD supplies it, and no file of t
   }
 });
 
-test("a dead machine's hooked bead: adopted once by the live machine, which lands it on the dead one's pushed work; the dead machine, back, retires its leftover; closed MRs' markers pruned", { skip, timeout: 360_000 }, async () => {
+test("a dead machine's hooked bead: adopted once by the live machine, which lands it on the dead one's pushed work; the dead machine, back, retires its leftover; closed MRs' markers pruned", { skip, timeout: 360_000 }, async (ctx) => {
   const t = await sharedTown(['m1', 'm2'], { maxPolecats: 2, machines: { adopt_after_sec: 30, merged_marker_keep_sec: 0 } });
   try {
     const [m1, m2] = t.machines as [Machine, Machine];
@@ -338,9 +338,14 @@ test("a dead machine's hooked bead: adopted once by the live machine, which land
     // The machine is gone: its deacon, its polecat's session and every process under its directory, at once.
     stopMachine(m1, 'SIGKILL');
     reapUnder(join(t.dir, 'm1') + '/');
+    const killedAt = Date.now();
     writeFileSync(go, '');
 
+    const { withRegistry } = await import('../src/town/registry.js');
+    await until('the adoption', () => withRegistry(t.url, async (reg) => !!(await reg.machines()).find((m) => m.name === 'm1')?.adopted[0]?.done_at), 240_000);
+    const adoptedAt = Date.now();
     await until('the adopted bead to land', () => withPg(t.url, 'demo', async (s) => (await s.get(id))?.status === 'closed'), 240_000);
+    ctx.diagnostic(`kill -> adopted ${((adoptedAt - killedAt) / 1000).toFixed(1)} s (adopt_after_sec 30); kill -> landed ${((Date.now() - killedAt) / 1000).toFixed(1)} s`);
     const where = landedOnce(t.remote, [id], 'adopt');
     assert.equal(where[id], 'm2', 'the live machine did the rest of the work');
     assert.match(git(t.remote, ['show', 'main:partial-0.txt']), /\/m1\//, "the dead machine's pushed part is in what landed");
