@@ -43,3 +43,43 @@ export async function fetchBranch(r: RefineryRepo, branch: string): Promise<bool
   const res = await gitTry(r.repoDir, ['fetch', '--quiet', '--no-tags', '--', r.remote!, `+refs/heads/${branch}:${fetchedBranchRef(branch)}`], { env: r.env, timeoutMs: 120_000 });
   return res.code === 0;
 }
+
+/**
+ * Pure: the markers that may go. A marker is what stops a landed MR from landing again while its
+ * outcome is unrecorded; once its MR is closed (merged and recorded) and has stayed closed for
+ * keepMs, nothing reads it any more. An MR that is open, unknown here, or has no close time keeps it.
+ */
+export function markersToPrune(landed: Map<string, string>, closedAt: Map<string, string | undefined>, keepMs: number, now: number): string[] {
+  const out: string[] = [];
+  for (const id of landed.keys()) {
+    const at = closedAt.get(id);
+    if (at !== undefined && now - Date.parse(at) >= keepMs) out.push(id);
+  }
+  return out.sort();
+}
+
+/** Deletes markers from the remote in one atomic push, each only if it still names the commit seen. */
+export async function deleteMarkers(r: RefineryRepo, markers: { id: string; commit: string }[]): Promise<PushLanding> {
+  if (!markers.length) return { ok: true };
+  const args = ['push', '--atomic', '--quiet', '--no-verify'];
+  for (const m of markers) args.push(`--force-with-lease=${markerRef(m.id)}:${m.commit}`);
+  args.push('--', r.remote!, ...markers.map((m) => `:${markerRef(m.id)}`));
+  const res = await gitTry(r.repoDir, args, { env: r.env, timeoutMs: 120_000 });
+  if (res.code !== 0) return { ok: false, reason: `deleting merge markers on ${r.remote} failed: ${gitErrorLine(res.stderr)}` };
+  for (const m of markers) await gitTry(r.repoDir, ['update-ref', '-d', markerRef(m.id)]);
+  return { ok: true };
+}
+
+/**
+ * Run by the lease holder: removes the markers of MRs closed longer ago than keepMs. `closedAt`
+ * answers for an MR id: its close time, or undefined while open or unknown.
+ */
+export async function pruneMergedMarkers(r: RefineryRepo, closedAt: (id: string) => Promise<string | undefined>, keepMs: number, now = Date.now()): Promise<string[]> {
+  const landed = await landedOnRemote(r);
+  const when = new Map<string, string | undefined>();
+  for (const id of landed.keys()) when.set(id, await closedAt(id));
+  const ids = markersToPrune(landed, when, keepMs, now);
+  const res = await deleteMarkers(r, ids.map((id) => ({ id, commit: landed.get(id)! })));
+  if (!res.ok) throw new Error(res.reason);
+  return ids;
+}

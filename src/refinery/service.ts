@@ -25,6 +25,7 @@ import {
 import type { RefineryRepo } from './worktree.js';
 import { withRefineryLease } from './lease.js';
 import { isShared } from '../town/machine.js';
+import { DEFAULT_MERGED_MARKER_KEEP_SEC } from '../town/config.js';
 
 export interface RefineryRunOptions {
   batch?: number;
@@ -96,6 +97,9 @@ export async function runRefinery(town: Town, rig: Rig, opts: RefineryRunOptions
           return resolveWithAgent(town, rig, repo, item, conflict, { timeoutMs: opts.agentTimeoutMs, actor, log: opts.log });
         }
       : undefined,
+  }).then(async (r) => {
+    if (repo.landOnRemote) await pruneMarkersNow(town, rig, repo, store, opts.log);
+    return r;
   }));
   if (report.mainRed?.fresh) {
     // Told once per red main commit (the verdict is cached): nothing merges until main is fixed.
@@ -105,6 +109,28 @@ export async function runRefinery(town: Town, rig: Rig, opts: RefineryRunOptions
     opts.log?.(`${rig.mainBranch} ${report.mainRed.commit.slice(0, 10)} is red on its own: mailed the mayor and the overseer`);
   }
   return { ...report, rig: rig.name, bounces };
+}
+
+const lastPrune = new Map<string, number>();
+
+/**
+ * The lease holder prunes the remote's merge markers of MRs closed past `[machines]
+ * merged_marker_keep_sec`, at most that often (and at least every 10 minutes). Never fails a drain.
+ */
+async function pruneMarkersNow(town: Town, rig: Rig, repo: RefineryRepo, store: Store, log?: (line: string, failure?: boolean) => void): Promise<void> {
+  const keepMs = (town.config.machines?.merged_marker_keep_sec ?? DEFAULT_MERGED_MARKER_KEEP_SEC) * 1000;
+  if (Date.now() - (lastPrune.get(rig.root) ?? 0) < Math.min(keepMs, 10 * 60_000)) return;
+  lastPrune.set(rig.root, Date.now());
+  try {
+    const { pruneMergedMarkers } = await import('./remote-land.js');
+    const pruned = await pruneMergedMarkers(repo, async (id) => {
+      const b = await store.get(id);
+      return b?.status === 'closed' ? b.closed_at : undefined;
+    }, keepMs);
+    if (pruned.length) log?.(`pruned ${pruned.length} merge marker(s) of MRs closed over ${keepMs / 1000} s ago: ${pruned.join(', ')}`);
+  } catch (e) {
+    log?.(`pruning merge markers: ${(e as Error).message}`, true);
+  }
 }
 
 /** The queue as MR beads in the rig's store. */

@@ -128,6 +128,12 @@ export async function runDeacon(town: Town, opts: DeaconOptions = {}, log: (line
   let lastSync = 0;
   try {
     while (!stop) {
+      // A shared town: adopt dead machines' work, retire this machine's adopted leftovers, detach removed rigs.
+      if (shared) {
+        const { sharedTownUpkeep } = await import('../work/adopt.js');
+        const u = await sharedTownUpkeep(town, shared.registry, (l) => log(`${new Date().toISOString()} ${l}`));
+        for (const e of u.errors) log(`${new Date().toISOString()} shared town upkeep failed: ${e}`);
+      }
       try {
         const r = await patrolOnce(town, { batch: opts.batch, log: (l) => log(`  ${l}`) });
         for (const c of await (await import('../work/molecules.js')).checkTownGates(town, 'deacon')) log(`${new Date().toISOString()} gate ${c.id} (${c.rig}, ${c.type}) ${c.action}: ${c.detail.split('\n').pop()}`);
@@ -146,7 +152,9 @@ export async function runDeacon(town: Town, opts: DeaconOptions = {}, log: (line
       if (syncEveryMs > 0 && Date.now() - lastSync >= syncEveryMs) {
         lastSync = Date.now();
         try {
-          for (const x of await syncTown(town)) {
+          // One machine of a shared town syncs: whoever holds the town's beads-sync lease.
+          const mine = !shared || (await shared.syncLease());
+          for (const x of mine ? await syncTown(town) : []) {
             const warning = x.error ?? x.report?.remoteError;
             if (warning) log(`${new Date().toISOString()} beads sync ${x.name}: ${warning}`);
           }

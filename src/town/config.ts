@@ -36,7 +36,22 @@ export interface TownConfig extends AutonomyConfig {
   agents?: AgentsConfig;
   /** Where the town's beads live: absent = SQLite in each `.beads` directory (the default). */
   store?: StoreConfig;
+  /** `[machines]`: a town shared across machines (town/adopt.ts, refinery/remote-land.ts). */
+  machines?: MachinesConfig;
 }
+
+export interface MachinesConfig {
+  /** A machine whose deacon has not beaten for this long is dead: live machines adopt its polecats' beads. */
+  adopt_after_sec?: number;
+  /** How long a landed MR's marker ref stays on the rig's remote once the MR is closed. */
+  merged_marker_keep_sec?: number;
+}
+
+/** Adoption waits this long by default: a deacon restarted by Boot (every few minutes) comes back first. */
+export const DEFAULT_ADOPT_AFTER_SEC = 300;
+/** No sooner than `gt status` calls a machine dead (registry.ts MACHINE_STALE_MS): a deacon beats every 5 s. */
+export const MIN_ADOPT_AFTER_SEC = 30;
+export const DEFAULT_MERGED_MARKER_KEEP_SEC = 86_400;
 
 /** `[store]` in town.toml: the town's PostgreSQL database (one namespace per rig and the HQ). */
 export interface StoreConfig { url: string }
@@ -92,6 +107,18 @@ export function validateStore(path: string, store: StoreConfig | undefined): voi
   if (typeof store !== 'object' || typeof store.url !== 'string') throw new UserError(`${path}: [store] needs url = "postgres://..."`);
   const problem = storeUrlProblem(store.url);
   if (problem) throw new UserError(`${path}: ${problem}`);
+}
+
+export function validateMachines(path: string, m: MachinesConfig | undefined): void {
+  if (m === undefined) return;
+  if (typeof m !== 'object') throw new UserError(`${path}: [machines] must be a table`);
+  const whole = (v: unknown, min: number) => typeof v === 'number' && Number.isInteger(v) && v >= min;
+  if (m.adopt_after_sec !== undefined && !whole(m.adopt_after_sec, MIN_ADOPT_AFTER_SEC)) {
+    throw new UserError(`${path}: machines.adopt_after_sec must be a whole number of seconds, at least ${MIN_ADOPT_AFTER_SEC}, not ${JSON.stringify(m.adopt_after_sec)}`);
+  }
+  if (m.merged_marker_keep_sec !== undefined && !whole(m.merged_marker_keep_sec, 0)) {
+    throw new UserError(`${path}: machines.merged_marker_keep_sec must be a whole number of seconds (0 or more), not ${JSON.stringify(m.merged_marker_keep_sec)}`);
+  }
 }
 
 export function validateRuntime(path: string, r: { mode?: string } | undefined): void {

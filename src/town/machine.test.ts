@@ -37,3 +37,22 @@ test('machineAlive: stopped or silent past the stale time is not alive', () => {
   assert.equal(machineAlive(false, MACHINE_STALE_MS), false);
   assert.equal(machineAlive(true, 0), false);
 });
+
+test('renderMachines: a dead machine, what was adopted from it and how its return retired it; the beads syncer', async () => {
+  const { renderMachines } = await import('./machines-status.js');
+  const base = { host: 'h', root: '/t', heartbeat_at: '2026-11-30T10:00:00Z', patrols: 1, leases: [], adopted: [], beads_sync: false };
+  const out = renderMachines({ me: 'm2', rows: [
+    { ...base, name: 'm1', heartbeat_age_ms: 95_000, alive: false, adopted: [
+      { machine: 'm1', agent: 'demo/polecats/nux', bead: 'de-1', adopted_by: 'm2', claimed_at: '2026-11-30T10:01:00Z', done_at: '2026-11-30T10:01:01Z', reopened: true },
+      { machine: 'm1', agent: 'demo/polecats/ace', bead: 'de-2', adopted_by: 'm3', claimed_at: '2026-11-30T10:01:00Z', done_at: '2026-11-30T10:01:01Z', reopened: true, retired_at: '2026-11-30T10:05:00Z', retire_note: 'worktree removed' },
+    ] },
+    { ...base, name: 'm2', heartbeat_age_ms: 1_000, alive: true, pid: 7, leases: ['demo'], beads_sync: true },
+  ] });
+  assert.equal(out, [
+    'Machines (2; this one: m2):',
+    '  m1               DEAD     last heartbeat 95 s ago on h',
+    '    adopted by m2: de-1 from demo/polecats/nux (open again for a live machine)',
+    '    adopted by m3: de-2 from demo/polecats/ace (open again for a live machine); retired here: worktree removed',
+    '  m2               alive    last heartbeat 1 s ago on h pid 7; refinery lease: demo; beads sync',
+  ].join('\n'));
+});

@@ -21,7 +21,11 @@ export function renderMachines(s: MachinesStatus): string {
     const state = m.stopped_at ? 'stopped' : m.alive ? 'alive' : 'DEAD';
     const age = `${Math.round(m.heartbeat_age_ms / 1000)} s ago`;
     lines.push(`  ${m.name.padEnd(16)} ${state.padEnd(8)} last heartbeat ${age} on ${m.host}${m.pid ? ` pid ${m.pid}` : ''}` +
-      `${m.leases.length ? `; refinery lease: ${m.leases.join(', ')}` : ''}${m.last_error ? ` (last error: ${m.last_error})` : ''}`);
+      `${m.leases.length ? `; refinery lease: ${m.leases.join(', ')}` : ''}${m.beads_sync ? '; beads sync' : ''}${m.last_error ? ` (last error: ${m.last_error})` : ''}`);
+    for (const a of m.adopted) {
+      const state = !a.done_at ? 'being adopted' : a.reopened ? 'open again for a live machine' : 'was no longer its';
+      lines.push(`    adopted by ${a.adopted_by}: ${a.bead} from ${a.agent} (${state})${a.retired_at ? `; retired here: ${a.retire_note ?? ''}` : ''}`);
+    }
   }
   return lines.join('\n');
 }

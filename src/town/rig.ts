@@ -13,6 +13,7 @@ import { HQ_PREFIX, TOWN_ENTRIES, type Town } from './town.js';
 import { isValidName, TOWN_ROLES } from './address.js';
 import { recordRigSyncTarget } from './beads-sync.js';
 import { DEFAULT_SYNC_BRANCH } from '../beads/branch-sync.js';
+import { isShared, machineName } from './machine.js';
 
 export interface Rig {
   name: string;
@@ -233,6 +234,11 @@ export async function addRig(town: Town, name: string, source: string, opts: Add
 /** Removes a rig's directory and route. Refuses while it has live polecats unless forced. */
 export async function removeRig(town: Town, name: string): Promise<void> {
   const rig = loadRig(town, name);
+  // A shared town's record first: when the database cannot be reached nothing here has changed yet.
+  if (isShared(town)) {
+    const { withRegistry } = await import('./registry.js');
+    await withRegistry(town.config.store!.url, (reg) => reg.removeRig(rig.name, machineName(town)));
+  }
   await town.stores.forget(rig.name);
   rigCache.delete(town);
   unregisterRoute(town, rig.prefix);

@@ -8,7 +8,7 @@ import { UserError } from '../lib/errors.js';
 import { binDir } from '../lib/paths.js';
 import { gitSyncTry } from '../lib/git.js';
 import { writeFileAtomic } from '../lib/fsx.js';
-import { readToml, storeUrlProblem, writeToml, validateAutonomy, validateRuntime, validateStore, type TownConfig } from './config.js';
+import { readToml, storeUrlProblem, writeToml, validateAutonomy, validateRuntime, validateStore, validateMachines, type TownConfig } from './config.js';
 import { createTownStores, type TownStores } from './stores.js';
 import { readStorePointer, writeStorePointer } from '../beads/pointer.js';
 
@@ -80,6 +80,7 @@ export function loadTown(root: string): Town {
   validateRuntime(path, config.runtime);
   validateAutonomy(path, config);
   validateStore(path, config.store);
+  validateMachines(path, config.machines);
   if (config.store) config.store = { url: withLocalPassword(abs, config.store.url) };
   const town = { root: abs, id: config.id, name: config.name, config, binDir: binDir() } as Town;
   town.stores = createTownStores(town);

@@ -7,7 +7,7 @@ import { fitTitle } from '../beads/model.js';
 import { mustGetAgent, updateAgentFields } from '../town/identity.js';
 import { loadRig } from '../town/rig.js';
 import type { Town } from '../town/town.js';
-import { isShared } from '../town/machine.js';
+import { isShared, machineName } from '../town/machine.js';
 import { fileMergeRequest, listMergeRequests, type MergeRequest } from './merge-request.js';
 
 export interface DoneResult {
@@ -28,6 +28,9 @@ export async function done(town: Town, address: string, actor: string): Promise<
   if (agent.role !== 'polecat' || !agent.rig || !agent.branch) {
     throw new UserError(`gt done is for polecats; ${agent.address} is a ${agent.role}`);
   }
+  // Its machine was taken for dead and the bead adopted, the name reused by the adopter: this
+  // session is a leftover and must not hand in over the adopter's work (work/adopt.ts).
+  if (isShared(town) && agent.machine && agent.machine !== machineName(town)) throw new UserError(`${agent.address} runs on machine ${agent.machine ?? '?'}, not this one (${machineName(town)}): its work was adopted there`, 'this session is a leftover; stop it');
   const rig = loadRig(town, agent.rig);
   const store = await town.stores.rig(rig);
   if (!agent.hook) {
