@@ -47,8 +47,11 @@ export interface MachinesConfig {
   merged_marker_keep_sec?: number;
 }
 
-/** Adoption waits this long by default: a deacon restarted by Boot (every few minutes) comes back first. */
-export const DEFAULT_ADOPT_AFTER_SEC = 300;
+/**
+ * Adoption waits this long by default: two of Boot's 5-minute cron periods, so a deacon that merely
+ * crashed (its sessions still working) is restarted by Boot before its work is taken from it.
+ */
+export const DEFAULT_ADOPT_AFTER_SEC = 600;
 /** No sooner than `gt status` calls a machine dead (registry.ts MACHINE_STALE_MS): a deacon beats every 5 s. */
 export const MIN_ADOPT_AFTER_SEC = 30;
 export const DEFAULT_MERGED_MARKER_KEEP_SEC = 86_400;

@@ -7,6 +7,7 @@ import { brokenRigs, listRigs, readRoutes, registerRoute, unregisterRoute, type 
 import { HQ_PREFIX, type Town } from '../town/town.js';
 import { recordRigSyncTarget } from '../town/beads-sync.js';
 import { parseAddress } from '../town/address.js';
+import { isShared } from '../town/machine.js';
 import type { Tx } from '../beads/api.js';
 import { ensureWorktree, removeWorktree } from './polecat.js';
 
@@ -97,7 +98,7 @@ function worktreeChecks(town: Town, rig: Rig, agents: Agent[]): Check[] {
     if (a.hook && a.branch) {
       out.push({
         finding: { check: 'worktree', subject: a.address, problem: `identity without a worktree (${a.workdir})`, fix: `recreate it on ${a.branch}` },
-        repair: () => ensureWorktree(rig, a.workdir, a.branch!),
+        repair: () => ensureWorktree(rig, a.workdir, a.branch!, { fromRemote: isShared(town) }),
       });
     } else {
       out.push({

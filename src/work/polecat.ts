@@ -34,7 +34,7 @@ export async function allocatePolecat(town: Town, rig: Rig, beadId: string, acto
 }
 
 /** Creates the polecat's worktree on its branch from main, unless it already exists. */
-export async function ensureWorktree(rig: Rig, workdir: string, branch: string): Promise<void> {
+export async function ensureWorktree(rig: Rig, workdir: string, branch: string, opts: { fromRemote?: boolean } = {}): Promise<void> {
   if (await isWorktree(workdir)) {
     if (!(await leftoverOfEarlierPolecat(rig, workdir, branch))) return;
   }
@@ -52,10 +52,11 @@ export async function ensureWorktree(rig: Rig, workdir: string, branch: string):
   // A stale registration of this path (its directory was deleted) would block the add. Clear just
   // that entry: `git worktree prune` would also reap worktrees other slings are creating right now.
   await gitTry(rig.repoDir, ['worktree', 'remove', '--force', workdir]);
-  // Adopted work (work/adopt.ts): the dead machine's polecat of this name may have pushed this very
-  // branch to the rig's remote. The fresh polecat continues from it (as a released polecat's kept
-  // branch is continued on one machine), so its `gt done` push builds on that work, never over it.
-  if (rig.remote && (await gitTry(rig.repoDir, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`])).code !== 0) {
+  // Adopted work in a shared town (work/adopt.ts): the dead machine's polecat of this name may have
+  // pushed this very branch to the rig's remote. The fresh polecat continues from it (as a released
+  // polecat's kept branch is continued on one machine), so its `gt done` push builds on that work,
+  // never over it. On one machine nothing pushes polecat branches there: no round trip per sling.
+  if (opts.fromRemote && rig.remote && (await gitTry(rig.repoDir, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`])).code !== 0) {
     await gitTry(rig.repoDir, ['fetch', '--quiet', '--no-tags', '--', rig.remote, `refs/heads/${branch}:refs/heads/${branch}`], { timeoutMs: 120_000 });
   }
   // Concurrent `worktree add`s on one repo collide in git's shared admin files in several ways

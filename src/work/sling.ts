@@ -12,7 +12,7 @@ import { brokenRigs, listRigs, loadRig, type Rig } from '../town/rig.js';
 import { canonicalAddress, parseAddress } from '../town/address.js';
 import { getAgent, mustGetAgent, updateAgentFields, whoami, setAgentState } from '../town/identity.js';
 import type { Town } from '../town/town.js';
-import { ownedHere } from '../town/machine.js';
+import { isShared, ownedHere } from '../town/machine.js';
 import { allocatePolecat, ensureWorktree, decommissionPolecat } from './polecat.js';
 import { createConvoy, addToConvoy, convoysTracking, requireConvoy, stageOnConvoy, unstage, convoyMaxConcurrent, convoyInFlight } from './convoy.js';
 import { capacityView, describeSlots, freeSlots, polecatsIn, rigLimit, type Slots } from './capacity.js';
@@ -289,7 +289,7 @@ async function hookToPolecat(town: Town, rig: Rig, store: Store, beadId: string,
   // Hooked meanwhile by another machine of a shared town (its feeder won the claim): its to run.
   if (!created && !ownedHere(town, agent)) return undefined;
   try {
-    await ensureWorktree(rig, agent.workdir, agent.branch!);
+    await ensureWorktree(rig, agent.workdir, agent.branch!, { fromRemote: isShared(town) });
   } catch (e) {
     if (created) {
       // Undo the hook so the bead is free again; the identity goes with it.
