@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../lib/hash.js';
 import { UserError } from '../lib/errors.js';
 import { binDir } from '../lib/paths.js';
 import { gitSyncTry } from '../lib/git.js';
@@ -119,7 +119,7 @@ export function createTownLayout(dir: string, name?: string, opts: { store?: str
   if (!existsSync(join(root, e.git))) gitSyncTry(root, ['init', '-q', '-b', 'main']);
   const config: TownConfig = {
     name: name ?? (root.split('/').pop() || 'gt'),
-    id: opts.id ?? randomBytes(4).readUInt32BE().toString(36).padStart(6, '0').slice(0, 6),
+    id: opts.id ?? parseInt(randomHex(4), 16).toString(36).padStart(6, '0').slice(0, 6), // node:crypto on use: every gt start loads this file
     runtime: { mode: 'tmux' },
     agents: { default: 'claude' },
   };
