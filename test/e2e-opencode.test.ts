@@ -104,8 +104,10 @@ test('GUPP + nudge: an idle opencode TUI with work on its hook acts when nudged'
   const slung = await f.gtAsync(['sling', bead, 'demo', '--agent', 'opencode', '--json'], env);
   assert.equal(slung.code, 0, slung.stderr);
   const h = JSON.parse(slung.stdout).hooked[0] as { agent: string; workdir: string };
-  // opencode's cold start (Bun, its plugins, the TUI) took over 30 s on a loaded 2-core machine.
-  await s.waitFor((r) => r.step === 0, 120_000);
+  // opencode's cold start (Bun, its plugins, the TUI) took over 30 s on a loaded 2-core machine,
+  // and once (load ~8, title request sent) over 120 s before its first main request.
+  await s.waitFor((r) => r.step === 0, 240_000)
+    .catch((e: Error) => { throw new Error(`${e.message}; requests: ${JSON.stringify(s.requests.map((r) => [r.kind, r.path]))}; screen:\n${f.gt(['peek', h.agent, '-n', '60']).stdout}`); });
   let screen = '';
   const peek = await until('the idle prompt', () => {
     const r = f.gt(['peek', h.agent, '-n', '60']);
