@@ -1,7 +1,7 @@
 // bd's read commands as Beads users call them: list (Beads' filters, sort, default limit 50),
 // ready (default limit 100), blocked, show, children, count, stale, stats, epic status, dep list,
 // dep tree (JSON nodes, mermaid), label list-all. JSON shapes come from compat.ts.
-import { output } from '../main.js';
+import { output } from '../output.js';
 import { UserError } from '../../lib/errors.js';
 import { issueToRecord } from '../../beads/jsonl.js';
 import { NON_WORK_TYPES, type Issue } from '../../beads/model.js';
