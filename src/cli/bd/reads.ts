@@ -7,7 +7,7 @@ import { issueToRecord } from '../../beads/jsonl.js';
 import { NON_WORK_TYPES, type Issue } from '../../beads/model.js';
 import type { ListFilter, Tx } from '../../beads/api.js';
 import { edgeIndex, epicStatuses, issueDetails, statsJson, withCounts, type EdgeIndex, type Json } from './compat.js';
-import { dateArg, forId, g, local, priorityArg, statusesArg, wholeArg, withStore, type Ctx } from './ctx.js';
+import { dateArg, forId, g, local, priorityArg, statusesArg, wholeArg, withStore, type BdStore, type Ctx } from './ctx.js';
 import { formatIssueFull, formatIssueLine, formatTree, type TreeNode } from './format.js';
 import { writeOut } from '../stdout.js';
 
@@ -153,6 +153,24 @@ function dependentsText(d: Json): string {
 
 const deferredNow = (i: Issue) => typeof i.fields.defer_until === 'string' && Date.parse(i.fields.defer_until) > Date.now();
 
+/**
+ * The first `limit` ready issues that pass `keep`, in the store's order (or oldest first). The
+ * store is asked for a page (twice the limit and some): reading and hydrating every ready issue
+ * cost most of `bd ready` on a large store. Only when `keep` leaves the page short, and the store
+ * had more, is the whole list read; the result is the same either way.
+ */
+async function readyPage(s: BdStore, filter: ListFilter, keep: (i: Issue) => boolean, limit: number, oldest: boolean): Promise<Issue[]> {
+  if (limit > 0 && !oldest) {
+    const want = limit * 2 + 20;
+    const page = await s.ready({ ...filter, limit: want });
+    const kept = page.filter(keep);
+    if (kept.length >= limit || page.length < want) return kept.slice(0, limit);
+  }
+  let all = (await s.ready(filter)).filter(keep);
+  if (oldest) all = all.sort((a, b) => a.created_at.localeCompare(b.created_at));
+  return limit > 0 ? all.slice(0, limit) : all;
+}
+
 export async function ready(c: Ctx): Promise<void> {
   const o = c.opts;
   if (o.explain !== undefined || o.claim) {
@@ -164,10 +182,9 @@ export async function ready(c: Ctx): Promise<void> {
     assignee: str(o.assignee), label: o.label as string[] | undefined, type: o.type as string[] | undefined,
     priority: priorityArg(o.priority), parent: str(o.parent), includeEphemeral: !!o.includeEphemeral,
   };
+  const keep = (i: Issue) => (o.includeDeferred || !deferredNow(i)) && (!o.unassigned || !i.assignee);
   const { items, ix } = await withStore(local(c), async (s) => {
-    let all = (await s.ready(filter)).filter((i) => (o.includeDeferred || !deferredNow(i)) && (!o.unassigned || !i.assignee));
-    if (o.sort === 'oldest') all = all.sort((a, b) => a.created_at.localeCompare(b.created_at));
-    const items = limit > 0 ? all.slice(0, limit) : all;
+    const items = await readyPage(s, filter, keep, limit, o.sort === 'oldest');
     return { items, ix: await edgeIndex(s, items) };
   });
   output(g(c).json, items.map((i) => withCounts(i, ix)), () => (items.length ? `Ready work (${items.length}):\n` + items.map(formatIssueLine).join('\n') : 'No ready work.'));
