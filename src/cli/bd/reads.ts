@@ -109,15 +109,30 @@ function treeLines(issues: Issue[], ix: EdgeIndex): string {
   return lines.join('\n');
 }
 
+/**
+ * The first `limit` issues of the list that pass `keep`, and whether there were more. In the
+ * store's own order (no --sort, no --reverse) the store is asked for a page first, as readyPage
+ * does; otherwise, or when `keep` leaves the page short, every match is read and sorted here.
+ */
+async function listPage(s: BdStore, filter: ListFilter, keep: (i: Issue) => boolean, limit: number, sort: string | undefined, reverse: boolean): Promise<{ items: Issue[]; truncated: boolean }> {
+  if (limit > 0 && !sort && !reverse) {
+    const want = limit * 2 + 20;
+    const page = await s.list({ ...filter, limit: want });
+    const kept = page.filter(keep);
+    if (kept.length > limit || page.length < want) return { items: kept.slice(0, limit), truncated: kept.length > limit };
+  }
+  const all = sortIssues((await s.list(filter)).filter(keep), sort, reverse);
+  return limit > 0 ? { items: all.slice(0, limit), truncated: all.length > limit } : { items: all, truncated: false };
+}
+
 async function listed(c: Ctx, o: Opts, defaults: { limit: number }): Promise<void> {
   const limit = wholeArg(o.limit, 'limit') ?? defaults.limit;
   const keep = memoryFilter(o);
-  const { items, ix, total } = await withStore(local(c), async (s) => {
-    const all = sortIssues((await s.list(storeFilter(o))).filter(keep), str(o.sort), !!o.reverse);
-    const items = limit > 0 ? all.slice(0, limit) : all;
-    return { items, ix: await edgeIndex(s, items), total: all.length };
+  const { items, ix, truncated } = await withStore(local(c), async (s) => {
+    const { items, truncated } = await listPage(s, storeFilter(o), keep, limit, str(o.sort), !!o.reverse);
+    return { items, ix: await edgeIndex(s, items), truncated };
   });
-  if (limit > 0 && total > limit) truncationHint(c, items.length, limit);
+  if (truncated) truncationHint(c, items.length, limit);
   const flat = o.flat || o.tree === false;
   output(g(c).json, items.map((i) => withCounts(i, ix)), () =>
     (items.length ? (flat ? items.map(formatIssueLine).join('\n') : treeLines(items, ix)) : 'No issues.'));
