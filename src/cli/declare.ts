@@ -3,7 +3,7 @@
 // needs one command. Declarations are recorded (cheap), and build() makes real commands only for
 // the one argv names, in declaration order; all of them when argv names none we know, or asks for
 // help (so `--help`, `help`, unknown-command suggestions and typos behave exactly as before).
-import type { Command } from 'commander';
+import type { Command, Option } from 'commander';
 
 export interface Call { method: string; args: unknown[]; child?: Declared }
 /** A command as declared: its `.command()` arguments, every call made on it, its name and aliases. */
@@ -39,9 +39,17 @@ function apply(cmd: Command, calls: Call[]): void {
   const target = cmd as unknown as Record<string, (...a: unknown[]) => unknown>;
   for (const c of calls) {
     if (c.child) replay(cmd, c.child);
+    else if (c.method === 'addOption' && isHidden(c.args[0])) cmd.addOption(cmd.createOption(c.args[0].flags, c.args[0].description).hideHelp());
     else target[c.method]!(...c.args);
   }
 }
+
+/** An option left out of help, declared without commander's Option class (made when built). */
+export interface HiddenOption { hidden: true; flags: string; description: string }
+export function hiddenOption(flags: string, description: string): Option {
+  return { hidden: true, flags, description } satisfies HiddenOption as unknown as Option;
+}
+export const isHidden = (o: unknown): o is HiddenOption => (o as HiddenOption | undefined)?.hidden === true && typeof (o as HiddenOption).flags === 'string';
 
 /** The first word of argv that is not an option of the program or an option's value. */
 export function commandWord(program: Command, args: string[]): { word?: string; help: boolean } {

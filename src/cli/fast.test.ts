@@ -1,18 +1,21 @@
-// bd's fast path hands every action exactly what commander would: for each argv it takes, the
-// arguments, the command's options and the program's options are compared with commander's own
-// parse of the same argv (the real program, built from the same declarations, its action swapped
-// for a recorder). Everything it does not take goes to commander unchanged.
+// The fast path (bd's and gt's) hands every action exactly what commander would: for each argv it
+// takes, the arguments, the command's options and the program's options are compared with
+// commander's own parse of the same argv (the real program, built from the same declarations, its
+// action swapped for a recorder). Everything it does not take goes to commander unchanged.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Command } from 'commander';
 import { bd, DESCRIPTION, fastBd } from './bd/program.js';
+import { gt, DESCRIPTION as GT_DESCRIPTION } from './gt/program.js';
+import { fastParse } from './fast.js';
+import type { RecordedProgram } from './declare.js';
 import { newProgram } from './main.js';
 
-const argv = (line: string[]) => ['node', 'bd.js', ...line];
+const argv = (line: string[]) => ['node', 'cli.js', ...line];
 
 /** What commander hands the action for argv (and the program's options then). */
-async function viaCommander(words: string[], path: string[], env: NodeJS.ProcessEnv) {
-  const program = bd.build(newProgram('bd', DESCRIPTION), argv(words));
+async function viaCommander(words: string[], path: string[], env: NodeJS.ProcessEnv, rec: RecordedProgram = bd, desc = DESCRIPTION) {
+  const program = rec.build(newProgram(rec.root.names[0]!, desc), argv(words));
   let leaf: Command = program;
   for (const n of path) leaf = leaf.commands.find((c) => c.name() === n)!;
   let got: { args: unknown[]; opts: unknown } | undefined;
@@ -72,4 +75,28 @@ test('bd fast path: each argv it takes gets exactly what commander gives the act
 
 test('bd fast path: help, version, odd flags, usage errors and hooks are left to commander', () => {
   for (const words of LEFT) assert.equal(fastBd(argv(words), {}), undefined, `bd ${words.join(' ')}`);
+});
+
+const GT_TAKEN: string[][] = [
+  ['prime'], ['prime', '--json'], ['hook'], ['hook', '--json'], ['hook', 'proj/polecats/p1', '--json'], ['status'], ['status', '--json'],
+  ['done'], ['done', '--json'], ['whoami', '--json'], ['version'], ['version', '--json'], ['mail', 'inbox'], ['mail', 'inbox', '--json'],
+  ['mail', 'inbox', 'mayor'], ['mail', 'read', 'hq-1'], ['convoy', 'status', '--json'], ['convoy', 'list'], ['sling', 'bd-1', 'proj'],
+  ['handoff', '-m', 'note', '--no-restart'], ['handoff'], ['unsling'],
+];
+const GT_LEFT: string[][] = [
+  [], ['--help'], ['-h'], ['help'], ['--version'], ['-V'], ['prime', '--help'], ['prime', 'extra'], ['hook', 'a', 'b'], ['mail'],
+  ['mail', 'send', 'mayor', '-s', 'hi'], ['bogus'], ['prime', '--bogus'], ['status', '--json=true'],
+];
+
+test('gt fast path: each argv it takes gets exactly what commander gives the action', async () => {
+  for (const words of GT_TAKEN) {
+    const run = fastParse(gt.root, argv(words));
+    assert.ok(run, `fast path should take: gt ${words.join(' ')}`);
+    const want = await viaCommander(words, run.path, {}, gt, GT_DESCRIPTION);
+    assert.deepStrictEqual({ args: run.args, opts: run.opts, globals: run.globals }, want, `gt ${words.join(' ')}`);
+  }
+});
+
+test('gt fast path: help, version, required options and usage errors are left to commander', () => {
+  for (const words of GT_LEFT) assert.equal(fastParse(gt.root, argv(words)), undefined, `gt ${words.join(' ')}`);
 });

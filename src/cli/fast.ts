@@ -6,7 +6,7 @@
 // option or command, a missing or extra argument) returns undefined and the caller runs commander,
 // so help, usage errors and their exit codes are commander's own. What is taken is handed to the
 // action exactly as commander would hand it (fast.test.ts compares the two over many argv).
-import type { Call, Declared } from './declare.js';
+import { isHidden, type Call, type Declared } from './declare.js';
 import { quietEpipe, reportError, type RunOptions } from './report.js';
 
 interface Flag {
@@ -45,8 +45,9 @@ function scopeOf(d: Declared): Scope | undefined {
   const flags: Flag[] = [];
   const values: Record<string, unknown> = {};
   for (const c of d.calls) {
-    if (c.method !== 'option') continue;
-    const f = flagOf(c);
+    if (c.method !== 'option' && c.method !== 'addOption') continue;
+    if (c.method === 'addOption' && !isHidden(c.args[0])) return undefined;
+    const f = flagOf(c.method === 'option' ? c : { method: 'option', args: [(c.args[0] as { flags: string }).flags, ''] });
     if (!f) return undefined;
     if (f.flag.negate) {
       // A lone --no-foo makes foo true by default; after --foo it changes nothing.
@@ -60,7 +61,8 @@ function scopeOf(d: Declared): Scope | undefined {
 const ALLOWED = new Set(['description', 'summary', 'option', 'argument', 'alias', 'aliases', 'action', 'addHelpText', 'usage', 'helpOption']);
 
 /** The calls this parser understands (anything else, e.g. a hook or passThroughOptions, is commander's). */
-const plain = (d: Declared) => d.calls.every((c) => c.child || ALLOWED.has(c.method));
+const plain = (d: Declared) => d.args.length === 1 && typeof d.args[0] === 'string'
+  && d.calls.every((c) => c.child || ALLOWED.has(c.method) || (c.method === 'addOption' && isHidden(c.args[0])));
 
 const findFlag = (s: Scope | undefined, word: string) => s?.flags.find((f) => f.short === word || f.long === word);
 
@@ -105,7 +107,11 @@ export function fastParse(root: Declared, argv: string[]): FastRun | undefined {
         if (v === undefined || v.startsWith('-')) return undefined;
         value = v;
       }
-      set(own ? global : local!, f, value);
+      try {
+        set(own ? global : local!, f, value);
+      } catch {
+        return undefined; // a parser rejected the value: commander words the usage error
+      }
       if (!own) setLocal = true;
       continue;
     }
@@ -134,7 +140,9 @@ export function fastParse(root: Declared, argv: string[]): FastRun | undefined {
 /** The operands as the declared arguments (commander's processedArgs), or undefined on a count commander rejects. */
 function argumentsOf(cmd: Declared, operands: string[]): unknown[] | undefined {
   const out: unknown[] = [];
-  const decl = cmd.calls.filter((c) => c.method === 'argument');
+  // Arguments named with the command (`.command('hook [agent]')`), then `.argument()` ones.
+  const inName = String(cmd.args[0]).trim().split(/ +/).slice(1).map((n): Call => ({ method: 'argument', args: [n] }));
+  const decl = [...inName, ...cmd.calls.filter((c) => c.method === 'argument')];
   for (const [i, c] of decl.entries()) {
     const name = c.args[0];
     if (typeof name !== 'string' || c.args.length > 2) return undefined; // defaults, parsers: commander's
@@ -156,10 +164,11 @@ function argumentsOf(cmd: Declared, operands: string[]): unknown[] | undefined {
 
 /**
  * Runs what fastParse found as commander would: the action gets its arguments, its options and a
- * stand-in command (opts(), name(), parent up to the program); a failure is reported as main.ts
- * reports it (report.ts), and the exit code is the same.
+ * stand-in command (opts(), name(), parent up to the program), then atEnd runs (closing what the
+ * command opened, even when it failed); a failure is reported as main.ts reports it (report.ts),
+ * and the exit code is the same.
  */
-export function runFast(name: string, run: FastRun, opts: RunOptions): void {
+export function runFast(name: string, run: FastRun, opts: RunOptions, atEnd?: () => Promise<void>): void {
   quietEpipe();
   type Stub = { opts: () => Record<string, unknown>; name: () => string; parent: Stub | null };
   let cmd: Stub = { opts: () => run.globals, name: () => name, parent: null };
@@ -167,7 +176,13 @@ export function runFast(name: string, run: FastRun, opts: RunOptions): void {
     const values = i === run.path.length - 1 ? run.opts : {};
     cmd = { opts: () => values, name: () => n, parent: cmd };
   });
-  Promise.resolve()
-    .then(() => run.action(...run.args, run.opts, cmd))
-    .then(() => { process.exitCode = Number(process.exitCode ?? 0); }, (e: unknown) => { process.exitCode = reportError(name, e, opts); });
+  (async () => {
+    try {
+      await run.action(...run.args, run.opts, cmd);
+    } catch (e) {
+      await atEnd?.().catch(() => undefined); // the command's own failure is the one to report
+      throw e;
+    }
+    await atEnd?.();
+  })().then(() => { process.exitCode = Number(process.exitCode ?? 0); }, (e: unknown) => { process.exitCode = reportError(name, e, opts); });
 }
