@@ -82,8 +82,16 @@ export interface FastRun {
   globals: Record<string, unknown>;
 }
 
+/**
+ * What the program itself may have been told for the parsing above to be commander's: not
+ * positional or pass-through options, unknown options, or hooks (unless the caller applies what
+ * its hooks do, as fastBd does).
+ */
+const ROOT_ALLOWED = new Set(['description', 'summary', 'version', 'configureOutput', 'option', 'addHelpText', 'usage', 'helpOption']);
+
 /** The command argv runs, its arguments and options, or undefined: let commander parse it. */
-export function fastParse(root: Declared, argv: string[]): FastRun | undefined {
+export function fastParse(root: Declared, argv: string[], opts: { hooksHandled?: boolean } = {}): FastRun | undefined {
+  if (!root.calls.every((c) => c.child || ROOT_ALLOWED.has(c.method) || (c.method === 'hook' && opts.hooksHandled))) return undefined;
   const global = scopeOf(root);
   if (!global) return undefined;
   const commands = (d: Declared) => d.calls.flatMap((c) => (c.child ? [c.child] : []));

@@ -319,7 +319,7 @@ program.hook('preAction', async (top) => {
  * go to commander; the hooks' one other effect, BEADS_DB naming the database, is applied here.
  */
 export function fastBd(argv: string[], env: NodeJS.ProcessEnv = process.env): FastRun | undefined {
-  const run = fastParse(bd.root, argv);
+  const run = fastParse(bd.root, argv, { hooksHandled: true });
   if (!run || run.globals.directory || run.globals.readonly || run.globals.rig) return undefined;
   if (!run.globals.db && !env.BEADS_DIR && env.BEADS_DB) run.globals.db = env.BEADS_DB;
   return run;
