@@ -3,8 +3,9 @@
 // beside bare `node -e 0` and `bun -e 0`, at 1k, 10k and 50k records grown from the real export
 // (../shared/data/beads-export.jsonl). Every round runs every command once on each runtime, so
 // load on the machine hits all of them alike; the table gives medians (and minima), and each
-// command's ratio to `node -e 0` of the same run. With `--before <dir>` (an older dist/bin) its
-// bd.js runs the bd commands on Node too, on its own copy of the store ("never slower than today").
+// command's ratio to `node -e 0` of the same run (and, for Bun, to `bun -e 0`). With `--before
+// <dir>` (an older dist/bin) its bd.js runs the bd commands on Node too, on its own copy of the
+// store ("never slower than today").
 //   node dist/bench/cli-speed.js [--sizes 1000,10000,50000] [--runs 7] [--before /old/dist/bin]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -75,12 +76,13 @@ const ratio = (xs: number[] | undefined, base: number) => (xs?.length ? `${(medi
 
 function table(rows: Row[], baseline: Row[]): void {
   const nodeBase = median(baseline[0]!.ms.node!);
+  const bunBase = median(baseline[1]!.ms.bun!);
   const rts: Runtime[] = before ? ['bun', 'node', 'before'] : ['bun', 'node'];
-  const head = ['command', 'records', ...rts.map((r) => `${r === 'before' ? 'before (node)' : r} ms: median (min)`), ...rts.map((r) => `${r === 'before' ? 'before' : r} / node -e 0`)];
+  const head = ['command', 'records', ...rts.map((r) => `${r === 'before' ? 'before (node)' : r} ms: median (min)`), ...rts.map((r) => `${r === 'before' ? 'before' : r} / node -e 0`), 'bun / bun -e 0'];
   console.log(`| ${head.join(' | ')} |`);
   console.log(`| ${head.map(() => '---').join(' | ')} |`);
   for (const r of [...baseline, ...rows]) {
-    console.log(`| ${[r.label, r.size, ...rts.map((rt) => fmt(r.ms[rt])), ...rts.map((rt) => ratio(r.ms[rt], nodeBase))].join(' | ')} |`);
+    console.log(`| ${[r.label, r.size, ...rts.map((rt) => fmt(r.ms[rt])), ...rts.map((rt) => ratio(r.ms[rt], nodeBase)), ratio(r.ms.bun, bunBase)].join(' | ')} |`);
   }
 }
 

@@ -33,7 +33,7 @@ try {
     for (const a of argvs) run(a, env);
     return (performance.now() - t) / argvs.length;
   };
-  const results: { name: string; close: number; current: number }[] = [];
+  const results: { name: string; close: number; current: number; during: { node: number[]; bun: number[] } }[] = [];
   const bares: number[] = [];
   const bunBares: number[] = [];
   let n = 0;
@@ -49,9 +49,20 @@ try {
     bares.push(timeEach(steps.map(() => [process.execPath, '-e', '0']), env));
     if (bun) bunBares.push(timeEach(steps.slice(0, 100).map(() => [bun, '-e', '0']), env));
     const current = timeEach(steps.slice(0, Math.min(n, 100)).map(() => [bdLauncher, 'mol', 'current', mol.id]), env);
-    const close = timeEach(steps.map((s) => [bdLauncher, 'close', s.id]), env);
+    // Every 10th step also times a bare `node -e 0` and `bun -e 0` (outside the walk's total), so
+    // the ratios compare the same moments of a machine whose load swings during the walk.
+    const during = { node: [] as number[], bun: [] as number[] };
+    let closeMs = 0;
+    for (const [k, s] of steps.entries()) {
+      closeMs += timeEach([[bdLauncher, 'close', s.id]], env);
+      if (k % 10 === 0) {
+        during.node.push(timeEach([[process.execPath, '-e', '0']], env));
+        if (bun) during.bun.push(timeEach([[bun, '-e', '0']], env));
+      }
+    }
+    const close = closeMs / steps.length;
     bares.push(timeEach(steps.map(() => [process.execPath, '-e', '0']), env));
-    results.push({ name, close, current });
+    results.push({ name, close, current, during });
   }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const base = mean(bares);
@@ -59,8 +70,13 @@ try {
   console.log(`node -e 0           ${base.toFixed(1)} ms per run (before and after each walk: ${bares.map((b) => b.toFixed(1)).join(', ')})`);
   if (bunBares.length) console.log(`bun -e 0            ${mean(bunBares).toFixed(1)} ms per run`);
   for (const r of results) {
+    const { during } = r;
     console.log(`${r.name}:`);
     console.log(`  bd close <step>   ${r.close.toFixed(1)} ms per step (${(r.close / base).toFixed(2)}x node -e 0; walk total ${((r.close * n) / 1000).toFixed(1)} s)`);
+    if (during.node.length) {
+      console.log(`  during the walk, every 10th step: node -e 0 ${mean(during.node).toFixed(1)} ms${during.bun.length ? `, bun -e 0 ${mean(during.bun).toFixed(1)} ms` : ''} (means of ${during.node.length});`);
+      console.log(`  bd close against them: ${(r.close / mean(during.node)).toFixed(2)}x node -e 0${during.bun.length ? `, ${(r.close / mean(during.bun)).toFixed(2)}x bun -e 0` : ''}`);
+    }
     console.log(`  bd mol current    ${r.current.toFixed(1)} ms per call (${(r.current / base).toFixed(2)}x node -e 0; mean of ${Math.min(n, 100)})`);
   }
 } finally {

@@ -3,10 +3,11 @@
 // needs one command. Declarations are recorded (cheap), and build() makes real commands only for
 // the one argv names, in declaration order; all of them when argv names none we know, or asks for
 // help (so `--help`, `help`, unknown-command suggestions and typos behave exactly as before).
-import type { Command } from 'commander';
+import type { Command, Option } from 'commander';
 
-interface Call { method: string; args: unknown[]; child?: Declared }
-interface Declared { args: unknown[]; calls: Call[]; names: string[] }
+export interface Call { method: string; args: unknown[]; child?: Declared }
+/** A command as declared: its `.command()` arguments, every call made on it, its name and aliases. */
+export interface Declared { args: unknown[]; calls: Call[]; names: string[] }
 
 /** A stand-in Command that records every call; `.command()` on it records a subcommand. */
 function recorder(d: Declared): Command {
@@ -31,13 +32,24 @@ function recorder(d: Declared): Command {
 }
 
 function replay(parent: Command, d: Declared): void {
-  const cmd = (parent.command as (...a: unknown[]) => Command)(...d.args);
+  apply((parent.command as (...a: unknown[]) => Command)(...d.args), d.calls);
+}
+
+function apply(cmd: Command, calls: Call[]): void {
   const target = cmd as unknown as Record<string, (...a: unknown[]) => unknown>;
-  for (const c of d.calls) {
+  for (const c of calls) {
     if (c.child) replay(cmd, c.child);
+    else if (c.method === 'addOption' && isHidden(c.args[0])) cmd.addOption(cmd.createOption(c.args[0].flags, c.args[0].description).hideHelp());
     else target[c.method]!(...c.args);
   }
 }
+
+/** An option left out of help, declared without commander's Option class (made when built). */
+export interface HiddenOption { hidden: true; flags: string; description: string }
+export function hiddenOption(flags: string, description: string): Option {
+  return { hidden: true, flags, description } satisfies HiddenOption as unknown as Option;
+}
+export const isHidden = (o: unknown): o is HiddenOption => (o as HiddenOption | undefined)?.hidden === true && typeof (o as HiddenOption).flags === 'string';
 
 /** The first word of argv that is not an option of the program or an option's value. */
 export function commandWord(program: Command, args: string[]): { word?: string; help: boolean } {
@@ -68,6 +80,13 @@ export interface Declarations {
   build: (argv: string[]) => void;
 }
 
+/** Which declared commands argv needs built: the one it names, else all of them. */
+function select(program: Command, roots: Declared[], argv: string[]): Declared[] {
+  const { word, help } = commandWord(program, argv.slice(2));
+  const one = !help && word !== undefined ? roots.filter((d) => d.names.includes(word)) : [];
+  return one.length ? one : roots;
+}
+
 export function declarations(program: Command): Declarations {
   const roots: Declared[] = [];
   const command = (...args: unknown[]) => {
@@ -79,9 +98,33 @@ export function declarations(program: Command): Declarations {
     command,
     program: new Proxy(program, { get: (t, p) => (p === 'command' ? command : Reflect.get(t, p)) }),
     build: (argv) => {
-      const { word, help } = commandWord(program, argv.slice(2));
-      const one = !help && word !== undefined ? roots.filter((d) => d.names.includes(word)) : [];
-      for (const d of one.length ? one : roots) replay(program, d);
+      for (const d of select(program, roots, argv)) replay(program, d);
+    },
+  };
+}
+
+/**
+ * A whole program declared without commander (bd): the program's own calls (options, version,
+ * hooks, help text) and its commands are recorded. fast.ts can run a hot command from the record
+ * alone; otherwise build() makes the real program: every recorded call of the program in order,
+ * then the commands argv needs (as declarations() does).
+ */
+export interface RecordedProgram {
+  /** The stand-in to declare on; `.command()` records a command. */
+  program: Command;
+  root: Declared;
+  build(real: Command, argv: string[]): Command;
+}
+
+export function recordProgram(name: string): RecordedProgram {
+  const root: Declared = { args: [name], calls: [], names: [name] };
+  return {
+    program: recorder(root),
+    root,
+    build: (real, argv) => {
+      apply(real, root.calls.filter((c) => !c.child));
+      for (const d of select(real, root.calls.flatMap((c) => (c.child ? [c.child] : [])), argv)) replay(real, d);
+      return real;
     },
   };
 }

@@ -1,19 +1,22 @@
 // Digests without loading node:crypto at start-up: under Bun that module costs more than a short
 // command's own work, and its native Bun.CryptoHasher gives the same bytes; under Node,
 // node:crypto is required on first use. Same algorithms, same output on both runtimes.
-import { createRequire } from 'node:module';
+import { builtin } from './builtin.js';
 
 type Alg = 'sha1' | 'sha256';
 interface BunHasher { update(data: string): BunHasher; digest(): Uint8Array; digest(enc: 'base64url' | 'hex'): string }
-const BunHasherClass = (globalThis as { Bun?: { CryptoHasher: new (alg: Alg) => BunHasher } }).Bun?.CryptoHasher;
+// Looked up on first use: reading Bun.CryptoHasher initialises it.
+let bunHasher: (new (alg: Alg) => BunHasher) | null | undefined;
+const hasherClass = () => (bunHasher ??= (globalThis as { Bun?: { CryptoHasher: new (alg: Alg) => BunHasher } }).Bun?.CryptoHasher ?? null);
 
 let nodeCrypto: typeof import('node:crypto') | undefined;
-const crypto = () => (nodeCrypto ??= createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto'));
+const crypto = () => (nodeCrypto ??= builtin<typeof import('node:crypto')>('node:crypto'));
 
 /** The digest of a UTF-8 string, as bytes. */
 export function digestBytes(alg: Alg, data: string): Buffer {
-  if (BunHasherClass) {
-    const u8 = new BunHasherClass(alg).update(data).digest();
+  const H = hasherClass();
+  if (H) {
+    const u8 = new H(alg).update(data).digest();
     return Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
   }
   return crypto().createHash(alg).update(data).digest();
@@ -21,7 +24,8 @@ export function digestBytes(alg: Alg, data: string): Buffer {
 
 /** The digest of a UTF-8 string, base64url-encoded. */
 export function digestBase64url(alg: Alg, data: string): string {
-  if (BunHasherClass) return new BunHasherClass(alg).update(data).digest('base64url');
+  const H = hasherClass();
+  if (H) return new H(alg).update(data).digest('base64url');
   return crypto().createHash(alg).update(data).digest('base64url');
 }
 

@@ -1,10 +1,14 @@
 // The one module that spawns processes. Everything else (git, tmux, agents, test commands) goes
 // through run() or spawnDetached(), so timeouts, env handling and error shapes are uniform.
-import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
+import type { SpawnOptions } from 'node:child_process';
+import { builtin } from './builtin.js';
 import { openSync, closeSync, accessSync, constants, existsSync } from 'node:fs';
 import { UserError } from './errors.js';
 import { terminateGroup } from './terminate.js';
 import { SESSION_MARK } from './proctree.js';
+
+// Required on first use: the store imports this module for isAlive, and a short bd command never spawns.
+const cp = () => builtin<typeof import('node:child_process')>('node:child_process');
 
 // Process termination is its own module; the signal helper is re-exported for existing callers.
 export { killGroup } from './terminate.js';
@@ -43,7 +47,7 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
   const started = Date.now();
   const max = opts.maxOutput ?? 4 * 1024 * 1024;
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
+    const child = cp().spawn(cmd, args, {
       cwd: opts.cwd,
       env: opts.env ?? process.env,
       stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
@@ -110,7 +114,7 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
 /** Synchronous variant for short commands on the CLI hot path (git rev-parse and the like). */
 export function runSync(cmd: string, args: string[], opts: RunOptions = {}): RunResult {
   const started = Date.now();
-  const r = spawnSync(cmd, args, {
+  const r = cp().spawnSync(cmd, args, {
     cwd: opts.cwd,
     env: opts.env ?? process.env,
     input: opts.input,
@@ -140,7 +144,7 @@ export function spawnDetached(cmd: string, args: string[], opts: { cwd?: string;
     const env = { ...(opts.env ?? process.env) };
     delete env[SESSION_MARK];
     const so: SpawnOptions = { cwd: opts.cwd, env, detached: true, stdio: ['ignore', fd, fd] };
-    const child = spawn(cmd, args, so);
+    const child = cp().spawn(cmd, args, so);
     // A failed start (ENOENT, EACCES) is also emitted as 'error' later; unheard, it would crash us.
     child.once('error', () => {});
     child.unref();
@@ -179,5 +183,5 @@ export function which(name: string, path = process.env.PATH ?? ''): string | und
 
 /** Runs a command on our own terminal (e.g. tmux attach): stdio inherited; returns the exit code. */
 export function runOnTerminal(cmd: string, args: string[]): number {
-  return spawnSync(cmd, args, { stdio: 'inherit' }).status ?? 1;
+  return cp().spawnSync(cmd, args, { stdio: 'inherit' }).status ?? 1;
 }

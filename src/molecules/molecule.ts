@@ -11,9 +11,13 @@ export interface Molecule {
   gates: Issue[];
 }
 
+// One collator for every comparison: localeCompare with options builds one per call (under Bun,
+// a 1,000-step molecule's sort took ~25 ms of `bd mol current`). The same order by definition.
+let stepCollator: Intl.Collator | undefined;
+
 /** Child ids in step order: `<root>.2` before `<root>.10`. */
 export function byStepOrder(a: Issue, b: Issue): number {
-  return a.id.localeCompare(b.id, undefined, { numeric: true });
+  return (stepCollator ??= new Intl.Collator(undefined, { numeric: true })).compare(a.id, b.id);
 }
 
 export async function readMolecule(store: Tx, id: string): Promise<Molecule> {

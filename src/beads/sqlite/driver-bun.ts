@@ -4,7 +4,6 @@
 // Both raise SQLITE_BUSY as an error whose `code` is 'SQLITE_BUSY' (write-lock.ts reads it).
 // Parameters are positional `?` only (engine.ts), bound the same way by both; integers come back
 // as numbers (no safeIntegers on either side).
-import { createRequire } from 'node:module';
 import type { OpenOptions, SqlConnection, SqlStatement } from './driver.js';
 
 /** The part of bun:sqlite used here (no @types/bun in this project). */
@@ -33,7 +32,8 @@ function wrap(st: BunStatement): SqlStatement {
 }
 
 export function openBunSqlite(path: string, timeoutMs: number, opts: OpenOptions = {}): SqlConnection {
-  Database ??= (createRequire(import.meta.url)('bun:sqlite') as { Database: BunDatabaseClass }).Database;
+  // Bun's own require (createRequire costs ~20 ms on its first use under Bun).
+  Database ??= ((import.meta as unknown as { require: (id: string) => unknown }).require('bun:sqlite') as { Database: BunDatabaseClass }).Database;
   const ro = !!opts.readonly;
   const db = new Database(path, { create: !ro, readwrite: !ro, readonly: ro });
   let open = true;

@@ -18,7 +18,7 @@
 //   none alive claims the job in its own transaction, so no commit is ever left without one.
 import { closeSync, existsSync, fstatSync, openSync, renameSync, rmSync, writeFileSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { builtin } from '../../lib/builtin.js';
 import { UserError } from '../../lib/errors.js';
 import { removeStaleTemps, writeFileAtomic } from '../../lib/fsx.js';
 import { isAlive, spawnDetached } from '../../lib/proc.js';
@@ -508,7 +508,7 @@ function findFlusher(): string | null {
   const candidates = ['./flusher.js', '../../src/beads/sqlite/flusher.js', '../src/beads/sqlite/flusher.js'];
   flusherScript = null;
   for (const c of candidates) {
-    const p = fileURLToPath(new URL(c, import.meta.url));
+    const p = builtin<typeof import('node:url')>('node:url').fileURLToPath(new URL(c, import.meta.url)); // node:url only here: it costs every command under Bun
     if (existsSync(p)) { flusherScript = p; break; }
   }
   return flusherScript;

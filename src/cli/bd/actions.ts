@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { existsSync, readFileSync, writeFileSync, appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { output, warn } from '../main.js';
+import { output, warn } from '../output.js';
 import { UserError, UsageError } from '../../lib/errors.js';
 import { gitSyncTry } from '../../lib/git.js';
 import { which } from '../../lib/proc.js';

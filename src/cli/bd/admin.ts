@@ -1,7 +1,7 @@
 // bd version, prime outside a workspace, rename-prefix.
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 
-import { output } from '../main.js';
+import { output } from '../output.js';
 import { UserError } from '../../lib/errors.js';
 import { findBeadsDir } from '../../beads/routes.js';
 import { validPrefix } from '../../beads/ids.js';

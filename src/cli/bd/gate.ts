@@ -1,5 +1,5 @@
 // bd gate resolve: open a molecule step's gate by hand (a human gate's approval).
-import { output } from '../main.js';
+import { output } from '../output.js';
 import { resolveActor } from '../../beads/actor.js';
 import { openStoreForId } from '../../beads/routes.js';
 import { resolveGate } from '../../molecules/gates.js';

@@ -1,6 +1,6 @@
 // bd mol current <root>: the step of a molecule to work now (what Gas Town's Hanoi formula tells
 // its agent to run before every close). One store, one read of the molecule; nothing else loads.
-import { output } from '../main.js';
+import { output } from '../output.js';
 import { openStoreForId } from '../../beads/routes.js';
 import { moleculeStatuses, readMolecule } from '../../molecules/molecule.js';
 import { moleculeProgress } from '../../molecules/progress.js';

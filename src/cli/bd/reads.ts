@@ -1,13 +1,13 @@
 // bd's read commands as Beads users call them: list (Beads' filters, sort, default limit 50),
 // ready (default limit 100), blocked, show, children, count, stale, stats, epic status, dep list,
 // dep tree (JSON nodes, mermaid), label list-all. JSON shapes come from compat.ts.
-import { output } from '../main.js';
+import { output } from '../output.js';
 import { UserError } from '../../lib/errors.js';
 import { issueToRecord } from '../../beads/jsonl.js';
 import { NON_WORK_TYPES, type Issue } from '../../beads/model.js';
 import type { ListFilter, Tx } from '../../beads/api.js';
 import { edgeIndex, epicStatuses, issueDetails, statsJson, withCounts, type EdgeIndex, type Json } from './compat.js';
-import { dateArg, forId, g, local, priorityArg, statusesArg, wholeArg, withStore, type Ctx } from './ctx.js';
+import { dateArg, forId, g, local, priorityArg, statusesArg, wholeArg, withStore, type BdStore, type Ctx } from './ctx.js';
 import { formatIssueFull, formatIssueLine, formatTree, type TreeNode } from './format.js';
 import { writeOut } from '../stdout.js';
 
@@ -109,15 +109,30 @@ function treeLines(issues: Issue[], ix: EdgeIndex): string {
   return lines.join('\n');
 }
 
+/**
+ * The first `limit` issues of the list that pass `keep`, and whether there were more. In the
+ * store's own order (no --sort, no --reverse) the store is asked for a page first, as readyPage
+ * does; otherwise, or when `keep` leaves the page short, every match is read and sorted here.
+ */
+async function listPage(s: BdStore, filter: ListFilter, keep: (i: Issue) => boolean, limit: number, sort: string | undefined, reverse: boolean): Promise<{ items: Issue[]; truncated: boolean }> {
+  if (limit > 0 && !sort && !reverse) {
+    const want = limit * 2 + 20;
+    const page = await s.list({ ...filter, limit: want });
+    const kept = page.filter(keep);
+    if (kept.length > limit || page.length < want) return { items: kept.slice(0, limit), truncated: kept.length > limit };
+  }
+  const all = sortIssues((await s.list(filter)).filter(keep), sort, reverse);
+  return limit > 0 ? { items: all.slice(0, limit), truncated: all.length > limit } : { items: all, truncated: false };
+}
+
 async function listed(c: Ctx, o: Opts, defaults: { limit: number }): Promise<void> {
   const limit = wholeArg(o.limit, 'limit') ?? defaults.limit;
   const keep = memoryFilter(o);
-  const { items, ix, total } = await withStore(local(c), async (s) => {
-    const all = sortIssues((await s.list(storeFilter(o))).filter(keep), str(o.sort), !!o.reverse);
-    const items = limit > 0 ? all.slice(0, limit) : all;
-    return { items, ix: await edgeIndex(s, items), total: all.length };
+  const { items, ix, truncated } = await withStore(local(c), async (s) => {
+    const { items, truncated } = await listPage(s, storeFilter(o), keep, limit, str(o.sort), !!o.reverse);
+    return { items, ix: await edgeIndex(s, items), truncated };
   });
-  if (limit > 0 && total > limit) truncationHint(c, items.length, limit);
+  if (truncated) truncationHint(c, items.length, limit);
   const flat = o.flat || o.tree === false;
   output(g(c).json, items.map((i) => withCounts(i, ix)), () =>
     (items.length ? (flat ? items.map(formatIssueLine).join('\n') : treeLines(items, ix)) : 'No issues.'));
@@ -153,6 +168,24 @@ function dependentsText(d: Json): string {
 
 const deferredNow = (i: Issue) => typeof i.fields.defer_until === 'string' && Date.parse(i.fields.defer_until) > Date.now();
 
+/**
+ * The first `limit` ready issues that pass `keep`, in the store's order (or oldest first). The
+ * store is asked for a page (twice the limit and some): reading and hydrating every ready issue
+ * cost most of `bd ready` on a large store. Only when `keep` leaves the page short, and the store
+ * had more, is the whole list read; the result is the same either way.
+ */
+async function readyPage(s: BdStore, filter: ListFilter, keep: (i: Issue) => boolean, limit: number, oldest: boolean): Promise<Issue[]> {
+  if (limit > 0 && !oldest) {
+    const want = limit * 2 + 20;
+    const page = await s.ready({ ...filter, limit: want });
+    const kept = page.filter(keep);
+    if (kept.length >= limit || page.length < want) return kept.slice(0, limit);
+  }
+  let all = (await s.ready(filter)).filter(keep);
+  if (oldest) all = all.sort((a, b) => a.created_at.localeCompare(b.created_at));
+  return limit > 0 ? all.slice(0, limit) : all;
+}
+
 export async function ready(c: Ctx): Promise<void> {
   const o = c.opts;
   if (o.explain !== undefined || o.claim) {
@@ -164,10 +197,9 @@ export async function ready(c: Ctx): Promise<void> {
     assignee: str(o.assignee), label: o.label as string[] | undefined, type: o.type as string[] | undefined,
     priority: priorityArg(o.priority), parent: str(o.parent), includeEphemeral: !!o.includeEphemeral,
   };
+  const keep = (i: Issue) => (o.includeDeferred || !deferredNow(i)) && (!o.unassigned || !i.assignee);
   const { items, ix } = await withStore(local(c), async (s) => {
-    let all = (await s.ready(filter)).filter((i) => (o.includeDeferred || !deferredNow(i)) && (!o.unassigned || !i.assignee));
-    if (o.sort === 'oldest') all = all.sort((a, b) => a.created_at.localeCompare(b.created_at));
-    const items = limit > 0 ? all.slice(0, limit) : all;
+    const items = await readyPage(s, filter, keep, limit, o.sort === 'oldest');
     return { items, ix: await edgeIndex(s, items) };
   });
   output(g(c).json, items.map((i) => withCounts(i, ix)), () => (items.length ? `Ready work (${items.length}):\n` + items.map(formatIssueLine).join('\n') : 'No ready work.'));

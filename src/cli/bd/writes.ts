@@ -4,7 +4,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
-import { output } from '../main.js';
+import { output } from '../output.js';
 import { UserError, UsageError } from '../../lib/errors.js';
 import { runOnTerminal } from '../../lib/proc.js';
 import { issueToRecord } from '../../beads/jsonl.js';

@@ -1,5 +1,5 @@
 // Lazy access to the town and the caller's identity for gt command actions, and shared option parsers.
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError } from '../invalid-arg.js';
 import type { Town } from '../../town/town.js';
 
 // One town handle per command: its stores are opened on first use and closed by closeCurrentTown.

@@ -1,5 +1,6 @@
 // gt dashboard: the town's live web view, served until Ctrl-C or SIGTERM.
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { InvalidArgumentError } from '../invalid-arg.js';
 import { collect, currentTown } from './context.js';
 
 /** Commander option parser for a TCP port: 0 (any free one) to 65535 (exit 2 otherwise). */

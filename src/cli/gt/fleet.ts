@@ -1,6 +1,6 @@
 // gt mayor, gt crew, gt polecat: see and steer the town's agents.
 import type { Command } from 'commander';
-import { output } from '../main.js';
+import { output } from '../output.js';
 import { currentTown, me } from './context.js';
 import type { AgentRow } from '../../work/fleet.js';
 

@@ -1,6 +1,6 @@
 // gt formula list|show, gt mol pour|wisp|status|squash|burn.
 import type { Command } from 'commander';
-import { output } from '../main.js';
+import { output } from '../output.js';
 import { collect, currentTown, me } from './context.js';
 import type { Formula } from '../../molecules/formula.js';
 import type { MoleculeProgress } from '../../molecules/progress.js';

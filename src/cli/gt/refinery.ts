@@ -1,6 +1,6 @@
 // gt refinery run, gt mq list|status|retry|remove.
 import type { Command } from 'commander';
-import { output, say, warn } from '../main.js';
+import { output, say, warn } from '../output.js';
 import { currentTown, me, positiveInt } from './context.js';
 
 const STATE_HELP = 'queued, testing, merged or bounced';

@@ -1,6 +1,7 @@
 // gt session list|attach|peek|kill|restart, gt peek, gt nudge, gt seance, gt costs, gt agent shell.
-import { Option, type Command } from 'commander';
-import { output, warn } from '../main.js';
+import type { Command } from 'commander';
+import { hiddenOption } from '../declare.js';
+import { output, warn } from '../output.js';
 import { currentTown, positiveInt } from './context.js';
 import type { Town } from '../../town/town.js';
 
@@ -83,7 +84,7 @@ export function register(program: Command): void {
     .command('kill <agent>')
     .description("end an agent's session (the identity and its hook stay)")
     .option('--json', 'print JSON')
-    .addOption(new Option('--instance <mark>', 'only this instance of the session (gt done ending its own)').hideHelp())
+    .addOption(hiddenOption('--instance <mark>', 'only this instance of the session (gt done ending its own)'))
     .action(async (target: string, o: { json?: boolean; instance?: string }) => {
       const town = await currentTown();
       const address = await addressOf(town, target);

@@ -1,6 +1,6 @@
 // gt demo, gt patrol, gt daemon, gt witness.
 import type { Command } from 'commander';
-import { output, say, warn } from '../main.js';
+import { output, say, warn } from '../output.js';
 import { currentTown, nonNegativeInt, positiveInt } from './context.js';
 
 export function register(program: Command): void {

@@ -1,6 +1,6 @@
 // gt install, rig, whoami, status, doctor.
 import type { Command } from 'commander';
-import { output, warn } from '../main.js';
+import { output, warn } from '../output.js';
 import { currentTown, me } from './context.js';
 
 export function register(program: Command): void {

@@ -1,6 +1,6 @@
 // gt hook, sling, unsling, convoy, mail, prime, handoff, done.
 import type { Command } from 'commander';
-import { output, warn } from '../main.js';
+import { output, warn } from '../output.js';
 import { collect, currentTown, me, positiveInt } from './context.js';
 
 export function register(program: Command): void {
