@@ -33,7 +33,8 @@ async function slingFails(args: string[], env: NodeJS.ProcessEnv = {}) {
   assert.equal(h.session, 'failed');
   const bead = await agentBead(h.agent);
   assert.equal(bead.fields.agent_state, 'dead');
-  assert.ok(Date.now() - started < 20_000, 'no hang');
+  // A hang is minutes; a loaded 2-core machine once took 30 s (tmux slow to report the dead pane).
+  assert.ok(Date.now() - started < 60_000, `no hang (${Date.now() - started} ms)`);
   return { h, reason: String(bead.fields.state_reason) };
 }
 

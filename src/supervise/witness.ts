@@ -16,8 +16,10 @@ export interface WitnessRuntime {
   launch(town: Town, address: string, prompt: string): Promise<unknown>;
   /** Types a message once the agent is idle; gives up quickly on a busy one (it is working). */
   nudge(town: Town, address: string, message: string): Promise<{ delivered: boolean }>;
-  /** How its last session ended (exit status, how long it ran) and what it printed last; undefined if unknown. */
-  lastExit?(town: Town, address: string): Promise<{ status?: number; ranMs?: number; lastWords: string } | undefined>;
+  /** How its last session ended (exit status, how long it ran); undefined if unknown. */
+  lastExit?(town: Town, address: string): Promise<{ status?: number; ranMs?: number } | undefined>;
+  /** What its last session printed last (read only when the witness gives up on it: reading a dead pane may wait for its last output). */
+  lastWords?(town: Town, address: string): Promise<string>;
 }
 
 export interface WitnessReport { agent: string; action: WitnessAction; error?: string }
@@ -39,9 +41,12 @@ async function defaultRuntime(): Promise<WitnessRuntime> {
       const info = provider.get(s.session_name);
       if (!info || info.alive) return undefined;
       const ended = info.activityAt ?? Date.now();
-      let lastWords = '';
-      try { lastWords = provider.capture(s.session_name, 15).trim(); } catch { /* gone */ }
-      return { status: info.exitStatus, ranMs: Math.max(0, ended - Date.parse(s.started_at)), lastWords };
+      return { status: info.exitStatus, ranMs: Math.max(0, ended - Date.parse(s.started_at)) };
+    },
+    lastWords: async (t, a) => {
+      const s = (await getAgent(t, a))?.sessions.at(-1);
+      if (!s) return '';
+      try { return rt.providerFor(t, s.mode).capture(s.session_name, 15).trim(); } catch { return ''; /* gone */ }
     },
   };
 }
@@ -64,7 +69,7 @@ export async function witnessPatrol(town: Town, rig: Rig, opts: { policy?: Witne
     if (action.kind === 'none') continue;
     const report: WitnessReport = { agent: agent.address, action };
     try {
-      await act(town, agent, action, rt, e);
+      await act(town, agent, action, rt);
     } catch (e) {
       report.error = (e as Error).message;
     }
@@ -73,7 +78,7 @@ export async function witnessPatrol(town: Town, rig: Rig, opts: { policy?: Witne
   return reports;
 }
 
-async function evidence(town: Town, a: Agent, rt: WitnessRuntime, at: number): Promise<AgentEvidence & { lastWords?: string }> {
+async function evidence(town: Town, a: Agent, rt: WitnessRuntime, at: number): Promise<AgentEvidence> {
   const live = await rt.liveness(town, a.address);
   const exit = !live.alive && a.hook ? await rt.lastExit?.(town, a.address) : undefined;
   return {
@@ -87,7 +92,6 @@ async function evidence(town: Town, a: Agent, rt: WitnessRuntime, at: number): P
     restarts: a.restarts,
     sinceRestartMs: a.restartedAt ? at - Date.parse(a.restartedAt) : Infinity,
     lastExit: exit && { status: exit.status, ranMs: exit.ranMs },
-    lastWords: exit?.lastWords,
     interactive: a.sessions.at(-1)?.mode === 'tmux',
     gaveUp: a.gaveUp,
     sinceGaveUpMs: a.gaveUpAt ? at - Date.parse(a.gaveUpAt) : Infinity,
@@ -104,7 +108,7 @@ async function hookHeld(town: Town, beadId: string, address: string): Promise<bo
   }
 }
 
-async function act(town: Town, agent: Agent, action: WitnessAction, rt: WitnessRuntime, e: { lastWords?: string }): Promise<void> {
+async function act(town: Town, agent: Agent, action: WitnessAction, rt: WitnessRuntime): Promise<void> {
   const who = `${agent.rig}/witness`;
   switch (action.kind) {
     case 'restart':
@@ -121,7 +125,8 @@ async function act(town: Town, agent: Agent, action: WitnessAction, rt: WitnessR
       await updateAgentFields(town, agent.address, { agent_state: 'dead', state_reason: action.reason, gave_up: true, gave_up_at: now() }, who);
       const { sendMail } = await import('../work/mail.js');
       const next = agent.role === 'polecat' ? 'Its bead goes back to its convoy for a fresh polecat after a cool-down, unless you take it first (gt unsling, then sling it yourself).' : 'Restart it with gt session restart when the cause is fixed.';
-      const words = e.lastWords ? `\n\nIts last words:\n${e.lastWords}` : '';
+      const said = (await rt.lastWords?.(town, agent.address)) ?? '';
+      const words = said ? `\n\nIts last words:\n${said}` : '';
       await sendMail(town, { from: who, to: 'mayor', subject: `${agent.address} cannot continue ${agent.hook ?? ''}`.trim(), body: `${action.reason}. Its worktree ${agent.workdir} and branch ${agent.branch ?? ''} are kept. ${next}${words}` }, who);
       return;
     }
