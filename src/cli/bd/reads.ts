@@ -7,7 +7,7 @@ import { issueToRecord } from '../../beads/jsonl.js';
 import { NON_WORK_TYPES, type Issue } from '../../beads/model.js';
 import type { ListFilter, Tx } from '../../beads/api.js';
 import { edgeIndex, epicStatuses, issueDetails, statsJson, withCounts, type EdgeIndex, type Json } from './compat.js';
-import { dateArg, forId, g, local, priorityArg, statusesArg, wholeArg, withStore, type BdStore, type Ctx } from './ctx.js';
+import { dateArg, forId, g, local, priorityArg, statusesArg, wholeArg, withStore, type Ctx } from './ctx.js';
 import { formatIssueFull, formatIssueLine, formatTree, type TreeNode } from './format.js';
 import { writeOut } from '../stdout.js';
 
@@ -110,18 +110,21 @@ function treeLines(issues: Issue[], ix: EdgeIndex): string {
 }
 
 /**
- * The first `limit` issues of the list that pass `keep`, and whether there were more. In the
- * store's own order (no --sort, no --reverse) the store is asked for a page first, as readyPage
- * does; otherwise, or when `keep` leaves the page short, every match is read and sorted here.
+ * The first `limit` issues `read` gives that pass `keep` (every one for limit 0), and whether there
+ * were more. In the store's own order (no `order`) a page of twice the limit and some is read
+ * first: reading and hydrating every match cost most of `bd ready`/`bd list` on a large store.
+ * Only when `keep` leaves that page short, and the store had more, is everything read; the result
+ * is the same either way.
  */
-async function listPage(s: BdStore, filter: ListFilter, keep: (i: Issue) => boolean, limit: number, sort: string | undefined, reverse: boolean): Promise<{ items: Issue[]; truncated: boolean }> {
-  if (limit > 0 && !sort && !reverse) {
+async function firstMatches(read: (limit?: number) => Promise<Issue[]>, keep: (i: Issue) => boolean, limit: number, order?: (all: Issue[]) => Issue[]): Promise<{ items: Issue[]; truncated: boolean }> {
+  if (limit > 0 && !order) {
     const want = limit * 2 + 20;
-    const page = await s.list({ ...filter, limit: want });
+    const page = await read(want);
     const kept = page.filter(keep);
     if (kept.length > limit || page.length < want) return { items: kept.slice(0, limit), truncated: kept.length > limit };
   }
-  const all = sortIssues((await s.list(filter)).filter(keep), sort, reverse);
+  let all = (await read()).filter(keep);
+  if (order) all = order(all);
   return limit > 0 ? { items: all.slice(0, limit), truncated: all.length > limit } : { items: all, truncated: false };
 }
 
@@ -129,7 +132,10 @@ async function listed(c: Ctx, o: Opts, defaults: { limit: number }): Promise<voi
   const limit = wholeArg(o.limit, 'limit') ?? defaults.limit;
   const keep = memoryFilter(o);
   const { items, ix, truncated } = await withStore(local(c), async (s) => {
-    const { items, truncated } = await listPage(s, storeFilter(o), keep, limit, str(o.sort), !!o.reverse);
+    const filter = storeFilter(o);
+    const sort = str(o.sort);
+    const order = sort || o.reverse ? (all: Issue[]) => sortIssues(all, sort, !!o.reverse) : undefined;
+    const { items, truncated } = await firstMatches((n) => s.list({ ...filter, limit: n }), keep, limit, order);
     return { items, ix: await edgeIndex(s, items), truncated };
   });
   if (truncated) truncationHint(c, items.length, limit);
@@ -168,24 +174,6 @@ function dependentsText(d: Json): string {
 
 const deferredNow = (i: Issue) => typeof i.fields.defer_until === 'string' && Date.parse(i.fields.defer_until) > Date.now();
 
-/**
- * The first `limit` ready issues that pass `keep`, in the store's order (or oldest first). The
- * store is asked for a page (twice the limit and some): reading and hydrating every ready issue
- * cost most of `bd ready` on a large store. Only when `keep` leaves the page short, and the store
- * had more, is the whole list read; the result is the same either way.
- */
-async function readyPage(s: BdStore, filter: ListFilter, keep: (i: Issue) => boolean, limit: number, oldest: boolean): Promise<Issue[]> {
-  if (limit > 0 && !oldest) {
-    const want = limit * 2 + 20;
-    const page = await s.ready({ ...filter, limit: want });
-    const kept = page.filter(keep);
-    if (kept.length >= limit || page.length < want) return kept.slice(0, limit);
-  }
-  let all = (await s.ready(filter)).filter(keep);
-  if (oldest) all = all.sort((a, b) => a.created_at.localeCompare(b.created_at));
-  return limit > 0 ? all.slice(0, limit) : all;
-}
-
 export async function ready(c: Ctx): Promise<void> {
   const o = c.opts;
   if (o.explain !== undefined || o.claim) {
@@ -199,7 +187,8 @@ export async function ready(c: Ctx): Promise<void> {
   };
   const keep = (i: Issue) => (o.includeDeferred || !deferredNow(i)) && (!o.unassigned || !i.assignee);
   const { items, ix } = await withStore(local(c), async (s) => {
-    const items = await readyPage(s, filter, keep, limit, o.sort === 'oldest');
+    const oldest = o.sort === 'oldest' ? (all: Issue[]) => all.sort((x, y) => x.created_at.localeCompare(y.created_at)) : undefined;
+    const { items } = await firstMatches((n) => s.ready({ ...filter, limit: n }), keep, limit, oldest);
     return { items, ix: await edgeIndex(s, items) };
   });
   output(g(c).json, items.map((i) => withCounts(i, ix)), () => (items.length ? `Ready work (${items.length}):\n` + items.map(formatIssueLine).join('\n') : 'No ready work.'));
