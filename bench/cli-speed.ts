@@ -4,11 +4,12 @@
 // (../shared/data/beads-export.jsonl). Every round runs every command once on each runtime, so
 // load on the machine hits all of them alike; the table gives medians (and minima), and each
 // command's ratio to `node -e 0` of the same run (and, for Bun, to `bun -e 0`). With `--before
-// <dir>` (an older dist/bin) its bd.js runs the bd commands on Node too, on its own copy of the
-// store ("never slower than today").
+// <dir>` (an older dist/bin) its own launcher runs the bd commands as that build runs them by
+// default (its bd.js on Node if it has no launcher), on its own copy of the store ("never slower
+// than today").
 //   node dist/bench/cli-speed.js [--sizes 1000,10000,50000] [--runs 7] [--before /old/dist/bin]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,9 +54,12 @@ function once(argv: string[], env: NodeJS.ProcessEnv, cwd: string): number {
   return ms;
 }
 
-/** How a row's command runs on one runtime: the launcher (forced with GT_RUNTIME), or an old bd.js on Node. */
+/** How a row's command runs on one runtime: the launcher (forced with GT_RUNTIME), or an older build's default. */
 function command(rt: Runtime, tool: 'bd' | 'gt', args: string[]): { argv: string[]; env: NodeJS.ProcessEnv } {
-  if (rt === 'before') return { argv: [process.execPath, join(before!, `${tool}.js`), ...args], env: {} };
+  if (rt === 'before') {
+    return existsSync(join(before!, tool)) ? { argv: [join(before!, tool), ...args], env: { GT_RUNTIME: undefined } }
+      : { argv: [process.execPath, join(before!, `${tool}.js`), ...args], env: {} };
+  }
   return { argv: [join(binDir, tool), ...args], env: { GT_RUNTIME: rt } };
 }
 
@@ -78,7 +82,7 @@ function table(rows: Row[], baseline: Row[]): void {
   const nodeBase = median(baseline[0]!.ms.node!);
   const bunBase = median(baseline[1]!.ms.bun!);
   const rts: Runtime[] = before ? ['bun', 'node', 'before'] : ['bun', 'node'];
-  const head = ['command', 'records', ...rts.map((r) => `${r === 'before' ? 'before (node)' : r} ms: median (min)`), ...rts.map((r) => `${r === 'before' ? 'before' : r} / node -e 0`), 'bun / bun -e 0'];
+  const head = ['command', 'records', ...rts.map((r) => `${r === 'before' ? 'before' : r} ms: median (min)`), ...rts.map((r) => `${r === 'before' ? 'before' : r} / node -e 0`), 'bun / bun -e 0'];
   console.log(`| ${head.join(' | ')} |`);
   console.log(`| ${head.map(() => '---').join(' | ')} |`);
   for (const r of [...baseline, ...rows]) {
@@ -160,7 +164,7 @@ try {
   const genv = { ...baseEnv, GT_TOWN: townDir, GT_AGENT: hooked[0]!.agent };
   const grows: Row[] = [];
   for (const args of [['prime'], ['hook', '--json'], ['status', '--json'], ['mail', 'inbox', '--json']]) {
-    grows.push({ label: `gt ${args.join(' ')}`, size: 'town', argv: () => ['gt', ...args], env: genv, cwd: townDir, runtimes: ['bun', 'node'], ms: {} });
+    grows.push({ label: `gt ${args.join(' ')}`, size: 'town', argv: () => ['gt', ...args], env: genv, cwd: townDir, runtimes: before ? ['bun', 'node', 'before'] : ['bun', 'node'], ms: {} });
   }
   const gbase = baseline();
   measure(grows, gbase);

@@ -9,7 +9,7 @@ import { UserError } from '../lib/errors.js';
 import { writeFileAtomic } from '../lib/fsx.js';
 import { lockHolder, tryPidLock } from '../lib/pidlock.js';
 import { isAlive, killGroup, spawnDetached } from '../lib/proc.js';
-import { binDir } from '../lib/paths.js';
+import { selfArgs } from '../lib/paths.js';
 import { TOWN_ENTRIES, type Town } from '../town/town.js';
 import { isShared } from '../town/machine.js';
 
@@ -180,7 +180,7 @@ export async function startDeacon(town: Town, opts: DeaconOptions = {}): Promise
   const running = lockHolder(p.lock);
   if (running) return { pid: running, started: false, log: p.log };
   mkdirSync(p.dir, { recursive: true });
-  const args = [join(binDir(), 'gt.js'), 'daemon', '--sync-every', String(opts.syncEverySec ?? 60), '--max-delay', String(opts.maxDelaySec ?? 60)];
+  const args = [...selfArgs('gt'), 'daemon', '--sync-every', String(opts.syncEverySec ?? 60), '--max-delay', String(opts.maxDelaySec ?? 60)];
   if (opts.batch) args.push('--batch', String(opts.batch));
   const logStart = existsSync(p.log) ? statSync(p.log).size : 0;
   const pid = spawnDetached(process.execPath, args, { cwd: town.root, env: { ...process.env, GT_TOWN: town.root }, logFile: p.log });

@@ -22,6 +22,7 @@ import { builtin } from '../../lib/builtin.js';
 import { UserError } from '../../lib/errors.js';
 import { removeStaleTemps, writeFileAtomic } from '../../lib/fsx.js';
 import { isAlive, spawnDetached } from '../../lib/proc.js';
+import { compiled } from '../../lib/self.js';
 import { issueToLine, lineHash, parseJsonlLines, type JsonlRecord } from '../jsonl.js';
 import type { Issue } from '../model.js';
 import { fileSignature, patchJsonl, planImport, readIfExists, statSignature } from '../sync.js';
@@ -516,7 +517,8 @@ function findFlusher(): string | null {
 
 /** Starts the detached flusher for a `.beads` directory; false if it cannot be started here. */
 function startFlusher(beadsDir: string): boolean {
-  const script = findFlusher();
+  // The compiled CLI carries the flusher inside (src/cli/native.ts); a script runtime runs its file.
+  const script = compiled ? 'flusher' : findFlusher();
   if (!script) return false;
   try {
     // Its output (only ever a failure) goes beside the database, under the .gitignore's beads.db-*.

@@ -6,6 +6,7 @@ import { output, warn } from '../output.js';
 import { UserError, UsageError } from '../../lib/errors.js';
 import { gitSyncTry } from '../../lib/git.js';
 import { which } from '../../lib/proc.js';
+import { binDir, selfArgs } from '../../lib/paths.js';
 import { resolveActor } from '../../beads/actor.js';
 import type { ListFilter, Store } from '../../beads/api.js';
 import { openStore } from '../../beads/open.js';
@@ -92,9 +93,8 @@ export async function init(c: Ctx): Promise<void> {
     // The driver runs `bd` from PATH when it is there (so upgrades apply); else this very binary,
     // through its launcher when it has one (which runs Bun with its safety flags; Bun run bare
     // would read the project's bunfig.toml), else on this runtime.
-    const self = process.argv[1] ? resolve(process.argv[1]) : 'bd';
-    const launcher = self.replace(/\.js$/, '');
-    const bd = which('bd') ? 'bd' : launcher !== self && existsSync(launcher) ? `"${launcher}"` : `"${process.execPath}" "${self}"`;
+    const launcher = join(binDir(), 'bd');
+    const bd = which('bd') ? 'bd' : existsSync(launcher) ? `"${launcher}"` : [process.execPath, ...selfArgs('bd')].map((a) => `"${a}"`).join(' ');
     gitSyncTry(top, ['config', 'merge.beads.name', 'beads JSONL field-level merge']);
     gitSyncTry(top, ['config', 'merge.beads.driver', `${bd} merge %O %A %B`]);
     merge = true;
