@@ -43,45 +43,50 @@ export function lineId(buf: Buffer, start: number): string | undefined {
 
 const byteKey = (id: string) => Buffer.from(id, 'utf8').toString('latin1');
 
+/** The start of the line holding byte `at` (the byte after the previous newline). */
+function lineStartAt(buf: Buffer, at: number): number {
+  return at <= 0 ? 0 : buf.lastIndexOf(NL, at - 1) + 1;
+}
+
+/** The start of the line after the one starting at `start` (the file ends with a newline). */
+const nextLine = (buf: Buffer, start: number) => buf.indexOf(NL, start) + 1;
+
 /**
- * Applies changes (id -> new line, or null to remove) to a sorted canonical JSONL file's bytes.
- * Works on bytes (no UTF-8 decoding of the whole file: that alone costs more than the rest).
- * The file must be sorted by id (the importer rewrites it in full when it is not); returns
- * undefined when a line is not canonical, so the caller writes the file in full.
+ * Applies changes (id -> new line, or null to remove) to a sorted canonical JSONL file's bytes,
+ * returned as pieces to write in order: untouched stretches are views of `buf`, so a change costs
+ * a few binary searches over byte offsets, not a scan (or a copy) of the whole file. Works on
+ * bytes (no UTF-8 decoding of the whole file: that alone costs more than the rest).
+ * The file must be sorted by id bytes: the importer checks that (a search cannot) and has the file
+ * rewritten in full when it is not. Returns undefined, so the caller writes the file in full, when
+ * the file does not end with a newline, a line it reads is not canonical (no leading id, a blank
+ * line), or a replaced id's line is followed by the same id again.
  */
-export function patchJsonl(buf: Buffer, changes: Map<string, string | null>): Buffer | undefined {
-  const starts: number[] = [];
-  for (let pos = 0; pos < buf.length;) {
-    const nl = buf.indexOf(NL, pos);
-    const end = nl < 0 ? buf.length : nl;
-    if (end > pos) starts.push(pos);
-    pos = end + 1;
-  }
+export function patchJsonl(buf: Buffer, changes: Map<string, string | null>): Buffer[] | undefined {
   if (buf.length && buf[buf.length - 1] !== NL) return undefined;
-  const ids = new Map<number, string | undefined>();
-  const idAt = (i: number) => {
-    if (!ids.has(i)) ids.set(i, lineId(buf, starts[i]!));
-    return ids.get(i);
-  };
   const out: Buffer[] = [];
-  let i = 0; // next unread line index
+  let pos = 0; // start of the first line not yet copied or dropped
   for (const [key, id] of [...changes.keys()].map((k) => [byteKey(k), k] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
-    let lo = i, hi = starts.length;
+    // The first line at or after pos whose id is >= key: lo and hi are line starts throughout.
+    let lo = pos, hi = buf.length;
     while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      const m = idAt(mid);
+      const s = lineStartAt(buf, Math.floor((lo + hi) / 2)); // in [lo, mid]: buf[lo - 1] is a newline
+      const m = lineId(buf, s);
       if (m === undefined) return undefined;
-      if (m < key) lo = mid + 1;
-      else hi = mid;
+      if (m < key) lo = nextLine(buf, s);
+      else hi = s;
     }
-    if (lo > i) out.push(buf.subarray(starts[i]!, starts[lo]!));
-    i = lo;
-    if (i < starts.length && idAt(i) === key) i++; // drop the old line
+    if (lo > pos) out.push(buf.subarray(pos, lo));
+    pos = lo;
+    if (pos < buf.length && lineId(buf, pos) === key) {
+      pos = nextLine(buf, pos); // drop the old line
+      const after = pos < buf.length ? lineId(buf, pos) : '';
+      if (after === undefined || (pos < buf.length && after <= key)) return undefined; // a duplicate id
+    }
     const line = changes.get(id);
     if (line) out.push(Buffer.from(line + '\n', 'utf8'));
   }
-  if (i < starts.length) out.push(buf.subarray(starts[i]!));
-  return Buffer.concat(out);
+  if (pos < buf.length) out.push(buf.subarray(pos));
+  return out;
 }
 
 /**

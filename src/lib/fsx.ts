@@ -1,5 +1,5 @@
 // Small file helpers: atomic writes (write temp, rename) so a crash never leaves half a file.
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, type BigIntStats } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, writevSync, type BigIntStats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { isAlive } from './proc.js';
 
@@ -19,13 +19,14 @@ export interface AtomicWriteOptions {
  * keeps inode, size and mtime), so a concurrent rewrite of `path` cannot pass for ours; or
  * undefined when beforeRename abandoned the write.
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): BigIntStats | undefined {
+export function writeFileAtomic(path: string, data: string | Uint8Array | readonly Uint8Array[], opts: AtomicWriteOptions = {}): BigIntStats | undefined {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}${TMP_MARK}${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   let stat: BigIntStats;
   const fd = openSync(tmp, 'w', opts.mode ?? 0o666);
   try {
-    writeFileSync(fd, data);
+    if (Array.isArray(data)) writePieces(fd, data);
+    else writeFileSync(fd, data as string | Uint8Array);
     stat = fstatSync(fd, { bigint: true });
   } catch (e) {
     closeSync(fd);
@@ -44,6 +45,32 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, opts: A
     throw e;
   }
   return stat;
+}
+
+/** The largest batch handed to one writev (Linux's IOV_MAX is 1024). */
+const WRITEV_BATCH = 1024;
+
+/**
+ * Writes the pieces in order at the descriptor's position, without joining them into one buffer
+ * first (joining a large file costs more than writing it). Retries the rest of a short write.
+ */
+export function writePieces(fd: number, pieces: readonly Uint8Array[]): void {
+  let i = 0;
+  let head: Uint8Array | undefined; // the unwritten rest of pieces[i] after a short write
+  while (i < pieces.length) {
+    const batch = pieces.slice(i, i + WRITEV_BATCH);
+    if (head) batch[0] = head;
+    let n = writevSync(fd, batch);
+    head = undefined;
+    for (const p of batch) {
+      if (n < p.byteLength) {
+        head = p.subarray(n);
+        break;
+      }
+      n -= p.byteLength;
+      i++;
+    }
+  }
 }
 
 /**

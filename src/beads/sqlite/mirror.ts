@@ -16,11 +16,11 @@
 //   holds everything, and the flusher builds the new file without the write lock, taking the lock
 //   only to swap it in. One flusher at a time, named in meta `jsonl_flusher`; a writer that finds
 //   none alive claims the job in its own transaction, so no commit is ever left without one.
-import { closeSync, existsSync, fstatSync, openSync, renameSync, rmSync, writeFileSync, type BigIntStats } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, renameSync, rmSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import { builtin } from '../../lib/builtin.js';
 import { UserError } from '../../lib/errors.js';
-import { removeStaleTemps, writeFileAtomic } from '../../lib/fsx.js';
+import { removeStaleTemps, writeFileAtomic, writePieces } from '../../lib/fsx.js';
 import { isAlive, spawnDetached } from '../../lib/proc.js';
 import { issueToLine, lineHash, parseJsonlLines, type JsonlRecord } from '../jsonl.js';
 import type { Issue } from '../model.js';
@@ -69,6 +69,8 @@ const FLUSHER_KEY = 'jsonl_flusher';
 const FLUSHER_STALE_MS = 30_000;
 /** The file size above which the automatic flush leaves the command's path. */
 const DEFAULT_INLINE_BYTES = 2 * 1024 * 1024;
+/** Up to this size a patched file's pieces are joined to keep its bytes for the next patch. */
+const CACHE_JOIN_BYTES = DEFAULT_INLINE_BYTES;
 
 export function inlineLimit(): number {
   const v = process.env.BD_JSONL_INLINE_BYTES;
@@ -382,21 +384,25 @@ export class JsonlMirror {
     }
   }
 
-  /** The new file's bytes: the changed lines patched into the current file, else every line. */
-  private build(changes: Map<string, string | null> | undefined, base: string): { out: Buffer; lines: Map<string, string | null> } {
+  /** The new file's bytes (as pieces to write in order): the changed lines patched into the current file, else every line. */
+  private build(changes: Map<string, string | null> | undefined, base: string): Built {
     if (changes) {
       const current = this.currentJsonl(base);
       const out = current && patchJsonl(current, changes);
       if (out) return { out, lines: changes };
     }
-    const lines = this.host.exportLines();
-    return { out: Buffer.from([...lines.values()].map((l) => l + '\n').join(''), 'utf8'), lines };
+    return wholeFile(this.host.exportLines());
   }
 
-  /** The file now holds `built`: remember its signature, bytes and each line's digest. */
-  private written(stat: BigIntStats, built: { out: Buffer; lines: Map<string, string | null> }): void {
+  /**
+   * The file now holds `built`: remember its signature, each line's digest, and its bytes while
+   * joining them is cheap. A large file's next patch reads it back instead (the page cache serves
+   * it): joining tens of MB costs more than that read, and a flusher process rarely patches twice.
+   */
+  private written(stat: BigIntStats, built: Built): void {
     const sig = statSignature(stat);
-    this.cache = { sig, buf: built.out };
+    const size = Number(stat.size);
+    this.cache = built.out.length === 1 ? { sig, buf: built.out[0]! } : size <= CACHE_JOIN_BYTES ? { sig, buf: Buffer.concat(built.out, size) } : undefined;
     this.host.setMeta('jsonl_sig', sig);
     const setHash = this.host.q('UPDATE issues SET line_hash = ? WHERE id = ?');
     for (const [id, line] of built.lines) if (line !== null) setHash.run(lineHash(line), id);
@@ -439,13 +445,13 @@ export class JsonlMirror {
           all: rewrite === undefined ? undefined : h.exportLines(),
         };
       });
-      let built: { out: Buffer; lines: Map<string, string | null> } | undefined;
+      let built: Built | undefined;
       if (snap.changes && snap.ids.length) {
         const current = this.currentJsonl(snap.base);
         const out = current && patchJsonl(current, snap.changes);
         if (out) built = { out, lines: snap.changes };
       } else if (snap.all) {
-        built = { out: Buffer.from([...snap.all.values()].map((l) => l + '\n').join(''), 'utf8'), lines: snap.all };
+        built = wholeFile(snap.all);
       }
       if (!built && (snap.ids.length || snap.rewrite !== undefined)) {
         this.flush(); // the file is not sorted/canonical (or is gone): the locked path rewrites it
@@ -475,12 +481,19 @@ export class JsonlMirror {
   }
 }
 
-/** Writes the bytes to a temp file beside `path` (named as removeStaleTemps expects) and returns its stat. */
-function writeTemp(path: string, data: Buffer): { path: string; stat: BigIntStats } {
+/** A new file: its bytes as pieces to write in order, and the lines it changed (all of them for a rewrite). */
+interface Built { out: Buffer[]; lines: Map<string, string | null> }
+
+function wholeFile(lines: Map<string, string>): Built {
+  return { out: [Buffer.from([...lines.values()].map((l) => l + '\n').join(''), 'utf8')], lines };
+}
+
+/** Writes the pieces to a temp file beside `path` (named as removeStaleTemps expects) and returns its stat. */
+function writeTemp(path: string, data: readonly Buffer[]): { path: string; stat: BigIntStats } {
   const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const fd = openSync(tmp, 'w');
   try {
-    writeFileSync(fd, data);
+    writePieces(fd, data);
     return { path: tmp, stat: fstatSync(fd, { bigint: true }) };
   } catch (e) {
     rmSync(tmp, { force: true });
