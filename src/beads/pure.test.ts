@@ -1,8 +1,11 @@
-// Pure decision and format functions, tested without a disk.
+// Pure decision and format functions, tested without a disk (but for the JSONL patch over an open file).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { computeBlocked, findCycles, notReadyReasons } from './ready.js';
-import { patchJsonl, planImport } from './sync.js';
+import { fileSource, patchJsonl, patchLines, planImport } from './sync.js';
 import { generateId, hashLength, childNumber } from './ids.js';
 import { goJson, issueToLine, parseIssueLine } from './jsonl.js';
 import type { Status } from './model.js';
@@ -93,6 +96,29 @@ test('patchJsonl finds lines by binary search at every position: first, last, be
       const changes = new Map([edit]);
       assert.equal(patched(big, changes), expected(many, changes), edit.join(' '));
     }
+  }
+});
+
+test('patchLines over an open file reads it by position and gives its unchanged stretches as ranges', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'patch-'));
+  try {
+    // lines longer than a search's read window, and ids that share prefixes
+    const lines = ['bd-1', 'bd-10', 'bd-1a', 'bd-2', 'bd-3'].map((id, i) => jline(id, 'é'.repeat(i * 3000)));
+    const buf = jfile(lines);
+    writeFileSync(join(dir, 'f.jsonl'), buf);
+    const fd = openSync(join(dir, 'f.jsonl'), 'r');
+    try {
+      for (const changes of [new Map([['bd-10', jline('bd-10', 'new')], ['bd-0', jline('bd-0')], ['bd-3', null]]), new Map([['bd-9', jline('bd-9')]]), new Map([['bd-1a', null]])]) {
+        const pieces = patchLines(fileSource(fd, buf.length), changes)!;
+        const text = Buffer.concat(pieces.map((p) => (Buffer.isBuffer(p) ? p : buf.subarray(p.start, p.end)))).toString();
+        assert.equal(text, expected(lines, changes));
+        assert.ok(pieces.some((p) => !Buffer.isBuffer(p)));
+      }
+    } finally {
+      closeSync(fd);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

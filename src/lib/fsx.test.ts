@@ -23,19 +23,24 @@ test('writeFileAtomic: returns the written file stat; beforeRename can abandon t
   }
 });
 
-test('writeFileAtomic and writePieces write a list of pieces in order (more than one writev batch)', () => {
+test('writePieces writes bytes and ranges of another file in order (through writeFileAtomic, more than one writev batch)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fsx-'));
   try {
     const pieces = Array.from({ length: 2500 }, (_, i) => Buffer.from(i % 3 ? `${i},` : ''));
-    const whole = Buffer.concat(pieces).toString();
+    const old = join(dir, 'old.txt');
+    const oldText = '0123456789' + '€'.repeat(700_000); // ranges longer than the copy buffer
+    writeFileSync(old, oldText);
+    const from = openSync(old, 'r');
     const path = join(dir, 'p.txt');
-    const st = writeFileAtomic(path, [Buffer.from('head:'), ...pieces])!;
-    assert.equal(readFileSync(path, 'utf8'), 'head:' + whole);
-    assert.equal(Number(st.size), 5 + Buffer.byteLength(whole));
+    const oldBytes = Buffer.from(oldText);
+    const st = writeFileAtomic(path, (fd) => writePieces(fd, [Buffer.from('head:'), ...pieces, { start: 2, end: 5 }, Buffer.from('|'), { start: 10, end: oldBytes.length }, Buffer.alloc(0)], from))!;
+    closeSync(from);
+    const want = 'head:' + Buffer.concat(pieces).toString() + '234|' + '€'.repeat(700_000);
+    assert.equal(readFileSync(path, 'utf8'), want);
+    assert.equal(Number(st.size), Buffer.byteLength(want));
     const fd = openSync(join(dir, 'q.txt'), 'w');
-    writePieces(fd, [Buffer.from('a'), Buffer.from('€'.repeat(100_000)), Buffer.alloc(0), Buffer.from('z')]);
+    assert.throws(() => writePieces(fd, [{ start: 0, end: 1 }]), /needs the file/);
     closeSync(fd);
-    assert.equal(readFileSync(join(dir, 'q.txt'), 'utf8'), 'a' + '€'.repeat(100_000) + 'z');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

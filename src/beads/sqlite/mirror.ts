@@ -16,15 +16,15 @@
 //   holds everything, and the flusher builds the new file without the write lock, taking the lock
 //   only to swap it in. One flusher at a time, named in meta `jsonl_flusher`; a writer that finds
 //   none alive claims the job in its own transaction, so no commit is ever left without one.
-import { closeSync, existsSync, fstatSync, openSync, renameSync, rmSync, type BigIntStats } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, renameSync, rmSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import { builtin } from '../../lib/builtin.js';
 import { UserError } from '../../lib/errors.js';
-import { removeStaleTemps, writeFileAtomic, writePieces } from '../../lib/fsx.js';
+import { removeStaleTemps, writeFileAtomic, writePieces, type FilePiece } from '../../lib/fsx.js';
 import { isAlive, spawnDetached } from '../../lib/proc.js';
 import { issueToLine, lineHash, parseJsonlLines, type JsonlRecord } from '../jsonl.js';
 import type { Issue } from '../model.js';
-import { fileSignature, patchJsonl, planImport, readIfExists, statSignature } from '../sync.js';
+import { fileSignature, fileSource, patchJsonl, patchLines, planImport, readIfExists, statSignature } from '../sync.js';
 import type { SqlStatement } from './driver.js';
 
 /** What to do when the JSONL does not parse (a conflicted merge, a bad hand edit). */
@@ -69,8 +69,12 @@ const FLUSHER_KEY = 'jsonl_flusher';
 const FLUSHER_STALE_MS = 30_000;
 /** The file size above which the automatic flush leaves the command's path. */
 const DEFAULT_INLINE_BYTES = 2 * 1024 * 1024;
-/** Up to this size a patched file's pieces are joined to keep its bytes for the next patch. */
-const CACHE_JOIN_BYTES = DEFAULT_INLINE_BYTES;
+/**
+ * Up to this size a file is read whole to patch it, and a patched file's pieces are joined to keep
+ * its bytes for the next patch; a larger one is searched and copied in place (BD_JSONL_INLINE_BYTES
+ * lowers it too, so that the tests that force the flusher exercise that path).
+ */
+const wholeBytes = () => Math.min(DEFAULT_INLINE_BYTES, inlineLimit());
 
 export function inlineLimit(): number {
   const v = process.env.BD_JSONL_INLINE_BYTES;
@@ -371,7 +375,12 @@ export class JsonlMirror {
       const rewrite = h.meta('jsonl_rewrite') !== undefined;
       if (!ids.length && !rewrite) return;
       const built = this.build(rewrite ? undefined : h.linesOf(ids), this.synced());
-      const stat = writeFileAtomic(this.path, built.out, { beforeRename: () => fileSignature(this.path) === this.synced() });
+      let stat: BigIntStats | undefined;
+      try {
+        stat = writeFileAtomic(this.path, (fd) => writePieces(fd, built.out, built.from), { beforeRename: () => fileSignature(this.path) === this.synced() });
+      } finally {
+        release(built);
+      }
       if (stat) {
         this.written(stat, built);
         h.q('DELETE FROM dirty').run();
@@ -386,33 +395,57 @@ export class JsonlMirror {
 
   /** The new file's bytes (as pieces to write in order): the changed lines patched into the current file, else every line. */
   private build(changes: Map<string, string | null> | undefined, base: string): Built {
-    if (changes) {
-      const current = this.currentJsonl(base);
-      const out = current && patchJsonl(current, changes);
-      if (out) return { out, lines: changes };
-    }
-    return wholeFile(this.host.exportLines());
+    return (changes && this.patched(base, changes)) ?? wholeFile(this.host.exportLines());
   }
 
   /**
-   * The file now holds `built`: remember its signature, each line's digest, and its bytes while
-   * joining them is cheap. A large file's next patch reads it back instead (the page cache serves
-   * it): joining tens of MB costs more than that read, and a flusher process rarely patches twice.
+   * The file now holds `built`: remember its signature, each line's digest, and its bytes when we
+   * have them whole or joining them is cheap. A large file's next patch searches the file itself.
    */
   private written(stat: BigIntStats, built: Built): void {
     const sig = statSignature(stat);
-    const size = Number(stat.size);
-    this.cache = built.out.length === 1 ? { sig, buf: built.out[0]! } : size <= CACHE_JOIN_BYTES ? { sig, buf: Buffer.concat(built.out, size) } : undefined;
+    const only = built.out.length === 1 ? built.out[0] : undefined;
+    this.cache = Buffer.isBuffer(only) ? { sig, buf: only }
+      : built.from === undefined && Number(stat.size) <= wholeBytes() ? { sig, buf: Buffer.concat(built.out as Buffer[]) }
+      : undefined;
     this.host.setMeta('jsonl_sig', sig);
     const setHash = this.host.q('UPDATE issues SET line_hash = ? WHERE id = ?');
     for (const [id, line] of built.lines) if (line !== null) setHash.run(lineHash(line), id);
   }
 
-  /** The file's bytes as of signature `base` (what the database last synced with). */
-  private currentJsonl(base: string): Buffer | undefined {
-    if (this.cache && this.cache.sig === base) return this.cache.buf;
-    if (fileSignature(this.path) !== base) return undefined;
-    return readIfExists(this.path, 'raw');
+  /**
+   * The changes patched into the file as of signature `base` (what the database last synced with),
+   * or undefined when it is not that file or cannot be patched (the caller writes it whole). A
+   * large file is not read: its searches read a few KB each, and its unchanged stretches are
+   * copied from it by position when the new file is written (`from`, open until `release`).
+   */
+  private patched(base: string, changes: Map<string, string | null>): Built | undefined {
+    if (this.cache && this.cache.sig === base) {
+      const out = patchJsonl(this.cache.buf, changes);
+      return out && { out, lines: changes };
+    }
+    let fd: number;
+    try {
+      fd = openSync(this.path, 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+    let built: Built | undefined;
+    try {
+      const st = fstatSync(fd, { bigint: true }); // of the file we read, whatever is renamed over the path meanwhile
+      if (statSignature(st) !== base) return undefined;
+      const size = Number(st.size);
+      if (size <= wholeBytes()) {
+        const out = patchJsonl(readFileSync(fd), changes);
+        return out && { out, lines: changes };
+      }
+      const out = patchLines(fileSource(fd, size), changes);
+      built = out && { out, from: fd, lines: changes };
+      return built;
+    } finally {
+      if (!built) closeSync(fd);
+    }
   }
 
   /**
@@ -445,19 +478,17 @@ export class JsonlMirror {
           all: rewrite === undefined ? undefined : h.exportLines(),
         };
       });
-      let built: Built | undefined;
-      if (snap.changes && snap.ids.length) {
-        const current = this.currentJsonl(snap.base);
-        const out = current && patchJsonl(current, snap.changes);
-        if (out) built = { out, lines: snap.changes };
-      } else if (snap.all) {
-        built = wholeFile(snap.all);
-      }
+      const built = snap.changes && snap.ids.length ? this.patched(snap.base, snap.changes) : snap.all && wholeFile(snap.all);
       if (!built && (snap.ids.length || snap.rewrite !== undefined)) {
         this.flush(); // the file is not sorted/canonical (or is gone): the locked path rewrites it
         continue;
       }
-      const temp = built && writeTemp(this.path, built.out);
+      let temp: ReturnType<typeof writeTemp> | undefined;
+      try {
+        temp = built && writeTemp(this.path, built);
+      } finally {
+        release(built);
+      }
       let again = false;
       h.lockedTransaction(() => {
         if (temp) {
@@ -481,19 +512,26 @@ export class JsonlMirror {
   }
 }
 
-/** A new file: its bytes as pieces to write in order, and the lines it changed (all of them for a rewrite). */
-interface Built { out: Buffer[]; lines: Map<string, string | null> }
+/**
+ * A new file: its pieces to write in order (ranges are of the old file, open at `from` until
+ * `release`), and the lines it changed (all of them for a rewrite).
+ */
+interface Built { out: FilePiece[]; from?: number; lines: Map<string, string | null> }
+
+function release(built: Built | undefined): void {
+  if (built?.from !== undefined) closeSync(built.from);
+}
 
 function wholeFile(lines: Map<string, string>): Built {
   return { out: [Buffer.from([...lines.values()].map((l) => l + '\n').join(''), 'utf8')], lines };
 }
 
 /** Writes the pieces to a temp file beside `path` (named as removeStaleTemps expects) and returns its stat. */
-function writeTemp(path: string, data: readonly Buffer[]): { path: string; stat: BigIntStats } {
+function writeTemp(path: string, built: Built): { path: string; stat: BigIntStats } {
   const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const fd = openSync(tmp, 'w');
   try {
-    writePieces(fd, data);
+    writePieces(fd, built.out, built.from);
     return { path: tmp, stat: fstatSync(fd, { bigint: true }) };
   } catch (e) {
     rmSync(tmp, { force: true });
