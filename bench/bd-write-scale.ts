@@ -100,7 +100,11 @@ if (process.argv.includes('--export')) {
           d.settle.push(flusherGone(join(d.dir, '.beads'), t));
         }
       }
-      for (const d of dirs) out.push([String(n), d.name, stat(d.inline), stat(d.handed), stat(d.settle)]);
+      for (const d of dirs) {
+        exec(d.dir, d.bin, ['export', '-o', join(d.dir, 'check.jsonl')], d.env);
+        const same = readFileSync(join(d.dir, 'check.jsonl'), 'utf8') === readFileSync(join(d.dir, '.beads', 'issues.jsonl'), 'utf8');
+        out.push([String(n), d.name, stat(d.inline), stat(d.handed), stat(d.settle) + (same ? '' : ' (FILE DIFFERS FROM THE DATABASE)')]);
+      }
     } finally {
       for (const d of dirs) rmSync(d.dir, { recursive: true, force: true });
     }
