@@ -483,30 +483,31 @@ export class JsonlMirror {
         this.flush(); // the file is not sorted/canonical (or is gone): the locked path rewrites it
         continue;
       }
-      let temp: ReturnType<typeof writeTemp> | undefined;
+      let again = false;
       try {
-        temp = built && writeTemp(this.path, built);
+        const temp = built && writeTemp(this.path, built);
+        h.lockedTransaction(() => {
+          if (temp) {
+            if (this.synced() !== snap.base || fileSignature(this.path) !== snap.base) {
+              rmSync(temp.path, { force: true }); // a pull or another flusher moved the file: redo
+              again = true;
+              return;
+            }
+            renameSync(temp.path, this.path);
+            this.written(temp.stat, built!);
+            const clear = h.q('DELETE FROM dirty WHERE id = ? AND gen <= ?');
+            for (const id of snap.ids) clear.run(id, snap.gen);
+            if (snap.rewrite !== undefined && h.meta('jsonl_rewrite') === snap.rewrite) h.q(`DELETE FROM meta WHERE key = 'jsonl_rewrite'`).run();
+          }
+          again = this.exportDue();
+          if (again) h.setMeta(FLUSHER_KEY, `${process.pid} ${Date.now()}`);
+          else h.q('DELETE FROM meta WHERE key = ?').run(FLUSHER_KEY);
+        });
       } finally {
+        // The old file stays open until the lock is released: then the rename under the lock
+        // does not free its pages (~25 ms at 46 MB), this close does.
         release(built);
       }
-      let again = false;
-      h.lockedTransaction(() => {
-        if (temp) {
-          if (this.synced() !== snap.base || fileSignature(this.path) !== snap.base) {
-            rmSync(temp.path, { force: true }); // a pull or another flusher moved the file: redo
-            again = true;
-            return;
-          }
-          renameSync(temp.path, this.path);
-          this.written(temp.stat, built!);
-          const clear = h.q('DELETE FROM dirty WHERE id = ? AND gen <= ?');
-          for (const id of snap.ids) clear.run(id, snap.gen);
-          if (snap.rewrite !== undefined && h.meta('jsonl_rewrite') === snap.rewrite) h.q(`DELETE FROM meta WHERE key = 'jsonl_rewrite'`).run();
-        }
-        again = this.exportDue();
-        if (again) h.setMeta(FLUSHER_KEY, `${process.pid} ${Date.now()}`);
-        else h.q('DELETE FROM meta WHERE key = ?').run(FLUSHER_KEY);
-      });
       if (!again) return;
     }
   }
