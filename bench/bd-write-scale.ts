@@ -4,6 +4,10 @@
 // same commands interleaved with this one, on its own copy of the store, in the same run.
 // Afterwards it waits for the JSONL to catch up and checks it equals the database's export.
 //   node dist/bench/bd-write-scale.js [--sizes 1000,10000,50000] [--runs 11] [--before path/to/bd.js]
+// With `--export` it measures the JSONL export itself instead: `bd create` exporting inline
+// (BD_JSONL_INLINE_BYTES=Infinity) beside the same command handing it to the flusher, and how long
+// that flusher takes to settle (from the write's start until no id is dirty and no flusher holds
+// the job), interleaved, per build; `--launcher` runs dist/bin/bd (Bun when installed) instead of Node.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -45,6 +49,71 @@ async function settled(beadsDir: string): Promise<number> {
     if (performance.now() - t > 60_000) throw new Error(`${beadsDir}: the JSONL did not catch up in 60 s`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** Waits until the export is done and no flusher holds the job; ms since `t0`. */
+function flusherGone(beadsDir: string, t0: number): number {
+  const db = new Database(join(beadsDir, 'beads.db'), { readonly: true });
+  try {
+    const busy = db.prepare(`SELECT (SELECT count(*) FROM dirty) + (SELECT count(*) FROM meta WHERE key = 'jsonl_flusher') AS n`);
+    for (;;) {
+      const ms = performance.now() - t0;
+      if (!(busy.get() as { n: number }).n) return ms;
+      if (ms > 60_000) throw new Error(`${beadsDir}: the flusher did not settle in 60 s`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
+  } finally {
+    db.close();
+  }
+}
+
+if (process.argv.includes('--export')) {
+  const launcher = process.argv.includes('--launcher');
+  const cmd = (bin: string, args: string[]) => (launcher ? [join(dirname(bin), 'bd'), args] as const : [process.execPath, [bin, ...args]] as const);
+  const exec = (cwd: string, bin: string, args: string[], env: NodeJS.ProcessEnv) => {
+    const [file, argv] = cmd(bin, args);
+    const t = performance.now();
+    const r = runSync(file, [...argv], { cwd, env });
+    if (r.code !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
+    return t;
+  };
+  const out: string[][] = [['records', 'build', 'create, inline export', 'create, flusher', 'flusher settled after']];
+  const stat = (xs: number[]) => `${fmt(median(xs))} (min ${fmt(Math.min(...xs))})`;
+  for (const n of sizes) {
+    const text = grow(source, n);
+    const dirs = builds.map((b) => {
+      const dir = mkdtempSync(join(tmpdir(), 'bd-export-'));
+      mkdirSync(join(dir, '.beads'));
+      writeFileSync(join(dir, '.beads', 'issues.jsonl'), text);
+      const env = { ...process.env, BD_ACTOR: 'bench', BEADS_DIR: join(dir, '.beads') };
+      exec(dir, b.bin, ['init', '--prefix', 'bd'], env);
+      flusherGone(join(dir, '.beads'), performance.now());
+      return { ...b, dir, env, inline: [] as number[], handed: [] as number[], settle: [] as number[] };
+    });
+    try {
+      for (let i = 0; i < runs; i++) {
+        for (const d of dirs) {
+          let t = exec(d.dir, d.bin, ['create', `inline ${i}`, '-p', '2'], { ...d.env, BD_JSONL_INLINE_BYTES: 'Infinity' });
+          d.inline.push(performance.now() - t);
+          t = exec(d.dir, d.bin, ['create', `handed ${i}`, '-p', '2'], d.env);
+          d.handed.push(performance.now() - t);
+          d.settle.push(flusherGone(join(d.dir, '.beads'), t));
+        }
+      }
+      for (const d of dirs) {
+        exec(d.dir, d.bin, ['export', '-o', join(d.dir, 'check.jsonl')], d.env);
+        const same = readFileSync(join(d.dir, 'check.jsonl'), 'utf8') === readFileSync(join(d.dir, '.beads', 'issues.jsonl'), 'utf8');
+        out.push([String(n), d.name, stat(d.inline), stat(d.handed), stat(d.settle) + (same ? '' : ' (FILE DIFFERS FROM THE DATABASE)')]);
+      }
+    } finally {
+      for (const d of dirs) rmSync(d.dir, { recursive: true, force: true });
+    }
+    console.error(`done ${n}`);
+  }
+  console.log(`bd-write-scale --export: medians (min) of ${runs} runs each, interleaved, under ${launcher ? 'dist/bin/bd (Bun)' : 'Node'}`);
+  const w = out[0]!.map((_, c) => Math.max(...out.map((r) => r[c]!.length)));
+  for (const r of out) console.log('  ' + r.map((v, c) => v.padEnd(w[c]!)).join('  '));
+  process.exit(0);
 }
 
 const rows: string[][] = [['records', 'JSONL', 'build', 'bd create', 'bd close', 'bd ready --json', 'node -e 0', 'create/close over node', 'caught up after']];

@@ -1,5 +1,5 @@
 // Small file helpers: atomic writes (write temp, rename) so a crash never leaves half a file.
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, type BigIntStats } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, writeSync, writevSync, type BigIntStats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { isAlive } from './proc.js';
 
@@ -17,15 +17,17 @@ export interface AtomicWriteOptions {
  * Writes a temp file beside `path` and renames it over `path`, so readers (and git) never see
  * half a file. Returns the written file's stat taken from the temp file's own descriptor (rename
  * keeps inode, size and mtime), so a concurrent rewrite of `path` cannot pass for ours; or
- * undefined when beforeRename abandoned the write.
+ * undefined when beforeRename abandoned the write. `data` may be a function that writes the temp
+ * file's descriptor itself (writePieces).
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): BigIntStats | undefined {
+export function writeFileAtomic(path: string, data: string | Uint8Array | ((fd: number) => void), opts: AtomicWriteOptions = {}): BigIntStats | undefined {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}${TMP_MARK}${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   let stat: BigIntStats;
   const fd = openSync(tmp, 'w', opts.mode ?? 0o666);
   try {
-    writeFileSync(fd, data);
+    if (typeof data === 'function') data(fd);
+    else writeFileSync(fd, data);
     stat = fstatSync(fd, { bigint: true });
   } catch (e) {
     closeSync(fd);
@@ -44,6 +46,50 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, opts: A
     throw e;
   }
   return stat;
+}
+
+/** The largest batch handed to one writev (Linux's IOV_MAX is 1024). */
+const WRITEV_BATCH = 1024;
+/** Ranges of another file are copied through one buffer of this size (reused: fresh memory is what costs). */
+const COPY_CHUNK = 1 << 20;
+
+/** A piece of a file being written: bytes, or the bytes [start, end) of the file open at `from`. */
+export type FilePiece = Uint8Array | { start: number; end: number };
+
+/**
+ * Writes the pieces in order at the descriptor's position, without joining them into one buffer
+ * first (joining a large file costs more than writing it): runs of bytes with writev, ranges of
+ * the file open at `from` copied through a reused buffer. Retries the rest of a short write.
+ */
+export function writePieces(fd: number, pieces: readonly FilePiece[], from?: number): void {
+  let scratch: Buffer | undefined;
+  for (let i = 0; i < pieces.length;) {
+    const p = pieces[i]!;
+    if (p instanceof Uint8Array) {
+      let j = i;
+      while (j < pieces.length && j - i < WRITEV_BATCH && pieces[j] instanceof Uint8Array) j++;
+      writeAll(fd, pieces.slice(i, j) as Uint8Array[]);
+      i = j;
+      continue;
+    }
+    if (from === undefined) throw new Error('writePieces: a range needs the file to copy it from');
+    scratch ??= Buffer.allocUnsafe(Math.min(COPY_CHUNK, p.end - p.start));
+    for (let at = p.start; at < p.end;) {
+      const n = readSync(from, scratch, 0, Math.min(scratch.length, p.end - at), at);
+      if (n <= 0) throw new Error(`writePieces: the source ended at byte ${at} of ${p.end}`);
+      for (let done = 0; done < n;) done += writeSync(fd, scratch, done, n - done);
+      at += n;
+    }
+    i++;
+  }
+}
+
+function writeAll(fd: number, batch: Uint8Array[]): void {
+  for (let k = 0; k < batch.length;) {
+    let n = writevSync(fd, k ? batch.slice(k) : batch);
+    for (; k < batch.length && n >= batch[k]!.byteLength; k++) n -= batch[k]!.byteLength;
+    if (n > 0) batch[k] = batch[k]!.subarray(n); // a short write ended inside this piece
+  }
 }
 
 /**
