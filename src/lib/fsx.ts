@@ -73,7 +73,7 @@ export function writePieces(fd: number, pieces: readonly FilePiece[], from?: num
       continue;
     }
     if (from === undefined) throw new Error('writePieces: a range needs the file to copy it from');
-    scratch ??= Buffer.allocUnsafe(Math.min(COPY_CHUNK, p.end - p.start));
+    scratch ??= Buffer.allocUnsafe(Math.min(COPY_CHUNK, longestRange(pieces))); // sized once, for the longest copy
     for (let at = p.start; at < p.end;) {
       const n = readSync(from, scratch, 0, Math.min(scratch.length, p.end - at), at);
       if (n <= 0) throw new Error(`writePieces: the source ended at byte ${at} of ${p.end}`);
@@ -82,6 +82,10 @@ export function writePieces(fd: number, pieces: readonly FilePiece[], from?: num
     }
     i++;
   }
+}
+
+function longestRange(pieces: readonly FilePiece[]): number {
+  return pieces.reduce((m, p) => (p instanceof Uint8Array ? m : Math.max(m, p.end - p.start)), 0);
 }
 
 function writeAll(fd: number, batch: Uint8Array[]): void {
