@@ -91,7 +91,7 @@ export class JsonlMirror {
   private rewrite = false;
   private scheduled: NodeJS.Immediate | undefined;
   /** The JSONL bytes we last wrote or read, so back-to-back flushes skip re-reading the file. */
-  private cache: { sig: string; buf: Buffer } | undefined;
+  private cache: { sig: string; buf: Buffer | (() => Buffer) } | undefined;
   /** Why the JSONL on disk does not parse (reads warn about it once; writes refuse). */
   private badFile: UserError | undefined;
   private warnedBadFile = false;
@@ -406,8 +406,9 @@ export class JsonlMirror {
   private written(stat: BigIntStats, built: Built): void {
     const sig = statSignature(stat);
     const only = built.out.length === 1 ? built.out[0] : undefined;
+    // Joined only if a later patch in this process uses them (a one-shot command never does).
     this.cache = Buffer.isBuffer(only) ? { sig, buf: only }
-      : built.from === undefined && Number(stat.size) <= wholeBytes() ? { sig, buf: Buffer.concat(built.out as Buffer[]) }
+      : built.from === undefined && Number(stat.size) <= wholeBytes() ? { sig, buf: () => Buffer.concat(built.out as Buffer[]) }
       : undefined;
     this.host.setMeta('jsonl_sig', sig);
     const setHash = this.host.q('UPDATE issues SET line_hash = ? WHERE id = ?');
@@ -422,6 +423,7 @@ export class JsonlMirror {
    */
   private patched(base: string, changes: Map<string, string | null>): Built | undefined {
     if (this.cache && this.cache.sig === base) {
+      if (typeof this.cache.buf === 'function') this.cache.buf = this.cache.buf();
       const out = patchJsonl(this.cache.buf, changes);
       return out && { out, lines: changes };
     }
