@@ -14,38 +14,45 @@ export interface AtomicWriteOptions {
 }
 
 /**
- * Writes a temp file beside `path` and renames it over `path`, so readers (and git) never see
- * half a file. Returns the written file's stat taken from the temp file's own descriptor (rename
- * keeps inode, size and mtime), so a concurrent rewrite of `path` cannot pass for ours; or
- * undefined when beforeRename abandoned the write. `data` may be a function that writes the temp
- * file's descriptor itself (writePieces).
+ * Writes a temp file beside `path` (named as removeStaleTemps expects; the caller renames or removes
+ * it) and returns its name and its stat from its own descriptor. `data` may be a function that
+ * writes the descriptor itself (writePieces).
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array | ((fd: number) => void), opts: AtomicWriteOptions = {}): BigIntStats | undefined {
-  mkdirSync(dirname(path), { recursive: true });
+export function writeTemp(path: string, data: string | Uint8Array | ((fd: number) => void), mode = 0o666): { path: string; stat: BigIntStats } {
   const tmp = `${path}${TMP_MARK}${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  let stat: BigIntStats;
-  const fd = openSync(tmp, 'w', opts.mode ?? 0o666);
+  const fd = openSync(tmp, 'w', mode);
   try {
     if (typeof data === 'function') data(fd);
     else writeFileSync(fd, data);
-    stat = fstatSync(fd, { bigint: true });
+    return { path: tmp, stat: fstatSync(fd, { bigint: true }) };
   } catch (e) {
-    closeSync(fd);
     rmSync(tmp, { force: true });
     throw e;
+  } finally {
+    closeSync(fd);
   }
-  closeSync(fd);
+}
+
+/**
+ * Writes a temp file beside `path` and renames it over `path`, so readers (and git) never see
+ * half a file. Returns the written file's stat taken from the temp file's own descriptor (rename
+ * keeps inode, size and mtime), so a concurrent rewrite of `path` cannot pass for ours; or
+ * undefined when beforeRename abandoned the write.
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array | ((fd: number) => void), opts: AtomicWriteOptions = {}): BigIntStats | undefined {
+  mkdirSync(dirname(path), { recursive: true });
+  const temp = writeTemp(path, data, opts.mode);
   if (opts.beforeRename && !opts.beforeRename()) {
-    rmSync(tmp, { force: true });
+    rmSync(temp.path, { force: true });
     return undefined;
   }
   try {
-    renameSync(tmp, path);
+    renameSync(temp.path, path);
   } catch (e) {
-    rmSync(tmp, { force: true });
+    rmSync(temp.path, { force: true });
     throw e;
   }
-  return stat;
+  return temp.stat;
 }
 
 /** The largest batch handed to one writev (Linux's IOV_MAX is 1024). */

@@ -20,7 +20,7 @@ import { closeSync, existsSync, fstatSync, openSync, readFileSync, renameSync, r
 import { join } from 'node:path';
 import { builtin } from '../../lib/builtin.js';
 import { UserError } from '../../lib/errors.js';
-import { removeStaleTemps, writeFileAtomic, writePieces, type FilePiece } from '../../lib/fsx.js';
+import { removeStaleTemps, writeFileAtomic, writePieces, writeTemp, type FilePiece } from '../../lib/fsx.js';
 import { isAlive, spawnDetached } from '../../lib/proc.js';
 import { compiled } from '../../lib/self.js';
 import { issueToLine, lineHash, parseJsonlLines, type JsonlRecord } from '../jsonl.js';
@@ -488,7 +488,7 @@ export class JsonlMirror {
       }
       let again = false;
       try {
-        const temp = built && writeTemp(this.path, built);
+        const temp = built && writeTemp(this.path, (fd) => writePieces(fd, built.out, built.from));
         h.lockedTransaction(() => {
           if (temp) {
             if (this.synced() !== snap.base || fileSignature(this.path) !== snap.base) {
@@ -528,21 +528,6 @@ function release(built: Built | undefined): void {
 
 function wholeFile(lines: Map<string, string>): Built {
   return { out: [Buffer.from([...lines.values()].map((l) => l + '\n').join(''), 'utf8')], lines };
-}
-
-/** Writes the pieces to a temp file beside `path` (named as removeStaleTemps expects) and returns its stat. */
-function writeTemp(path: string, built: Built): { path: string; stat: BigIntStats } {
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writePieces(fd, built.out, built.from);
-    return { path: tmp, stat: fstatSync(fd, { bigint: true }) };
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** A claim `<pid> <ms>` is alive while its process runs and it was stamped recently. */
